@@ -1,0 +1,243 @@
+//! `kubectl-schemahero` (also installed as `schemahero`): the SchemaHero CLI, with the
+//! commands and flags existing SchemaHero users already call.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use schemahero_engine::{Driver, Engine, load_specs};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kubectl-schemahero",
+    version,
+    about = "Declarative database schemas: plan, apply and generate DDL from SchemaHero Table specs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Plan the DDL that brings a database to the Table specs.
+    Plan(PlanArgs),
+    /// Apply planned DDL to a database.
+    Apply(ApplyArgs),
+    /// Write a Table spec for every table that exists in a database.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+struct Connection {
+    /// postgres, postgresql, cockroachdb or sqlite.
+    #[arg(long, env = "SCHEMAHERO_DRIVER")]
+    driver: String,
+    /// Connection URI (postgres://user:pass@host:5432/db) or, for sqlite, a file path or sqlite: URL.
+    #[arg(long, env = "SCHEMAHERO_URI", hide_env_values = true)]
+    uri: String,
+}
+
+#[derive(Args)]
+struct PlanArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// A Table manifest file, or a directory of them.
+    #[arg(long)]
+    spec_file: PathBuf,
+    /// Kind of spec to plan (only `table` is supported).
+    #[arg(long, default_value = "table")]
+    spec_type: String,
+    /// Write the plan here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Overwrite --out if it exists.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    overwrite: bool,
+    /// Include seed data (idempotent upserts).
+    #[arg(long)]
+    seed_data: bool,
+}
+
+#[derive(Args)]
+struct ApplyArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// A file of DDL, or a directory of such files (applied in name order).
+    #[arg(long)]
+    ddl: PathBuf,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// Database name written into each spec's `database` field.
+    #[arg(long, default_value = "")]
+    dbname: String,
+    /// Postgres schema(s) to read (repeatable or comma-separated; default: the connection's current schema).
+    #[arg(long, value_delimiter = ',')]
+    schema: Vec<String>,
+    /// Where to write the manifests.
+    #[arg(long, default_value = ".")]
+    output_dir: PathBuf,
+}
+
+/// Runs the CLI; errors print as one `Error:` line and exit 1.
+pub fn main_entry() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Plan(args) => plan(args).await,
+        Command::Apply(args) => apply(args).await,
+        Command::Generate(args) => generate(args).await,
+    }
+}
+
+async fn plan(args: PlanArgs) -> Result<()> {
+    if args.spec_type != "table" {
+        bail!(
+            "--spec-type {:?} is not supported (only table)",
+            args.spec_type
+        );
+    }
+    let driver = Driver::parse(&args.connection.driver)?;
+    let loaded = load_specs(&args.spec_file)?;
+    let mut warnings = loaded.warnings;
+    for other in &loaded.others {
+        if other.kind != "Database" {
+            warnings.push(schemahero_schema_warning(
+                &other.source,
+                format!(
+                    "skipping {} {:?} (not a Table)",
+                    if other.kind.is_empty() {
+                        "document"
+                    } else {
+                        &other.kind
+                    },
+                    other.name.as_deref().unwrap_or("")
+                ),
+            ));
+        }
+    }
+    let engine = Engine::connect(driver, &args.connection.uri).await?;
+    let plan = engine
+        .plan(driver, &loaded.tables, args.seed_data, &mut warnings)
+        .await;
+    engine.close().await;
+    let plan = plan?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let sql = plan.to_sql();
+    match &args.out {
+        Some(path) => {
+            if path.exists() && !args.overwrite {
+                bail!("{} exists and --overwrite=false", path.display());
+            }
+            std::fs::write(path, &sql).with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => {
+            std::io::stdout()
+                .write_all(sql.as_bytes())
+                .context("writing the plan to stdout")?;
+        }
+    }
+    Ok(())
+}
+
+fn schemahero_schema_warning(source: &str, message: String) -> schemahero_schema::Warning {
+    schemahero_schema::Warning {
+        source: source.to_string(),
+        message,
+    }
+}
+
+async fn apply(args: ApplyArgs) -> Result<()> {
+    let driver = Driver::parse(&args.connection.driver)?;
+    let script = read_ddl(&args.ddl)?;
+    let engine = Engine::connect(driver, &args.connection.uri).await?;
+    let result = engine.apply_script(&script).await;
+    engine.close().await;
+    let count = result?;
+    eprintln!("applied {count} statement(s)");
+    Ok(())
+}
+
+fn read_ddl(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if !meta.is_dir() {
+        return std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()));
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    let mut script = String::new();
+    for f in files {
+        let text =
+            std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+        script.push_str(&text);
+        if !text.trim_end().ends_with(';') {
+            script.push(';');
+        }
+        script.push('\n');
+    }
+    Ok(script)
+}
+
+async fn generate(args: GenerateArgs) -> Result<()> {
+    let driver = Driver::parse(&args.connection.driver)?;
+    let engine = Engine::connect(driver, &args.connection.uri).await?;
+    let files = engine.generate(driver, &args.dbname, &args.schema).await;
+    engine.close().await;
+    let files = files?;
+    std::fs::create_dir_all(&args.output_dir)
+        .with_context(|| format!("creating {}", args.output_dir.display()))?;
+    for f in &files {
+        let path = args.output_dir.join(&f.file_name);
+        std::fs::write(&path, &f.contents)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    eprintln!(
+        "wrote {} table manifest(s) to {}",
+        files.len().saturating_sub(1),
+        args.output_dir.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,361 @@
+//! What the spec asks for, and how it differs from what is live, as plain change data.
+
+use crate::normalize::{canonical_default, default_to_sql, is_integer_type, normalize_type};
+use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, TriggerDef};
+use schemahero_schema::normalize_fk_action;
+use schemahero_schema::spec::PostgresTableSchema;
+
+/// Postgres truncates identifiers to 63 bytes; generated and given names are compared after
+/// the same truncation so they never re-plan.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+pub fn truncate_identifier(name: &str) -> String {
+    if name.len() <= MAX_IDENTIFIER_BYTES {
+        return name.to_string();
+    }
+    let mut end = MAX_IDENTIFIER_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name[..end].to_string()
+}
+
+pub fn generated_index_name(table: &str, columns: &[String]) -> String {
+    truncate_identifier(&format!("idx_{}_{}", table, columns.join("_")))
+}
+
+pub fn generated_fk_name(table: &str, columns: &[String]) -> String {
+    truncate_identifier(&format!("{}_{}_fkey", table, columns.join("_")))
+}
+
+pub fn generated_pk_name(table: &str) -> String {
+    truncate_identifier(&format!("{table}_pkey"))
+}
+
+/// The table the spec describes, in canonical form.
+pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> TableDef {
+    let columns = spec
+        .columns
+        .iter()
+        .map(|c| {
+            let (data_type, serial) = normalize_type(&c.data_type);
+            let identity = c.auto_increment() && !serial && is_integer_type(&data_type);
+            let in_pk = spec.primary_key.contains(&c.name);
+            ColumnDef {
+                name: c.name.clone(),
+                data_type,
+                not_null: c.not_null() || in_pk || serial || identity,
+                default: if serial || identity {
+                    None
+                } else {
+                    c.default.as_deref().and_then(default_to_sql)
+                },
+                auto_increment: identity,
+                serial,
+            }
+        })
+        .collect();
+    let primary_key = (!spec.primary_key.is_empty()).then(|| KeyDef {
+        name: None,
+        columns: spec.primary_key.clone(),
+    });
+    let foreign_keys = spec
+        .foreign_keys
+        .iter()
+        .map(|fk| ForeignKeyDef {
+            name: fk.name.as_deref().map(truncate_identifier),
+            columns: fk.columns.clone(),
+            ref_schema: Some(schema.to_string()),
+            ref_table: fk.references.table.clone(),
+            ref_columns: fk.references.columns.clone(),
+            on_delete: fk
+                .on_delete
+                .as_deref()
+                .and_then(normalize_fk_action)
+                .unwrap_or("NO ACTION")
+                .to_string(),
+        })
+        .collect();
+    let indexes = spec
+        .indexes
+        .iter()
+        .map(|i| IndexDef {
+            name: i.name.as_deref().map(truncate_identifier),
+            columns: i.columns.clone(),
+            unique: i.is_unique,
+            method: i
+                .index_type
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_else(|| "btree".into()),
+            with: i.with.clone(),
+            constraint: false,
+        })
+        .collect();
+    TableDef {
+        schema: Some(schema.to_string()),
+        name: name.to_string(),
+        columns,
+        primary_key,
+        foreign_keys,
+        indexes,
+        triggers: spec
+            .triggers
+            .iter()
+            .map(|t| TriggerDef {
+                name: t.name.clone(),
+                create_sql: String::new(),
+            })
+            .collect(),
+        strict: false,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnChange {
+    Add(ColumnDef),
+    Drop(String),
+    AlterType {
+        column: String,
+        from: String,
+        to: String,
+    },
+    SetDefault {
+        column: String,
+        default: String,
+    },
+    DropDefault {
+        column: String,
+    },
+    /// `backfill`: the default to write into NULL rows first.
+    SetNotNull {
+        column: String,
+        backfill: Option<String>,
+    },
+    DropNotNull {
+        column: String,
+    },
+    AddIdentity {
+        column: String,
+    },
+    DropIdentity {
+        column: String,
+    },
+}
+
+/// Everything that changes for one table, grouped so the renderer can order statements safely
+/// across tables.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableDiff {
+    pub create: Option<TableDef>,
+    pub drop: bool,
+    pub drop_foreign_keys: Vec<String>,
+    /// Indexes and unique constraints to drop (`constraint` tells which).
+    pub drop_indexes: Vec<IndexDef>,
+    pub drop_primary_key: Option<String>,
+    pub columns: Vec<ColumnChange>,
+    pub add_primary_key: Option<KeyDef>,
+    pub rename_indexes: Vec<(IndexDef, String)>,
+    pub create_indexes: Vec<IndexDef>,
+    pub add_foreign_keys: Vec<ForeignKeyDef>,
+    pub create_triggers: Vec<String>,
+}
+
+impl TableDiff {
+    pub fn is_empty(&self) -> bool {
+        *self == TableDiff::default()
+    }
+}
+
+/// Diffs one table. `live` is `None` when the table does not exist.
+pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool) -> TableDiff {
+    let mut diff = TableDiff::default();
+    let Some(live) = live else {
+        if !is_deleted {
+            let mut create = desired.clone();
+            create.primary_key = desired.primary_key.clone();
+            diff.create_indexes = name_indexes(desired, &desired.indexes);
+            diff.add_foreign_keys = name_fks(desired, &desired.foreign_keys);
+            diff.create_triggers = desired.triggers.iter().map(|t| t.name.clone()).collect();
+            create.indexes.clear();
+            create.foreign_keys.clear();
+            diff.create = Some(create);
+        }
+        return diff;
+    };
+    if is_deleted {
+        diff.drop = true;
+        return diff;
+    }
+
+    diff_columns(desired, live, &mut diff);
+
+    let pk_matches = match (&desired.primary_key, &live.primary_key) {
+        (None, None) => true,
+        (Some(d), Some(l)) => {
+            d.columns == l.columns && d.name.as_ref().is_none_or(|n| Some(n) == l.name.as_ref())
+        }
+        _ => false,
+    };
+    if !pk_matches {
+        if let Some(l) = &live.primary_key {
+            diff.drop_primary_key = l.name.clone();
+        }
+        diff.add_primary_key = desired.primary_key.clone().map(|k| KeyDef {
+            name: Some(k.name.unwrap_or_else(|| generated_pk_name(&desired.name))),
+            columns: k.columns,
+        });
+    }
+
+    // Foreign keys: a named one matches by name and shape; an unnamed one by shape.
+    let mut live_fks: Vec<Option<&ForeignKeyDef>> = live.foreign_keys.iter().map(Some).collect();
+    let mut to_add = Vec::new();
+    for fk in &desired.foreign_keys {
+        let found = live_fks.iter_mut().find(|l| {
+            l.is_some_and(|l| l.same_shape(fk) && (fk.name.is_none() || fk.name == l.name))
+        });
+        match found {
+            Some(slot) => *slot = None,
+            None => to_add.push(fk.clone()),
+        }
+    }
+    diff.drop_foreign_keys = live_fks
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.name.clone())
+        .collect();
+    diff.add_foreign_keys = name_fks(desired, &to_add);
+
+    // Indexes: exact name+shape, then named with a same-shape live index under another name
+    // (a rename), then unnamed by shape.
+    let mut live_ix: Vec<Option<&IndexDef>> = live.indexes.iter().map(Some).collect();
+    let mut pending: Vec<&IndexDef> = Vec::new();
+    for ix in desired.indexes.iter().filter(|i| i.name.is_some()) {
+        match live_ix
+            .iter_mut()
+            .find(|l| l.is_some_and(|l| l.name == ix.name && l.same_shape(ix)))
+        {
+            Some(slot) => *slot = None,
+            None => pending.push(ix),
+        }
+    }
+    let mut to_create = Vec::new();
+    for ix in pending {
+        let name_taken = live_ix.iter().flatten().any(|l| l.name == ix.name);
+        match live_ix
+            .iter_mut()
+            .find(|l| l.is_some_and(|l| l.same_shape(ix)))
+        {
+            Some(slot) if !name_taken => {
+                if let (Some(l), Some(new_name)) = (slot.take(), &ix.name) {
+                    diff.rename_indexes.push((l.clone(), new_name.clone()));
+                }
+            }
+            _ => to_create.push(ix.clone()),
+        }
+    }
+    for ix in desired.indexes.iter().filter(|i| i.name.is_none()) {
+        match live_ix
+            .iter_mut()
+            .find(|l| l.is_some_and(|l| l.same_shape(ix)))
+        {
+            Some(slot) => *slot = None,
+            None => to_create.push(ix.clone()),
+        }
+    }
+    diff.drop_indexes = live_ix.into_iter().flatten().cloned().collect();
+    diff.create_indexes = name_indexes(desired, &to_create);
+
+    diff.create_triggers = desired
+        .triggers
+        .iter()
+        .filter(|t| !live.triggers.iter().any(|l| l.name == t.name))
+        .map(|t| t.name.clone())
+        .collect();
+    diff
+}
+
+fn diff_columns(desired: &TableDef, live: &TableDef, diff: &mut TableDiff) {
+    for l in &live.columns {
+        if desired.column(&l.name).is_none() {
+            diff.columns.push(ColumnChange::Drop(l.name.clone()));
+        }
+    }
+    for d in &desired.columns {
+        let Some(l) = live.column(&d.name) else {
+            diff.columns.push(ColumnChange::Add(d.clone()));
+            continue;
+        };
+        let column = d.name.clone();
+        if d.data_type != l.data_type {
+            diff.columns.push(ColumnChange::AlterType {
+                column: column.clone(),
+                from: l.data_type.clone(),
+                to: d.data_type.clone(),
+            });
+        }
+        if l.auto_increment && !d.auto_increment {
+            diff.columns.push(ColumnChange::DropIdentity {
+                column: column.clone(),
+            });
+        }
+        let live_serial = crate::introspect::is_serial_default(l.default.as_deref());
+        let defaults_match = if d.serial {
+            live_serial
+        } else {
+            d.default.as_deref().and_then(canonical_default) == l.default
+        };
+        if !defaults_match {
+            match &d.default {
+                Some(default) => diff.columns.push(ColumnChange::SetDefault {
+                    column: column.clone(),
+                    default: default.clone(),
+                }),
+                None if d.serial => {} // converting a column to serial is not supported in place
+                None => diff.columns.push(ColumnChange::DropDefault {
+                    column: column.clone(),
+                }),
+            }
+        }
+        if d.not_null && !l.not_null {
+            diff.columns.push(ColumnChange::SetNotNull {
+                column: column.clone(),
+                backfill: d.default.clone(),
+            });
+        } else if !d.not_null && l.not_null {
+            diff.columns.push(ColumnChange::DropNotNull {
+                column: column.clone(),
+            });
+        }
+        if d.auto_increment && !l.auto_increment {
+            diff.columns.push(ColumnChange::AddIdentity { column });
+        }
+    }
+}
+
+fn name_indexes(table: &TableDef, indexes: &[IndexDef]) -> Vec<IndexDef> {
+    indexes
+        .iter()
+        .map(|i| IndexDef {
+            name: Some(
+                i.name
+                    .clone()
+                    .unwrap_or_else(|| generated_index_name(&table.name, &i.columns)),
+            ),
+            ..i.clone()
+        })
+        .collect()
+}
+
+fn name_fks(table: &TableDef, fks: &[ForeignKeyDef]) -> Vec<ForeignKeyDef> {
+    fks.iter()
+        .map(|f| ForeignKeyDef {
+            name: Some(
+                f.name
+                    .clone()
+                    .unwrap_or_else(|| generated_fk_name(&table.name, &f.columns)),
+            ),
+            ..f.clone()
+        })
+        .collect()
+}

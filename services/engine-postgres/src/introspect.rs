@@ -1,0 +1,216 @@
+//! Reading the live schema from the catalogs.
+//!
+//! A fixed number of bulk queries per Postgres schema (tables, columns, constraints, indexes,
+//! triggers), each filtered to the tables asked about, so the cost grows with the rows
+//! returned rather than with round trips.
+
+use crate::normalize::{canonical_default, normalize_type};
+use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, TriggerDef};
+use sqlx::PgPool;
+use std::collections::{BTreeMap, HashMap};
+
+/// Live tables of one schema, by table name. `tables = None` reads every table.
+pub async fn introspect_schema(
+    pool: &PgPool,
+    schema: &str,
+    tables: Option<&[String]>,
+) -> Result<BTreeMap<String, TableDef>, sqlx::Error> {
+    let names: Option<Vec<String>> = tables.map(<[String]>::to_vec);
+    let mut result: BTreeMap<String, TableDef> = BTreeMap::new();
+
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND ($2::text[] IS NULL OR c.relname = ANY($2))
+         ORDER BY c.relname",
+    )
+    .bind(schema)
+    .bind(&names)
+    .fetch_all(pool)
+    .await?;
+    for (name,) in rows {
+        result.insert(
+            name.clone(),
+            TableDef {
+                schema: Some(schema.to_string()),
+                name,
+                ..TableDef::default()
+            },
+        );
+    }
+    if result.is_empty() {
+        return Ok(result);
+    }
+
+    let columns: Vec<(String, String, String, bool, Option<String>, String)> = sqlx::query_as(
+        "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
+         FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND ($2::text[] IS NULL OR c.relname = ANY($2))
+         ORDER BY c.relname, a.attnum",
+    )
+    .bind(schema)
+    .bind(&names)
+    .fetch_all(pool)
+    .await?;
+    for (table, name, data_type, not_null, default, identity) in columns {
+        let Some(def) = result.get_mut(&table) else {
+            continue;
+        };
+        let (data_type, _) = normalize_type(&data_type);
+        let default = default.as_deref().and_then(canonical_default);
+        def.columns.push(ColumnDef {
+            name,
+            data_type,
+            not_null,
+            serial: is_serial_default(default.as_deref()),
+            default,
+            auto_increment: !identity.is_empty(),
+        });
+    }
+
+    let constraints: Vec<(String, String, String, Vec<String>, Option<String>, Option<String>, Vec<String>, String)> = sqlx::query_as(
+        "SELECT c.relname::text, con.conname::text, con.contype::text,
+                ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord),
+                fn.nspname::text, fc.relname::text,
+                ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+                      JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord),
+                con.confdeltype::text
+         FROM pg_constraint con
+         JOIN pg_class c ON c.oid = con.conrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+         LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+         WHERE n.nspname = $1 AND con.contype IN ('p', 'f') AND ($2::text[] IS NULL OR c.relname = ANY($2))
+         ORDER BY c.relname, con.conname",
+    )
+    .bind(schema)
+    .bind(&names)
+    .fetch_all(pool)
+    .await?;
+    for (table, name, kind, columns, ref_schema, ref_table, ref_columns, on_delete) in constraints {
+        let Some(def) = result.get_mut(&table) else {
+            continue;
+        };
+        match kind.as_str() {
+            "p" => {
+                def.primary_key = Some(KeyDef {
+                    name: Some(name),
+                    columns,
+                })
+            }
+            "f" => def.foreign_keys.push(ForeignKeyDef {
+                name: Some(name),
+                columns,
+                ref_schema,
+                ref_table: ref_table.unwrap_or_default(),
+                ref_columns,
+                on_delete: fk_action(&on_delete).to_string(),
+            }),
+            _ => {}
+        }
+    }
+
+    // Indexes other than the primary key's; unique constraints come back flagged.
+    // Expression and partial indexes cannot be expressed in a spec and are left alone.
+    let indexes: Vec<(String, String, bool, String, Vec<String>, Option<Vec<String>>, bool)> = sqlx::query_as(
+        "SELECT c.relname::text, i.relname::text, ix.indisunique, am.amname::text,
+                ARRAY(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
+                      JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
+                      WHERE k.ord <= ix.indnkeyatts ORDER BY k.ord),
+                i.reloptions::text[],
+                EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype = 'u')
+         FROM pg_index ix
+         JOIN pg_class c ON c.oid = ix.indrelid
+         JOIN pg_class i ON i.oid = ix.indexrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_am am ON am.oid = i.relam
+         WHERE n.nspname = $1 AND NOT ix.indisprimary AND ix.indexprs IS NULL AND ix.indpred IS NULL
+           AND ($2::text[] IS NULL OR c.relname = ANY($2))
+         ORDER BY c.relname, i.relname",
+    )
+    .bind(schema)
+    .bind(&names)
+    .fetch_all(pool)
+    .await?;
+    for (table, name, unique, method, columns, options, constraint) in indexes {
+        let Some(def) = result.get_mut(&table) else {
+            continue;
+        };
+        let with = options
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|o| {
+                o.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect();
+        def.indexes.push(IndexDef {
+            name: Some(name),
+            columns,
+            unique,
+            method,
+            with,
+            constraint,
+        });
+    }
+
+    let triggers: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid)
+         FROM pg_trigger t
+         JOIN pg_class c ON c.oid = t.tgrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND NOT t.tgisinternal AND ($2::text[] IS NULL OR c.relname = ANY($2))
+         ORDER BY c.relname, t.tgname",
+    )
+    .bind(schema)
+    .bind(&names)
+    .fetch_all(pool)
+    .await?;
+    for (table, name, definition) in triggers {
+        if let Some(def) = result.get_mut(&table) {
+            def.triggers.push(TriggerDef {
+                name,
+                create_sql: definition,
+            });
+        }
+    }
+    Ok(result)
+}
+
+fn fk_action(code: &str) -> &'static str {
+    match code {
+        "c" => "CASCADE",
+        "n" => "SET NULL",
+        "d" => "SET DEFAULT",
+        "r" => "RESTRICT",
+        _ => "NO ACTION",
+    }
+}
+
+/// Names of the schemas other than the system ones, for `generate`.
+pub async fn user_schemas(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT nspname::text FROM pg_namespace
+         WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname NOT LIKE 'pg_temp_%'
+           AND nspname NOT LIKE 'pg_toast_temp_%' ORDER BY nspname",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(n,)| n).collect())
+}
+
+/// Which live columns are serial: their default takes the next value of a sequence.
+pub fn is_serial_default(default: Option<&str>) -> bool {
+    default.is_some_and(|d| d.starts_with("nextval("))
+}
+
+/// A canonical text of the given tables, for fingerprints.
+pub fn canonical_text(tables: &HashMap<(String, String), TableDef>) -> String {
+    let mut keys: Vec<_> = tables.keys().collect();
+    keys.sort();
+    keys.iter().map(|k| format!("{:?}\n", tables[*k])).collect()
+}

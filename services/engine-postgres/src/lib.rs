@@ -1,0 +1,329 @@
+//! The Postgres engine (also used for CockroachDB's Postgres dialect): introspect the live
+//! schema, normalize specs, diff, and render DDL with hazards.
+
+pub mod diff;
+pub mod introspect;
+pub mod normalize;
+pub mod render;
+mod seed;
+
+use render::{TableRef, TableWork, quote_ident};
+use schemahero_plan::{Plan, fingerprint};
+use schemahero_schema::model::TableDef;
+use schemahero_schema::spec::{PostgresTableSchema, SeedData};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgPool};
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostgresError {
+    #[error("invalid postgres URI: {0}")]
+    Uri(String),
+    #[error("cannot connect to postgres at {target}: {message}")]
+    Connect { target: String, message: String },
+    #[error("introspecting schema {schema:?}: {source}")]
+    Introspect { schema: String, source: sqlx::Error },
+    #[error("reading seed data of {table}: {source}")]
+    Seed { table: String, source: sqlx::Error },
+    #[error("statement {index} failed: {message}\n  statement: {statement}")]
+    Apply {
+        index: usize,
+        statement: String,
+        message: String,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A table the user wants, as the planner receives it.
+#[derive(Debug, Clone)]
+pub struct DesiredTable {
+    pub name: String,
+    pub schema: PostgresTableSchema,
+    pub seed_data: Option<SeedData>,
+}
+
+pub struct PostgresEngine {
+    pool: PgPool,
+    default_schema: String,
+}
+
+impl PostgresEngine {
+    /// Connects with a `postgres://` / `postgresql://` URI. Errors never echo the password.
+    pub async fn connect(uri: &str) -> Result<Self, PostgresError> {
+        let options = PgConnectOptions::from_str(uri)
+            .map_err(|e| PostgresError::Uri(redact_error(&e.to_string(), uri)))?;
+        let target = format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or("(default)")
+        );
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| PostgresError::Connect {
+                target: target.clone(),
+                message: redact_error(&e.to_string(), uri),
+            })?;
+        let (default_schema,): (String,) =
+            sqlx::query_as("SELECT coalesce(current_schema(), 'public')::text")
+                .fetch_one(&pool)
+                .await?;
+        Ok(Self {
+            pool,
+            default_schema,
+        })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn default_schema(&self) -> &str {
+        &self.default_schema
+    }
+
+    fn schema_of(&self, table: &DesiredTable) -> String {
+        table
+            .schema
+            .schema
+            .clone()
+            .unwrap_or_else(|| self.default_schema.clone())
+    }
+
+    /// Reads the live definition of the named tables, keyed by (schema, table).
+    pub async fn introspect(
+        &self,
+        tables: &[(String, String)],
+    ) -> Result<HashMap<(String, String), TableDef>, PostgresError> {
+        let mut by_schema: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (schema, name) in tables {
+            by_schema
+                .entry(schema.as_str())
+                .or_default()
+                .push(name.clone());
+        }
+        let mut live = HashMap::new();
+        for (schema, names) in by_schema {
+            let found = introspect::introspect_schema(&self.pool, schema, Some(&names))
+                .await
+                .map_err(|source| PostgresError::Introspect {
+                    schema: schema.to_string(),
+                    source,
+                })?;
+            for (name, def) in found {
+                live.insert((schema.to_string(), name), def);
+            }
+        }
+        Ok(live)
+    }
+
+    /// Plans the given tables against the live database. Tables not named are never touched.
+    pub async fn plan(
+        &self,
+        tables: &[DesiredTable],
+        with_seed_data: bool,
+    ) -> Result<Plan, PostgresError> {
+        let keys: Vec<(String, String)> = tables
+            .iter()
+            .map(|t| (self.schema_of(t), t.name.clone()))
+            .collect();
+        let live = self.introspect(&keys).await?;
+        let mut work = Vec::with_capacity(tables.len());
+        for (table, key) in tables.iter().zip(&keys) {
+            let desired = diff::desired_table(&table.name, &key.0, &table.schema);
+            let live_table = live.get(key);
+            let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
+            let table_ref = TableRef {
+                schema: key.0.clone(),
+                name: table.name.clone(),
+                qualify: table.schema.schema.is_some(),
+            };
+            let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
+                (Some(seed), true) => {
+                    seed::plan_seed(&self.pool, &table_ref, &desired, live_table.is_some(), seed)
+                        .await
+                        .map_err(|source| PostgresError::Seed {
+                            table: table_ref.display(),
+                            source,
+                        })?
+                }
+                _ => Vec::new(),
+            };
+            if table_diff.is_empty() && seed.is_empty() {
+                continue;
+            }
+            work.push(TableWork {
+                table: table_ref,
+                diff: table_diff,
+                triggers: &table.schema.triggers,
+                seed,
+            });
+        }
+        Ok(Plan {
+            statements: render::render(work),
+            fingerprint: fingerprint(&introspect::canonical_text(&live)),
+        })
+    }
+
+    /// Runs statements in order inside one transaction (Postgres DDL is transactional): either
+    /// all apply or none. Names the failing statement.
+    pub async fn apply(&self, statements: &[String]) -> Result<(), PostgresError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        for (i, statement) in statements.iter().enumerate() {
+            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&mut *tx)
+                .await
+            {
+                return Err(PostgresError::Apply {
+                    index: i + 1,
+                    statement: statement.clone(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every table of the given schemas (all user schemas when empty), as specs.
+    pub async fn generate(
+        &self,
+        schemas: &[String],
+    ) -> Result<Vec<(String, String, PostgresTableSchema)>, PostgresError> {
+        let schemas = if schemas.is_empty() {
+            introspect::user_schemas(&self.pool).await?
+        } else {
+            schemas.to_vec()
+        };
+        let mut out = Vec::new();
+        for schema in schemas {
+            let tables = introspect::introspect_schema(&self.pool, &schema, None)
+                .await
+                .map_err(|source| PostgresError::Introspect {
+                    schema: schema.clone(),
+                    source,
+                })?;
+            for (name, def) in tables {
+                let spec = spec_from_live(&def, schema != self.default_schema);
+                out.push((schema.clone(), name, spec));
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+/// The spec that reproduces a live table (for `generate`).
+pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
+    use schemahero_schema::spec::{
+        Column, ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index,
+    };
+    let pk_columns: Vec<String> = def
+        .primary_key
+        .as_ref()
+        .map(|k| k.columns.clone())
+        .unwrap_or_default();
+    let pk_name_is_default = def.primary_key.as_ref().and_then(|k| k.name.as_deref())
+        == Some(diff::generated_pk_name(&def.name).as_str());
+    let _ = pk_name_is_default;
+    PostgresTableSchema {
+        schema: if qualify { def.schema.clone() } else { None },
+        primary_key: pk_columns.clone(),
+        columns: def
+            .columns
+            .iter()
+            .map(|c| {
+                let serial = introspect::is_serial_default(c.default.as_deref());
+                let data_type = if serial {
+                    match c.data_type.as_str() {
+                        "bigint" => "bigserial".to_string(),
+                        "smallint" => "smallserial".to_string(),
+                        _ => "serial".to_string(),
+                    }
+                } else {
+                    c.data_type.clone()
+                };
+                let implied_not_null = pk_columns.contains(&c.name) || serial || c.auto_increment;
+                Column {
+                    name: c.name.clone(),
+                    data_type,
+                    constraints: (c.not_null && !implied_not_null).then(|| ColumnConstraints {
+                        not_null: Some(true),
+                    }),
+                    attributes: c.auto_increment.then(|| ColumnAttributes {
+                        auto_increment: Some(true),
+                    }),
+                    default: if serial || c.auto_increment {
+                        None
+                    } else {
+                        c.default.clone()
+                    },
+                }
+            })
+            .collect(),
+        foreign_keys: def
+            .foreign_keys
+            .iter()
+            .map(|fk| ForeignKey {
+                columns: fk.columns.clone(),
+                references: ForeignKeyReferences {
+                    table: fk.ref_table.clone(),
+                    columns: fk.ref_columns.clone(),
+                },
+                on_delete: (fk.on_delete != "NO ACTION").then(|| fk.on_delete.clone()),
+                name: fk
+                    .name
+                    .clone()
+                    .filter(|n| *n != diff::generated_fk_name(&def.name, &fk.columns)),
+            })
+            .collect(),
+        indexes: def
+            .indexes
+            .iter()
+            .map(|ix| Index {
+                columns: ix.columns.clone(),
+                name: ix
+                    .name
+                    .clone()
+                    .filter(|n| *n != diff::generated_index_name(&def.name, &ix.columns)),
+                is_unique: ix.unique,
+                index_type: (ix.method != "btree").then(|| ix.method.clone()),
+                with: ix.with.clone(),
+            })
+            .collect(),
+        is_deleted: false,
+        triggers: Vec::new(),
+    }
+}
+
+/// Removes the password of `uri` from an error message, should a driver ever echo it.
+pub fn redact_error(message: &str, uri: &str) -> String {
+    let mut out = message.to_string();
+    if let Some(password) = password_of(uri) {
+        if !password.is_empty() {
+            out = out.replace(&password, "***");
+        }
+    }
+    out
+}
+
+fn password_of(uri: &str) -> Option<String> {
+    let rest = uri.split_once("://")?.1;
+    let userinfo = rest.split_once('@')?.0;
+    let (_, password) = userinfo.split_once(':')?;
+    Some(password.to_string())
+}
+
+/// Schema-qualified, quoted name (for callers outside the renderer).
+pub fn qualified_name(schema: &str, table: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(table))
+}

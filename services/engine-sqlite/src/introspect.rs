@@ -1,0 +1,206 @@
+//! Reading the live schema: a fixed number of queries joining sqlite_master with the
+//! table-valued pragma functions, whatever the number of tables.
+
+use crate::normalize::{canonical_default, normalize_type};
+use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, TriggerDef};
+use sqlx::SqlitePool;
+use std::collections::BTreeMap;
+
+pub async fn introspect(
+    pool: &SqlitePool,
+    only: Option<&[String]>,
+) -> Result<BTreeMap<String, TableDef>, sqlx::Error> {
+    let wanted = |name: &str| only.is_none_or(|names| names.iter().any(|n| n == name));
+    let mut tables = BTreeMap::new();
+
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT m.name, coalesce(m.sql, ''), coalesce(t.strict, 0) FROM sqlite_master m
+         LEFT JOIN pragma_table_list t ON t.name = m.name AND t.schema = 'main'
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut autoincrement_tables = Vec::new();
+    for (name, sql, strict) in rows {
+        if !wanted(&name) {
+            continue;
+        }
+        if contains_keyword(&sql, "autoincrement") {
+            autoincrement_tables.push(name.clone());
+        }
+        tables.insert(
+            name.clone(),
+            TableDef {
+                schema: None,
+                name,
+                strict: strict != 0,
+                ..TableDef::default()
+            },
+        );
+    }
+    if tables.is_empty() {
+        return Ok(tables);
+    }
+
+    let columns: Vec<(String, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk FROM sqlite_master m
+         JOIN pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut pk_columns: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+    for (table, name, data_type, not_null, default, pk) in columns {
+        let Some(def) = tables.get_mut(&table) else {
+            continue;
+        };
+        if pk > 0 {
+            pk_columns
+                .entry(table.clone())
+                .or_default()
+                .push((pk, name.clone()));
+        }
+        def.columns.push(ColumnDef {
+            name,
+            data_type: normalize_type(&data_type),
+            not_null: not_null != 0,
+            default: default.as_deref().and_then(canonical_default),
+            auto_increment: false,
+            serial: false,
+        });
+    }
+    for (table, mut cols) in pk_columns {
+        cols.sort();
+        if let Some(def) = tables.get_mut(&table) {
+            let columns: Vec<String> = cols.into_iter().map(|(_, c)| c).collect();
+            if columns.len() == 1 && autoincrement_tables.contains(&table) {
+                let pk = columns[0].clone();
+                if let Some(c) = def.columns.iter_mut().find(|c| c.name == pk) {
+                    c.auto_increment = true;
+                }
+            }
+            def.primary_key = Some(KeyDef {
+                name: None,
+                columns,
+            });
+        }
+    }
+
+    let index_columns: Vec<(String, String, i64, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT m.name, il.name, il.\"unique\", il.origin, ii.seqno, ii.name FROM sqlite_master m
+         JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
+         WHERE m.type = 'table' AND il.origin != 'pk' AND il.partial = 0 ORDER BY m.name, il.name, ii.seqno",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut indexes: BTreeMap<(String, String), IndexDef> = BTreeMap::new();
+    let mut expression_indexes = Vec::new();
+    for (table, index, unique, origin, _, column) in index_columns {
+        let Some(column) = column else {
+            expression_indexes.push((table.clone(), index.clone()));
+            continue;
+        };
+        let entry = indexes
+            .entry((table, index.clone()))
+            .or_insert_with(|| IndexDef {
+                name: Some(index),
+                columns: Vec::new(),
+                unique: unique != 0,
+                method: "btree".into(),
+                with: BTreeMap::new(),
+                constraint: origin == "u",
+            });
+        entry.columns.push(column);
+    }
+    for ((table, index), def) in indexes {
+        if expression_indexes.contains(&(table.clone(), index)) {
+            continue; // expression indexes cannot be written in a spec; leave them alone
+        }
+        if let Some(t) = tables.get_mut(&table) {
+            t.indexes.push(def);
+        }
+    }
+
+    let fks: Vec<(String, i64, i64, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_delete FROM sqlite_master m
+         JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut grouped: BTreeMap<(String, i64), ForeignKeyDef> = BTreeMap::new();
+    for (table, id, _, ref_table, from, to, on_delete) in fks {
+        let entry = grouped.entry((table, id)).or_insert_with(|| ForeignKeyDef {
+            name: None,
+            columns: Vec::new(),
+            ref_schema: None,
+            ref_table,
+            ref_columns: Vec::new(),
+            on_delete: on_delete.to_ascii_uppercase(),
+        });
+        entry.columns.push(from);
+        entry.ref_columns.push(to.unwrap_or_default());
+    }
+    for ((table, _), fk) in grouped {
+        if let Some(t) = tables.get_mut(&table) {
+            t.foreign_keys.push(fk);
+        }
+    }
+    // FKs written without target columns reference the parent's primary key.
+    let pks: BTreeMap<String, Vec<String>> = tables
+        .iter()
+        .filter_map(|(n, t)| {
+            t.primary_key
+                .as_ref()
+                .map(|k| (n.clone(), k.columns.clone()))
+        })
+        .collect();
+    for t in tables.values_mut() {
+        for fk in &mut t.foreign_keys {
+            if fk.ref_columns.iter().all(String::is_empty) {
+                if let Some(cols) = pks.get(&fk.ref_table) {
+                    fk.ref_columns = cols.clone();
+                }
+            }
+        }
+    }
+
+    let triggers: Vec<(String, String, String)> = sqlx::query_as("SELECT tbl_name, name, coalesce(sql, '') FROM sqlite_master WHERE type = 'trigger' ORDER BY tbl_name, name")
+        .fetch_all(pool)
+        .await?;
+    for (table, name, sql) in triggers {
+        if let Some(t) = tables.get_mut(&table) {
+            t.triggers.push(TriggerDef {
+                name,
+                create_sql: sql,
+            });
+        }
+    }
+    Ok(tables)
+}
+
+/// Whether `keyword` appears as a word outside quotes in `sql`.
+pub fn contains_keyword(sql: &str, keyword: &str) -> bool {
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    for ch in sql.chars().chain(std::iter::once(' ')) {
+        if let Some(q) = quote {
+            if ch == q {
+                quote = None;
+            }
+            continue;
+        }
+        if matches!(ch, '\'' | '"' | '`' | '[') {
+            quote = Some(if ch == '[' { ']' } else { ch });
+            word.clear();
+            continue;
+        }
+        if ch.is_alphanumeric() || ch == '_' {
+            word.push(ch);
+        } else {
+            if word.eq_ignore_ascii_case(keyword) {
+                return true;
+            }
+            word.clear();
+        }
+    }
+    false
+}

@@ -1,0 +1,211 @@
+//! The engine-independent entry points the CLI (and later the planner and executor) use:
+//! choose a driver, parse its URI, load spec files, plan, apply, generate.
+
+mod generate;
+mod load;
+mod uri;
+
+pub use generate::{GeneratedFile, generated_files};
+pub use load::{LoadError, LoadedSpecs, load_specs};
+pub use uri::{UriError, sqlite_path};
+
+use schemahero_plan::Plan;
+use schemahero_postgres::{DesiredTable as PgTable, PostgresEngine, PostgresError};
+use schemahero_schema::{TableManifest, Warning};
+use schemahero_sqlite::{DesiredTable as LiteTable, SqliteEngine, SqliteError};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Driver {
+    Postgres,
+    CockroachDb,
+    Sqlite,
+}
+
+impl Driver {
+    pub fn parse(name: &str) -> Result<Self, EngineError> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Ok(Driver::Postgres),
+            "cockroachdb" | "cockroach" => Ok(Driver::CockroachDb),
+            "sqlite" | "sqlite3" => Ok(Driver::Sqlite),
+            "mysql" | "mariadb" => Err(EngineError::UnsupportedDriver(format!(
+                "{name} (the MySQL engine is not built yet)"
+            ))),
+            other => Err(EngineError::UnsupportedDriver(format!(
+                "{other:?} (expected postgres, postgresql, cockroachdb or sqlite)"
+            ))),
+        }
+    }
+
+    /// The key of this driver's section under a Table's `spec.schema`.
+    pub fn schema_key(self) -> &'static str {
+        match self {
+            Driver::Postgres => "postgres",
+            Driver::CockroachDb => "cockroachdb",
+            Driver::Sqlite => "sqlite",
+        }
+    }
+}
+
+impl fmt::Display for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.schema_key())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("unknown driver {0}")]
+    UnsupportedDriver(String),
+    #[error(transparent)]
+    Uri(#[from] UriError),
+    #[error(transparent)]
+    Postgres(#[from] PostgresError),
+    #[error(transparent)]
+    Sqlite(#[from] SqliteError),
+    #[error("{0}")]
+    Split(String),
+}
+
+pub enum Engine {
+    Postgres(PostgresEngine),
+    Sqlite(SqliteEngine),
+}
+
+impl Engine {
+    pub async fn connect(driver: Driver, uri: &str) -> Result<Self, EngineError> {
+        match driver {
+            Driver::Postgres | Driver::CockroachDb => {
+                uri::check_postgres_uri(uri)?;
+                Ok(Engine::Postgres(PostgresEngine::connect(uri).await?))
+            }
+            Driver::Sqlite => Ok(Engine::Sqlite(
+                SqliteEngine::open(&sqlite_path(uri)?).await?,
+            )),
+        }
+    }
+
+    /// Plans the tables that have a section for `driver`; the others are reported as warnings.
+    pub async fn plan(
+        &self,
+        driver: Driver,
+        tables: &[TableManifest],
+        seed_data: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Plan, EngineError> {
+        match self {
+            Engine::Postgres(pg) => {
+                let mut desired = Vec::new();
+                for t in tables {
+                    let section = t.spec.schema.as_ref().and_then(|s| {
+                        if driver == Driver::CockroachDb {
+                            s.cockroachdb.clone()
+                        } else {
+                            s.postgres.clone()
+                        }
+                    });
+                    match section {
+                        Some(schema) => desired.push(PgTable {
+                            name: t.spec.name.clone(),
+                            schema,
+                            seed_data: t.spec.seed_data.clone(),
+                        }),
+                        None => warnings.push(missing_section(t, driver)),
+                    }
+                }
+                Ok(pg.plan(&desired, seed_data).await?)
+            }
+            Engine::Sqlite(lite) => {
+                let mut desired = Vec::new();
+                for t in tables {
+                    match t
+                        .spec
+                        .schema
+                        .as_ref()
+                        .and_then(|s| s.sqlite.clone().or_else(|| s.rqlite.clone()))
+                    {
+                        Some(schema) => desired.push(LiteTable {
+                            name: t.spec.name.clone(),
+                            schema,
+                            seed_data: t.spec.seed_data.clone(),
+                        }),
+                        None => warnings.push(missing_section(t, driver)),
+                    }
+                }
+                Ok(lite.plan(&desired, seed_data).await?)
+            }
+        }
+    }
+
+    /// Splits a script into statements and applies them (one transaction).
+    pub async fn apply_script(&self, script: &str) -> Result<usize, EngineError> {
+        let statements = schemahero_plan::split_statements(script)
+            .map_err(|e| EngineError::Split(e.to_string()))?;
+        self.apply(&statements).await?;
+        Ok(statements.len())
+    }
+
+    pub async fn apply(&self, statements: &[String]) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(pg) => Ok(pg.apply(statements).await?),
+            Engine::Sqlite(lite) => Ok(lite.apply(statements).await?),
+        }
+    }
+
+    pub async fn close(self) {
+        match self {
+            Engine::Postgres(pg) => pg.close().await,
+            Engine::Sqlite(lite) => lite.close().await,
+        }
+    }
+}
+
+fn missing_section(t: &TableManifest, driver: Driver) -> Warning {
+    Warning {
+        source: t.source.clone(),
+        message: format!(
+            "table {:?} has no spec.schema.{} section; skipped",
+            t.spec.name,
+            driver.schema_key()
+        ),
+    }
+}
+
+impl Engine {
+    /// One Table manifest per live table (plus a kustomization.yaml).
+    pub async fn generate(
+        &self,
+        driver: Driver,
+        database: &str,
+        schemas: &[String],
+    ) -> Result<Vec<GeneratedFile>, EngineError> {
+        use generate::GeneratedSchema;
+        let tables = match self {
+            Engine::Postgres(pg) => {
+                let default_schema = pg.default_schema().to_string();
+                pg.generate(schemas)
+                    .await?
+                    .into_iter()
+                    .map(|(schema, name, spec)| {
+                        let qualifier = (schema != default_schema).then_some(schema);
+                        (
+                            qualifier,
+                            name,
+                            GeneratedSchema::Postgres {
+                                cockroach: driver == Driver::CockroachDb,
+                                schema: spec,
+                            },
+                        )
+                    })
+                    .collect()
+            }
+            Engine::Sqlite(lite) => lite
+                .generate()
+                .await?
+                .into_iter()
+                .map(|(name, spec)| (None, name, GeneratedSchema::Sqlite(spec)))
+                .collect(),
+        };
+        generated_files(database, tables).map_err(EngineError::Split)
+    }
+}

@@ -1,0 +1,335 @@
+//! Splitting an SQL script into statements for `apply`.
+//!
+//! A `;` ends a statement only outside string literals ('…' with '' escapes, E'…' with
+//! backslash escapes), quoted identifiers ("…", `…`, […]), comments (`--`, nested `/* */`),
+//! dollar-quoted bodies ($$…$$, $tag$…$tag$) and the BEGIN … END body of a SQLite trigger.
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SplitError {
+    #[error("unterminated {what} starting at line {line}")]
+    Unterminated { what: &'static str, line: usize },
+}
+
+/// Splits `script` into statements, each trimmed and without its terminating `;`.
+/// Chunks that hold only whitespace and comments are dropped.
+pub fn split_statements(script: &str) -> Result<Vec<String>, SplitError> {
+    let bytes = script.as_bytes();
+    let mut statements = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    // Depth of BEGIN … END inside a CREATE TRIGGER (SQLite), where `;` does not end the
+    // statement.
+    let mut trigger_depth = 0usize;
+    let line_at = |pos: usize| script[..pos].matches('\n').count() + 1;
+
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'\'' => {
+                let escapes = i > 0
+                    && matches!(bytes[i - 1], b'e' | b'E')
+                    && !is_word_byte_before(bytes, i - 1);
+                i = skip_quoted(bytes, i, b'\'', escapes).ok_or(SplitError::Unterminated {
+                    what: "string literal",
+                    line: line_at(i),
+                })?;
+            }
+            b'"' | b'`' => {
+                i = skip_quoted(bytes, i, c, false).ok_or(SplitError::Unterminated {
+                    what: "quoted identifier",
+                    line: line_at(i),
+                })?;
+            }
+            b'[' if trigger_depth == 0 && starts_like_sqlite_bracket(bytes, i) => {
+                i = match bytes[i + 1..].iter().position(|&b| b == b']') {
+                    Some(p) => i + 1 + p + 1,
+                    None => {
+                        return Err(SplitError::Unterminated {
+                            what: "bracketed identifier",
+                            line: line_at(i),
+                        });
+                    }
+                };
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = match bytes[i..].iter().position(|&b| b == b'\n') {
+                    Some(p) => i + p + 1,
+                    None => bytes.len(),
+                };
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let mut depth = 1;
+                let open = i;
+                i += 2;
+                while depth > 0 {
+                    if i + 1 >= bytes.len() {
+                        return Err(SplitError::Unterminated {
+                            what: "block comment",
+                            line: line_at(open),
+                        });
+                    }
+                    if bytes[i] == b'/' && bytes[i + 1] == b'*' {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes[i + 1] == b'/' {
+                        depth -= 1;
+                        i += 2;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'$' => match dollar_tag(bytes, i) {
+                Some(tag_len) => {
+                    let tag = &script[i..i + tag_len];
+                    let body_start = i + tag_len;
+                    i = match script[body_start..].find(tag) {
+                        Some(p) => body_start + p + tag_len,
+                        None => {
+                            return Err(SplitError::Unterminated {
+                                what: "dollar-quoted string",
+                                line: line_at(i),
+                            });
+                        }
+                    };
+                }
+                None => i += 1,
+            },
+            b';' if trigger_depth == 0 => {
+                push_statement(&mut statements, &script[start..i]);
+                i += 1;
+                start = i;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let word_end = i + bytes[i..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count();
+                let word = &script[i..word_end];
+                if word.eq_ignore_ascii_case("begin") && is_trigger_statement(&script[start..i]) {
+                    trigger_depth += 1;
+                } else if word.eq_ignore_ascii_case("case") && trigger_depth > 0 {
+                    // CASE … END inside a trigger body also closes with END.
+                    trigger_depth += 1;
+                } else if word.eq_ignore_ascii_case("end") && trigger_depth > 0 {
+                    trigger_depth -= 1;
+                }
+                i = word_end;
+            }
+            _ => i += 1,
+        }
+    }
+    if trigger_depth > 0 {
+        return Err(SplitError::Unterminated {
+            what: "trigger body (BEGIN without END)",
+            line: line_at(start),
+        });
+    }
+    push_statement(&mut statements, &script[start..]);
+    Ok(statements)
+}
+
+fn push_statement(statements: &mut Vec<String>, chunk: &str) {
+    let trimmed = chunk.trim();
+    if !trimmed.is_empty() && !is_only_comments(trimmed) {
+        statements.push(trimmed.to_string());
+    }
+}
+
+fn is_only_comments(chunk: &str) -> bool {
+    let mut rest = chunk.trim_start();
+    loop {
+        if rest.is_empty() {
+            return true;
+        }
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after
+                .split_once('\n')
+                .map(|(_, r)| r)
+                .unwrap_or("")
+                .trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            match after.find("*/") {
+                Some(p) => rest = after[p + 2..].trim_start(),
+                None => return false,
+            }
+        } else {
+            return false;
+        }
+    }
+}
+
+/// Returns the index just past the closing quote. A doubled quote is an escaped quote.
+fn skip_quoted(bytes: &[u8], open: usize, quote: u8, backslash_escapes: bool) -> Option<usize> {
+    let mut i = open + 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if backslash_escapes && b == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b == quote {
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+                continue;
+            }
+            return Some(i + 1);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `$tag$` where tag is empty or an identifier not starting with a digit; not `$1`.
+fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
+    if i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_') {
+        return None; // part of an identifier such as a$b
+    }
+    let mut j = i + 1;
+    if j < bytes.len() && bytes[j].is_ascii_digit() {
+        return None;
+    }
+    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+        j += 1;
+    }
+    (j < bytes.len() && bytes[j] == b'$').then_some(j + 1 - i)
+}
+
+fn is_word_byte_before(bytes: &[u8], i: usize) -> bool {
+    i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')
+}
+
+/// `[` opens a SQLite identifier only where an identifier may stand; in Postgres it is an
+/// array subscript (`a[1]`, `int[]`), which always follows a word or `]`/`)`.
+fn starts_like_sqlite_bracket(bytes: &[u8], i: usize) -> bool {
+    let prev = bytes[..i].iter().rev().find(|b| !b.is_ascii_whitespace());
+    let next_is_close = bytes.get(i + 1) == Some(&b']');
+    !next_is_close
+        && matches!(
+            prev,
+            None | Some(b'(') | Some(b',') | Some(b'.') | Some(b';')
+        )
+        || is_after_keyword(bytes, i)
+}
+
+fn is_after_keyword(bytes: &[u8], i: usize) -> bool {
+    let before = String::from_utf8_lossy(&bytes[..i])
+        .trim_end()
+        .to_ascii_lowercase();
+    [
+        "table", "into", "from", "on", "update", "index", "exists", "join", "column", "view",
+        "trigger", "select", "by", "set", "where", "and", "or", "as",
+    ]
+    .iter()
+    .any(|kw| {
+        before.ends_with(kw)
+            && !before[..before.len() - kw.len()]
+                .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+fn is_trigger_statement(prefix: &str) -> bool {
+    let words: Vec<String> = prefix
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .take(4)
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    words.first().map(String::as_str) == Some("create") && words.iter().any(|w| w == "trigger")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(s: &str) -> Vec<String> {
+        split_statements(s).unwrap()
+    }
+
+    #[test]
+    fn splits_plain_statements() {
+        assert_eq!(
+            split("create table a (x int); drop table b;\n"),
+            vec!["create table a (x int)", "drop table b"]
+        );
+    }
+
+    #[test]
+    fn keeps_semicolons_inside_literals_identifiers_and_comments() {
+        let script =
+            "insert into \"a;b\" values ('x;''y'); -- c;d\n/* e; /* nested; */ f; */ select 1;";
+        assert_eq!(
+            split(script),
+            vec![
+                "insert into \"a;b\" values ('x;''y')",
+                "-- c;d\n/* e; /* nested; */ f; */ select 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn dollar_quoted_function_bodies_stay_whole() {
+        let script = "create function f() returns trigger as $body$ begin new.a := 1; return new; end; $body$ language plpgsql;\nselect $$a;b$$;";
+        let parts = split(script);
+        assert_eq!(parts.len(), 2);
+        assert!(parts[0].ends_with("language plpgsql"));
+        assert_eq!(parts[1], "select $$a;b$$");
+    }
+
+    #[test]
+    fn positional_parameters_are_not_dollar_quotes() {
+        assert_eq!(split("select $1; select 2"), vec!["select $1", "select 2"]);
+    }
+
+    #[test]
+    fn escape_strings_honour_backslashes() {
+        assert_eq!(
+            split("select E'it\\'s;'; select 'a\\'; select 3"),
+            vec!["select E'it\\'s;'", "select 'a\\'", "select 3"]
+        );
+    }
+
+    #[test]
+    fn sqlite_trigger_bodies_stay_whole() {
+        let script = "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = CASE WHEN 1 THEN 2 END; INSERT INTO b VALUES (1); END; select 1;";
+        let parts = split(script);
+        assert_eq!(parts.len(), 2, "{parts:?}");
+        assert!(parts[0].ends_with("END"));
+    }
+
+    #[test]
+    fn comment_only_chunks_are_dropped() {
+        assert_eq!(
+            split("-- nothing here;\n-- hazard X: y\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            split("-- hazard: a\ncreate table t (a int);"),
+            vec!["-- hazard: a\ncreate table t (a int)"]
+        );
+    }
+
+    #[test]
+    fn arrays_and_brackets() {
+        assert_eq!(
+            split("create table t (a int[], b text[3]); select [weird;name] from t;"),
+            vec![
+                "create table t (a int[], b text[3])",
+                "select [weird;name] from t"
+            ]
+        );
+    }
+
+    #[test]
+    fn unterminated_input_is_an_error_with_a_line() {
+        assert_eq!(
+            split_statements("select 1;\nselect 'abc"),
+            Err(SplitError::Unterminated {
+                what: "string literal",
+                line: 2
+            })
+        );
+        assert!(split_statements("/* open").is_err());
+        assert!(split_statements("select $x$ abc").is_err());
+    }
+}

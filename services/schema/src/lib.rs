@@ -1,0 +1,16 @@
+//! SchemaHero Table specs (the user's input) and the normalized table model engines diff.
+//! No I/O happens here: callers read files and hand over their text.
+
+pub mod defaults;
+pub mod model;
+mod parse;
+pub mod spec;
+mod validate;
+
+pub use parse::{
+    Document, OtherDocument, Parsed, SpecError, TableManifest, Warning, parse_documents,
+};
+pub use validate::normalize_fk_action;
+
+#[cfg(test)]
+mod tests;
