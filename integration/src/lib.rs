@@ -1,1 +1,88 @@
+//! The acceptance-case runner: each case is a folder of data, run against a real database.
+//!
+//! A case folder holds `initial.sql` (optional), `spec.yaml` (one or more Table documents),
+//! `expected.sql` (the plan, with its hazard comments) and `expected-state.txt` (the end state
+//! as the catalogs describe it, read by queries independent of the engine's introspection). An
+//! optional `flags` file may say `seed-data`. The runner, on a fresh database per case, applies
+//! the initial SQL, plans, compares the plan, applies it, compares the end state, and plans
+//! again, which must yield nothing. `BLESS=1` writes the expected files instead of comparing.
 
+pub mod dump;
+
+use schemahero_engine::{Driver, Engine, load_specs};
+use std::path::{Path, PathBuf};
+
+pub fn cases_dir(engine: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("cases").join(engine)
+}
+
+pub fn list_cases(engine: &str) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir(engine))
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    cases.sort();
+    cases
+}
+
+fn blessing() -> bool {
+    std::env::var("BLESS").is_ok_and(|v| v == "1")
+}
+
+fn read_optional(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Compares `actual` with the file, or writes it when blessing. Returns a failure message.
+fn check_file(path: &Path, actual: &str) -> Option<String> {
+    if blessing() {
+        if let Err(e) = std::fs::write(path, actual) {
+            return Some(format!("cannot write {}: {e}", path.display()));
+        }
+        return None;
+    }
+    let expected = read_optional(path);
+    if expected == actual {
+        None
+    } else {
+        Some(format!("{} differs\n--- expected\n{expected}\n--- actual\n{actual}", path.display()))
+    }
+}
+
+/// Runs one case against a database at `uri` (already fresh). `dump` reads the end state.
+pub async fn run_case<F, Fut>(case: &Path, driver: Driver, uri: &str, dump: F) -> Result<(), String>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<String, String>>,
+{
+    let engine = Engine::connect(driver, uri).await.map_err(|e| format!("connect: {e}"))?;
+    let result = run_case_on(&engine, case, driver, uri, dump).await;
+    engine.close().await;
+    result
+}
+
+async fn run_case_on<F, Fut>(engine: &Engine, case: &Path, driver: Driver, uri: &str, dump: F) -> Result<(), String>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<String, String>>,
+{
+    let initial = read_optional(&case.join("initial.sql"));
+    if !initial.trim().is_empty() {
+        engine.apply_script(&initial).await.map_err(|e| format!("initial.sql: {e}"))?;
+    }
+    let seed = read_optional(&case.join("flags")).contains("seed-data");
+    let specs = load_specs(&case.join("spec.yaml")).map_err(|e| format!("spec.yaml: {e}"))?;
+    let mut warnings = Vec::new();
+    let plan = engine.plan(driver, &specs.tables, seed, &mut warnings).await.map_err(|e| format!("plan: {e}"))?;
+    let mut failures = Vec::new();
+    failures.extend(check_file(&case.join("expected.sql"), &plan.to_sql()));
+    let statements: Vec<String> = plan.statements.iter().map(|s| s.sql.clone()).collect();
+    engine.apply(&statements).await.map_err(|e| format!("applying the plan: {e}"))?;
+    let state = dump(uri.to_string()).await?;
+    failures.extend(check_file(&case.join("expected-state.txt"), &state));
+    let mut warnings = Vec::new();
+    let again = engine.plan(driver, &specs.tables, seed, &mut warnings).await.map_err(|e| format!("re-plan: {e}"))?;
+    if !again.is_empty() {
+        failures.push(format!("re-planning after apply is not empty:\n{}", again.to_sql()));
+    }
+    if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
+}

@@ -68,7 +68,9 @@ pub struct Parsed {
 
 /// Parses every document in `text`. `source` names the file in errors and warnings.
 pub fn parse_documents(source: &str, text: &str) -> Result<Parsed, SpecError> {
-    let values: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| SpecError::Yaml {
+    // YAML 1.2 booleans only: a column named `y`, `no` or `on` stays a name.
+    let options = serde_saphyr::options! { strict_booleans: true };
+    let values: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| SpecError::Yaml {
         file: source.to_string(),
         message: first_line(&e.to_string()),
     })?;
@@ -194,6 +196,8 @@ fn deserialize_reporting<T: DeserializeOwned>(
     match result {
         Ok(v) => {
             for path in unknown {
+                // serde_ignored marks each Option layer with `?`; users think in field names.
+                let path = path.replace(".?", "").replace("?.", "");
                 warnings.push(Warning {
                     source: source.to_string(),
                     message: format!("unknown field {} ignored", join_path(prefix, &path)),

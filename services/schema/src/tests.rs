@@ -1,1 +1,138 @@
+use crate::{Document, SpecError, parse_documents};
 
+fn tables(text: &str) -> (Vec<crate::TableManifest>, Vec<crate::Warning>) {
+    let parsed = parse_documents("t.yaml", text).unwrap();
+    let tables = parsed
+        .documents
+        .into_iter()
+        .filter_map(|d| match d {
+            Document::Table(t) => Some(t),
+            Document::Other(_) => None,
+        })
+        .collect();
+    (tables, parsed.warnings)
+}
+
+const GUIDE: &str = "apiVersion: schemas.schemahero.io/v1alpha4
+kind: Table
+metadata:
+  name: users
+  namespace: default
+spec:
+  database: my-database
+  name: users
+  schema:
+    postgres:
+      primaryKey: [id]
+      columns:
+        - name: id
+          type: uuid
+          default: gen_random_uuid()
+        - name: email
+          type: varchar(255)
+          constraints:
+            notNull: true
+";
+
+#[test]
+fn reads_the_operator_guide_table() {
+    let (t, warnings) = tables(GUIDE);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(t.len(), 1);
+    let pg = t[0].spec.schema.as_ref().unwrap().postgres.as_ref().unwrap();
+    assert_eq!(t[0].metadata_name.as_deref(), Some("users"));
+    assert_eq!(t[0].namespace.as_deref(), Some("default"));
+    assert_eq!(pg.primary_key, vec!["id"]);
+    assert_eq!(pg.columns[0].default.as_deref(), Some("gen_random_uuid()"));
+    assert!(pg.columns[1].not_null());
+    assert!(!pg.columns[0].not_null());
+}
+
+#[test]
+fn reads_bare_specs_and_several_documents() {
+    let text = "database: db\nname: a\nschema:\n  sqlite:\n    columns:\n      - name: x\n        type: integer\n---\n---\ndatabase: db\nname: b\nschema:\n  sqlite:\n    strict: true\n    columns:\n      - name: y\n        type: text\n        default: 0\n";
+    let (t, _) = tables(text);
+    assert_eq!(t.iter().map(|t| t.spec.name.as_str()).collect::<Vec<_>>(), vec!["a", "b"]);
+    assert_eq!(t[0].source, "t.yaml#1");
+    let lite = t[1].spec.schema.as_ref().unwrap().sqlite.as_ref().unwrap();
+    assert!(lite.strict);
+    assert_eq!(lite.columns[0].default.as_deref(), Some("0"), "numeric defaults keep their text");
+}
+
+#[test]
+fn unknown_fields_warn_with_file_and_path() {
+    let text = GUIDE.replace("  database: my-database\n", "  database: my-database\n  frobnicate: 1\n").replace("          type: uuid\n", "          type: uuid\n          comment: hi\n");
+    let (t, warnings) = tables(&text);
+    assert_eq!(t.len(), 1);
+    let messages: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+    assert!(messages.iter().any(|m| m.starts_with("t.yaml:") && m.contains("spec.frobnicate")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("spec.schema.postgres.columns.0.comment")), "{messages:?}");
+}
+
+fn error(text: &str) -> String {
+    match parse_documents("bad.yaml", text) {
+        Err(e) => e.to_string(),
+        Ok(p) => panic!("expected an error, got {:?}", p.documents),
+    }
+}
+
+#[test]
+fn wrong_types_name_the_field() {
+    let e = error(&GUIDE.replace("primaryKey: [id]", "primaryKey: {a: 1}"));
+    assert!(e.contains("bad.yaml") && e.contains("spec.schema.postgres.primaryKey"), "{e}");
+}
+
+#[test]
+fn invalid_yaml_names_the_file() {
+    let e = error("name: [unclosed\n");
+    assert!(e.starts_with("bad.yaml: invalid YAML"), "{e}");
+}
+
+#[test]
+fn structural_mistakes_name_file_table_and_field() {
+    let cases = [
+        (GUIDE.replace("  name: users\n  schema", "  name: \"\"\n  schema").replace("metadata:\n  name: users\n", "metadata:\n"), "spec.name"),
+        (GUIDE.replace("name: email", "name: id"), "spec.schema.postgres.columns[1].name"),
+        (GUIDE.replace("primaryKey: [id]", "primaryKey: [nope]"), "spec.schema.postgres.primaryKey[0]"),
+        (GUIDE.replace("      primaryKey: [id]\n", "      primaryKey: [id]\n      indexes:\n        - columns: [missing]\n"), "spec.schema.postgres.indexes[0].columns[0]"),
+        (
+            GUIDE.replace("      primaryKey: [id]\n", "      primaryKey: [id]\n      foreignKeys:\n        - columns: [email]\n          references: {table: t, columns: [a, b]}\n"),
+            "spec.schema.postgres.foreignKeys[0].references.columns",
+        ),
+        (
+            GUIDE.replace("      primaryKey: [id]\n", "      primaryKey: [id]\n      foreignKeys:\n        - columns: [email]\n          references: {table: t, columns: [a]}\n          onDelete: EXPLODE\n"),
+            "spec.schema.postgres.foreignKeys[0].onDelete",
+        ),
+        (GUIDE.replace("          type: uuid\n", ""), "spec.schema.postgres.columns[0].type"),
+    ];
+    for (text, field) in cases {
+        let e = error(&text);
+        assert!(e.starts_with("bad.yaml: table"), "{e}");
+        assert!(e.contains(field), "expected {field} in: {e}");
+    }
+}
+
+#[test]
+fn non_table_documents_are_returned_as_other() {
+    let parsed = parse_documents("x.yaml", "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: db\n").unwrap();
+    match &parsed.documents[0] {
+        Document::Other(o) => assert_eq!((o.kind.as_str(), o.name.as_deref()), ("Database", Some("db"))),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_scalar_document_is_an_error_not_a_panic() {
+    assert!(matches!(parse_documents("s.yaml", "just a string"), Err(SpecError::Document { .. })));
+}
+
+#[test]
+fn triggers_accept_both_for_each_row_spellings() {
+    let text = GUIDE.replace(
+        "      primaryKey: [id]\n",
+        "      primaryKey: [id]\n      triggers:\n        - name: t\n          events: [before insert]\n          forEachRun: true\n          executeProcedure: f()\n",
+    );
+    let (t, _) = tables(&text);
+    let trig = &t[0].spec.schema.as_ref().unwrap().postgres.as_ref().unwrap().triggers[0];
+    assert_eq!(trig.for_each_row, Some(true));
+}

@@ -1,0 +1,109 @@
+//! The CLI as users run it: exit codes and one-line errors for bad input.
+
+use std::process::{Command, Output};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubectl-schemahero")).args(args).output().expect("run the CLI")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("schemahero-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SPEC: &str = "database: db\nname: items\nschema:\n  sqlite:\n    primaryKey: [id]\n    columns:\n      - name: id\n        type: integer\n      - name: label\n        type: text\n        default: it's\n";
+
+#[test]
+fn unknown_driver_is_one_clear_line() {
+    let o = cli(&["plan", "--driver", "oracle", "--uri", "x", "--spec-file", "."]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.starts_with("Error: unknown driver \"oracle\""), "{e}");
+    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+}
+
+#[test]
+fn bad_uri_never_echoes_the_password() {
+    let dir = temp_dir("baduri");
+    std::fs::write(dir.join("t.yaml"), SPEC).unwrap();
+    let o = cli(&["plan", "--driver", "postgres", "--uri", "mysql://u:hunter2@h/db", "--spec-file", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("invalid URI") && !e.contains("hunter2"), "{e}");
+}
+
+#[test]
+fn unreachable_server_fails_with_the_target_and_no_password() {
+    let dir = temp_dir("unreachable");
+    std::fs::write(dir.join("t.yaml"), SPEC).unwrap();
+    // Port 1 on loopback: nothing listens there.
+    let o = cli(&["plan", "--driver", "postgres", "--uri", "postgres://u:s3cret%21@127.0.0.1:1/db", "--spec-file", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("cannot connect to postgres at 127.0.0.1:1/db"), "{e}");
+    assert!(!e.contains("s3cret"), "{e}");
+    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+}
+
+#[test]
+fn spec_errors_name_the_file_and_field() {
+    let dir = temp_dir("badspec");
+    std::fs::write(dir.join("t.yaml"), SPEC.replace("primaryKey: [id]", "primaryKey: [nope]")).unwrap();
+    let db = dir.join("x.db");
+    let o = cli(&["plan", "--driver", "sqlite", "--uri", db.to_str().unwrap(), "--spec-file", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("t.yaml") && e.contains("spec.schema.sqlite.primaryKey[0]") && e.contains("\"nope\""), "{e}");
+}
+
+#[test]
+fn plan_apply_replan_on_sqlite_and_generate_round_trip() {
+    let dir = temp_dir("roundtrip");
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(specs.join("items.yaml"), SPEC).unwrap();
+    std::fs::write(specs.join(".hidden.yaml"), "not: [valid").unwrap();
+    let db = format!("sqlite:{}", dir.join("app.db").display());
+    let plan_file = dir.join("plan.sql");
+    let o = cli(&["plan", "--driver", "sqlite", "--uri", &db, "--spec-file", specs.to_str().unwrap(), "--out", plan_file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plan = std::fs::read_to_string(&plan_file).unwrap();
+    assert!(plan.contains("\"label\" text DEFAULT 'it''s'"), "{plan}");
+    assert!(plan.trim_end().ends_with(';'), "{plan}");
+
+    let o = cli(&["apply", "--driver", "sqlite", "--uri", &db, "--ddl", plan_file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = cli(&["plan", "--driver", "sqlite", "--uri", &db, "--spec-file", specs.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "re-plan must be empty");
+
+    let generated = dir.join("generated");
+    let o = cli(&["generate", "--driver", "sqlite", "--uri", &db, "--dbname", "db", "--output-dir", generated.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(generated.join("items.yaml").exists());
+    let o = cli(&["plan", "--driver", "sqlite", "--uri", &db, "--spec-file", generated.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "generate then plan must be empty");
+}
+
+#[test]
+fn apply_stops_at_the_failing_statement_and_applies_nothing() {
+    let dir = temp_dir("applyfail");
+    let db = dir.join("a.db");
+    let ddl = dir.join("bad.sql");
+    std::fs::write(&ddl, "create table ok (a int);\ncreate table broken (;\n").unwrap();
+    let o = cli(&["apply", "--driver", "sqlite", "--uri", db.to_str().unwrap(), "--ddl", ddl.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("statement 2 failed") && e.contains("create table broken"), "{e}");
+    let o = cli(&["generate", "--driver", "sqlite", "--uri", db.to_str().unwrap(), "--output-dir", dir.join("g").to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(!dir.join("g").join("ok.yaml").exists(), "the first statement must have been rolled back");
+}

@@ -1,0 +1,3 @@
+-- hazard TABLE_REWRITE: changes qty from text to integer: rewrites the table under an exclusive lock
+-- hazard MAY_FAIL: fails if an existing value does not convert
+ALTER TABLE "stock" ALTER COLUMN "qty" TYPE integer USING "qty"::integer;

@@ -1,0 +1,1 @@
+ALTER TABLE "codes" ALTER COLUMN "code" TYPE character varying(50);

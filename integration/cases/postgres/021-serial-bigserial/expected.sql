@@ -1,0 +1,6 @@
+CREATE TABLE "tickets" (
+  "id" serial NOT NULL,
+  "seq" bigserial NOT NULL,
+  "title" text,
+  PRIMARY KEY ("id")
+);

@@ -1,0 +1,4 @@
+CREATE TABLE orgs (id integer PRIMARY KEY, name text);
+CREATE TABLE teams (id integer PRIMARY KEY, org_id integer REFERENCES orgs (id), name text);
+INSERT INTO orgs VALUES (1, 'acme');
+INSERT INTO teams VALUES (10, 1, 'red');

@@ -1,0 +1,2 @@
+-- hazard DELETES_DATA: drops table public.old_sessions and all its rows
+DROP TABLE "old_sessions";

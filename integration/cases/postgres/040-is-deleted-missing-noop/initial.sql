@@ -1,0 +1,1 @@
+CREATE TABLE present (id integer PRIMARY KEY);

@@ -1,0 +1,2 @@
+CREATE TABLE "order" ("select" integer PRIMARY KEY, "MixedCase" text);
+INSERT INTO "order" VALUES (1, 'one');

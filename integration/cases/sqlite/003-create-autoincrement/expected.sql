@@ -1,0 +1,4 @@
+CREATE TABLE "events" (
+  "id" integer PRIMARY KEY AUTOINCREMENT,
+  "name" text NOT NULL
+);

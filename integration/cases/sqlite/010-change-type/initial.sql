@@ -1,0 +1,2 @@
+CREATE TABLE items (id INTEGER PRIMARY KEY, price TEXT, qty INTEGER);
+INSERT INTO items VALUES (1, '9.5', 3), (2, NULL, 4);

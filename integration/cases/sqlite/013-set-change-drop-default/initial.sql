@@ -1,0 +1,2 @@
+CREATE TABLE settings (id INTEGER PRIMARY KEY, a TEXT, b INTEGER DEFAULT 1, c TEXT DEFAULT 'x');
+INSERT INTO settings (id, a, b, c) VALUES (1, NULL, 5, 'y');

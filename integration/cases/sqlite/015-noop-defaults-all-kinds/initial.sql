@@ -1,0 +1,15 @@
+CREATE TABLE defaults (
+  id INTEGER PRIMARY KEY,
+  num INTEGER DEFAULT 42,
+  neg INTEGER DEFAULT -7,
+  str TEXT DEFAULT 'hello',
+  quote TEXT DEFAULT 'it''s',
+  empty TEXT DEFAULT '',
+  ts TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+  fn TEXT DEFAULT (datetime('now')),
+  flag_true BOOLEAN DEFAULT TRUE,
+  flag_false BOOLEAN DEFAULT FALSE,
+  nul TEXT DEFAULT NULL
+);
+INSERT INTO defaults (id) VALUES (1);
+UPDATE defaults SET ts = '2020-01-01 00:00:00', fn = '2020-01-01 00:00:00';

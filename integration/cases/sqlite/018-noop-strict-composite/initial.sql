@@ -1,0 +1,2 @@
+CREATE TABLE tags (post_id INTEGER NOT NULL, tag TEXT NOT NULL, weight REAL DEFAULT 1.0, PRIMARY KEY (post_id, tag)) STRICT;
+INSERT INTO tags VALUES (1, 'rust', 2.0);

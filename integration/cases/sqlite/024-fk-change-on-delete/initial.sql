@@ -1,0 +1,4 @@
+CREATE TABLE orgs (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE users (id INTEGER PRIMARY KEY, org_id INTEGER, email TEXT, FOREIGN KEY (org_id) REFERENCES orgs (id) ON DELETE CASCADE);
+INSERT INTO orgs VALUES (1, 'acme');
+INSERT INTO users VALUES (1, 1, 'a@example.com');

@@ -1,0 +1,4 @@
+CREATE TABLE orgs (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE users (id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL REFERENCES orgs (id) ON DELETE CASCADE, email TEXT);
+INSERT INTO orgs VALUES (1, 'acme'), (2, 'globex');
+INSERT INTO users VALUES (1, 1, 'a@example.com'), (2, 2, 'b@example.com');

@@ -1,0 +1,5 @@
+CREATE TABLE "widgets" (
+  "id" integer,
+  "label" text,
+  PRIMARY KEY ("id")
+);

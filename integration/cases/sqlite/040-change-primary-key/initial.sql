@@ -1,0 +1,3 @@
+CREATE TABLE links (id INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL);
+CREATE INDEX idx_links_dst ON links (dst);
+INSERT INTO links VALUES (1, 10, 20), (2, 10, 30);

@@ -1,0 +1,106 @@
+//! End-state dumps read straight from the catalogs, independently of the engines'
+//! introspection, so that a bug there cannot hide itself.
+
+use sqlx::{Connection, PgConnection, SqliteConnection};
+
+pub async fn postgres(uri: &str) -> Result<String, String> {
+    let mut conn = PgConnection::connect(uri).await.map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    let tables: Vec<(String, String)> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+         ORDER BY 1, 2",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| e.to_string())?;
+    for (schema, table) in tables {
+        let q = format!("\"{}\".\"{}\"", schema.replace('"', "\"\""), table.replace('"', "\"\""));
+        out.push_str(&format!("table {schema}.{table}\n"));
+        let columns: Vec<(String, String, bool, Option<String>, String)> = sqlx::query_as(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
+             FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        )
+        .bind(&q)
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+        for (name, ty, not_null, default, identity) in columns {
+            out.push_str(&format!("  column {name} {ty}"));
+            if not_null {
+                out.push_str(" not null");
+            }
+            if let Some(d) = default {
+                out.push_str(&format!(" default {d}"));
+            }
+            if !identity.is_empty() {
+                out.push_str(&format!(" identity({identity})"));
+            }
+            out.push('\n');
+        }
+        let constraints: Vec<(String, String)> = sqlx::query_as(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype IN ('p','f','u','c') ORDER BY conname",
+        )
+        .bind(&q)
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+        for (name, def) in constraints {
+            out.push_str(&format!("  constraint {name} {def}\n"));
+        }
+        let indexes: Vec<(String,)> = sqlx::query_as(
+            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = $1::regclass
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p','u'))
+             ORDER BY 1",
+        )
+        .bind(&q)
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+        for (def,) in indexes {
+            out.push_str(&format!("  index {def}\n"));
+        }
+        let triggers: Vec<(String,)> = sqlx::query_as("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal ORDER BY tgname")
+            .bind(&q)
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        for (def,) in triggers {
+            out.push_str(&format!("  trigger {def}\n"));
+        }
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT row_to_json(t)::text FROM {q} t ORDER BY 1")))
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        for (row,) in rows {
+            out.push_str(&format!("  row {row}\n"));
+        }
+    }
+    conn.close().await.map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+pub async fn sqlite(path: &str) -> Result<String, String> {
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{path}")).await.map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    let objects: Vec<(String, String, String, Option<String>)> =
+        sqlx::query_as("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY tbl_name, type DESC, name")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+    for (kind, name, table, sql) in &objects {
+        out.push_str(&format!("{kind} {name} on {table}: {}\n", sql.as_deref().unwrap_or("(automatic)")));
+        if kind == "table" {
+            let cols: Vec<(String,)> = sqlx::query_as("SELECT name FROM pragma_table_info(?) ORDER BY cid").bind(name).fetch_all(&mut conn).await.map_err(|e| e.to_string())?;
+            let list: Vec<String> = cols.iter().map(|(c,)| format!("\"{}\"", c.replace('"', "\"\""))).collect();
+            let q = format!("SELECT json_array({}) FROM \"{}\" ORDER BY 1", list.join(", "), name.replace('"', "\"\""));
+            let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(q)).fetch_all(&mut conn).await.map_err(|e| e.to_string())?;
+            for (row,) in rows {
+                out.push_str(&format!("  row {row}\n"));
+            }
+        }
+    }
+    conn.close().await.map_err(|e| e.to_string())?;
+    Ok(out)
+}
