@@ -61,11 +61,13 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
         for (def,) in indexes {
             out.push_str(&format!("  index {def}\n"));
         }
-        let triggers: Vec<(String,)> = sqlx::query_as("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal ORDER BY tgname")
-            .bind(&q)
-            .fetch_all(&mut conn)
-            .await
-            .map_err(|e| e.to_string())?;
+        let triggers: Vec<(String,)> = sqlx::query_as(
+            "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal ORDER BY tgname",
+        )
+        .bind(&q)
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
         for (def,) in triggers {
             out.push_str(&format!("  trigger {def}\n"));
         }
@@ -84,15 +86,20 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
 pub async fn sqlite(path: &str) -> Result<String, String> {
     let mut conn = SqliteConnection::connect(&format!("sqlite://{path}")).await.map_err(|e| e.to_string())?;
     let mut out = String::new();
-    let objects: Vec<(String, String, String, Option<String>)> =
-        sqlx::query_as("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY tbl_name, type DESC, name")
-            .fetch_all(&mut conn)
-            .await
-            .map_err(|e| e.to_string())?;
+    let objects: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY tbl_name, type DESC, name",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| e.to_string())?;
     for (kind, name, table, sql) in &objects {
         out.push_str(&format!("{kind} {name} on {table}: {}\n", sql.as_deref().unwrap_or("(automatic)")));
         if kind == "table" {
-            let cols: Vec<(String,)> = sqlx::query_as("SELECT name FROM pragma_table_info(?) ORDER BY cid").bind(name).fetch_all(&mut conn).await.map_err(|e| e.to_string())?;
+            let cols: Vec<(String,)> = sqlx::query_as("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+                .bind(name)
+                .fetch_all(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
             let list: Vec<String> = cols.iter().map(|(c,)| format!("\"{}\"", c.replace('"', "\"\""))).collect();
             let q = format!("SELECT json_array({}) FROM \"{}\" ORDER BY 1", list.join(", "), name.replace('"', "\"\""));
             let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(q)).fetch_all(&mut conn).await.map_err(|e| e.to_string())?;

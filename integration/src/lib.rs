@@ -41,11 +41,7 @@ fn check_file(path: &Path, actual: &str) -> Option<String> {
         return None;
     }
     let expected = read_optional(path);
-    if expected == actual {
-        None
-    } else {
-        Some(format!("{} differs\n--- expected\n{expected}\n--- actual\n{actual}", path.display()))
-    }
+    if expected == actual { None } else { Some(format!("{} differs\n--- expected\n{expected}\n--- actual\n{actual}", path.display())) }
 }
 
 /// Runs one case against a database at `uri` (already fresh). `dump` reads the end state.

@@ -89,15 +89,11 @@ pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("Error: cannot start the async runtime: {e}");
@@ -123,10 +119,7 @@ async fn run(cli: Cli) -> Result<()> {
 
 async fn plan(args: PlanArgs) -> Result<()> {
     if args.spec_type != "table" {
-        bail!(
-            "--spec-type {:?} is not supported (only table)",
-            args.spec_type
-        );
+        bail!("--spec-type {:?} is not supported (only table)", args.spec_type);
     }
     let driver = Driver::parse(&args.connection.driver)?;
     let loaded = load_specs(&args.spec_file)?;
@@ -137,20 +130,14 @@ async fn plan(args: PlanArgs) -> Result<()> {
                 &other.source,
                 format!(
                     "skipping {} {:?} (not a Table)",
-                    if other.kind.is_empty() {
-                        "document"
-                    } else {
-                        &other.kind
-                    },
+                    if other.kind.is_empty() { "document" } else { &other.kind },
                     other.name.as_deref().unwrap_or("")
                 ),
             ));
         }
     }
     let engine = Engine::connect(driver, &args.connection.uri).await?;
-    let plan = engine
-        .plan(driver, &loaded.tables, args.seed_data, &mut warnings)
-        .await;
+    let plan = engine.plan(driver, &loaded.tables, args.seed_data, &mut warnings).await;
     engine.close().await;
     let plan = plan?;
     for w in &warnings {
@@ -165,19 +152,14 @@ async fn plan(args: PlanArgs) -> Result<()> {
             std::fs::write(path, &sql).with_context(|| format!("writing {}", path.display()))?;
         }
         None => {
-            std::io::stdout()
-                .write_all(sql.as_bytes())
-                .context("writing the plan to stdout")?;
+            std::io::stdout().write_all(sql.as_bytes()).context("writing the plan to stdout")?;
         }
     }
     Ok(())
 }
 
 fn schemahero_schema_warning(source: &str, message: String) -> schemahero_schema::Warning {
-    schemahero_schema::Warning {
-        source: source.to_string(),
-        message,
-    }
+    schemahero_schema::Warning { source: source.to_string(), message }
 }
 
 async fn apply(args: ApplyArgs) -> Result<()> {
@@ -194,24 +176,17 @@ async fn apply(args: ApplyArgs) -> Result<()> {
 fn read_ddl(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
     if !meta.is_dir() {
-        return std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()));
+        return std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()));
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
         .with_context(|| format!("reading {}", path.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && !p
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
+        .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
         .collect();
     files.sort();
     let mut script = String::new();
     for f in files {
-        let text =
-            std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+        let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
         script.push_str(&text);
         if !text.trim_end().ends_with(';') {
             script.push(';');
@@ -227,17 +202,11 @@ async fn generate(args: GenerateArgs) -> Result<()> {
     let files = engine.generate(driver, &args.dbname, &args.schema).await;
     engine.close().await;
     let files = files?;
-    std::fs::create_dir_all(&args.output_dir)
-        .with_context(|| format!("creating {}", args.output_dir.display()))?;
+    std::fs::create_dir_all(&args.output_dir).with_context(|| format!("creating {}", args.output_dir.display()))?;
     for f in &files {
         let path = args.output_dir.join(&f.file_name);
-        std::fs::write(&path, &f.contents)
-            .with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, &f.contents).with_context(|| format!("writing {}", path.display()))?;
     }
-    eprintln!(
-        "wrote {} table manifest(s) to {}",
-        files.len().saturating_sub(1),
-        args.output_dir.display()
-    );
+    eprintln!("wrote {} table manifest(s) to {}", files.len().saturating_sub(1), args.output_dir.display());
     Ok(())
 }

@@ -71,7 +71,8 @@ fn plan_apply_replan_on_sqlite_and_generate_round_trip() {
     std::fs::write(specs.join(".hidden.yaml"), "not: [valid").unwrap();
     let db = format!("sqlite:{}", dir.join("app.db").display());
     let plan_file = dir.join("plan.sql");
-    let o = cli(&["plan", "--driver", "sqlite", "--uri", &db, "--spec-file", specs.to_str().unwrap(), "--out", plan_file.to_str().unwrap()]);
+    let o =
+        cli(&["plan", "--driver", "sqlite", "--uri", &db, "--spec-file", specs.to_str().unwrap(), "--out", plan_file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let plan = std::fs::read_to_string(&plan_file).unwrap();
     assert!(plan.contains("\"label\" text DEFAULT 'it''s'"), "{plan}");

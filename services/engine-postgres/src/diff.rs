@@ -45,20 +45,13 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
                 name: c.name.clone(),
                 data_type,
                 not_null: c.not_null() || in_pk || serial || identity,
-                default: if serial || identity {
-                    None
-                } else {
-                    c.default.as_deref().and_then(default_to_sql)
-                },
+                default: if serial || identity { None } else { c.default.as_deref().and_then(default_to_sql) },
                 auto_increment: identity,
                 serial,
             }
         })
         .collect();
-    let primary_key = (!spec.primary_key.is_empty()).then(|| KeyDef {
-        name: None,
-        columns: spec.primary_key.clone(),
-    });
+    let primary_key = (!spec.primary_key.is_empty()).then(|| KeyDef { name: None, columns: spec.primary_key.clone() });
     let foreign_keys = spec
         .foreign_keys
         .iter()
@@ -68,12 +61,7 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
             ref_schema: Some(schema.to_string()),
             ref_table: fk.references.table.clone(),
             ref_columns: fk.references.columns.clone(),
-            on_delete: fk
-                .on_delete
-                .as_deref()
-                .and_then(normalize_fk_action)
-                .unwrap_or("NO ACTION")
-                .to_string(),
+            on_delete: fk.on_delete.as_deref().and_then(normalize_fk_action).unwrap_or("NO ACTION").to_string(),
         })
         .collect();
     let indexes = spec
@@ -83,11 +71,7 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
             name: i.name.as_deref().map(truncate_identifier),
             columns: i.columns.clone(),
             unique: i.is_unique,
-            method: i
-                .index_type
-                .as_deref()
-                .map(str::to_ascii_lowercase)
-                .unwrap_or_else(|| "btree".into()),
+            method: i.index_type.as_deref().map(str::to_ascii_lowercase).unwrap_or_else(|| "btree".into()),
             with: i.with.clone(),
             constraint: false,
         })
@@ -99,14 +83,7 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
         primary_key,
         foreign_keys,
         indexes,
-        triggers: spec
-            .triggers
-            .iter()
-            .map(|t| TriggerDef {
-                name: t.name.clone(),
-                create_sql: String::new(),
-            })
-            .collect(),
+        triggers: spec.triggers.iter().map(|t| TriggerDef { name: t.name.clone(), create_sql: String::new() }).collect(),
         strict: false,
     }
 }
@@ -192,38 +169,30 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
 
     let pk_matches = match (&desired.primary_key, &live.primary_key) {
         (None, None) => true,
-        (Some(d), Some(l)) => {
-            d.columns == l.columns && d.name.as_ref().is_none_or(|n| Some(n) == l.name.as_ref())
-        }
+        (Some(d), Some(l)) => d.columns == l.columns && d.name.as_ref().is_none_or(|n| Some(n) == l.name.as_ref()),
         _ => false,
     };
     if !pk_matches {
         if let Some(l) = &live.primary_key {
             diff.drop_primary_key = l.name.clone();
         }
-        diff.add_primary_key = desired.primary_key.clone().map(|k| KeyDef {
-            name: Some(k.name.unwrap_or_else(|| generated_pk_name(&desired.name))),
-            columns: k.columns,
-        });
+        diff.add_primary_key = desired
+            .primary_key
+            .clone()
+            .map(|k| KeyDef { name: Some(k.name.unwrap_or_else(|| generated_pk_name(&desired.name))), columns: k.columns });
     }
 
     // Foreign keys: a named one matches by name and shape; an unnamed one by shape.
     let mut live_fks: Vec<Option<&ForeignKeyDef>> = live.foreign_keys.iter().map(Some).collect();
     let mut to_add = Vec::new();
     for fk in &desired.foreign_keys {
-        let found = live_fks.iter_mut().find(|l| {
-            l.is_some_and(|l| l.same_shape(fk) && (fk.name.is_none() || fk.name == l.name))
-        });
+        let found = live_fks.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(fk) && (fk.name.is_none() || fk.name == l.name)));
         match found {
             Some(slot) => *slot = None,
             None => to_add.push(fk.clone()),
         }
     }
-    diff.drop_foreign_keys = live_fks
-        .into_iter()
-        .flatten()
-        .filter_map(|l| l.name.clone())
-        .collect();
+    diff.drop_foreign_keys = live_fks.into_iter().flatten().filter_map(|l| l.name.clone()).collect();
     diff.add_foreign_keys = name_fks(desired, &to_add);
 
     // Indexes: exact name+shape, then named with a same-shape live index under another name
@@ -231,10 +200,7 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
     let mut live_ix: Vec<Option<&IndexDef>> = live.indexes.iter().map(Some).collect();
     let mut pending: Vec<&IndexDef> = Vec::new();
     for ix in desired.indexes.iter().filter(|i| i.name.is_some()) {
-        match live_ix
-            .iter_mut()
-            .find(|l| l.is_some_and(|l| l.name == ix.name && l.same_shape(ix)))
-        {
+        match live_ix.iter_mut().find(|l| l.is_some_and(|l| l.name == ix.name && l.same_shape(ix))) {
             Some(slot) => *slot = None,
             None => pending.push(ix),
         }
@@ -242,10 +208,7 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
     let mut to_create = Vec::new();
     for ix in pending {
         let name_taken = live_ix.iter().flatten().any(|l| l.name == ix.name);
-        match live_ix
-            .iter_mut()
-            .find(|l| l.is_some_and(|l| l.same_shape(ix)))
-        {
+        match live_ix.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(ix))) {
             Some(slot) if !name_taken => {
                 if let (Some(l), Some(new_name)) = (slot.take(), &ix.name) {
                     diff.rename_indexes.push((l.clone(), new_name.clone()));
@@ -255,10 +218,7 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
         }
     }
     for ix in desired.indexes.iter().filter(|i| i.name.is_none()) {
-        match live_ix
-            .iter_mut()
-            .find(|l| l.is_some_and(|l| l.same_shape(ix)))
-        {
+        match live_ix.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(ix))) {
             Some(slot) => *slot = None,
             None => to_create.push(ix.clone()),
         }
@@ -266,12 +226,8 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
     diff.drop_indexes = live_ix.into_iter().flatten().cloned().collect();
     diff.create_indexes = name_indexes(desired, &to_create);
 
-    diff.create_triggers = desired
-        .triggers
-        .iter()
-        .filter(|t| !live.triggers.iter().any(|l| l.name == t.name))
-        .map(|t| t.name.clone())
-        .collect();
+    diff.create_triggers =
+        desired.triggers.iter().filter(|t| !live.triggers.iter().any(|l| l.name == t.name)).map(|t| t.name.clone()).collect();
     diff
 }
 
@@ -288,44 +244,24 @@ fn diff_columns(desired: &TableDef, live: &TableDef, diff: &mut TableDiff) {
         };
         let column = d.name.clone();
         if d.data_type != l.data_type {
-            diff.columns.push(ColumnChange::AlterType {
-                column: column.clone(),
-                from: l.data_type.clone(),
-                to: d.data_type.clone(),
-            });
+            diff.columns.push(ColumnChange::AlterType { column: column.clone(), from: l.data_type.clone(), to: d.data_type.clone() });
         }
         if l.auto_increment && !d.auto_increment {
-            diff.columns.push(ColumnChange::DropIdentity {
-                column: column.clone(),
-            });
+            diff.columns.push(ColumnChange::DropIdentity { column: column.clone() });
         }
         let live_serial = crate::introspect::is_serial_default(l.default.as_deref());
-        let defaults_match = if d.serial {
-            live_serial
-        } else {
-            d.default.as_deref().and_then(canonical_default) == l.default
-        };
+        let defaults_match = if d.serial { live_serial } else { d.default.as_deref().and_then(canonical_default) == l.default };
         if !defaults_match {
             match &d.default {
-                Some(default) => diff.columns.push(ColumnChange::SetDefault {
-                    column: column.clone(),
-                    default: default.clone(),
-                }),
+                Some(default) => diff.columns.push(ColumnChange::SetDefault { column: column.clone(), default: default.clone() }),
                 None if d.serial => {} // converting a column to serial is not supported in place
-                None => diff.columns.push(ColumnChange::DropDefault {
-                    column: column.clone(),
-                }),
+                None => diff.columns.push(ColumnChange::DropDefault { column: column.clone() }),
             }
         }
         if d.not_null && !l.not_null {
-            diff.columns.push(ColumnChange::SetNotNull {
-                column: column.clone(),
-                backfill: d.default.clone(),
-            });
+            diff.columns.push(ColumnChange::SetNotNull { column: column.clone(), backfill: d.default.clone() });
         } else if !d.not_null && l.not_null {
-            diff.columns.push(ColumnChange::DropNotNull {
-                column: column.clone(),
-            });
+            diff.columns.push(ColumnChange::DropNotNull { column: column.clone() });
         }
         if d.auto_increment && !l.auto_increment {
             diff.columns.push(ColumnChange::AddIdentity { column });
@@ -336,26 +272,12 @@ fn diff_columns(desired: &TableDef, live: &TableDef, diff: &mut TableDiff) {
 fn name_indexes(table: &TableDef, indexes: &[IndexDef]) -> Vec<IndexDef> {
     indexes
         .iter()
-        .map(|i| IndexDef {
-            name: Some(
-                i.name
-                    .clone()
-                    .unwrap_or_else(|| generated_index_name(&table.name, &i.columns)),
-            ),
-            ..i.clone()
-        })
+        .map(|i| IndexDef { name: Some(i.name.clone().unwrap_or_else(|| generated_index_name(&table.name, &i.columns))), ..i.clone() })
         .collect()
 }
 
 fn name_fks(table: &TableDef, fks: &[ForeignKeyDef]) -> Vec<ForeignKeyDef> {
     fks.iter()
-        .map(|f| ForeignKeyDef {
-            name: Some(
-                f.name
-                    .clone()
-                    .unwrap_or_else(|| generated_fk_name(&table.name, &f.columns)),
-            ),
-            ..f.clone()
-        })
+        .map(|f| ForeignKeyDef { name: Some(f.name.clone().unwrap_or_else(|| generated_fk_name(&table.name, &f.columns))), ..f.clone() })
         .collect()
 }

@@ -10,11 +10,7 @@ use sqlx::PgPool;
 use std::collections::{BTreeMap, HashMap};
 
 /// Live tables of one schema, by table name. `tables = None` reads every table.
-pub async fn introspect_schema(
-    pool: &PgPool,
-    schema: &str,
-    tables: Option<&[String]>,
-) -> Result<BTreeMap<String, TableDef>, sqlx::Error> {
+pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[String]>) -> Result<BTreeMap<String, TableDef>, sqlx::Error> {
     let names: Option<Vec<String>> = tables.map(<[String]>::to_vec);
     let mut result: BTreeMap<String, TableDef> = BTreeMap::new();
 
@@ -28,14 +24,7 @@ pub async fn introspect_schema(
     .fetch_all(pool)
     .await?;
     for (name,) in rows {
-        result.insert(
-            name.clone(),
-            TableDef {
-                schema: Some(schema.to_string()),
-                name,
-                ..TableDef::default()
-            },
-        );
+        result.insert(name.clone(), TableDef { schema: Some(schema.to_string()), name, ..TableDef::default() });
     }
     if result.is_empty() {
         return Ok(result);
@@ -96,12 +85,7 @@ pub async fn introspect_schema(
             continue;
         };
         match kind.as_str() {
-            "p" => {
-                def.primary_key = Some(KeyDef {
-                    name: Some(name),
-                    columns,
-                })
-            }
+            "p" => def.primary_key = Some(KeyDef { name: Some(name), columns }),
             "f" => def.foreign_keys.push(ForeignKeyDef {
                 name: Some(name),
                 columns,
@@ -143,19 +127,9 @@ pub async fn introspect_schema(
         let with = options
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|o| {
-                o.split_once('=')
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-            })
+            .filter_map(|o| o.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
             .collect();
-        def.indexes.push(IndexDef {
-            name: Some(name),
-            columns,
-            unique,
-            method,
-            with,
-            constraint,
-        });
+        def.indexes.push(IndexDef { name: Some(name), columns, unique, method, with, constraint });
     }
 
     let triggers: Vec<(String, String, String)> = sqlx::query_as(
@@ -172,10 +146,7 @@ pub async fn introspect_schema(
     .await?;
     for (table, name, definition) in triggers {
         if let Some(def) = result.get_mut(&table) {
-            def.triggers.push(TriggerDef {
-                name,
-                create_sql: definition,
-            });
+            def.triggers.push(TriggerDef { name, create_sql: definition });
         }
     }
     Ok(result)

@@ -27,11 +27,7 @@ pub enum PostgresError {
     #[error("reading seed data of {table}: {source}")]
     Seed { table: String, source: sqlx::Error },
     #[error("statement {index} failed: {message}\n  statement: {statement}")]
-    Apply {
-        index: usize,
-        statement: String,
-        message: String,
-    },
+    Apply { index: usize, statement: String, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -52,31 +48,16 @@ pub struct PostgresEngine {
 impl PostgresEngine {
     /// Connects with a `postgres://` / `postgresql://` URI. Errors never echo the password.
     pub async fn connect(uri: &str) -> Result<Self, PostgresError> {
-        let options = PgConnectOptions::from_str(uri)
-            .map_err(|e| PostgresError::Uri(redact_error(&e.to_string(), uri)))?;
-        let target = format!(
-            "{}:{}/{}",
-            options.get_host(),
-            options.get_port(),
-            options.get_database().unwrap_or("(default)")
-        );
+        let options = PgConnectOptions::from_str(uri).map_err(|e| PostgresError::Uri(redact_error(&e.to_string(), uri)))?;
+        let target = format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or("(default)"));
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(|e| PostgresError::Connect {
-                target: target.clone(),
-                message: redact_error(&e.to_string(), uri),
-            })?;
-        let (default_schema,): (String,) =
-            sqlx::query_as("SELECT coalesce(current_schema(), 'public')::text")
-                .fetch_one(&pool)
-                .await?;
-        Ok(Self {
-            pool,
-            default_schema,
-        })
+            .map_err(|e| PostgresError::Connect { target: target.clone(), message: redact_error(&e.to_string(), uri) })?;
+        let (default_schema,): (String,) = sqlx::query_as("SELECT coalesce(current_schema(), 'public')::text").fetch_one(&pool).await?;
+        Ok(Self { pool, default_schema })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -88,33 +69,20 @@ impl PostgresEngine {
     }
 
     fn schema_of(&self, table: &DesiredTable) -> String {
-        table
-            .schema
-            .schema
-            .clone()
-            .unwrap_or_else(|| self.default_schema.clone())
+        table.schema.schema.clone().unwrap_or_else(|| self.default_schema.clone())
     }
 
     /// Reads the live definition of the named tables, keyed by (schema, table).
-    pub async fn introspect(
-        &self,
-        tables: &[(String, String)],
-    ) -> Result<HashMap<(String, String), TableDef>, PostgresError> {
+    pub async fn introspect(&self, tables: &[(String, String)]) -> Result<HashMap<(String, String), TableDef>, PostgresError> {
         let mut by_schema: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for (schema, name) in tables {
-            by_schema
-                .entry(schema.as_str())
-                .or_default()
-                .push(name.clone());
+            by_schema.entry(schema.as_str()).or_default().push(name.clone());
         }
         let mut live = HashMap::new();
         for (schema, names) in by_schema {
             let found = introspect::introspect_schema(&self.pool, schema, Some(&names))
                 .await
-                .map_err(|source| PostgresError::Introspect {
-                    schema: schema.to_string(),
-                    source,
-                })?;
+                .map_err(|source| PostgresError::Introspect { schema: schema.to_string(), source })?;
             for (name, def) in found {
                 live.insert((schema.to_string(), name), def);
             }
@@ -123,51 +91,27 @@ impl PostgresEngine {
     }
 
     /// Plans the given tables against the live database. Tables not named are never touched.
-    pub async fn plan(
-        &self,
-        tables: &[DesiredTable],
-        with_seed_data: bool,
-    ) -> Result<Plan, PostgresError> {
-        let keys: Vec<(String, String)> = tables
-            .iter()
-            .map(|t| (self.schema_of(t), t.name.clone()))
-            .collect();
+    pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, PostgresError> {
+        let keys: Vec<(String, String)> = tables.iter().map(|t| (self.schema_of(t), t.name.clone())).collect();
         let live = self.introspect(&keys).await?;
         let mut work = Vec::with_capacity(tables.len());
         for (table, key) in tables.iter().zip(&keys) {
             let desired = diff::desired_table(&table.name, &key.0, &table.schema);
             let live_table = live.get(key);
             let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
-            let table_ref = TableRef {
-                schema: key.0.clone(),
-                name: table.name.clone(),
-                qualify: table.schema.schema.is_some(),
-            };
+            let table_ref = TableRef { schema: key.0.clone(), name: table.name.clone(), qualify: table.schema.schema.is_some() };
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
-                (Some(seed), true) => {
-                    seed::plan_seed(&self.pool, &table_ref, &desired, live_table.is_some(), seed)
-                        .await
-                        .map_err(|source| PostgresError::Seed {
-                            table: table_ref.display(),
-                            source,
-                        })?
-                }
+                (Some(seed), true) => seed::plan_seed(&self.pool, &table_ref, &desired, live_table.is_some(), seed)
+                    .await
+                    .map_err(|source| PostgresError::Seed { table: table_ref.display(), source })?,
                 _ => Vec::new(),
             };
             if table_diff.is_empty() && seed.is_empty() {
                 continue;
             }
-            work.push(TableWork {
-                table: table_ref,
-                diff: table_diff,
-                triggers: &table.schema.triggers,
-                seed,
-            });
+            work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed });
         }
-        Ok(Plan {
-            statements: render::render(work),
-            fingerprint: fingerprint(&introspect::canonical_text(&live)),
-        })
+        Ok(Plan { statements: render::render(work), fingerprint: fingerprint(&introspect::canonical_text(&live)) })
     }
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either
@@ -176,15 +120,8 @@ impl PostgresEngine {
         let mut conn = self.pool.acquire().await?;
         let mut tx = conn.begin().await?;
         for (i, statement) in statements.iter().enumerate() {
-            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
-                .execute(&mut *tx)
-                .await
-            {
-                return Err(PostgresError::Apply {
-                    index: i + 1,
-                    statement: statement.clone(),
-                    message: e.to_string(),
-                });
+            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx).await {
+                return Err(PostgresError::Apply { index: i + 1, statement: statement.clone(), message: e.to_string() });
             }
         }
         tx.commit().await?;
@@ -192,23 +129,13 @@ impl PostgresEngine {
     }
 
     /// Every table of the given schemas (all user schemas when empty), as specs.
-    pub async fn generate(
-        &self,
-        schemas: &[String],
-    ) -> Result<Vec<(String, String, PostgresTableSchema)>, PostgresError> {
-        let schemas = if schemas.is_empty() {
-            introspect::user_schemas(&self.pool).await?
-        } else {
-            schemas.to_vec()
-        };
+    pub async fn generate(&self, schemas: &[String]) -> Result<Vec<(String, String, PostgresTableSchema)>, PostgresError> {
+        let schemas = if schemas.is_empty() { introspect::user_schemas(&self.pool).await? } else { schemas.to_vec() };
         let mut out = Vec::new();
         for schema in schemas {
             let tables = introspect::introspect_schema(&self.pool, &schema, None)
                 .await
-                .map_err(|source| PostgresError::Introspect {
-                    schema: schema.clone(),
-                    source,
-                })?;
+                .map_err(|source| PostgresError::Introspect { schema: schema.clone(), source })?;
             for (name, def) in tables {
                 let spec = spec_from_live(&def, schema != self.default_schema);
                 out.push((schema.clone(), name, spec));
@@ -224,16 +151,9 @@ impl PostgresEngine {
 
 /// The spec that reproduces a live table (for `generate`).
 pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
-    use schemahero_schema::spec::{
-        Column, ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index,
-    };
-    let pk_columns: Vec<String> = def
-        .primary_key
-        .as_ref()
-        .map(|k| k.columns.clone())
-        .unwrap_or_default();
-    let pk_name_is_default = def.primary_key.as_ref().and_then(|k| k.name.as_deref())
-        == Some(diff::generated_pk_name(&def.name).as_str());
+    use schemahero_schema::spec::{Column, ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index};
+    let pk_columns: Vec<String> = def.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
+    let pk_name_is_default = def.primary_key.as_ref().and_then(|k| k.name.as_deref()) == Some(diff::generated_pk_name(&def.name).as_str());
     let _ = pk_name_is_default;
     PostgresTableSchema {
         schema: if qualify { def.schema.clone() } else { None },
@@ -256,17 +176,9 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
                 Column {
                     name: c.name.clone(),
                     data_type,
-                    constraints: (c.not_null && !implied_not_null).then(|| ColumnConstraints {
-                        not_null: Some(true),
-                    }),
-                    attributes: c.auto_increment.then(|| ColumnAttributes {
-                        auto_increment: Some(true),
-                    }),
-                    default: if serial || c.auto_increment {
-                        None
-                    } else {
-                        c.default.clone()
-                    },
+                    constraints: (c.not_null && !implied_not_null).then(|| ColumnConstraints { not_null: Some(true) }),
+                    attributes: c.auto_increment.then(|| ColumnAttributes { auto_increment: Some(true) }),
+                    default: if serial || c.auto_increment { None } else { c.default.clone() },
                 }
             })
             .collect(),
@@ -275,15 +187,9 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
             .iter()
             .map(|fk| ForeignKey {
                 columns: fk.columns.clone(),
-                references: ForeignKeyReferences {
-                    table: fk.ref_table.clone(),
-                    columns: fk.ref_columns.clone(),
-                },
+                references: ForeignKeyReferences { table: fk.ref_table.clone(), columns: fk.ref_columns.clone() },
                 on_delete: (fk.on_delete != "NO ACTION").then(|| fk.on_delete.clone()),
-                name: fk
-                    .name
-                    .clone()
-                    .filter(|n| *n != diff::generated_fk_name(&def.name, &fk.columns)),
+                name: fk.name.clone().filter(|n| *n != diff::generated_fk_name(&def.name, &fk.columns)),
             })
             .collect(),
         indexes: def
@@ -291,10 +197,7 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
             .iter()
             .map(|ix| Index {
                 columns: ix.columns.clone(),
-                name: ix
-                    .name
-                    .clone()
-                    .filter(|n| *n != diff::generated_index_name(&def.name, &ix.columns)),
+                name: ix.name.clone().filter(|n| *n != diff::generated_index_name(&def.name, &ix.columns)),
                 is_unique: ix.unique,
                 index_type: (ix.method != "btree").then(|| ix.method.clone()),
                 with: ix.with.clone(),

@@ -13,12 +13,7 @@ pub fn normalize_type(raw: &str) -> (String, bool) {
     let (base, array_suffix) = split_array(&collapsed);
     let (name, params) = split_params(base);
     let name = name.trim();
-    let params = params.map(|p| {
-        p.split(',')
-            .map(|x| x.trim().to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    });
+    let params = params.map(|p| p.split(',').map(|x| x.trim().to_string()).collect::<Vec<_>>().join(","));
     let with_params = |n: &str| match &params {
         Some(p) => format!("{n}({p})"),
         None => n.to_string(),
@@ -38,39 +33,26 @@ pub fn normalize_type(raw: &str) -> (String, bool) {
             _ => ("double precision".to_string(), false),
         },
         "varchar" | "character varying" => (with_params("character varying"), false),
-        "char" | "character" | "bpchar" => (
-            format!("character({})", params.as_deref().unwrap_or("1")),
-            false,
-        ),
+        "char" | "character" | "bpchar" => (format!("character({})", params.as_deref().unwrap_or("1")), false),
         "varbit" | "bit varying" => (with_params("bit varying"), false),
         "bit" => (format!("bit({})", params.as_deref().unwrap_or("1")), false),
         "decimal" | "numeric" => match params.as_deref() {
             Some(p) if !p.contains(',') => (format!("numeric({p},0)"), false),
             _ => (with_params("numeric"), false),
         },
-        "timestamptz" | "timestamp with time zone" => {
-            (time_type("timestamp", &params, true), false)
-        }
-        "timestamp" | "timestamp without time zone" => {
-            (time_type("timestamp", &params, false), false)
-        }
+        "timestamptz" | "timestamp with time zone" => (time_type("timestamp", &params, true), false),
+        "timestamp" | "timestamp without time zone" => (time_type("timestamp", &params, false), false),
         "timetz" | "time with time zone" => (time_type("time", &params, true), false),
         "time" | "time without time zone" => (time_type("time", &params, false), false),
         // timestamp(3) with time zone: the precision sits in the middle.
-        other if other.starts_with("timestamp") || other.starts_with("time") => {
-            (normalize_inner_precision(other, &params), false)
-        }
+        other if other.starts_with("timestamp") || other.starts_with("time") => (normalize_inner_precision(other, &params), false),
         other => (with_params(other), false),
     };
     (format!("{canonical}{array_suffix}"), serial)
 }
 
 fn time_type(base: &str, params: &Option<String>, with_zone: bool) -> String {
-    let zone = if with_zone {
-        "with time zone"
-    } else {
-        "without time zone"
-    };
+    let zone = if with_zone { "with time zone" } else { "without time zone" };
     match params {
         Some(p) => format!("{base}({p}) {zone}"),
         None => format!("{base} {zone}"),
@@ -113,11 +95,7 @@ fn split_params(t: &str) -> (std::borrow::Cow<'_, str>, Option<String>) {
             let name = t[..open].trim_end();
             let tail = t[close + 1..].trim();
             let params = t[open + 1..close].trim().to_string();
-            let full = if tail.is_empty() {
-                name.to_string()
-            } else {
-                format!("{name} {tail}")
-            };
+            let full = if tail.is_empty() { name.to_string() } else { format!("{name} {tail}") };
             // `timestamp(3) with time zone` → handled by the caller's match on the full name.
             (full.into(), Some(params))
         }
@@ -217,11 +195,7 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(normalize_type(input).0, expected, "normalizing {input}");
-            assert_eq!(
-                normalize_type(expected).0,
-                expected,
-                "idempotent on {expected}"
-            );
+            assert_eq!(normalize_type(expected).0, expected, "idempotent on {expected}");
         }
     }
 

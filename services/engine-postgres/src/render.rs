@@ -20,18 +20,10 @@ pub struct TableRef {
 
 impl TableRef {
     pub fn sql(&self) -> String {
-        if self.qualify {
-            format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
-        } else {
-            quote_ident(&self.name)
-        }
+        if self.qualify { format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name)) } else { quote_ident(&self.name) }
     }
     fn other(&self, name: &str) -> String {
-        if self.qualify {
-            format!("{}.{}", quote_ident(&self.schema), quote_ident(name))
-        } else {
-            quote_ident(name)
-        }
+        if self.qualify { format!("{}.{}", quote_ident(&self.schema), quote_ident(name)) } else { quote_ident(name) }
     }
     pub fn display(&self) -> String {
         format!("{}.{}", self.schema, self.name)
@@ -47,11 +39,7 @@ pub struct TableWork<'a> {
 }
 
 fn columns_list(columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ")
+    columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
 }
 
 fn column_definition(c: &ColumnDef) -> String {
@@ -88,11 +76,7 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
         for fk in &w.diff.drop_foreign_keys {
             out.push(PlannedStatement::new(
                 w.table.display(),
-                format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {}",
-                    w.table.sql(),
-                    quote_ident(fk)
-                ),
+                format!("ALTER TABLE {} DROP CONSTRAINT {}", w.table.sql(), quote_ident(fk)),
             ));
         }
     }
@@ -100,20 +84,14 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
         if w.diff.drop {
             out.push(
                 PlannedStatement::new(w.table.display(), format!("DROP TABLE {}", w.table.sql()))
-                    .with_hazard(
-                        HazardKind::DeletesData,
-                        format!("drops table {} and all its rows", w.table.display()),
-                    ),
+                    .with_hazard(HazardKind::DeletesData, format!("drops table {} and all its rows", w.table.display())),
             );
         }
     }
     order_creates(&mut work);
     for w in &work {
         if let Some(create) = &w.diff.create {
-            out.push(PlannedStatement::new(
-                w.table.display(),
-                create_table_sql(&w.table, create),
-            ));
+            out.push(PlannedStatement::new(w.table.display(), create_table_sql(&w.table, create)));
         }
     }
     for w in &work {
@@ -125,14 +103,8 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
             let mut s = PlannedStatement::new(w.table.display(), add_fk_sql(&w.table, fk));
             if existing {
                 s = s
-                    .with_hazard(
-                        HazardKind::LongLock,
-                        "validates every existing row while holding a lock",
-                    )
-                    .with_hazard(
-                        HazardKind::MayFail,
-                        "fails if existing rows reference missing keys",
-                    );
+                    .with_hazard(HazardKind::LongLock, "validates every existing row while holding a lock")
+                    .with_hazard(HazardKind::MayFail, "fails if existing rows reference missing keys");
             }
             out.push(s);
         }
@@ -140,10 +112,7 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
     for w in &work {
         for name in &w.diff.create_triggers {
             if let Some(t) = w.triggers.iter().find(|t| &t.name == name) {
-                out.push(PlannedStatement::new(
-                    w.table.display(),
-                    trigger_sql(&w.table, t),
-                ));
+                out.push(PlannedStatement::new(w.table.display(), trigger_sql(&w.table, t)));
             }
         }
     }
@@ -153,67 +122,38 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
     out
 }
 
-/// New tables that reference other new tables come after them (stable otherwise).
-fn order_creates(work: &mut [TableWork<'_>]) {
-    let creating: Vec<String> = work
-        .iter()
-        .filter(|w| w.diff.create.is_some())
-        .map(|w| w.table.name.clone())
-        .collect();
-    let mut placed: Vec<String> = Vec::new();
-    let mut order: Vec<usize> = Vec::new();
-    let n = work.len();
-    for _ in 0..n {
-        for (i, w) in work.iter().enumerate() {
-            if order.contains(&i) {
-                continue;
+/// New tables that reference other new tables come after them; everything else keeps its
+/// order. Each pass places every table whose referenced new tables are already placed.
+fn order_creates(work: &mut Vec<TableWork<'_>>) {
+    use std::collections::HashSet;
+    let creating: HashSet<String> = work.iter().filter(|w| w.diff.create.is_some()).map(|w| w.table.name.clone()).collect();
+    if creating.len() < 2 {
+        return;
+    }
+    let mut remaining: Vec<Option<TableWork<'_>>> = std::mem::take(work).into_iter().map(Some).collect();
+    let mut placed: HashSet<String> = HashSet::new();
+    let waits_on = |w: &TableWork<'_>, placed: &HashSet<String>| -> bool {
+        w.diff.create.is_some()
+            && w.diff
+                .add_foreign_keys
+                .iter()
+                .any(|fk| fk.ref_table != w.table.name && creating.contains(&fk.ref_table) && !placed.contains(&fk.ref_table))
+    };
+    let mut progress = true;
+    while progress {
+        progress = false;
+        for slot in remaining.iter_mut() {
+            if slot.as_ref().is_some_and(|w| !waits_on(w, &placed)) {
+                if let Some(w) = slot.take() {
+                    placed.insert(w.table.name.clone());
+                    work.push(w);
+                    progress = true;
+                }
             }
-            let waits = w.diff.add_foreign_keys.iter().any(|fk| {
-                fk.ref_table != w.table.name
-                    && creating.contains(&fk.ref_table)
-                    && !placed.contains(&fk.ref_table)
-            });
-            if !waits {
-                order.push(i);
-                placed.push(w.table.name.clone());
-            }
         }
     }
-    // Cycles: whatever is left keeps its order (their foreign keys are added afterwards anyway).
-    for i in 0..n {
-        if !order.contains(&i) {
-            order.push(i);
-        }
-    }
-    let mut ranks = vec![0; n];
-    for (rank, &i) in order.iter().enumerate() {
-        ranks[i] = rank;
-    }
-    let mut indexed: Vec<(usize, usize)> =
-        ranks.into_iter().enumerate().map(|(i, r)| (r, i)).collect();
-    indexed.sort();
-    // apply permutation
-    let perm: Vec<usize> = indexed.into_iter().map(|(_, i)| i).collect();
-    apply_permutation(work, &perm);
-}
-
-fn apply_permutation<T>(items: &mut [T], perm: &[usize]) {
-    let mut visited = vec![false; items.len()];
-    for start in 0..items.len() {
-        if visited[start] {
-            continue;
-        }
-        let mut current = start;
-        loop {
-            visited[current] = true;
-            let next = perm[current];
-            if visited[next] {
-                break;
-            }
-            items.swap(current, next);
-            current = next;
-        }
-    }
+    // A cycle: the rest keeps its order (foreign keys are added after all tables exist).
+    work.extend(remaining.into_iter().flatten());
 }
 
 fn create_table_sql(table: &TableRef, def: &TableDef) -> String {
@@ -221,11 +161,7 @@ fn create_table_sql(table: &TableRef, def: &TableDef) -> String {
     if let Some(pk) = &def.primary_key {
         parts.push(format!("PRIMARY KEY ({})", columns_list(&pk.columns)));
     }
-    format!(
-        "CREATE TABLE {} (\n  {}\n)",
-        table.sql(),
-        parts.join(",\n  ")
-    )
+    format!("CREATE TABLE {} (\n  {}\n)", table.sql(), parts.join(",\n  "))
 }
 
 fn add_fk_sql(table: &TableRef, fk: &ForeignKeyDef) -> String {
@@ -249,11 +185,7 @@ fn create_index_sql(table: &TableRef, ix: &IndexDef) -> String {
         if ix.unique { "UNIQUE " } else { "" },
         quote_ident(ix.name.as_deref().unwrap_or_default()),
         table.sql(),
-        if ix.method == "btree" {
-            String::new()
-        } else {
-            format!(" USING {}", ix.method)
-        },
+        if ix.method == "btree" { String::new() } else { format!(" USING {}", ix.method) },
         columns_list(&ix.columns)
     );
     if !ix.with.is_empty() {
@@ -278,139 +210,74 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
         push(out, PlannedStatement::new(t.display(), sql));
     }
     if let Some(pk) = &w.diff.drop_primary_key {
-        push(
-            out,
-            PlannedStatement::new(
-                t.display(),
-                format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(pk)),
-            ),
-        );
+        push(out, PlannedStatement::new(t.display(), format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(pk))));
     }
     for change in &w.diff.columns {
         let s = match change {
-            ColumnChange::Drop(c) => PlannedStatement::new(
-                t.display(),
-                format!("ALTER TABLE {table} DROP COLUMN {}", quote_ident(c)),
-            )
-            .with_hazard(
-                HazardKind::DeletesData,
-                format!("drops column {c} and its data"),
-            ),
+            ColumnChange::Drop(c) => PlannedStatement::new(t.display(), format!("ALTER TABLE {table} DROP COLUMN {}", quote_ident(c)))
+                .with_hazard(HazardKind::DeletesData, format!("drops column {c} and its data")),
             ColumnChange::Add(c) => {
-                let mut s = PlannedStatement::new(
-                    t.display(),
-                    format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(c)),
-                );
+                let mut s = PlannedStatement::new(t.display(), format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(c)));
                 if c.not_null && c.default.is_none() && !c.serial && !c.auto_increment {
-                    s = s.with_hazard(
-                        HazardKind::MayFail,
-                        "NOT NULL without a default fails if the table has rows",
-                    );
+                    s = s.with_hazard(HazardKind::MayFail, "NOT NULL without a default fails if the table has rows");
                 }
-                if c.serial
-                    || c.auto_increment
-                    || c.default.as_deref().is_some_and(is_volatile_default)
-                {
-                    s = s.with_hazard(
-                        HazardKind::TableRewrite,
-                        "a volatile default rewrites every row under an exclusive lock",
-                    );
+                if c.serial || c.auto_increment || c.default.as_deref().is_some_and(is_volatile_default) {
+                    s = s.with_hazard(HazardKind::TableRewrite, "a volatile default rewrites every row under an exclusive lock");
                 }
                 s
             }
             ColumnChange::AlterType { column, from, to } => {
                 let cheap = is_binary_compatible(from, to);
-                let using = if needs_using(from, to) {
-                    format!(" USING {}::{to}", quote_ident(column))
-                } else {
-                    String::new()
-                };
+                let using = if needs_using(from, to) { format!(" USING {}::{to}", quote_ident(column)) } else { String::new() };
                 let mut s = PlannedStatement::new(
                     t.display(),
-                    format!(
-                        "ALTER TABLE {table} ALTER COLUMN {} TYPE {to}{using}",
-                        quote_ident(column)
-                    ),
+                    format!("ALTER TABLE {table} ALTER COLUMN {} TYPE {to}{using}", quote_ident(column)),
                 );
                 if !cheap {
-                    s = s.with_hazard(HazardKind::TableRewrite, format!("changes {column} from {from} to {to}: rewrites the table under an exclusive lock"));
                     s = s.with_hazard(
-                        HazardKind::MayFail,
-                        "fails if an existing value does not convert",
+                        HazardKind::TableRewrite,
+                        format!("changes {column} from {from} to {to}: rewrites the table under an exclusive lock"),
                     );
+                    s = s.with_hazard(HazardKind::MayFail, "fails if an existing value does not convert");
                 }
                 s
             }
             ColumnChange::SetDefault { column, default } => PlannedStatement::new(
                 t.display(),
-                format!(
-                    "ALTER TABLE {table} ALTER COLUMN {} SET DEFAULT {default}",
-                    quote_ident(column)
-                ),
+                format!("ALTER TABLE {table} ALTER COLUMN {} SET DEFAULT {default}", quote_ident(column)),
             ),
-            ColumnChange::DropDefault { column } => PlannedStatement::new(
-                t.display(),
-                format!(
-                    "ALTER TABLE {table} ALTER COLUMN {} DROP DEFAULT",
-                    quote_ident(column)
-                ),
-            ),
+            ColumnChange::DropDefault { column } => {
+                PlannedStatement::new(t.display(), format!("ALTER TABLE {table} ALTER COLUMN {} DROP DEFAULT", quote_ident(column)))
+            }
             ColumnChange::SetNotNull { column, backfill } => {
                 if let Some(value) = backfill {
                     push(
                         out,
                         PlannedStatement::new(
                             t.display(),
-                            format!(
-                                "UPDATE {table} SET {c} = {value} WHERE {c} IS NULL",
-                                c = quote_ident(column)
-                            ),
+                            format!("UPDATE {table} SET {c} = {value} WHERE {c} IS NULL", c = quote_ident(column)),
                         )
-                        .with_hazard(
-                            HazardKind::UpdatesRows,
-                            format!("fills NULLs in {column} with the default"),
-                        ),
+                        .with_hazard(HazardKind::UpdatesRows, format!("fills NULLs in {column} with the default")),
                     );
                 }
-                let mut s = PlannedStatement::new(
-                    t.display(),
-                    format!(
-                        "ALTER TABLE {table} ALTER COLUMN {} SET NOT NULL",
-                        quote_ident(column)
-                    ),
-                )
-                .with_hazard(
-                    HazardKind::LongLock,
-                    "scans the whole table under an exclusive lock",
-                );
+                let mut s =
+                    PlannedStatement::new(t.display(), format!("ALTER TABLE {table} ALTER COLUMN {} SET NOT NULL", quote_ident(column)))
+                        .with_hazard(HazardKind::LongLock, "scans the whole table under an exclusive lock");
                 if backfill.is_none() {
-                    s = s.with_hazard(
-                        HazardKind::MayFail,
-                        format!("fails if {column} holds NULLs"),
-                    );
+                    s = s.with_hazard(HazardKind::MayFail, format!("fails if {column} holds NULLs"));
                 }
                 s
             }
-            ColumnChange::DropNotNull { column } => PlannedStatement::new(
-                t.display(),
-                format!(
-                    "ALTER TABLE {table} ALTER COLUMN {} DROP NOT NULL",
-                    quote_ident(column)
-                ),
-            ),
+            ColumnChange::DropNotNull { column } => {
+                PlannedStatement::new(t.display(), format!("ALTER TABLE {table} ALTER COLUMN {} DROP NOT NULL", quote_ident(column)))
+            }
             ColumnChange::AddIdentity { column } => PlannedStatement::new(
                 t.display(),
-                format!(
-                    "ALTER TABLE {table} ALTER COLUMN {} ADD GENERATED BY DEFAULT AS IDENTITY",
-                    quote_ident(column)
-                ),
+                format!("ALTER TABLE {table} ALTER COLUMN {} ADD GENERATED BY DEFAULT AS IDENTITY", quote_ident(column)),
             ),
             ColumnChange::DropIdentity { column } => PlannedStatement::new(
                 t.display(),
-                format!(
-                    "ALTER TABLE {table} ALTER COLUMN {} DROP IDENTITY IF EXISTS",
-                    quote_ident(column)
-                ),
+                format!("ALTER TABLE {table} ALTER COLUMN {} DROP IDENTITY IF EXISTS", quote_ident(column)),
             ),
         };
         push(out, s);
@@ -426,42 +293,25 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
                     columns_list(&pk.columns)
                 ),
             )
-            .with_hazard(
-                HazardKind::IndexBuild,
-                "builds a unique index; writes block meanwhile",
-            )
+            .with_hazard(HazardKind::IndexBuild, "builds a unique index; writes block meanwhile")
             .with_hazard(HazardKind::MayFail, "fails on duplicate or NULL keys"),
         );
     }
     for (ix, new_name) in &w.diff.rename_indexes {
         let old = ix.name.as_deref().unwrap_or_default();
         let sql = if ix.constraint {
-            format!(
-                "ALTER TABLE {table} RENAME CONSTRAINT {} TO {}",
-                quote_ident(old),
-                quote_ident(new_name)
-            )
+            format!("ALTER TABLE {table} RENAME CONSTRAINT {} TO {}", quote_ident(old), quote_ident(new_name))
         } else {
-            format!(
-                "ALTER INDEX {} RENAME TO {}",
-                t.other(old),
-                quote_ident(new_name)
-            )
+            format!("ALTER INDEX {} RENAME TO {}", t.other(old), quote_ident(new_name))
         };
         push(out, PlannedStatement::new(t.display(), sql));
     }
     for ix in &w.diff.create_indexes {
         let mut s = PlannedStatement::new(t.display(), create_index_sql(t, ix));
         if !new_table {
-            s = s.with_hazard(
-                HazardKind::IndexBuild,
-                "builds an index; writes to the table block meanwhile",
-            );
+            s = s.with_hazard(HazardKind::IndexBuild, "builds an index; writes to the table block meanwhile");
             if ix.unique {
-                s = s.with_hazard(
-                    HazardKind::MayFail,
-                    "fails if existing rows hold duplicates",
-                );
+                s = s.with_hazard(HazardKind::MayFail, "fails if existing rows hold duplicates");
             }
         }
         push(out, s);
@@ -472,11 +322,7 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
 /// other than the transaction-stable clock functions).
 fn is_volatile_default(default: &str) -> bool {
     let lower = default.to_ascii_lowercase();
-    lower.contains('(')
-        && !matches!(
-            lower.as_str(),
-            "now()" | "current_timestamp" | "transaction_timestamp()"
-        )
+    lower.contains('(') && !matches!(lower.as_str(), "now()" | "current_timestamp" | "transaction_timestamp()")
 }
 
 fn string_family(t: &str) -> bool {
@@ -484,10 +330,7 @@ fn string_family(t: &str) -> bool {
 }
 
 fn numeric_family(t: &str) -> bool {
-    matches!(
-        t,
-        "smallint" | "integer" | "bigint" | "real" | "double precision"
-    ) || t.starts_with("numeric")
+    matches!(t, "smallint" | "integer" | "bigint" | "real" | "double precision") || t.starts_with("numeric")
 }
 
 /// Changes Postgres does without touching the rows: widening varchar or turning it into text.
@@ -505,10 +348,7 @@ fn is_binary_compatible(from: &str, to: &str) -> bool {
 }
 
 fn varchar_len(t: &str) -> Option<u32> {
-    t.strip_prefix("character varying(")?
-        .strip_suffix(')')?
-        .parse()
-        .ok()
+    t.strip_prefix("character varying(")?.strip_suffix(')')?.parse().ok()
 }
 
 /// An assignment cast exists within the string family and within the numeric family; any
@@ -518,11 +358,7 @@ fn needs_using(from: &str, to: &str) -> bool {
 }
 
 fn trigger_sql(table: &TableRef, t: &Trigger) -> String {
-    let kind = if t.constraint_trigger.unwrap_or(false) {
-        "CONSTRAINT TRIGGER"
-    } else {
-        "TRIGGER"
-    };
+    let kind = if t.constraint_trigger.unwrap_or(false) { "CONSTRAINT TRIGGER" } else { "TRIGGER" };
     let mut timing = String::new();
     let mut events = Vec::new();
     for (i, event) in t.events.iter().enumerate() {
@@ -531,43 +367,21 @@ fn trigger_sql(table: &TableRef, t: &Trigger) -> String {
         let (prefix, rest) = ["instead of ", "before ", "after "]
             .iter()
             .find(|p| lower.starts_with(**p))
-            .map(|p| {
-                (
-                    p.trim().to_ascii_uppercase(),
-                    e[p.len()..].trim().to_string(),
-                )
-            })
+            .map(|p| (p.trim().to_ascii_uppercase(), e[p.len()..].trim().to_string()))
             .unwrap_or_default();
         if i == 0 {
             timing = prefix;
         }
         events.push(rest);
     }
-    let mut sql = format!(
-        "CREATE {kind} {} {timing} {} ON {}",
-        quote_ident(&t.name),
-        events.join(" OR "),
-        table.sql()
-    );
-    sql.push_str(if t.for_each_row.unwrap_or(false) {
-        " FOR EACH ROW"
-    } else {
-        " FOR EACH STATEMENT"
-    });
+    let mut sql = format!("CREATE {kind} {} {timing} {} ON {}", quote_ident(&t.name), events.join(" OR "), table.sql());
+    sql.push_str(if t.for_each_row.unwrap_or(false) { " FOR EACH ROW" } else { " FOR EACH STATEMENT" });
     if let Some(condition) = &t.condition {
         sql.push_str(&format!(" WHEN ({condition})"));
     }
     match &t.execute {
         Some(exec) => {
-            let kind = if exec
-                .kind
-                .as_deref()
-                .is_some_and(|k| k.eq_ignore_ascii_case("function"))
-            {
-                "FUNCTION"
-            } else {
-                "PROCEDURE"
-            };
+            let kind = if exec.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("function")) { "FUNCTION" } else { "PROCEDURE" };
             let name = match exec.schema.as_deref() {
                 Some(s) if !s.is_empty() && s != "public" => {
                     format!("{}.{}", quote_ident(s), quote_ident(&exec.name))
@@ -578,24 +392,17 @@ fn trigger_sql(table: &TableRef, t: &Trigger) -> String {
                 .params
                 .iter()
                 .map(|p| {
-                    [
-                        p.mode.clone().unwrap_or_default(),
-                        p.name.clone().unwrap_or_default(),
-                        p.param_type.clone(),
-                    ]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                    [p.mode.clone().unwrap_or_default(), p.name.clone().unwrap_or_default(), p.param_type.clone()]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 })
                 .collect();
             sql.push_str(&format!(" EXECUTE {kind} {name}({})", params.join(", ")));
         }
-        None => sql.push_str(&format!(
-            " EXECUTE PROCEDURE {}",
-            t.execute_procedure.as_deref().unwrap_or_default().trim()
-        )),
+        None => sql.push_str(&format!(" EXECUTE PROCEDURE {}", t.execute_procedure.as_deref().unwrap_or_default().trim())),
     }
     sql
 }
@@ -616,13 +423,7 @@ mod tests {
         assert!(!needs_using("character varying(10)", "text"));
         assert!(needs_using("text", "integer"));
         assert!(needs_using("text", "uuid"));
-        assert!(is_binary_compatible(
-            "character varying(10)",
-            "character varying(20)"
-        ));
-        assert!(!is_binary_compatible(
-            "character varying(20)",
-            "character varying(10)"
-        ));
+        assert!(is_binary_compatible("character varying(10)", "character varying(20)"));
+        assert!(!is_binary_compatible("character varying(20)", "character varying(10)"));
     }
 }

@@ -23,40 +23,22 @@ pub async fn plan_seed(
     table_exists: bool,
     seed: &SeedData,
 ) -> Result<Vec<PlannedStatement>, sqlx::Error> {
-    let key: Vec<String> = desired
-        .primary_key
-        .as_ref()
-        .map(|k| k.columns.clone())
-        .unwrap_or_default();
+    let key: Vec<String> = desired.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
     let mut out = Vec::new();
     for row in &seed.rows {
         let columns: Vec<&str> = row.columns.iter().map(|c| c.column.as_str()).collect();
         let values: Vec<String> = row.columns.iter().map(|c| value_sql(&c.value)).collect();
         if table_exists && columns.iter().all(|c| desired.column(c).is_some()) {
-            let conditions: Vec<String> = columns
-                .iter()
-                .zip(&values)
-                .map(|(c, v)| format!("{} IS NOT DISTINCT FROM {v}", quote_ident(c)))
-                .collect();
-            let probe = format!(
-                "SELECT EXISTS (SELECT 1 FROM {} WHERE {})",
-                table.sql(),
-                conditions.join(" AND ")
-            );
-            let (present,): (bool,) = sqlx::query_as(sqlx::AssertSqlSafe(probe))
-                .fetch_one(pool)
-                .await?;
+            let conditions: Vec<String> =
+                columns.iter().zip(&values).map(|(c, v)| format!("{} IS NOT DISTINCT FROM {v}", quote_ident(c))).collect();
+            let probe = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {})", table.sql(), conditions.join(" AND "));
+            let (present,): (bool,) = sqlx::query_as(sqlx::AssertSqlSafe(probe)).fetch_one(pool).await?;
             if present {
                 continue;
             }
         }
         let quoted: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
-        let mut sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            table.sql(),
-            quoted.join(", "),
-            values.join(", ")
-        );
+        let mut sql = format!("INSERT INTO {} ({}) VALUES ({})", table.sql(), quoted.join(", "), values.join(", "));
         let key_given = !key.is_empty() && key.iter().all(|k| columns.contains(&k.as_str()));
         if key_given {
             let updates: Vec<String> = columns
@@ -66,24 +48,14 @@ pub async fn plan_seed(
                 .collect();
             let key_list: Vec<String> = key.iter().map(|k| quote_ident(k)).collect();
             if updates.is_empty() {
-                sql.push_str(&format!(
-                    " ON CONFLICT ({}) DO NOTHING",
-                    key_list.join(", ")
-                ));
+                sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", key_list.join(", ")));
             } else {
-                sql.push_str(&format!(
-                    " ON CONFLICT ({}) DO UPDATE SET {}",
-                    key_list.join(", "),
-                    updates.join(", ")
-                ));
+                sql.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET {}", key_list.join(", "), updates.join(", ")));
             }
         } else {
             sql.push_str(" ON CONFLICT DO NOTHING");
         }
-        out.push(
-            PlannedStatement::new(table.display(), sql)
-                .with_hazard(HazardKind::UpdatesRows, "inserts or updates a seed row"),
-        );
+        out.push(PlannedStatement::new(table.display(), sql).with_hazard(HazardKind::UpdatesRows, "inserts or updates a seed row"));
     }
     Ok(out)
 }

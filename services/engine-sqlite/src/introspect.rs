@@ -6,10 +6,7 @@ use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, Table
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 
-pub async fn introspect(
-    pool: &SqlitePool,
-    only: Option<&[String]>,
-) -> Result<BTreeMap<String, TableDef>, sqlx::Error> {
+pub async fn introspect(pool: &SqlitePool, only: Option<&[String]>) -> Result<BTreeMap<String, TableDef>, sqlx::Error> {
     let wanted = |name: &str| only.is_none_or(|names| names.iter().any(|n| n == name));
     let mut tables = BTreeMap::new();
 
@@ -28,15 +25,7 @@ pub async fn introspect(
         if contains_keyword(&sql, "autoincrement") {
             autoincrement_tables.push(name.clone());
         }
-        tables.insert(
-            name.clone(),
-            TableDef {
-                schema: None,
-                name,
-                strict: strict != 0,
-                ..TableDef::default()
-            },
-        );
+        tables.insert(name.clone(), TableDef { schema: None, name, strict: strict != 0, ..TableDef::default() });
     }
     if tables.is_empty() {
         return Ok(tables);
@@ -54,10 +43,7 @@ pub async fn introspect(
             continue;
         };
         if pk > 0 {
-            pk_columns
-                .entry(table.clone())
-                .or_default()
-                .push((pk, name.clone()));
+            pk_columns.entry(table.clone()).or_default().push((pk, name.clone()));
         }
         def.columns.push(ColumnDef {
             name,
@@ -78,10 +64,7 @@ pub async fn introspect(
                     c.auto_increment = true;
                 }
             }
-            def.primary_key = Some(KeyDef {
-                name: None,
-                columns,
-            });
+            def.primary_key = Some(KeyDef { name: None, columns });
         }
     }
 
@@ -99,16 +82,14 @@ pub async fn introspect(
             expression_indexes.push((table.clone(), index.clone()));
             continue;
         };
-        let entry = indexes
-            .entry((table, index.clone()))
-            .or_insert_with(|| IndexDef {
-                name: Some(index),
-                columns: Vec::new(),
-                unique: unique != 0,
-                method: "btree".into(),
-                with: BTreeMap::new(),
-                constraint: origin == "u",
-            });
+        let entry = indexes.entry((table, index.clone())).or_insert_with(|| IndexDef {
+            name: Some(index),
+            columns: Vec::new(),
+            unique: unique != 0,
+            method: "btree".into(),
+            with: BTreeMap::new(),
+            constraint: origin == "u",
+        });
         entry.columns.push(column);
     }
     for ((table, index), def) in indexes {
@@ -145,14 +126,8 @@ pub async fn introspect(
         }
     }
     // FKs written without target columns reference the parent's primary key.
-    let pks: BTreeMap<String, Vec<String>> = tables
-        .iter()
-        .filter_map(|(n, t)| {
-            t.primary_key
-                .as_ref()
-                .map(|k| (n.clone(), k.columns.clone()))
-        })
-        .collect();
+    let pks: BTreeMap<String, Vec<String>> =
+        tables.iter().filter_map(|(n, t)| t.primary_key.as_ref().map(|k| (n.clone(), k.columns.clone()))).collect();
     for t in tables.values_mut() {
         for fk in &mut t.foreign_keys {
             if fk.ref_columns.iter().all(String::is_empty) {
@@ -163,15 +138,13 @@ pub async fn introspect(
         }
     }
 
-    let triggers: Vec<(String, String, String)> = sqlx::query_as("SELECT tbl_name, name, coalesce(sql, '') FROM sqlite_master WHERE type = 'trigger' ORDER BY tbl_name, name")
-        .fetch_all(pool)
-        .await?;
+    let triggers: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT tbl_name, name, coalesce(sql, '') FROM sqlite_master WHERE type = 'trigger' ORDER BY tbl_name, name")
+            .fetch_all(pool)
+            .await?;
     for (table, name, sql) in triggers {
         if let Some(t) = tables.get_mut(&table) {
-            t.triggers.push(TriggerDef {
-                name,
-                create_sql: sql,
-            });
+            t.triggers.push(TriggerDef { name, create_sql: sql });
         }
     }
     Ok(tables)

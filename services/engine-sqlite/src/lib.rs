@@ -10,8 +10,7 @@ use render::{TableWork, quote_ident};
 use schemahero_plan::{HazardKind, Plan, PlannedStatement, fingerprint};
 use schemahero_schema::model::TableDef;
 use schemahero_schema::spec::{
-    Column, ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index, SeedData,
-    SeedValue, SqliteTableSchema,
+    Column, ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index, SeedData, SeedValue, SqliteTableSchema,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Connection, SqlitePool};
@@ -21,14 +20,8 @@ pub enum SqliteError {
     #[error("cannot open SQLite database {path}: {message}")]
     Open { path: String, message: String },
     #[error("statement {index} failed: {message}\n  statement: {statement}")]
-    Apply {
-        index: usize,
-        statement: String,
-        message: String,
-    },
-    #[error(
-        "foreign key check failed after applying: {0} row(s) reference missing keys (first in table {1})"
-    )]
+    Apply { index: usize, statement: String, message: String },
+    #[error("foreign key check failed after applying: {0} row(s) reference missing keys (first in table {1})")]
     ForeignKeys(usize, String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -50,18 +43,12 @@ impl SqliteEngine {
     /// on our connection so that table rebuilds cannot cascade; `apply` checks every foreign
     /// key before committing instead.
     pub async fn open(path: &str) -> Result<Self, SqliteError> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .foreign_keys(false);
+        let options = SqliteConnectOptions::new().filename(path).create_if_missing(true).foreign_keys(false);
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)
             .await
-            .map_err(|e| SqliteError::Open {
-                path: path.to_string(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| SqliteError::Open { path: path.to_string(), message: e.to_string() })?;
         Ok(Self { pool })
     }
 
@@ -69,18 +56,11 @@ impl SqliteEngine {
         &self.pool
     }
 
-    pub async fn introspect(
-        &self,
-        only: Option<&[String]>,
-    ) -> Result<std::collections::BTreeMap<String, TableDef>, SqliteError> {
+    pub async fn introspect(&self, only: Option<&[String]>) -> Result<std::collections::BTreeMap<String, TableDef>, SqliteError> {
         Ok(introspect::introspect(&self.pool, only).await?)
     }
 
-    pub async fn plan(
-        &self,
-        tables: &[DesiredTable],
-        with_seed_data: bool,
-    ) -> Result<Plan, SqliteError> {
+    pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, SqliteError> {
         let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
         let live = self.introspect(Some(&names)).await?;
         let mut work = Vec::new();
@@ -89,28 +69,16 @@ impl SqliteEngine {
             let live_table = live.get(&table.name);
             let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
-                (Some(seed), true) => {
-                    self.plan_seed(&table.name, &desired, live_table.is_some(), seed)
-                        .await?
-                }
+                (Some(seed), true) => self.plan_seed(&table.name, &desired, live_table.is_some(), seed).await?,
                 _ => Vec::new(),
             };
             if table_diff.is_empty() && seed.is_empty() {
                 continue;
             }
-            work.push(TableWork {
-                name: table.name.clone(),
-                desired,
-                diff: table_diff,
-                triggers: &table.schema.triggers,
-                seed,
-            });
+            work.push(TableWork { name: table.name.clone(), desired, diff: table_diff, triggers: &table.schema.triggers, seed });
         }
         let canonical: String = live.values().map(|t| format!("{t:?}\n")).collect();
-        Ok(Plan {
-            statements: render::render(&work),
-            fingerprint: fingerprint(&canonical),
-        })
+        Ok(Plan { statements: render::render(&work), fingerprint: fingerprint(&canonical) })
     }
 
     async fn plan_seed(
@@ -120,40 +88,21 @@ impl SqliteEngine {
         exists: bool,
         seed: &SeedData,
     ) -> Result<Vec<PlannedStatement>, SqliteError> {
-        let key: Vec<String> = desired
-            .primary_key
-            .as_ref()
-            .map(|k| k.columns.clone())
-            .unwrap_or_default();
+        let key: Vec<String> = desired.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
         let mut out = Vec::new();
         for row in &seed.rows {
             let columns: Vec<&str> = row.columns.iter().map(|c| c.column.as_str()).collect();
             let values: Vec<String> = row.columns.iter().map(|c| value_sql(&c.value)).collect();
             if exists && columns.iter().all(|c| desired.column(c).is_some()) {
-                let conditions: Vec<String> = columns
-                    .iter()
-                    .zip(&values)
-                    .map(|(c, v)| format!("{} IS {v}", quote_ident(c)))
-                    .collect();
-                let probe = format!(
-                    "SELECT EXISTS (SELECT 1 FROM {} WHERE {})",
-                    quote_ident(table),
-                    conditions.join(" AND ")
-                );
-                let (present,): (bool,) = sqlx::query_as(sqlx::AssertSqlSafe(probe))
-                    .fetch_one(&self.pool)
-                    .await?;
+                let conditions: Vec<String> = columns.iter().zip(&values).map(|(c, v)| format!("{} IS {v}", quote_ident(c))).collect();
+                let probe = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {})", quote_ident(table), conditions.join(" AND "));
+                let (present,): (bool,) = sqlx::query_as(sqlx::AssertSqlSafe(probe)).fetch_one(&self.pool).await?;
                 if present {
                     continue;
                 }
             }
             let quoted: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
-            let mut sql = format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                quote_ident(table),
-                quoted.join(", "),
-                values.join(", ")
-            );
+            let mut sql = format!("INSERT INTO {} ({}) VALUES ({})", quote_ident(table), quoted.join(", "), values.join(", "));
             if !key.is_empty() && key.iter().all(|k| columns.contains(&k.as_str())) {
                 let updates: Vec<String> = columns
                     .iter()
@@ -164,17 +113,10 @@ impl SqliteEngine {
                 if updates.is_empty() {
                     sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", ")));
                 } else {
-                    sql.push_str(&format!(
-                        " ON CONFLICT ({}) DO UPDATE SET {}",
-                        keys.join(", "),
-                        updates.join(", ")
-                    ));
+                    sql.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET {}", keys.join(", "), updates.join(", ")));
                 }
             }
-            out.push(
-                PlannedStatement::new(table, sql)
-                    .with_hazard(HazardKind::UpdatesRows, "inserts or updates a seed row"),
-            );
+            out.push(PlannedStatement::new(table, sql).with_hazard(HazardKind::UpdatesRows, "inserts or updates a seed row"));
         }
         Ok(out)
     }
@@ -183,23 +125,23 @@ impl SqliteEngine {
     /// applied if any statement or the check fails.
     pub async fn apply(&self, statements: &[String]) -> Result<(), SqliteError> {
         let mut conn = self.pool.acquire().await?;
+        // A rebuild drops a table and renames its replacement to the same name; the legacy
+        // rename neither rewrites nor re-checks views and triggers of other tables, which still
+        // name the table correctly once the rename is done.
+        sqlx::query("PRAGMA legacy_alter_table = ON").execute(&mut *conn).await?;
+        let result = self.apply_in_transaction(&mut conn, statements).await;
+        sqlx::query("PRAGMA legacy_alter_table = OFF").execute(&mut *conn).await?;
+        result
+    }
+
+    async fn apply_in_transaction(&self, conn: &mut sqlx::SqliteConnection, statements: &[String]) -> Result<(), SqliteError> {
         let mut tx = conn.begin().await?;
         for (i, statement) in statements.iter().enumerate() {
-            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
-                .execute(&mut *tx)
-                .await
-            {
-                return Err(SqliteError::Apply {
-                    index: i + 1,
-                    statement: statement.clone(),
-                    message: e.to_string(),
-                });
+            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx).await {
+                return Err(SqliteError::Apply { index: i + 1, statement: statement.clone(), message: e.to_string() });
             }
         }
-        let violations: Vec<(String,)> =
-            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
-                .fetch_all(&mut *tx)
-                .await?;
+        let violations: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&mut *tx).await?;
         if let Some((first,)) = violations.first() {
             return Err(SqliteError::ForeignKeys(violations.len(), first.clone()));
         }
@@ -209,10 +151,7 @@ impl SqliteEngine {
 
     pub async fn generate(&self) -> Result<Vec<(String, SqliteTableSchema)>, SqliteError> {
         let live = self.introspect(None).await?;
-        Ok(live
-            .into_values()
-            .map(|t| (t.name.clone(), spec_from_live(&t)))
-            .collect())
+        Ok(live.into_values().map(|t| (t.name.clone(), spec_from_live(&t))).collect())
     }
 
     pub async fn close(self) {
@@ -230,23 +169,15 @@ fn value_sql(v: &SeedValue) -> String {
 
 pub fn spec_from_live(t: &TableDef) -> SqliteTableSchema {
     SqliteTableSchema {
-        primary_key: t
-            .primary_key
-            .as_ref()
-            .map(|k| k.columns.clone())
-            .unwrap_or_default(),
+        primary_key: t.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default(),
         columns: t
             .columns
             .iter()
             .map(|c| Column {
                 name: c.name.clone(),
                 data_type: c.data_type.clone(),
-                constraints: c.not_null.then(|| ColumnConstraints {
-                    not_null: Some(true),
-                }),
-                attributes: c.auto_increment.then(|| ColumnAttributes {
-                    auto_increment: Some(true),
-                }),
+                constraints: c.not_null.then(|| ColumnConstraints { not_null: Some(true) }),
+                attributes: c.auto_increment.then(|| ColumnAttributes { auto_increment: Some(true) }),
                 default: c.default.clone(),
             })
             .collect(),
@@ -255,10 +186,7 @@ pub fn spec_from_live(t: &TableDef) -> SqliteTableSchema {
             .iter()
             .map(|fk| ForeignKey {
                 columns: fk.columns.clone(),
-                references: ForeignKeyReferences {
-                    table: fk.ref_table.clone(),
-                    columns: fk.ref_columns.clone(),
-                },
+                references: ForeignKeyReferences { table: fk.ref_table.clone(), columns: fk.ref_columns.clone() },
                 on_delete: (fk.on_delete != "NO ACTION").then(|| fk.on_delete.clone()),
                 name: fk.name.clone(),
             })
@@ -268,10 +196,7 @@ pub fn spec_from_live(t: &TableDef) -> SqliteTableSchema {
             .iter()
             .map(|ix| Index {
                 columns: ix.columns.clone(),
-                name: ix
-                    .name
-                    .clone()
-                    .filter(|n| *n != diff::generated_index_name(&t.name, &ix.columns)),
+                name: ix.name.clone().filter(|n| *n != diff::generated_index_name(&t.name, &ix.columns)),
                 is_unique: ix.unique,
                 index_type: None,
                 with: Default::default(),

@@ -6,11 +6,7 @@ use schemahero_schema::defaults::{default_to_sql, is_number, lower_outside_quote
 
 pub fn normalize_type(raw: &str) -> String {
     let collapsed: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    lower_outside_quotes(&collapsed)
-        .replace(" (", "(")
-        .replace("( ", "(")
-        .replace(" )", ")")
-        .replace(", ", ",")
+    lower_outside_quotes(&collapsed).replace(" (", "(").replace("( ", "(").replace(" )", ")").replace(", ", ",")
 }
 
 /// The spec's default as SQLite accepts it in a column definition: literals, numbers, NULL,
@@ -20,10 +16,7 @@ pub fn default_sql(raw: &str) -> Option<String> {
     let lower = sql.to_ascii_lowercase();
     let bare = sql.starts_with('\'') && !sql.contains("::")
         || is_number(&sql)
-        || matches!(
-            lower.as_str(),
-            "true" | "false" | "current_time" | "current_date" | "current_timestamp"
-        )
+        || matches!(lower.as_str(), "true" | "false" | "current_time" | "current_date" | "current_timestamp")
         || sql.starts_with('(');
     Some(if bare { sql } else { format!("({sql})") })
 }
@@ -75,14 +68,8 @@ mod tests {
 
     #[test]
     fn function_defaults_are_parenthesised() {
-        assert_eq!(
-            default_sql("datetime('now')").as_deref(),
-            Some("(datetime('now'))")
-        );
-        assert_eq!(
-            default_sql("CURRENT_TIMESTAMP").as_deref(),
-            Some("CURRENT_TIMESTAMP")
-        );
+        assert_eq!(default_sql("datetime('now')").as_deref(), Some("(datetime('now'))"));
+        assert_eq!(default_sql("CURRENT_TIMESTAMP").as_deref(), Some("CURRENT_TIMESTAMP"));
         assert_eq!(default_sql("0").as_deref(), Some("0"));
         assert_eq!(default_sql("hello").as_deref(), Some("'hello'"));
         assert_eq!(default_sql("null"), None);
@@ -90,15 +77,9 @@ mod tests {
 
     #[test]
     fn live_defaults_compare_with_spec_defaults() {
-        assert_eq!(
-            canonical_default("(datetime('now'))"),
-            canonical_default(&default_sql("datetime('now')").unwrap())
-        );
+        assert_eq!(canonical_default("(datetime('now'))"), canonical_default(&default_sql("datetime('now')").unwrap()));
         assert_eq!(canonical_default("'1'"), canonical_default("1"));
-        assert_eq!(
-            canonical_default("current_timestamp"),
-            canonical_default("CURRENT_TIMESTAMP")
-        );
+        assert_eq!(canonical_default("current_timestamp"), canonical_default("CURRENT_TIMESTAMP"));
         assert_ne!(canonical_default("'A'"), canonical_default("'a'"));
     }
 }

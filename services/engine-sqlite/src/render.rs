@@ -5,16 +5,16 @@ use schemahero_plan::{HazardKind, PlannedStatement};
 use schemahero_schema::model::{ColumnDef, IndexDef, TableDef};
 use schemahero_schema::spec::Trigger;
 
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 fn column_list(columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ")
+    columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
 }
 
 fn column_definition(c: &ColumnDef, inline_pk: bool) -> String {
@@ -32,16 +32,8 @@ fn column_definition(c: &ColumnDef, inline_pk: bool) -> String {
 }
 
 pub fn create_table_sql(name: &str, def: &TableDef) -> String {
-    let autoinc = def
-        .columns
-        .iter()
-        .find(|c| c.auto_increment)
-        .map(|c| c.name.clone());
-    let mut parts: Vec<String> = def
-        .columns
-        .iter()
-        .map(|c| column_definition(c, autoinc.as_deref() == Some(c.name.as_str())))
-        .collect();
+    let autoinc = def.columns.iter().find(|c| c.auto_increment).map(|c| c.name.clone());
+    let mut parts: Vec<String> = def.columns.iter().map(|c| column_definition(c, autoinc.as_deref() == Some(c.name.as_str()))).collect();
     if let Some(pk) = &def.primary_key {
         if autoinc.is_none() {
             parts.push(format!("PRIMARY KEY ({})", column_list(&pk.columns)));
@@ -63,12 +55,7 @@ pub fn create_table_sql(name: &str, def: &TableDef) -> String {
         }
         parts.push(clause);
     }
-    format!(
-        "CREATE TABLE {} (\n  {}\n){}",
-        quote_ident(name),
-        parts.join(",\n  "),
-        if def.strict { " STRICT" } else { "" }
-    )
+    format!("CREATE TABLE {} (\n  {}\n){}", quote_ident(name), parts.join(",\n  "), if def.strict { " STRICT" } else { "" })
 }
 
 fn create_index_sql(table: &str, ix: &IndexDef) -> String {
@@ -91,37 +78,22 @@ pub fn trigger_sql(table: &str, t: &Trigger) -> String {
         let (prefix, rest) = ["instead of ", "before ", "after "]
             .iter()
             .find(|p| lower.starts_with(**p))
-            .map(|p| {
-                (
-                    p.trim().to_ascii_uppercase(),
-                    event.trim()[p.len()..].trim().to_string(),
-                )
-            })
+            .map(|p| (p.trim().to_ascii_uppercase(), event.trim()[p.len()..].trim().to_string()))
             .unwrap_or_default();
         if i == 0 {
             timing = prefix;
         }
         events.push(rest);
     }
-    let mut sql = format!(
-        "CREATE TRIGGER {} {timing} {} ON {}",
-        quote_ident(&t.name),
-        events.join(" OR "),
-        quote_ident(table)
-    );
+    let mut sql = format!("CREATE TRIGGER {} {timing} {} ON {}", quote_ident(&t.name), events.join(" OR "), quote_ident(table));
     if t.for_each_row.unwrap_or(false) {
         sql.push_str(" FOR EACH ROW");
     }
     if let Some(c) = &t.condition {
         sql.push_str(&format!(" WHEN {c}"));
     }
-    let body = t
-        .execute_procedure
-        .as_deref()
-        .or(t.execute.as_ref().map(|e| e.name.as_str()))
-        .unwrap_or_default()
-        .trim()
-        .trim_end_matches(';');
+    let body =
+        t.execute_procedure.as_deref().or(t.execute.as_ref().map(|e| e.name.as_str())).unwrap_or_default().trim().trim_end_matches(';');
     sql.push_str(&format!(" BEGIN {body}; END"));
     sql
 }
@@ -141,17 +113,10 @@ pub fn render(work: &[TableWork<'_>]) -> Vec<PlannedStatement> {
     for w in work.iter().filter(|w| w.diff.drop) {
         out.push(
             PlannedStatement::new(&w.name, format!("DROP TABLE {}", quote_ident(&w.name)))
-                .with_hazard(
-                    HazardKind::DeletesData,
-                    format!("drops table {} and all its rows", w.name),
-                ),
+                .with_hazard(HazardKind::DeletesData, format!("drops table {} and all its rows", w.name)),
         );
     }
-    let creating: Vec<&str> = work
-        .iter()
-        .filter(|w| w.diff.create)
-        .map(|w| w.name.as_str())
-        .collect();
+    let creating: Vec<&str> = work.iter().filter(|w| w.diff.create).map(|w| w.name.as_str()).collect();
     let mut placed: Vec<&str> = Vec::new();
     let mut pending: Vec<&TableWork<'_>> = work.iter().filter(|w| w.diff.create).collect();
     while !pending.is_empty() {
@@ -159,40 +124,26 @@ pub fn render(work: &[TableWork<'_>]) -> Vec<PlannedStatement> {
             .iter()
             .position(|w| {
                 w.desired.foreign_keys.iter().all(|fk| {
-                    fk.ref_table == w.name
-                        || !creating.contains(&fk.ref_table.as_str())
-                        || placed.contains(&fk.ref_table.as_str())
+                    fk.ref_table == w.name || !creating.contains(&fk.ref_table.as_str()) || placed.contains(&fk.ref_table.as_str())
                 })
             })
             .unwrap_or(0); // a cycle: SQLite checks references lazily, so any order works
         let w = pending.remove(ready);
         placed.push(&w.name);
-        out.push(PlannedStatement::new(
-            &w.name,
-            create_table_sql(&w.name, &w.desired),
-        ));
+        out.push(PlannedStatement::new(&w.name, create_table_sql(&w.name, &w.desired)));
     }
     for w in work {
         let t = quote_ident(&w.name);
         for c in &w.diff.add_columns {
-            out.push(PlannedStatement::new(
-                &w.name,
-                format!("ALTER TABLE {t} ADD COLUMN {}", column_definition(c, false)),
-            ));
+            out.push(PlannedStatement::new(&w.name, format!("ALTER TABLE {t} ADD COLUMN {}", column_definition(c, false))));
         }
         for ix in &w.diff.drop_indexes {
-            out.push(PlannedStatement::new(
-                &w.name,
-                format!("DROP INDEX {}", quote_ident(ix)),
-            ));
+            out.push(PlannedStatement::new(&w.name, format!("DROP INDEX {}", quote_ident(ix))));
         }
         if let Some(rebuild) = &w.diff.rebuild {
             let temp = format!("_schemahero_rebuild_{}", w.name);
             let reasons = rebuild.reasons.join("; ");
-            out.push(PlannedStatement::new(
-                &w.name,
-                create_table_sql(&temp, &w.desired),
-            ));
+            out.push(PlannedStatement::new(&w.name, create_table_sql(&temp, &w.desired)));
             let selects: Vec<String> = rebuild
                 .kept_columns
                 .iter()
@@ -214,30 +165,27 @@ pub fn render(work: &[TableWork<'_>]) -> Vec<PlannedStatement> {
                         selects.join(", ")
                     ),
                 )
-                .with_hazard(
-                    HazardKind::TableRewrite,
-                    format!("rebuilds table {} ({reasons}): copies every row", w.name),
-                )
-                .with_hazard(
-                    HazardKind::MayFail,
-                    "fails if existing rows break a new constraint",
-                ),
+                .with_hazard(HazardKind::TableRewrite, format!("rebuilds table {} ({reasons}): copies every row", w.name))
+                .with_hazard(HazardKind::MayFail, "fails if existing rows break a new constraint"),
             );
+            if w.desired.columns.iter().any(|c| c.auto_increment) {
+                // Keep the AUTOINCREMENT high-water mark, so deleted ids are never handed out again.
+                let (old, new) = (quote_literal(&w.name), quote_literal(&temp));
+                out.push(PlannedStatement::new(&w.name, format!("DELETE FROM sqlite_sequence WHERE name = {new}")));
+                out.push(PlannedStatement::new(
+                    &w.name,
+                    format!("INSERT INTO sqlite_sequence (name, seq) SELECT {new}, seq FROM sqlite_sequence WHERE name = {old}"),
+                ));
+            }
             let mut drop = PlannedStatement::new(&w.name, format!("DROP TABLE {t}"));
             if !rebuild.dropped_columns.is_empty() {
                 drop = drop.with_hazard(
                     HazardKind::DeletesData,
-                    format!(
-                        "the data of column(s) {} is not copied",
-                        rebuild.dropped_columns.join(", ")
-                    ),
+                    format!("the data of column(s) {} is not copied", rebuild.dropped_columns.join(", ")),
                 );
             }
             out.push(drop);
-            out.push(PlannedStatement::new(
-                &w.name,
-                format!("ALTER TABLE {} RENAME TO {t}", quote_ident(&temp)),
-            ));
+            out.push(PlannedStatement::new(&w.name, format!("ALTER TABLE {} RENAME TO {t}", quote_ident(&temp))));
             for trigger in &rebuild.live_triggers {
                 if !trigger.create_sql.is_empty() {
                     out.push(PlannedStatement::new(&w.name, trigger.create_sql.clone()));
@@ -248,15 +196,9 @@ pub fn render(work: &[TableWork<'_>]) -> Vec<PlannedStatement> {
         for ix in &w.diff.create_indexes {
             let mut s = PlannedStatement::new(&w.name, create_index_sql(&w.name, ix));
             if existing {
-                s = s.with_hazard(
-                    HazardKind::IndexBuild,
-                    "builds an index; the database is locked for writes meanwhile",
-                );
+                s = s.with_hazard(HazardKind::IndexBuild, "builds an index; the database is locked for writes meanwhile");
                 if ix.unique {
-                    s = s.with_hazard(
-                        HazardKind::MayFail,
-                        "fails if existing rows hold duplicates",
-                    );
+                    s = s.with_hazard(HazardKind::MayFail, "fails if existing rows hold duplicates");
                 }
             }
             out.push(s);

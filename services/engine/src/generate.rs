@@ -28,16 +28,7 @@ pub fn object_name(table: &str, schema: Option<&str>) -> String {
         Some(s) => format!("{s}-{table}"),
         None => table.to_string(),
     };
-    let mut name: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let mut name: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     name = name.trim_matches('-').to_string();
     if name.is_empty() {
         name = "table".into();
@@ -47,18 +38,12 @@ pub fn object_name(table: &str, schema: Option<&str>) -> String {
 }
 
 pub enum GeneratedSchema {
-    Postgres {
-        cockroach: bool,
-        schema: PostgresTableSchema,
-    },
+    Postgres { cockroach: bool, schema: PostgresTableSchema },
     Sqlite(SqliteTableSchema),
 }
 
 /// Renders the manifests plus a `kustomization.yaml` listing them.
-pub fn generated_files(
-    database: &str,
-    tables: Vec<(Option<String>, String, GeneratedSchema)>,
-) -> Result<Vec<GeneratedFile>, String> {
+pub fn generated_files(database: &str, tables: Vec<(Option<String>, String, GeneratedSchema)>) -> Result<Vec<GeneratedFile>, String> {
     let mut files = Vec::new();
     let mut used = std::collections::HashSet::new();
     for (schema_name, table, schema) in tables {
@@ -69,32 +54,11 @@ pub fn generated_files(
             n += 1;
         }
         let schema = match schema {
-            GeneratedSchema::Postgres {
-                cockroach: false,
-                schema,
-            } => TableSchema {
-                postgres: Some(schema),
-                ..TableSchema::default()
-            },
-            GeneratedSchema::Postgres {
-                cockroach: true,
-                schema,
-            } => TableSchema {
-                cockroachdb: Some(schema),
-                ..TableSchema::default()
-            },
-            GeneratedSchema::Sqlite(schema) => TableSchema {
-                sqlite: Some(schema),
-                ..TableSchema::default()
-            },
+            GeneratedSchema::Postgres { cockroach: false, schema } => TableSchema { postgres: Some(schema), ..TableSchema::default() },
+            GeneratedSchema::Postgres { cockroach: true, schema } => TableSchema { cockroachdb: Some(schema), ..TableSchema::default() },
+            GeneratedSchema::Sqlite(schema) => TableSchema { sqlite: Some(schema), ..TableSchema::default() },
         };
-        let spec = TableSpec {
-            database: database.to_string(),
-            name: table,
-            requires: Vec::new(),
-            schema: Some(schema),
-            seed_data: None,
-        };
+        let spec = TableSpec { database: database.to_string(), name: table, requires: Vec::new(), schema: Some(schema), seed_data: None };
         let manifest = Manifest {
             api_version: "schemas.schemahero.io/v1alpha4",
             kind: "Table",
@@ -102,20 +66,12 @@ pub fn generated_files(
             spec: &spec,
         };
         let contents = serde_saphyr::to_string(&manifest).map_err(|e| e.to_string())?;
-        files.push(GeneratedFile {
-            file_name: format!("{name}.yaml"),
-            contents,
-        });
+        files.push(GeneratedFile { file_name: format!("{name}.yaml"), contents });
     }
-    let mut kustomization = String::from(
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
-    );
+    let mut kustomization = String::from("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
     for f in &files {
         kustomization.push_str(&format!("  - ./{}\n", f.file_name));
     }
-    files.push(GeneratedFile {
-        file_name: "kustomization.yaml".into(),
-        contents: kustomization,
-    });
+    files.push(GeneratedFile { file_name: "kustomization.yaml".into(), contents: kustomization });
     Ok(files)
 }

@@ -28,12 +28,8 @@ impl Driver {
             "postgres" | "postgresql" => Ok(Driver::Postgres),
             "cockroachdb" | "cockroach" => Ok(Driver::CockroachDb),
             "sqlite" | "sqlite3" => Ok(Driver::Sqlite),
-            "mysql" | "mariadb" => Err(EngineError::UnsupportedDriver(format!(
-                "{name} (the MySQL engine is not built yet)"
-            ))),
-            other => Err(EngineError::UnsupportedDriver(format!(
-                "{other:?} (expected postgres, postgresql, cockroachdb or sqlite)"
-            ))),
+            "mysql" | "mariadb" => Err(EngineError::UnsupportedDriver(format!("{name} (the MySQL engine is not built yet)"))),
+            other => Err(EngineError::UnsupportedDriver(format!("{other:?} (expected postgres, postgresql, cockroachdb or sqlite)"))),
         }
     }
 
@@ -79,9 +75,7 @@ impl Engine {
                 uri::check_postgres_uri(uri)?;
                 Ok(Engine::Postgres(PostgresEngine::connect(uri).await?))
             }
-            Driver::Sqlite => Ok(Engine::Sqlite(
-                SqliteEngine::open(&sqlite_path(uri)?).await?,
-            )),
+            Driver::Sqlite => Ok(Engine::Sqlite(SqliteEngine::open(&sqlite_path(uri)?).await?)),
         }
     }
 
@@ -97,19 +91,13 @@ impl Engine {
             Engine::Postgres(pg) => {
                 let mut desired = Vec::new();
                 for t in tables {
-                    let section = t.spec.schema.as_ref().and_then(|s| {
-                        if driver == Driver::CockroachDb {
-                            s.cockroachdb.clone()
-                        } else {
-                            s.postgres.clone()
-                        }
-                    });
+                    let section = t
+                        .spec
+                        .schema
+                        .as_ref()
+                        .and_then(|s| if driver == Driver::CockroachDb { s.cockroachdb.clone() } else { s.postgres.clone() });
                     match section {
-                        Some(schema) => desired.push(PgTable {
-                            name: t.spec.name.clone(),
-                            schema,
-                            seed_data: t.spec.seed_data.clone(),
-                        }),
+                        Some(schema) => desired.push(PgTable { name: t.spec.name.clone(), schema, seed_data: t.spec.seed_data.clone() }),
                         None => warnings.push(missing_section(t, driver)),
                     }
                 }
@@ -118,17 +106,8 @@ impl Engine {
             Engine::Sqlite(lite) => {
                 let mut desired = Vec::new();
                 for t in tables {
-                    match t
-                        .spec
-                        .schema
-                        .as_ref()
-                        .and_then(|s| s.sqlite.clone().or_else(|| s.rqlite.clone()))
-                    {
-                        Some(schema) => desired.push(LiteTable {
-                            name: t.spec.name.clone(),
-                            schema,
-                            seed_data: t.spec.seed_data.clone(),
-                        }),
+                    match t.spec.schema.as_ref().and_then(|s| s.sqlite.clone().or_else(|| s.rqlite.clone())) {
+                        Some(schema) => desired.push(LiteTable { name: t.spec.name.clone(), schema, seed_data: t.spec.seed_data.clone() }),
                         None => warnings.push(missing_section(t, driver)),
                     }
                 }
@@ -139,8 +118,7 @@ impl Engine {
 
     /// Splits a script into statements and applies them (one transaction).
     pub async fn apply_script(&self, script: &str) -> Result<usize, EngineError> {
-        let statements = schemahero_plan::split_statements(script)
-            .map_err(|e| EngineError::Split(e.to_string()))?;
+        let statements = schemahero_plan::split_statements(script).map_err(|e| EngineError::Split(e.to_string()))?;
         self.apply(&statements).await?;
         Ok(statements.len())
     }
@@ -163,22 +141,13 @@ impl Engine {
 fn missing_section(t: &TableManifest, driver: Driver) -> Warning {
     Warning {
         source: t.source.clone(),
-        message: format!(
-            "table {:?} has no spec.schema.{} section; skipped",
-            t.spec.name,
-            driver.schema_key()
-        ),
+        message: format!("table {:?} has no spec.schema.{} section; skipped", t.spec.name, driver.schema_key()),
     }
 }
 
 impl Engine {
     /// One Table manifest per live table (plus a kustomization.yaml).
-    pub async fn generate(
-        &self,
-        driver: Driver,
-        database: &str,
-        schemas: &[String],
-    ) -> Result<Vec<GeneratedFile>, EngineError> {
+    pub async fn generate(&self, driver: Driver, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
         use generate::GeneratedSchema;
         let tables = match self {
             Engine::Postgres(pg) => {
@@ -188,23 +157,13 @@ impl Engine {
                     .into_iter()
                     .map(|(schema, name, spec)| {
                         let qualifier = (schema != default_schema).then_some(schema);
-                        (
-                            qualifier,
-                            name,
-                            GeneratedSchema::Postgres {
-                                cockroach: driver == Driver::CockroachDb,
-                                schema: spec,
-                            },
-                        )
+                        (qualifier, name, GeneratedSchema::Postgres { cockroach: driver == Driver::CockroachDb, schema: spec })
                     })
                     .collect()
             }
-            Engine::Sqlite(lite) => lite
-                .generate()
-                .await?
-                .into_iter()
-                .map(|(name, spec)| (None, name, GeneratedSchema::Sqlite(spec)))
-                .collect(),
+            Engine::Sqlite(lite) => {
+                lite.generate().await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Sqlite(spec))).collect()
+            }
         };
         generated_files(database, tables).map_err(EngineError::Split)
     }

@@ -1,25 +1,16 @@
 //! Reading spec files and directories.
 
-use schemahero_schema::{
-    Document, OtherDocument, SpecError, TableManifest, Warning, parse_documents,
-};
+use schemahero_schema::{Document, OtherDocument, SpecError, TableManifest, Warning, parse_documents};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error(transparent)]
     Spec(#[from] SpecError),
     #[error("{first} and {second} both define table {table:?}")]
-    Duplicate {
-        table: String,
-        first: String,
-        second: String,
-    },
+    Duplicate { table: String, first: String, second: String },
 }
 
 #[derive(Debug, Default)]
@@ -32,10 +23,7 @@ pub struct LoadedSpecs {
 /// Loads a file, or every file under a directory (recursively, in name order, hidden files and
 /// directories skipped).
 pub fn load_specs(path: &Path) -> Result<LoadedSpecs, LoadError> {
-    let io = |p: &Path, source| LoadError::Io {
-        path: p.display().to_string(),
-        source,
-    };
+    let io = |p: &Path, source| LoadError::Io { path: p.display().to_string(), source };
     let meta = std::fs::metadata(path).map_err(|e| io(path, e))?;
     let files = if meta.is_dir() {
         let mut files = Vec::new();
@@ -45,6 +33,7 @@ pub fn load_specs(path: &Path) -> Result<LoadedSpecs, LoadError> {
         vec![path.to_path_buf()]
     };
     let mut loaded = LoadedSpecs::default();
+    let mut seen: std::collections::HashMap<(String, String, Option<String>), String> = std::collections::HashMap::new();
     for file in files {
         let text = std::fs::read_to_string(&file).map_err(|e| io(&file, e))?;
         let parsed = parse_documents(&file.display().to_string(), &text)?;
@@ -52,16 +41,9 @@ pub fn load_specs(path: &Path) -> Result<LoadedSpecs, LoadError> {
         for document in parsed.documents {
             match document {
                 Document::Table(t) => {
-                    if let Some(previous) = loaded.tables.iter().find(|p| {
-                        p.spec.name == t.spec.name
-                            && p.spec.database == t.spec.database
-                            && same_pg_schema(p, &t)
-                    }) {
-                        return Err(LoadError::Duplicate {
-                            table: t.spec.name.clone(),
-                            first: previous.source.clone(),
-                            second: t.source.clone(),
-                        });
+                    let key = (t.spec.database.clone(), t.spec.name.clone(), pg_schema(&t));
+                    if let Some(first) = seen.insert(key, t.source.clone()) {
+                        return Err(LoadError::Duplicate { table: t.spec.name.clone(), first, second: t.source.clone() });
                     }
                     loaded.tables.push(t)
                 }
@@ -72,15 +54,8 @@ pub fn load_specs(path: &Path) -> Result<LoadedSpecs, LoadError> {
     Ok(loaded)
 }
 
-fn same_pg_schema(a: &TableManifest, b: &TableManifest) -> bool {
-    let schema = |t: &TableManifest| {
-        t.spec
-            .schema
-            .as_ref()
-            .and_then(|s| s.postgres.as_ref())
-            .and_then(|p| p.schema.clone())
-    };
-    schema(a) == schema(b)
+fn pg_schema(t: &TableManifest) -> Option<String> {
+    t.spec.schema.as_ref().and_then(|s| s.postgres.as_ref()).and_then(|p| p.schema.clone())
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

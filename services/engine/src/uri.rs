@@ -11,10 +11,7 @@ pub enum UriError {
 pub fn check_postgres_uri(uri: &str) -> Result<(), UriError> {
     let lower = uri.to_ascii_lowercase();
     if !(lower.starts_with("postgres://") || lower.starts_with("postgresql://")) {
-        return Err(UriError::Invalid(format!(
-            "{} (expected postgres://user:password@host:port/dbname)",
-            redact(uri)
-        )));
+        return Err(UriError::Invalid(format!("{} (expected postgres://user:password@host:port/dbname)", redact(uri))));
     }
     url::Url::parse(uri).map_err(|e| UriError::Invalid(format!("{}: {e}", redact(uri))))?;
     Ok(())
@@ -38,9 +35,7 @@ pub fn sqlite_path(uri: &str) -> Result<String, UriError> {
     };
     let path = without_scheme.split('?').next().unwrap_or_default();
     if path.is_empty() {
-        return Err(UriError::Invalid(format!(
-            "no file in SQLite URI {trimmed:?}"
-        )));
+        return Err(UriError::Invalid(format!("no file in SQLite URI {trimmed:?}")));
     }
     let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8()
@@ -73,10 +68,7 @@ mod tests {
         assert_eq!(sqlite_path("a.db").unwrap(), "a.db");
         assert_eq!(sqlite_path("sqlite:a.db").unwrap(), "a.db");
         assert_eq!(sqlite_path("sqlite://a.db?mode=rwc").unwrap(), "a.db");
-        assert_eq!(
-            sqlite_path("sqlite:///tmp/my%20db.sqlite").unwrap(),
-            "/tmp/my db.sqlite"
-        );
+        assert_eq!(sqlite_path("sqlite:///tmp/my%20db.sqlite").unwrap(), "/tmp/my db.sqlite");
         assert!(sqlite_path("").is_err());
         assert!(sqlite_path("sqlite://").is_err());
     }
@@ -87,18 +79,13 @@ mod tests {
         let uri = "postgres://user:%21%40%23%24%25%5E%26%2A%28%29%7B%7D%27%22%3B@127.0.0.1:5432/db?sslmode=disable";
         assert!(check_postgres_uri(uri).is_ok());
         assert!(check_postgres_uri("postgresql://u@h/db").is_ok());
-        let err = check_postgres_uri("mysql://u:secret@h/db")
-            .unwrap_err()
-            .to_string();
+        let err = check_postgres_uri("mysql://u:secret@h/db").unwrap_err().to_string();
         assert!(!err.contains("secret"), "{err}");
     }
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(
-            redact("postgres://u:p%40ss@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact("postgres://u:p%40ss@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

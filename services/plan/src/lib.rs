@@ -26,18 +26,11 @@ pub struct PlannedStatement {
 
 impl PlannedStatement {
     pub fn new(table: impl Into<String>, sql: impl Into<String>) -> Self {
-        Self {
-            table: table.into(),
-            sql: sql.into(),
-            hazards: Vec::new(),
-        }
+        Self { table: table.into(), sql: sql.into(), hazards: Vec::new() }
     }
 
     pub fn with_hazard(mut self, kind: HazardKind, message: impl Into<String>) -> Self {
-        self.hazards.push(Hazard {
-            kind,
-            message: message.into(),
-        });
+        self.hazards.push(Hazard { kind, message: message.into() });
         self
     }
 }
@@ -61,11 +54,7 @@ impl Plan {
         let mut out = String::new();
         for statement in &self.statements {
             for hazard in &statement.hazards {
-                out.push_str(&format!(
-                    "-- hazard {}: {}\n",
-                    hazard.kind,
-                    one_line(&hazard.message)
-                ));
+                out.push_str(&format!("-- hazard {}: {}\n", hazard.kind, one_line(&hazard.message)));
             }
             out.push_str(&statement.sql);
             out.push_str(";\n");
@@ -114,9 +103,6 @@ mod tests {
 
     #[test]
     fn fingerprint_is_stable_hex_sha256() {
-        assert_eq!(
-            fingerprint("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(fingerprint("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

@@ -26,28 +26,17 @@ pub fn split_statements(script: &str) -> Result<Vec<String>, SplitError> {
         let c = bytes[i];
         match c {
             b'\'' => {
-                let escapes = i > 0
-                    && matches!(bytes[i - 1], b'e' | b'E')
-                    && !is_word_byte_before(bytes, i - 1);
-                i = skip_quoted(bytes, i, b'\'', escapes).ok_or(SplitError::Unterminated {
-                    what: "string literal",
-                    line: line_at(i),
-                })?;
+                let escapes = i > 0 && matches!(bytes[i - 1], b'e' | b'E') && !is_word_byte_before(bytes, i - 1);
+                i = skip_quoted(bytes, i, b'\'', escapes).ok_or(SplitError::Unterminated { what: "string literal", line: line_at(i) })?;
             }
             b'"' | b'`' => {
-                i = skip_quoted(bytes, i, c, false).ok_or(SplitError::Unterminated {
-                    what: "quoted identifier",
-                    line: line_at(i),
-                })?;
+                i = skip_quoted(bytes, i, c, false).ok_or(SplitError::Unterminated { what: "quoted identifier", line: line_at(i) })?;
             }
             b'[' if trigger_depth == 0 && starts_like_sqlite_bracket(bytes, i) => {
                 i = match bytes[i + 1..].iter().position(|&b| b == b']') {
                     Some(p) => i + 1 + p + 1,
                     None => {
-                        return Err(SplitError::Unterminated {
-                            what: "bracketed identifier",
-                            line: line_at(i),
-                        });
+                        return Err(SplitError::Unterminated { what: "bracketed identifier", line: line_at(i) });
                     }
                 };
             }
@@ -63,10 +52,7 @@ pub fn split_statements(script: &str) -> Result<Vec<String>, SplitError> {
                 i += 2;
                 while depth > 0 {
                     if i + 1 >= bytes.len() {
-                        return Err(SplitError::Unterminated {
-                            what: "block comment",
-                            line: line_at(open),
-                        });
+                        return Err(SplitError::Unterminated { what: "block comment", line: line_at(open) });
                     }
                     if bytes[i] == b'/' && bytes[i + 1] == b'*' {
                         depth += 1;
@@ -86,10 +72,7 @@ pub fn split_statements(script: &str) -> Result<Vec<String>, SplitError> {
                     i = match script[body_start..].find(tag) {
                         Some(p) => body_start + p + tag_len,
                         None => {
-                            return Err(SplitError::Unterminated {
-                                what: "dollar-quoted string",
-                                line: line_at(i),
-                            });
+                            return Err(SplitError::Unterminated { what: "dollar-quoted string", line: line_at(i) });
                         }
                     };
                 }
@@ -101,10 +84,7 @@ pub fn split_statements(script: &str) -> Result<Vec<String>, SplitError> {
                 start = i;
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
-                let word_end = i + bytes[i..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-                    .count();
+                let word_end = i + bytes[i..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
                 let word = &script[i..word_end];
                 if word.eq_ignore_ascii_case("begin") && is_trigger_statement(&script[start..i]) {
                     trigger_depth += 1;
@@ -120,10 +100,7 @@ pub fn split_statements(script: &str) -> Result<Vec<String>, SplitError> {
         }
     }
     if trigger_depth > 0 {
-        return Err(SplitError::Unterminated {
-            what: "trigger body (BEGIN without END)",
-            line: line_at(start),
-        });
+        return Err(SplitError::Unterminated { what: "trigger body (BEGIN without END)", line: line_at(start) });
     }
     push_statement(&mut statements, &script[start..]);
     Ok(statements)
@@ -143,11 +120,7 @@ fn is_only_comments(chunk: &str) -> bool {
             return true;
         }
         if let Some(after) = rest.strip_prefix("--") {
-            rest = after
-                .split_once('\n')
-                .map(|(_, r)| r)
-                .unwrap_or("")
-                .trim_start();
+            rest = after.split_once('\n').map(|(_, r)| r).unwrap_or("").trim_start();
         } else if let Some(after) = rest.strip_prefix("/*") {
             match after.find("*/") {
                 Some(p) => rest = after[p + 2..].trim_start(),
@@ -204,28 +177,17 @@ fn is_word_byte_before(bytes: &[u8], i: usize) -> bool {
 fn starts_like_sqlite_bracket(bytes: &[u8], i: usize) -> bool {
     let prev = bytes[..i].iter().rev().find(|b| !b.is_ascii_whitespace());
     let next_is_close = bytes.get(i + 1) == Some(&b']');
-    !next_is_close
-        && matches!(
-            prev,
-            None | Some(b'(') | Some(b',') | Some(b'.') | Some(b';')
-        )
-        || is_after_keyword(bytes, i)
+    !next_is_close && matches!(prev, None | Some(b'(') | Some(b',') | Some(b'.') | Some(b';')) || is_after_keyword(bytes, i)
 }
 
 fn is_after_keyword(bytes: &[u8], i: usize) -> bool {
-    let before = String::from_utf8_lossy(&bytes[..i])
-        .trim_end()
-        .to_ascii_lowercase();
+    let before = String::from_utf8_lossy(&bytes[..i]).trim_end().to_ascii_lowercase();
     [
-        "table", "into", "from", "on", "update", "index", "exists", "join", "column", "view",
-        "trigger", "select", "by", "set", "where", "and", "or", "as",
+        "table", "into", "from", "on", "update", "index", "exists", "join", "column", "view", "trigger", "select", "by", "set", "where",
+        "and", "or", "as",
     ]
     .iter()
-    .any(|kw| {
-        before.ends_with(kw)
-            && !before[..before.len() - kw.len()]
-                .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-    })
+    .any(|kw| before.ends_with(kw) && !before[..before.len() - kw.len()].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 fn is_trigger_statement(prefix: &str) -> bool {
@@ -248,28 +210,19 @@ mod tests {
 
     #[test]
     fn splits_plain_statements() {
-        assert_eq!(
-            split("create table a (x int); drop table b;\n"),
-            vec!["create table a (x int)", "drop table b"]
-        );
+        assert_eq!(split("create table a (x int); drop table b;\n"), vec!["create table a (x int)", "drop table b"]);
     }
 
     #[test]
     fn keeps_semicolons_inside_literals_identifiers_and_comments() {
-        let script =
-            "insert into \"a;b\" values ('x;''y'); -- c;d\n/* e; /* nested; */ f; */ select 1;";
-        assert_eq!(
-            split(script),
-            vec![
-                "insert into \"a;b\" values ('x;''y')",
-                "-- c;d\n/* e; /* nested; */ f; */ select 1"
-            ]
-        );
+        let script = "insert into \"a;b\" values ('x;''y'); -- c;d\n/* e; /* nested; */ f; */ select 1;";
+        assert_eq!(split(script), vec!["insert into \"a;b\" values ('x;''y')", "-- c;d\n/* e; /* nested; */ f; */ select 1"]);
     }
 
     #[test]
     fn dollar_quoted_function_bodies_stay_whole() {
-        let script = "create function f() returns trigger as $body$ begin new.a := 1; return new; end; $body$ language plpgsql;\nselect $$a;b$$;";
+        let script =
+            "create function f() returns trigger as $body$ begin new.a := 1; return new; end; $body$ language plpgsql;\nselect $$a;b$$;";
         let parts = split(script);
         assert_eq!(parts.len(), 2);
         assert!(parts[0].ends_with("language plpgsql"));
@@ -283,15 +236,13 @@ mod tests {
 
     #[test]
     fn escape_strings_honour_backslashes() {
-        assert_eq!(
-            split("select E'it\\'s;'; select 'a\\'; select 3"),
-            vec!["select E'it\\'s;'", "select 'a\\'", "select 3"]
-        );
+        assert_eq!(split("select E'it\\'s;'; select 'a\\'; select 3"), vec!["select E'it\\'s;'", "select 'a\\'", "select 3"]);
     }
 
     #[test]
     fn sqlite_trigger_bodies_stay_whole() {
-        let script = "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = CASE WHEN 1 THEN 2 END; INSERT INTO b VALUES (1); END; select 1;";
+        let script =
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = CASE WHEN 1 THEN 2 END; INSERT INTO b VALUES (1); END; select 1;";
         let parts = split(script);
         assert_eq!(parts.len(), 2, "{parts:?}");
         assert!(parts[0].ends_with("END"));
@@ -299,36 +250,21 @@ mod tests {
 
     #[test]
     fn comment_only_chunks_are_dropped() {
-        assert_eq!(
-            split("-- nothing here;\n-- hazard X: y\n"),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            split("-- hazard: a\ncreate table t (a int);"),
-            vec!["-- hazard: a\ncreate table t (a int)"]
-        );
+        assert_eq!(split("-- nothing here;\n-- hazard X: y\n"), Vec::<String>::new());
+        assert_eq!(split("-- hazard: a\ncreate table t (a int);"), vec!["-- hazard: a\ncreate table t (a int)"]);
     }
 
     #[test]
     fn arrays_and_brackets() {
         assert_eq!(
             split("create table t (a int[], b text[3]); select [weird;name] from t;"),
-            vec![
-                "create table t (a int[], b text[3])",
-                "select [weird;name] from t"
-            ]
+            vec!["create table t (a int[], b text[3])", "select [weird;name] from t"]
         );
     }
 
     #[test]
     fn unterminated_input_is_an_error_with_a_line() {
-        assert_eq!(
-            split_statements("select 1;\nselect 'abc"),
-            Err(SplitError::Unterminated {
-                what: "string literal",
-                line: 2
-            })
-        );
+        assert_eq!(split_statements("select 1;\nselect 'abc"), Err(SplitError::Unterminated { what: "string literal", line: 2 }));
         assert!(split_statements("/* open").is_err());
         assert!(split_statements("select $x$ abc").is_err());
     }

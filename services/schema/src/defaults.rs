@@ -13,11 +13,7 @@ pub fn default_to_sql(raw: &str) -> Option<String> {
     if t.eq_ignore_ascii_case("null") {
         return None;
     }
-    if is_expression(t) {
-        Some(t.to_string())
-    } else {
-        Some(quote_literal(raw))
-    }
+    if is_expression(t) { Some(t.to_string()) } else { Some(quote_literal(raw)) }
 }
 
 const SQL_VALUE_KEYWORDS: &[&str] = &[
@@ -46,10 +42,7 @@ fn is_expression(t: &str) -> bool {
     if SQL_VALUE_KEYWORDS.contains(&keyword) && (lower == keyword || lower.ends_with(')')) {
         return true;
     }
-    if t.starts_with('\'')
-        && quoted_literal_end(t)
-            .is_some_and(|end| end == t.len() || t[end..].trim_start().starts_with("::"))
-    {
+    if t.starts_with('\'') && quoted_literal_end(t).is_some_and(|end| end == t.len() || t[end..].trim_start().starts_with("::")) {
         return true;
     }
     if t.starts_with('(') && t.ends_with(')') && balanced(t) {
@@ -94,8 +87,7 @@ pub fn is_function_call(t: &str) -> bool {
     let valid_name = !name.is_empty()
         && name.split('.').all(|part| {
             let mut chars = part.chars();
-            chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-                && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+            chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
         });
     valid_name && t.ends_with(')') && matching_paren(t, open) == Some(t.len() - 1)
 }
@@ -248,10 +240,7 @@ fn cast_type_len(t: &str) -> usize {
         .iter()
         .find(|w| lower.starts_with(*w))
         .map(|w| w.len())
-        .unwrap_or_else(|| {
-            t.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-                .unwrap_or(t.len())
-        });
+        .unwrap_or_else(|| t.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(t.len()));
     if t[len..].starts_with('(') {
         if let Some(close) = t[len..].find(')') {
             len += close + 1;
@@ -313,20 +302,13 @@ mod tests {
             "public.my_fn(1, 'a')",
         ];
         for e in expressions {
-            assert_eq!(
-                default_to_sql(e).as_deref(),
-                Some(e),
-                "{e} is an expression"
-            );
+            assert_eq!(default_to_sql(e).as_deref(), Some(e), "{e} is an expression");
         }
         assert_eq!(default_to_sql("hello"), Some("'hello'".into()));
         assert_eq!(default_to_sql("it's"), Some("'it''s'".into()));
         assert_eq!(default_to_sql(""), Some("''".into()));
         assert_eq!(default_to_sql("now"), Some("'now'".into()));
-        assert_eq!(
-            default_to_sql("now() + 1 day"),
-            Some("'now() + 1 day'".into())
-        );
+        assert_eq!(default_to_sql("now() + 1 day"), Some("'now() + 1 day'".into()));
         assert_eq!(default_to_sql("1.2.3"), Some("'1.2.3'".into()));
         assert_eq!(default_to_sql("NULL"), None);
     }
@@ -341,16 +323,10 @@ mod tests {
             ("0", "0"),
             ("now()", "now()"),
             ("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
-            (
-                "nextval('users_id_seq')",
-                "nextval('users_id_seq'::regclass)",
-            ),
+            ("nextval('users_id_seq')", "nextval('users_id_seq'::regclass)"),
             ("'{}'", "'{}'::text[]"),
             ("'active'", "'active'::mood"),
-            (
-                "'2020-01-01 00:00:00'",
-                "'2020-01-01 00:00:00'::timestamp without time zone",
-            ),
+            ("'2020-01-01 00:00:00'", "'2020-01-01 00:00:00'::timestamp without time zone"),
             ("'x'::character varying(10)", "'x'::character varying"),
             ("(now() + '1 day'::interval)", "(now() + '1 day'::interval)"),
             ("TRUE", "true"),
@@ -358,17 +334,10 @@ mod tests {
         ];
         for (spec, live) in pairs {
             let spec_sql = default_to_sql(spec).unwrap();
-            assert_eq!(
-                canonical_default(&spec_sql),
-                canonical_default(live),
-                "{spec} vs {live}"
-            );
+            assert_eq!(canonical_default(&spec_sql), canonical_default(live), "{spec} vs {live}");
         }
         assert_ne!(canonical_default("'abc'"), canonical_default("'abd'::text"));
-        assert_ne!(
-            canonical_default("now()"),
-            canonical_default("'now()'::text")
-        );
+        assert_ne!(canonical_default("now()"), canonical_default("'now()'::text"));
         assert_eq!(canonical_default("NULL::text"), None);
     }
 }

@@ -7,9 +7,7 @@ mod parse;
 pub mod spec;
 mod validate;
 
-pub use parse::{
-    Document, OtherDocument, Parsed, SpecError, TableManifest, Warning, parse_documents,
-};
+pub use parse::{Document, OtherDocument, Parsed, SpecError, TableManifest, Warning, parse_documents};
 pub use validate::normalize_fk_action;
 
 #[cfg(test)]

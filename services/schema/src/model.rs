@@ -84,10 +84,7 @@ pub struct IndexDef {
 impl IndexDef {
     /// Same index apart from its name and whether it is a constraint.
     pub fn same_shape(&self, other: &IndexDef) -> bool {
-        self.columns == other.columns
-            && self.unique == other.unique
-            && self.method == other.method
-            && self.with == other.with
+        self.columns == other.columns && self.unique == other.unique && self.method == other.method && self.with == other.with
     }
 }
 

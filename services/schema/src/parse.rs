@@ -52,12 +52,7 @@ pub enum SpecError {
     #[error("{file}: {message}")]
     Document { file: String, message: String },
     #[error("{file}: table {table:?}: field {field}: {message}")]
-    Field {
-        file: String,
-        table: String,
-        field: String,
-        message: String,
-    },
+    Field { file: String, table: String, field: String, message: String },
 }
 
 #[derive(Debug, Default)]
@@ -70,18 +65,12 @@ pub struct Parsed {
 pub fn parse_documents(source: &str, text: &str) -> Result<Parsed, SpecError> {
     // YAML 1.2 booleans only: a column named `y`, `no` or `on` stays a name.
     let options = serde_saphyr::options! { strict_booleans: true };
-    let values: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| SpecError::Yaml {
-        file: source.to_string(),
-        message: first_line(&e.to_string()),
-    })?;
+    let values: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|e| SpecError::Yaml { file: source.to_string(), message: first_line(&e.to_string()) })?;
     let many = values.len() > 1;
     let mut parsed = Parsed::default();
     for (index, value) in values.into_iter().enumerate() {
-        let source = if many {
-            format!("{source}#{}", index + 1)
-        } else {
-            source.to_string()
-        };
+        let source = if many { format!("{source}#{}", index + 1) } else { source.to_string() };
         if value.is_null() {
             continue;
         }
@@ -91,49 +80,25 @@ pub fn parse_documents(source: &str, text: &str) -> Result<Parsed, SpecError> {
     Ok(parsed)
 }
 
-fn parse_document(
-    source: &str,
-    value: Value,
-    warnings: &mut Vec<Warning>,
-) -> Result<Document, SpecError> {
+fn parse_document(source: &str, value: Value, warnings: &mut Vec<Warning>) -> Result<Document, SpecError> {
     let Value::Object(object) = &value else {
-        return Err(SpecError::Document {
-            file: source.to_string(),
-            message: "expected a mapping (a Table manifest or spec)".into(),
-        });
+        return Err(SpecError::Document { file: source.to_string(), message: "expected a mapping (a Table manifest or spec)".into() });
     };
     let is_object = object.contains_key("apiVersion") || object.contains_key("kind");
     if !is_object {
         let spec: TableSpec = deserialize_reporting(source, "spec", "", value, warnings)?;
         validate::validate_table(source, &spec, warnings)?;
-        return Ok(Document::Table(TableManifest {
-            source: source.to_string(),
-            metadata_name: None,
-            namespace: None,
-            spec,
-        }));
+        return Ok(Document::Table(TableManifest { source: source.to_string(), metadata_name: None, namespace: None, spec }));
     }
 
     let api_version = string_field(object, "apiVersion");
     let kind = string_field(object, "kind");
     let metadata = object.get("metadata");
-    let name = metadata
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let namespace = metadata
-        .and_then(|m| m.get("namespace"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let name = metadata.and_then(|m| m.get("name")).and_then(Value::as_str).map(str::to_string);
+    let namespace = metadata.and_then(|m| m.get("namespace")).and_then(Value::as_str).map(str::to_string);
     let is_table = kind == "Table" && api_version.starts_with("schemas.schemahero.io/");
     if !is_table {
-        return Ok(Document::Other(OtherDocument {
-            source: source.to_string(),
-            api_version,
-            kind,
-            name,
-            value,
-        }));
+        return Ok(Document::Other(OtherDocument { source: source.to_string(), api_version, kind, name, value }));
     }
     if api_version != "schemas.schemahero.io/v1alpha4" {
         warnings.push(Warning {
@@ -142,14 +107,8 @@ fn parse_document(
         });
     }
     for key in object.keys() {
-        if !matches!(
-            key.as_str(),
-            "apiVersion" | "kind" | "metadata" | "spec" | "status"
-        ) {
-            warnings.push(Warning {
-                source: source.to_string(),
-                message: format!("unknown field {key} ignored"),
-            });
+        if !matches!(key.as_str(), "apiVersion" | "kind" | "metadata" | "spec" | "status") {
+            warnings.push(Warning { source: source.to_string(), message: format!("unknown field {key} ignored") });
         }
     }
     let Some(spec_value) = object.get("spec").cloned() else {
@@ -161,8 +120,7 @@ fn parse_document(
         });
     };
     let table_hint = name.clone().unwrap_or_default();
-    let mut spec: TableSpec =
-        deserialize_reporting(source, "spec", &table_hint, spec_value, warnings)?;
+    let mut spec: TableSpec = deserialize_reporting(source, "spec", &table_hint, spec_value, warnings)?;
     if spec.name.is_empty() {
         // SchemaHero falls back to the object's name when spec.name is empty.
         if let Some(n) = &name {
@@ -170,12 +128,7 @@ fn parse_document(
         }
     }
     validate::validate_table(source, &spec, warnings)?;
-    Ok(Document::Table(TableManifest {
-        source: source.to_string(),
-        metadata_name: name,
-        namespace,
-        spec,
-    }))
+    Ok(Document::Table(TableManifest { source: source.to_string(), metadata_name: name, namespace, spec }))
 }
 
 /// Deserializes `value` as `T`, turning unknown fields into warnings and type errors into an
@@ -198,10 +151,8 @@ fn deserialize_reporting<T: DeserializeOwned>(
             for path in unknown {
                 // serde_ignored marks each Option layer with `?`; users think in field names.
                 let path = path.replace(".?", "").replace("?.", "");
-                warnings.push(Warning {
-                    source: source.to_string(),
-                    message: format!("unknown field {} ignored", join_path(prefix, &path)),
-                });
+                warnings
+                    .push(Warning { source: source.to_string(), message: format!("unknown field {} ignored", join_path(prefix, &path)) });
             }
             Ok(v)
         }
@@ -223,11 +174,7 @@ fn join_path(prefix: &str, path: &str) -> String {
 }
 
 fn string_field(object: &serde_json::Map<String, Value>, key: &str) -> String {
-    object
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+    object.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
 fn first_line(s: &str) -> String {

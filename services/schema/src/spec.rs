@@ -88,26 +88,16 @@ pub struct Column {
     pub constraints: Option<ColumnConstraints>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ColumnAttributes>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "scalar_as_string"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "scalar_as_string")]
     pub default: Option<String>,
 }
 
 impl Column {
     pub fn not_null(&self) -> bool {
-        self.constraints
-            .as_ref()
-            .and_then(|c| c.not_null)
-            .unwrap_or(false)
+        self.constraints.as_ref().and_then(|c| c.not_null).unwrap_or(false)
     }
     pub fn auto_increment(&self) -> bool {
-        self.attributes
-            .as_ref()
-            .and_then(|a| a.auto_increment)
-            .unwrap_or(false)
+        self.attributes.as_ref().and_then(|a| a.auto_increment).unwrap_or(false)
     }
 }
 
@@ -158,11 +148,7 @@ pub struct Index {
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub index_type: Option<String>,
     /// Storage parameters (`WITH (fillfactor = 70)`).
-    #[serde(
-        default,
-        skip_serializing_if = "std::collections::BTreeMap::is_empty",
-        deserialize_with = "string_map"
-    )]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty", deserialize_with = "string_map")]
     pub with: std::collections::BTreeMap<String, String>,
 }
 
@@ -250,25 +236,18 @@ fn scalar_as_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Str
         Some(serde_json::Value::String(s)) => Ok(Some(s)),
         Some(serde_json::Value::Bool(b)) => Ok(Some(b.to_string())),
         Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(other) => Err(serde::de::Error::custom(format!(
-            "expected a scalar default, found {other}"
-        ))),
+        Some(other) => Err(serde::de::Error::custom(format!("expected a scalar default, found {other}"))),
     }
 }
 
-fn string_map<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
-    let map = Option::<std::collections::BTreeMap<String, serde_json::Value>>::deserialize(d)?
-        .unwrap_or_default();
+fn string_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
+    let map = Option::<std::collections::BTreeMap<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default();
     map.into_iter()
         .map(|(k, v)| match v {
             serde_json::Value::String(s) => Ok((k, s)),
             serde_json::Value::Bool(b) => Ok((k, b.to_string())),
             serde_json::Value::Number(n) => Ok((k, n.to_string())),
-            other => Err(serde::de::Error::custom(format!(
-                "option {k} must be a scalar, found {other}"
-            ))),
+            other => Err(serde::de::Error::custom(format!("option {k} must be a scalar, found {other}"))),
         })
         .collect()
 }

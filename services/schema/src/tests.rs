@@ -61,7 +61,9 @@ fn reads_bare_specs_and_several_documents() {
 
 #[test]
 fn unknown_fields_warn_with_file_and_path() {
-    let text = GUIDE.replace("  database: my-database\n", "  database: my-database\n  frobnicate: 1\n").replace("          type: uuid\n", "          type: uuid\n          comment: hi\n");
+    let text = GUIDE
+        .replace("  database: my-database\n", "  database: my-database\n  frobnicate: 1\n")
+        .replace("          type: uuid\n", "          type: uuid\n          comment: hi\n");
     let (t, warnings) = tables(&text);
     assert_eq!(t.len(), 1);
     let messages: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
@@ -114,7 +116,8 @@ fn structural_mistakes_name_file_table_and_field() {
 
 #[test]
 fn non_table_documents_are_returned_as_other() {
-    let parsed = parse_documents("x.yaml", "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: db\n").unwrap();
+    let parsed =
+        parse_documents("x.yaml", "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: db\n").unwrap();
     match &parsed.documents[0] {
         Document::Other(o) => assert_eq!((o.kind.as_str(), o.name.as_deref()), ("Database", Some("db"))),
         other => panic!("{other:?}"),

@@ -4,11 +4,7 @@ use crate::parse::{SpecError, Warning};
 use crate::spec::{Column, ForeignKey, Index, TableSpec, Trigger};
 use std::collections::HashSet;
 
-pub(crate) fn validate_table(
-    source: &str,
-    spec: &TableSpec,
-    warnings: &mut Vec<Warning>,
-) -> Result<(), SpecError> {
+pub(crate) fn validate_table(source: &str, spec: &TableSpec, warnings: &mut Vec<Warning>) -> Result<(), SpecError> {
     let err = |field: &str, message: String| SpecError::Field {
         file: source.to_string(),
         table: spec.name.clone(),
@@ -23,20 +19,14 @@ pub(crate) fn validate_table(
     }
     let Some(schema) = &spec.schema else {
         if spec.seed_data.is_none() {
-            warnings.push(Warning {
-                source: source.to_string(),
-                message: format!("table {:?} has no schema", spec.name),
-            });
+            warnings.push(Warning { source: source.to_string(), message: format!("table {:?} has no schema", spec.name) });
         }
         return Ok(());
     };
     if let Some(pg) = &schema.postgres {
         if let Some(s) = &pg.schema {
             if s.trim().is_empty() {
-                return Err(err(
-                    "spec.schema.postgres.schema",
-                    "empty schema name".into(),
-                ));
+                return Err(err("spec.schema.postgres.schema", "empty schema name".into()));
             }
         }
         check_parts(
@@ -91,16 +81,10 @@ pub(crate) fn validate_table(
             for (c, col) in row.columns.iter().enumerate() {
                 let field = format!("spec.seedData.rows[{r}].columns[{c}]");
                 if col.column.trim().is_empty() {
-                    return Err(err(
-                        &format!("{field}.column"),
-                        "missing column name".into(),
-                    ));
+                    return Err(err(&format!("{field}.column"), "missing column name".into()));
                 }
                 if col.value.int.is_some() && col.value.str.is_some() {
-                    return Err(err(
-                        &format!("{field}.value"),
-                        "set either int or str, not both".into(),
-                    ));
+                    return Err(err(&format!("{field}.value"), "set either int or str, not both".into()));
                 }
             }
         }
@@ -123,10 +107,7 @@ fn check_parts(
         return Ok(()); // the rest of a deleted table's spec is irrelevant
     }
     if columns.is_empty() {
-        return Err(err(
-            &format!("{base}.columns"),
-            "a table needs at least one column".into(),
-        ));
+        return Err(err(&format!("{base}.columns"), "a table needs at least one column".into()));
     }
     let mut names = HashSet::new();
     for (i, column) in columns.iter().enumerate() {
@@ -135,31 +116,19 @@ fn check_parts(
             return Err(err(&format!("{field}.name"), "missing column name".into()));
         }
         if column.name.contains('\0') {
-            return Err(err(
-                &format!("{field}.name"),
-                "contains a NUL character".into(),
-            ));
+            return Err(err(&format!("{field}.name"), "contains a NUL character".into()));
         }
         if !names.insert(column.name.as_str()) {
-            return Err(err(
-                &format!("{field}.name"),
-                format!("duplicate column {:?}", column.name),
-            ));
+            return Err(err(&format!("{field}.name"), format!("duplicate column {:?}", column.name)));
         }
         if column.data_type.trim().is_empty() {
-            return Err(err(
-                &format!("{field}.type"),
-                format!("missing type for column {:?}", column.name),
-            ));
+            return Err(err(&format!("{field}.type"), format!("missing type for column {:?}", column.name)));
         }
     }
     let known = |list: &[String], field: &str| -> Result<(), SpecError> {
         for (i, c) in list.iter().enumerate() {
             if !names.contains(c.as_str()) {
-                return Err(err(
-                    &format!("{field}[{i}]"),
-                    format!("column {c:?} does not exist in this table"),
-                ));
+                return Err(err(&format!("{field}[{i}]"), format!("column {c:?} does not exist in this table")));
             }
         }
         Ok(())
@@ -172,44 +141,29 @@ fn check_parts(
         }
         known(&index.columns, &field)?;
         if index.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            return Err(err(
-                &format!("{base}.indexes[{i}].name"),
-                "empty index name".into(),
-            ));
+            return Err(err(&format!("{base}.indexes[{i}].name"), "empty index name".into()));
         }
     }
     for (i, fk) in foreign_keys.iter().enumerate() {
         let field = format!("{base}.foreignKeys[{i}]");
         if fk.columns.is_empty() {
-            return Err(err(
-                &format!("{field}.columns"),
-                "a foreign key needs at least one column".into(),
-            ));
+            return Err(err(&format!("{field}.columns"), "a foreign key needs at least one column".into()));
         }
         known(&fk.columns, &format!("{field}.columns"))?;
         if fk.references.table.trim().is_empty() {
-            return Err(err(
-                &format!("{field}.references.table"),
-                "missing referenced table".into(),
-            ));
+            return Err(err(&format!("{field}.references.table"), "missing referenced table".into()));
         }
         if fk.references.columns.len() != fk.columns.len() {
             return Err(err(
                 &format!("{field}.references.columns"),
-                format!(
-                    "{} referenced column(s) for {} column(s)",
-                    fk.references.columns.len(),
-                    fk.columns.len()
-                ),
+                format!("{} referenced column(s) for {} column(s)", fk.references.columns.len(), fk.columns.len()),
             ));
         }
         if let Some(action) = &fk.on_delete {
             if normalize_fk_action(action).is_none() {
                 return Err(err(
                     &format!("{field}.onDelete"),
-                    format!(
-                        "unknown action {action:?} (expected CASCADE, SET NULL, SET DEFAULT, RESTRICT or NO ACTION)"
-                    ),
+                    format!("unknown action {action:?} (expected CASCADE, SET NULL, SET DEFAULT, RESTRICT or NO ACTION)"),
                 ));
             }
         }
@@ -220,46 +174,21 @@ fn check_parts(
             return Err(err(&format!("{field}.name"), "missing trigger name".into()));
         }
         if trigger.events.is_empty() {
-            return Err(err(
-                &format!("{field}.events"),
-                "a trigger needs at least one event".into(),
-            ));
+            return Err(err(&format!("{field}.events"), "a trigger needs at least one event".into()));
         }
-        let procedure = trigger
-            .execute_procedure
-            .as_deref()
-            .is_some_and(|p| !p.trim().is_empty());
-        let execute = trigger
-            .execute
-            .as_ref()
-            .is_some_and(|e| !e.name.trim().is_empty());
+        let procedure = trigger.execute_procedure.as_deref().is_some_and(|p| !p.trim().is_empty());
+        let execute = trigger.execute.as_ref().is_some_and(|e| !e.name.trim().is_empty());
         if procedure == execute {
-            return Err(err(
-                &format!("{field}.execute"),
-                "set exactly one of execute (with a name) or executeProcedure".into(),
-            ));
+            return Err(err(&format!("{field}.execute"), "set exactly one of execute (with a name) or executeProcedure".into()));
         }
         if let Some(kind) = trigger.execute.as_ref().and_then(|e| e.kind.as_deref()) {
             if !kind.eq_ignore_ascii_case("procedure") && !kind.eq_ignore_ascii_case("function") {
-                return Err(err(
-                    &format!("{field}.execute.type"),
-                    format!("unknown type {kind:?} (expected Procedure or Function)"),
-                ));
+                return Err(err(&format!("{field}.execute.type"), format!("unknown type {kind:?} (expected Procedure or Function)")));
             }
         }
-        let timing = trigger
-            .events
-            .first()
-            .map(|e| e.trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        if !(timing.starts_with("before ")
-            || timing.starts_with("after ")
-            || timing.starts_with("instead of "))
-        {
-            return Err(err(
-                &format!("{field}.events[0]"),
-                "must start with BEFORE, AFTER or INSTEAD OF".into(),
-            ));
+        let timing = trigger.events.first().map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
+        if !(timing.starts_with("before ") || timing.starts_with("after ") || timing.starts_with("instead of ")) {
+            return Err(err(&format!("{field}.events[0]"), "must start with BEFORE, AFTER or INSTEAD OF".into()));
         }
     }
     Ok(())
@@ -267,16 +196,8 @@ fn check_parts(
 
 /// Canonical spelling of a referential action, or None if it is not one.
 pub fn normalize_fk_action(action: &str) -> Option<&'static str> {
-    let words: Vec<String> = action
-        .split_whitespace()
-        .map(|w| w.to_ascii_uppercase())
-        .collect();
-    match words
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    let words: Vec<String> = action.split_whitespace().map(|w| w.to_ascii_uppercase()).collect();
+    match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["CASCADE"] => Some("CASCADE"),
         ["SET", "NULL"] => Some("SET NULL"),
         ["SET", "DEFAULT"] => Some("SET DEFAULT"),

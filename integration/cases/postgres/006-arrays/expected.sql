@@ -3,7 +3,6 @@ CREATE TABLE "tagged" (
   "tags" text[] NOT NULL DEFAULT '{}'::text[],
   "scores" integer[],
   "codes" character varying(10)[],
-  "matrix" integer[][],
   "durations" interval[],
   PRIMARY KEY ("id")
 );

@@ -4,3 +4,5 @@ CREATE TABLE "tickets" (
   "title" text,
   PRIMARY KEY ("id")
 );
+-- hazard TABLE_REWRITE: a volatile default rewrites every row under an exclusive lock
+ALTER TABLE "imports" ADD COLUMN "id" bigserial NOT NULL;

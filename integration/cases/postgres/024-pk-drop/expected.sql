@@ -1,1 +1,2 @@
 ALTER TABLE "logs" DROP CONSTRAINT "logs_pkey";
+ALTER TABLE "logs" ALTER COLUMN "shard" DROP NOT NULL;

@@ -1,2 +1,3 @@
+ALTER TABLE "keepers" DROP CONSTRAINT "keepers_session_id_fkey";
 -- hazard DELETES_DATA: drops table public.old_sessions and all its rows
 DROP TABLE "old_sessions";

@@ -11,3 +11,6 @@ END
 $$;
 CREATE TABLE wallets (id integer PRIMARY KEY, balance integer NOT NULL DEFAULT 0, updated_at timestamptz);
 INSERT INTO wallets (id, balance) VALUES (1, 10);
+CREATE FUNCTION log_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$;
+-- already present and matching the spec: must be left alone
+CREATE TRIGGER wallets_log_delete AFTER DELETE ON wallets FOR EACH ROW EXECUTE FUNCTION log_delete();

@@ -1,2 +1,2 @@
-CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);
-INSERT INTO users VALUES (1, 'a@example.com');
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, a INTEGER, b INTEGER, UNIQUE (a, b));
+INSERT INTO users VALUES (1, 'a@example.com', 1, 2);

@@ -1,0 +1,4 @@
+CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);
+INSERT INTO counters VALUES ('users', 0);
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);
+CREATE TRIGGER users_count AFTER INSERT ON users FOR EACH ROW BEGIN UPDATE counters SET n = n + 1 WHERE name = 'users'; END;

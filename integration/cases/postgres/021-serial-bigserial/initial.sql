@@ -1,0 +1,2 @@
+CREATE TABLE imports (name text);
+INSERT INTO imports VALUES ('a'), ('b');

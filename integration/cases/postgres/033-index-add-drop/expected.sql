@@ -1,5 +1,0 @@
-DROP INDEX "idx_articles_author";
--- hazard INDEX_BUILD: builds an index; writes to the table block meanwhile
-CREATE INDEX "idx_articles_slug" ON "articles" ("slug");
--- hazard INDEX_BUILD: builds an index; writes to the table block meanwhile
-CREATE INDEX "idx_articles_author_published_at" ON "articles" ("author", "published_at");

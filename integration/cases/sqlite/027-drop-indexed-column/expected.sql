@@ -1,0 +1,12 @@
+CREATE TABLE "_schemahero_rebuild_users" (
+  "id" integer,
+  "email" text,
+  PRIMARY KEY ("id")
+);
+-- hazard TABLE_REWRITE: rebuilds table users (drops column(s) legacy): copies every row
+-- hazard MAY_FAIL: fails if existing rows break a new constraint
+INSERT INTO "_schemahero_rebuild_users" ("id", "email") SELECT "id", "email" FROM "users";
+-- hazard DELETES_DATA: the data of column(s) legacy is not copied
+DROP TABLE "users";
+ALTER TABLE "_schemahero_rebuild_users" RENAME TO "users";
+CREATE INDEX "idx_users_email" ON "users" ("email");
