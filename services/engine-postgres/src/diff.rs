@@ -243,14 +243,20 @@ fn diff_columns(desired: &TableDef, live: &TableDef, diff: &mut TableDiff) {
             continue;
         };
         let column = d.name.clone();
+        let live_serial = crate::introspect::is_serial_default(l.default.as_deref());
+        let mut defaults_match = if d.serial { live_serial } else { d.default.as_deref().and_then(canonical_default) == l.default };
         if d.data_type != l.data_type {
+            // Postgres casts the old default to the new type and fails when it cannot
+            // ('0'::text to integer): drop it first and set the wanted one afterwards.
+            if l.default.is_some() && !live_serial && crate::render::needs_using(&l.data_type, &d.data_type) {
+                diff.columns.push(ColumnChange::DropDefault { column: column.clone() });
+                defaults_match = d.default.is_none();
+            }
             diff.columns.push(ColumnChange::AlterType { column: column.clone(), from: l.data_type.clone(), to: d.data_type.clone() });
         }
         if l.auto_increment && !d.auto_increment {
             diff.columns.push(ColumnChange::DropIdentity { column: column.clone() });
         }
-        let live_serial = crate::introspect::is_serial_default(l.default.as_deref());
-        let defaults_match = if d.serial { live_serial } else { d.default.as_deref().and_then(canonical_default) == l.default };
         if !defaults_match {
             match &d.default {
                 Some(default) => diff.columns.push(ColumnChange::SetDefault { column: column.clone(), default: default.clone() }),

@@ -72,8 +72,9 @@ fn normalize_inner_precision(name: &str, params: &Option<String>) -> String {
 fn split_array(t: &str) -> (&str, String) {
     match t.find('[') {
         Some(pos) if !t.starts_with('"') => {
-            let dims = t[pos..].matches('[').count();
-            (t[..pos].trim_end(), "[]".repeat(dims))
+            // Postgres does not enforce dimensions: `integer[][]` is stored and reported as
+            // `integer[]`.
+            (t[..pos].trim_end(), "[]".to_string())
         }
         _ => {
             if let Some(base) = t.strip_suffix(" array") {
@@ -183,7 +184,7 @@ mod tests {
             ("text[]", "text[]"),
             ("int[]", "integer[]"),
             ("varchar(10)[]", "character varying(10)[]"),
-            ("integer[][]", "integer[][]"),
+            ("integer[][]", "integer[]"),
             ("interval", "interval"),
             ("vector(3)", "vector(3)"),
             ("Mood", "mood"),

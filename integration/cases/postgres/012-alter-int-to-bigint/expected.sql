@@ -1,9 +1,6 @@
 -- hazard TABLE_REWRITE: changes id from integer to bigint: rewrites the table under an exclusive lock
--- hazard MAY_FAIL: fails if an existing value does not convert
 ALTER TABLE "counters" ALTER COLUMN "id" TYPE bigint;
 -- hazard TABLE_REWRITE: changes hits from integer to bigint: rewrites the table under an exclusive lock
--- hazard MAY_FAIL: fails if an existing value does not convert
 ALTER TABLE "counters" ALTER COLUMN "hits" TYPE bigint;
 -- hazard TABLE_REWRITE: changes counter_id from integer to bigint: rewrites the table under an exclusive lock
--- hazard MAY_FAIL: fails if an existing value does not convert
 ALTER TABLE "counter_events" ALTER COLUMN "counter_id" TYPE bigint;

@@ -1,0 +1,5 @@
+CREATE TABLE "grids" (
+  "id" integer NOT NULL,
+  "matrix" integer[],
+  PRIMARY KEY ("id")
+);
