@@ -4,6 +4,7 @@
 //! Types are brought to `format_type()` output (`int4` → `integer`, `varchar(10)` →
 //! `character varying(10)`). Defaults are classified by `schemahero_schema::defaults`.
 
+use schemahero_schema::defaults::lower_outside_quotes;
 pub use schemahero_schema::defaults::{canonical_default, default_to_sql, quote_literal};
 
 /// The canonical spelling of a column type as `format_type()` prints it.
@@ -123,26 +124,6 @@ fn collapse_spaces(s: &str) -> String {
         }
     }
     out.replace(" (", "(").replace("( ", "(").replace(" )", ")")
-}
-
-fn lower_outside_quotes(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut quote: Option<char> = None;
-    for ch in s.chars() {
-        match quote {
-            Some(q) if ch == q => {
-                quote = None;
-                out.push(ch);
-            }
-            Some(_) => out.push(ch),
-            None if ch == '"' || ch == '\'' => {
-                quote = Some(ch);
-                out.push(ch);
-            }
-            None => out.push(ch.to_ascii_lowercase()),
-        }
-    }
-    out
 }
 
 /// Whether an integer type (for serial and identity columns).

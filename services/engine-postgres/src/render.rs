@@ -5,10 +5,7 @@ use schemahero_plan::{HazardKind, PlannedStatement};
 use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, TableDef};
 use schemahero_schema::spec::Trigger;
 
-/// Double-quotes an identifier, doubling embedded quotes.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use schemahero_schema::seed::quote_ident;
 
 /// How one table is named in statements: schema-qualified when the spec names a schema.
 #[derive(Debug, Clone)]

@@ -6,11 +6,12 @@ pub mod introspect;
 pub mod normalize;
 pub mod render;
 
-use render::{TableWork, quote_ident};
+use render::TableWork;
 use schemahero_plan::{HazardKind, Plan, PlannedStatement, fingerprint};
 use schemahero_schema::model::TableDef;
+use schemahero_schema::seed::{quote_ident, seed_row_sql};
 use schemahero_schema::spec::{
-    Column, ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index, SeedData, SeedValue, SqliteTableSchema,
+    Column, ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index, SeedData, SqliteTableSchema,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Connection, SqlitePool};
@@ -91,32 +92,14 @@ impl SqliteEngine {
         let key: Vec<String> = desired.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
         let mut out = Vec::new();
         for row in &seed.rows {
-            let columns: Vec<&str> = row.columns.iter().map(|c| c.column.as_str()).collect();
-            let values: Vec<String> = row.columns.iter().map(|c| value_sql(&c.value)).collect();
-            if exists && columns.iter().all(|c| desired.column(c).is_some()) {
-                let conditions: Vec<String> = columns.iter().zip(&values).map(|(c, v)| format!("{} IS {v}", quote_ident(c))).collect();
-                let probe = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {})", quote_ident(table), conditions.join(" AND "));
-                let (present,): (bool,) = sqlx::query_as(sqlx::AssertSqlSafe(probe)).fetch_one(&self.pool).await?;
+            let sql = seed_row_sql(&quote_ident(table), &key, row);
+            if exists && row.columns.iter().all(|c| desired.column(&c.column).is_some()) {
+                let (present,): (bool,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.probe)).fetch_one(&self.pool).await?;
                 if present {
                     continue;
                 }
             }
-            let quoted: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
-            let mut sql = format!("INSERT INTO {} ({}) VALUES ({})", quote_ident(table), quoted.join(", "), values.join(", "));
-            if !key.is_empty() && key.iter().all(|k| columns.contains(&k.as_str())) {
-                let updates: Vec<String> = columns
-                    .iter()
-                    .filter(|c| !key.iter().any(|k| k == *c))
-                    .map(|c| format!("{q} = excluded.{q}", q = quote_ident(c)))
-                    .collect();
-                let keys: Vec<String> = key.iter().map(|k| quote_ident(k)).collect();
-                if updates.is_empty() {
-                    sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", ")));
-                } else {
-                    sql.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET {}", keys.join(", "), updates.join(", ")));
-                }
-            }
-            out.push(PlannedStatement::new(table, sql).with_hazard(HazardKind::UpdatesRows, "inserts or updates a seed row"));
+            out.push(PlannedStatement::new(table, sql.upsert).with_hazard(HazardKind::UpdatesRows, "inserts or updates a seed row"));
         }
         Ok(out)
     }
@@ -156,14 +139,6 @@ impl SqliteEngine {
 
     pub async fn close(self) {
         self.pool.close().await;
-    }
-}
-
-fn value_sql(v: &SeedValue) -> String {
-    match (&v.int, &v.str) {
-        (Some(i), _) => i.to_string(),
-        (None, Some(s)) => format!("'{}'", s.replace('\'', "''")),
-        (None, None) => "NULL".into(),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod defaults;
 pub mod model;
 mod parse;
+pub mod seed;
 pub mod spec;
 mod validate;
 

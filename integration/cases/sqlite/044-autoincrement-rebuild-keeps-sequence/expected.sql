@@ -11,4 +11,4 @@ INSERT INTO sqlite_sequence (name, seq) SELECT '_schemahero_rebuild_tickets', se
 DROP TABLE "tickets";
 ALTER TABLE "_schemahero_rebuild_tickets" RENAME TO "tickets";
 -- hazard UPDATES_ROWS: inserts or updates a seed row
-INSERT INTO "tickets" ("title") VALUES ('seeded');
+INSERT INTO "tickets" ("title") VALUES ('seeded') ON CONFLICT DO NOTHING;
