@@ -108,3 +108,16 @@ fn apply_stops_at_the_failing_statement_and_applies_nothing() {
     assert!(o.status.success());
     assert!(!dir.join("g").join("ok.yaml").exists(), "the first statement must have been rolled back");
 }
+
+#[test]
+fn postgres_uri_with_schemaheros_hostile_password_connects() {
+    // SchemaHero's own tests use the password !@#$%^&*(){}'"; — percent-encoded in the URI.
+    // The test server trusts loopback, so connecting proves the URI is parsed end to end.
+    let server = std::env::var("SCHEMAHERO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let with_password = server.replacen("postgres@", "postgres:%21%40%23%24%25%5E%26%2A%28%29%7B%7D%27%22%3B@", 1);
+    let dir = temp_dir("pgpassword");
+    std::fs::write(dir.join("t.yaml"), "database: db\nname: cli_password_probe\nschema:\n  postgres:\n    isDeleted: true\n").unwrap();
+    let o = cli(&["plan", "--driver", "postgresql", "--uri", &format!("{with_password}/postgres"), "--spec-file", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "dropping a table that does not exist plans nothing");
+}
