@@ -176,8 +176,8 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
                 Column {
                     name: c.name.clone(),
                     data_type,
-                    constraints: (c.not_null && !implied_not_null).then(|| ColumnConstraints { not_null: Some(true) }),
-                    attributes: c.auto_increment.then(|| ColumnAttributes { auto_increment: Some(true) }),
+                    constraints: (c.not_null && !implied_not_null).then_some(ColumnConstraints { not_null: Some(true) }),
+                    attributes: c.auto_increment.then_some(ColumnAttributes { auto_increment: Some(true) }),
                     default: if serial || c.auto_increment { None } else { c.default.clone() },
                 }
             })
@@ -211,10 +211,10 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
 /// Removes the password of `uri` from an error message, should a driver ever echo it.
 pub fn redact_error(message: &str, uri: &str) -> String {
     let mut out = message.to_string();
-    if let Some(password) = password_of(uri) {
-        if !password.is_empty() {
-            out = out.replace(&password, "***");
-        }
+    if let Some(password) = password_of(uri)
+        && !password.is_empty()
+    {
+        out = out.replace(&password, "***");
     }
     out
 }

@@ -45,8 +45,6 @@ pub fn normalize_type(raw: &str) -> (String, bool) {
         "timestamp" | "timestamp without time zone" => (time_type("timestamp", &params, false), false),
         "timetz" | "time with time zone" => (time_type("time", &params, true), false),
         "time" | "time without time zone" => (time_type("time", &params, false), false),
-        // timestamp(3) with time zone: the precision sits in the middle.
-        other if other.starts_with("timestamp") || other.starts_with("time") => (normalize_inner_precision(other, &params), false),
         other => (with_params(other), false),
     };
     (format!("{canonical}{array_suffix}"), serial)
@@ -57,15 +55,6 @@ fn time_type(base: &str, params: &Option<String>, with_zone: bool) -> String {
     match params {
         Some(p) => format!("{base}({p}) {zone}"),
         None => format!("{base} {zone}"),
-    }
-}
-
-/// `timestamp(3) with time zone` parses as name `timestamp`, params `3`, and a tail; handle the
-/// tail forms here.
-fn normalize_inner_precision(name: &str, params: &Option<String>) -> String {
-    match params {
-        Some(p) => format!("{name}({p})"),
-        None => name.to_string(),
     }
 }
 

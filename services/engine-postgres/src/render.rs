@@ -140,12 +140,12 @@ fn order_creates(work: &mut Vec<TableWork<'_>>) {
     while progress {
         progress = false;
         for slot in remaining.iter_mut() {
-            if slot.as_ref().is_some_and(|w| !waits_on(w, &placed)) {
-                if let Some(w) = slot.take() {
-                    placed.insert(w.table.name.clone());
-                    work.push(w);
-                    progress = true;
-                }
+            if slot.as_ref().is_some_and(|w| !waits_on(w, &placed))
+                && let Some(w) = slot.take()
+            {
+                placed.insert(w.table.name.clone());
+                work.push(w);
+                progress = true;
             }
         }
     }

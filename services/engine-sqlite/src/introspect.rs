@@ -130,10 +130,10 @@ pub async fn introspect(pool: &SqlitePool, only: Option<&[String]>) -> Result<BT
         tables.iter().filter_map(|(n, t)| t.primary_key.as_ref().map(|k| (n.clone(), k.columns.clone()))).collect();
     for t in tables.values_mut() {
         for fk in &mut t.foreign_keys {
-            if fk.ref_columns.iter().all(String::is_empty) {
-                if let Some(cols) = pks.get(&fk.ref_table) {
-                    fk.ref_columns = cols.clone();
-                }
+            if fk.ref_columns.iter().all(String::is_empty)
+                && let Some(cols) = pks.get(&fk.ref_table)
+            {
+                fk.ref_columns = cols.clone();
             }
         }
     }

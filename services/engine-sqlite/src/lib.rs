@@ -151,8 +151,8 @@ pub fn spec_from_live(t: &TableDef) -> SqliteTableSchema {
             .map(|c| Column {
                 name: c.name.clone(),
                 data_type: c.data_type.clone(),
-                constraints: c.not_null.then(|| ColumnConstraints { not_null: Some(true) }),
-                attributes: c.auto_increment.then(|| ColumnAttributes { auto_increment: Some(true) }),
+                constraints: c.not_null.then_some(ColumnConstraints { not_null: Some(true) }),
+                attributes: c.auto_increment.then_some(ColumnAttributes { auto_increment: Some(true) }),
                 default: c.default.clone(),
             })
             .collect(),

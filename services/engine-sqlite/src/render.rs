@@ -32,10 +32,10 @@ fn column_definition(c: &ColumnDef, inline_pk: bool) -> String {
 pub fn create_table_sql(name: &str, def: &TableDef) -> String {
     let autoinc = def.columns.iter().find(|c| c.auto_increment).map(|c| c.name.clone());
     let mut parts: Vec<String> = def.columns.iter().map(|c| column_definition(c, autoinc.as_deref() == Some(c.name.as_str()))).collect();
-    if let Some(pk) = &def.primary_key {
-        if autoinc.is_none() {
-            parts.push(format!("PRIMARY KEY ({})", column_list(&pk.columns)));
-        }
+    if let Some(pk) = &def.primary_key
+        && autoinc.is_none()
+    {
+        parts.push(format!("PRIMARY KEY ({})", column_list(&pk.columns)));
     }
     for fk in &def.foreign_keys {
         let mut clause = String::new();

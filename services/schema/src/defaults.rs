@@ -241,14 +241,14 @@ fn cast_type_len(t: &str) -> usize {
         .find(|w| lower.starts_with(*w))
         .map(|w| w.len())
         .unwrap_or_else(|| t.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(t.len()));
-    if t[len..].starts_with('(') {
-        if let Some(close) = t[len..].find(')') {
-            len += close + 1;
-            // `timestamp(3) with time zone`
-            for tail in [" with time zone", " without time zone"] {
-                if lower[len..].starts_with(tail) {
-                    len += tail.len();
-                }
+    if t[len..].starts_with('(')
+        && let Some(close) = t[len..].find(')')
+    {
+        len += close + 1;
+        // `timestamp(3) with time zone`
+        for tail in [" with time zone", " without time zone"] {
+            if lower[len..].starts_with(tail) {
+                len += tail.len();
             }
         }
     }

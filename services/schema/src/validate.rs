@@ -24,10 +24,10 @@ pub(crate) fn validate_table(source: &str, spec: &TableSpec, warnings: &mut Vec<
         return Ok(());
     };
     if let Some(pg) = &schema.postgres {
-        if let Some(s) = &pg.schema {
-            if s.trim().is_empty() {
-                return Err(err("spec.schema.postgres.schema", "empty schema name".into()));
-            }
+        if let Some(s) = &pg.schema
+            && s.trim().is_empty()
+        {
+            return Err(err("spec.schema.postgres.schema", "empty schema name".into()));
         }
         check_parts(
             "spec.schema.postgres",
@@ -159,13 +159,13 @@ fn check_parts(
                 format!("{} referenced column(s) for {} column(s)", fk.references.columns.len(), fk.columns.len()),
             ));
         }
-        if let Some(action) = &fk.on_delete {
-            if normalize_fk_action(action).is_none() {
-                return Err(err(
-                    &format!("{field}.onDelete"),
-                    format!("unknown action {action:?} (expected CASCADE, SET NULL, SET DEFAULT, RESTRICT or NO ACTION)"),
-                ));
-            }
+        if let Some(action) = &fk.on_delete
+            && normalize_fk_action(action).is_none()
+        {
+            return Err(err(
+                &format!("{field}.onDelete"),
+                format!("unknown action {action:?} (expected CASCADE, SET NULL, SET DEFAULT, RESTRICT or NO ACTION)"),
+            ));
         }
     }
     for (i, trigger) in triggers.iter().enumerate() {
@@ -181,10 +181,11 @@ fn check_parts(
         if procedure == execute {
             return Err(err(&format!("{field}.execute"), "set exactly one of execute (with a name) or executeProcedure".into()));
         }
-        if let Some(kind) = trigger.execute.as_ref().and_then(|e| e.kind.as_deref()) {
-            if !kind.eq_ignore_ascii_case("procedure") && !kind.eq_ignore_ascii_case("function") {
-                return Err(err(&format!("{field}.execute.type"), format!("unknown type {kind:?} (expected Procedure or Function)")));
-            }
+        if let Some(kind) = trigger.execute.as_ref().and_then(|e| e.kind.as_deref())
+            && !kind.eq_ignore_ascii_case("procedure")
+            && !kind.eq_ignore_ascii_case("function")
+        {
+            return Err(err(&format!("{field}.execute.type"), format!("unknown type {kind:?} (expected Procedure or Function)")));
         }
         let timing = trigger.events.first().map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
         if !(timing.starts_with("before ") || timing.starts_with("after ") || timing.starts_with("instead of ")) {
