@@ -126,14 +126,14 @@ async fn plan(args: PlanArgs) -> Result<()> {
     let mut warnings = loaded.warnings;
     for other in &loaded.others {
         if other.kind != "Database" {
-            warnings.push(schemahero_schema_warning(
-                &other.source,
-                format!(
+            warnings.push(schemahero_schema::Warning {
+                source: other.source.clone(),
+                message: format!(
                     "skipping {} {:?} (not a Table)",
                     if other.kind.is_empty() { "document" } else { &other.kind },
                     other.name.as_deref().unwrap_or("")
                 ),
-            ));
+            });
         }
     }
     let engine = Engine::connect(driver, &args.connection.uri).await?;
@@ -156,10 +156,6 @@ async fn plan(args: PlanArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn schemahero_schema_warning(source: &str, message: String) -> schemahero_schema::Warning {
-    schemahero_schema::Warning { source: source.to_string(), message }
 }
 
 async fn apply(args: ApplyArgs) -> Result<()> {

@@ -150,7 +150,6 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
     let Some(live) = live else {
         if !is_deleted {
             let mut create = desired.clone();
-            create.primary_key = desired.primary_key.clone();
             diff.create_indexes = name_indexes(desired, &desired.indexes);
             diff.add_foreign_keys = name_fks(desired, &desired.foreign_keys);
             diff.create_triggers = desired.triggers.iter().map(|t| t.name.clone()).collect();
@@ -243,7 +242,7 @@ fn diff_columns(desired: &TableDef, live: &TableDef, diff: &mut TableDiff) {
             continue;
         };
         let column = d.name.clone();
-        let live_serial = crate::introspect::is_serial_default(l.default.as_deref());
+        let live_serial = l.serial;
         let mut defaults_match = if d.serial { live_serial } else { d.default.as_deref().and_then(canonical_default) == l.default };
         if d.data_type != l.data_type {
             // Postgres casts the old default to the new type and fails when it cannot

@@ -175,7 +175,7 @@ pub async fn user_schemas(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
 }
 
 /// Which live columns are serial: their default takes the next value of a sequence.
-pub fn is_serial_default(default: Option<&str>) -> bool {
+fn is_serial_default(default: Option<&str>) -> bool {
     default.is_some_and(|d| d.starts_with("nextval("))
 }
 

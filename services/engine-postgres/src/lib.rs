@@ -153,8 +153,6 @@ impl PostgresEngine {
 pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
     use schemahero_schema::spec::{Column, ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index};
     let pk_columns: Vec<String> = def.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
-    let pk_name_is_default = def.primary_key.as_ref().and_then(|k| k.name.as_deref()) == Some(diff::generated_pk_name(&def.name).as_str());
-    let _ = pk_name_is_default;
     PostgresTableSchema {
         schema: if qualify { def.schema.clone() } else { None },
         primary_key: pk_columns.clone(),
@@ -162,7 +160,7 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
             .columns
             .iter()
             .map(|c| {
-                let serial = introspect::is_serial_default(c.default.as_deref());
+                let serial = c.serial;
                 let data_type = if serial {
                     match c.data_type.as_str() {
                         "bigint" => "bigserial".to_string(),

@@ -392,21 +392,7 @@ pub(crate) fn needs_using(from: &str, to: &str) -> bool {
 
 fn trigger_sql(table: &TableRef, t: &Trigger) -> String {
     let kind = if t.constraint_trigger.unwrap_or(false) { "CONSTRAINT TRIGGER" } else { "TRIGGER" };
-    let mut timing = String::new();
-    let mut events = Vec::new();
-    for (i, event) in t.events.iter().enumerate() {
-        let e = event.trim();
-        let lower = e.to_ascii_lowercase();
-        let (prefix, rest) = ["instead of ", "before ", "after "]
-            .iter()
-            .find(|p| lower.starts_with(**p))
-            .map(|p| (p.trim().to_ascii_uppercase(), e[p.len()..].trim().to_string()))
-            .unwrap_or_default();
-        if i == 0 {
-            timing = prefix;
-        }
-        events.push(rest);
-    }
+    let (timing, events) = t.timing_and_events();
     let mut sql = format!("CREATE {kind} {} {timing} {} ON {}", quote_ident(&t.name), events.join(" OR "), table.sql());
     sql.push_str(if t.for_each_row.unwrap_or(false) { " FOR EACH ROW" } else { " FOR EACH STATEMENT" });
     if let Some(condition) = &t.condition {

@@ -2,6 +2,9 @@
 //! canonical once case and spacing are settled; defaults follow the shared rule, with
 //! non-literal expressions parenthesised as SQLite requires.
 
+/// Defaults are compared in the same canonical form as on Postgres (SQLite has no `::`
+/// casts, so that part of it never applies here).
+pub use schemahero_schema::defaults::canonical_default;
 use schemahero_schema::defaults::{default_to_sql, is_number, lower_outside_quotes};
 
 pub fn normalize_type(raw: &str) -> String {
@@ -19,40 +22,6 @@ pub fn default_sql(raw: &str) -> Option<String> {
         || matches!(lower.as_str(), "true" | "false" | "current_time" | "current_date" | "current_timestamp")
         || sql.starts_with('(');
     Some(if bare { sql } else { format!("({sql})") })
-}
-
-/// The form in which two defaults are compared.
-pub fn canonical_default(expr: &str) -> Option<String> {
-    let mut t = expr.trim().to_string();
-    while t.starts_with('(') && t.ends_with(')') && balanced(&t) {
-        t = t[1..t.len() - 1].trim().to_string();
-    }
-    if t.eq_ignore_ascii_case("null") {
-        return None;
-    }
-    if t.len() >= 2 && t.starts_with('\'') && t.ends_with('\'') && is_number(&t[1..t.len() - 1]) {
-        t = t[1..t.len() - 1].to_string();
-    }
-    Some(lower_outside_quotes(&t))
-}
-
-fn balanced(t: &str) -> bool {
-    let mut depth = 0i32;
-    let mut in_quote = false;
-    for (i, ch) in t.char_indices() {
-        match ch {
-            '\'' => in_quote = !in_quote,
-            '(' if !in_quote => depth += 1,
-            ')' if !in_quote => {
-                depth -= 1;
-                if depth == 0 && i != t.len() - 1 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0
 }
 
 #[cfg(test)]

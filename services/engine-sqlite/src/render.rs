@@ -69,20 +69,7 @@ fn create_index_sql(table: &str, ix: &IndexDef) -> String {
 /// SQLite triggers: the spec's events and condition, with `executeProcedure` as the body
 /// (one or more SQL statements run between BEGIN and END).
 pub fn trigger_sql(table: &str, t: &Trigger) -> String {
-    let mut timing = String::new();
-    let mut events = Vec::new();
-    for (i, event) in t.events.iter().enumerate() {
-        let lower = event.trim().to_ascii_lowercase();
-        let (prefix, rest) = ["instead of ", "before ", "after "]
-            .iter()
-            .find(|p| lower.starts_with(**p))
-            .map(|p| (p.trim().to_ascii_uppercase(), event.trim()[p.len()..].trim().to_string()))
-            .unwrap_or_default();
-        if i == 0 {
-            timing = prefix;
-        }
-        events.push(rest);
-    }
+    let (timing, events) = t.timing_and_events();
     let mut sql = format!("CREATE TRIGGER {} {timing} {} ON {}", quote_ident(&t.name), events.join(" OR "), quote_ident(table));
     if t.for_each_row.unwrap_or(false) {
         sql.push_str(" FOR EACH ROW");

@@ -176,6 +176,29 @@ pub struct Trigger {
     pub execute_procedure: Option<String>,
 }
 
+impl Trigger {
+    /// The timing taken from the first event (`BEFORE`, `AFTER`, `INSTEAD OF`) and each event
+    /// without its timing (`insert`, `update of a`), as both SQL dialects write them.
+    pub fn timing_and_events(&self) -> (String, Vec<String>) {
+        let mut timing = String::new();
+        let mut events = Vec::with_capacity(self.events.len());
+        for (i, event) in self.events.iter().enumerate() {
+            let e = event.trim();
+            let lower = e.to_ascii_lowercase();
+            let (prefix, rest) = ["instead of ", "before ", "after "]
+                .iter()
+                .find(|p| lower.starts_with(**p))
+                .map(|p| (p.trim().to_ascii_uppercase(), e[p.len()..].trim().to_string()))
+                .unwrap_or_default();
+            if i == 0 {
+                timing = prefix;
+            }
+            events.push(rest);
+        }
+        (timing, events)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TriggerExecute {
     /// `Procedure` (default) or `Function`.
