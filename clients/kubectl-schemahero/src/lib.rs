@@ -1,8 +1,11 @@
 //! `kubectl-schemahero` (also installed as `schemahero`): the SchemaHero CLI, with the
 //! commands and flags existing SchemaHero users already call.
 
+mod migrations;
+
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use migrations::{Output, PlannerArgs};
 use schemahero_engine::{Driver, Engine, load_specs};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,6 +30,50 @@ enum Command {
     Apply(ApplyArgs),
     /// Write a Table spec for every table that exists in a database.
     Generate(GenerateArgs),
+    /// List migrations: `get migrations`.
+    Get(GetArgs),
+    /// Show a migration with its SQL, hazards and timestamps: `describe migration NAME`.
+    Describe(TargetArgs),
+    /// Approve a planned migration: `approve migration NAME`.
+    Approve(TargetArgs),
+    /// Reject a planned or approved migration: `reject migration NAME`.
+    Reject(TargetArgs),
+    /// Plan the migration's table afresh: `recalculate migration NAME`.
+    Recalculate(TargetArgs),
+}
+
+#[derive(Args)]
+struct GetArgs {
+    /// What to list (migrations).
+    resource: String,
+    #[command(flatten)]
+    planner: PlannerArgs,
+    /// Only this namespace.
+    #[arg(short = 'n', long)]
+    namespace: Option<String>,
+    /// Only this database.
+    #[arg(short = 'd', long)]
+    database: Option<String>,
+    /// Only this Table resource.
+    #[arg(long)]
+    table: Option<String>,
+    /// Only this phase (Planned, Approved, Executing, Executed, Rejected, Failed, Superseded).
+    #[arg(long)]
+    phase: Option<String>,
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    output: Output,
+}
+
+#[derive(Args)]
+struct TargetArgs {
+    /// The kind of object (migration).
+    resource: String,
+    /// The migration's name.
+    name: String,
+    #[command(flatten)]
+    planner: PlannerArgs,
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    output: Output,
 }
 
 #[derive(Args)]
@@ -114,7 +161,70 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Plan(args) => plan(args).await,
         Command::Apply(args) => apply(args).await,
         Command::Generate(args) => generate(args).await,
+        Command::Get(args) => get(args).await,
+        Command::Describe(args) => target(args, Verb::Describe).await,
+        Command::Approve(args) => target(args, Verb::Approve).await,
+        Command::Reject(args) => target(args, Verb::Reject).await,
+        Command::Recalculate(args) => target(args, Verb::Recalculate).await,
     }
+}
+
+fn check_migration_kind(resource: &str) -> Result<()> {
+    match resource {
+        "migration" | "migrations" | "m" => Ok(()),
+        other => bail!("unknown resource {other:?} (expected migration)"),
+    }
+}
+
+async fn get(args: GetArgs) -> Result<()> {
+    check_migration_kind(&args.resource)?;
+    let phase = args.phase.as_deref().map(migrations::parse_phase).transpose()?;
+    let mut client = migrations::client(&args.planner.planner).await?;
+    let request = schemahero_proto::v1::ListMigrationsRequest {
+        namespace: args.namespace.unwrap_or_default(),
+        database: args.database.unwrap_or_default(),
+        table: args.table.unwrap_or_default(),
+        phase: phase.map(|p| p as i32).unwrap_or_default(),
+    };
+    let list = client.list_migrations(request).await.map_err(migrations::rpc_error)?.into_inner();
+    if list.migrations.is_empty() && args.output == Output::Table {
+        eprintln!("No migrations found.");
+        return Ok(());
+    }
+    print!("{}", migrations::print_list(&list.migrations, args.output)?);
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Verb {
+    Describe,
+    Approve,
+    Reject,
+    Recalculate,
+}
+
+async fn target(args: TargetArgs, verb: Verb) -> Result<()> {
+    check_migration_kind(&args.resource)?;
+    let mut client = migrations::client(&args.planner.planner).await?;
+    let id = schemahero_proto::v1::MigrationRef { id: args.name.clone() };
+    let result = match verb {
+        Verb::Describe => client.get_migration(id).await,
+        Verb::Approve => client.approve_migration(id).await,
+        Verb::Reject => client.reject_migration(id).await,
+        Verb::Recalculate => client.recalculate_migration(id).await,
+    };
+    let m = result.map_err(migrations::rpc_error)?.into_inner();
+    match verb {
+        Verb::Describe => print!("{}", migrations::describe(&m, args.output)?),
+        _ if args.output != Output::Table => print!("{}", migrations::describe(&m, args.output)?),
+        Verb::Approve => println!("Migration {} approved", m.id),
+        Verb::Reject => println!("Migration {} rejected", m.id),
+        Verb::Recalculate if m.id == args.name => {
+            println!("Migration {} recalculated: unchanged ({})", m.id, migrations::describe_phase(&m))
+        }
+        Verb::Recalculate => println!("Migration {} recalculated: now {} ({})", args.name, m.id, migrations::describe_phase(&m)),
+    }
+    Ok(())
 }
 
 async fn plan(args: PlanArgs) -> Result<()> {

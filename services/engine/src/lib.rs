@@ -2,10 +2,12 @@
 //! choose a driver, parse its URI, load spec files, plan, apply, generate.
 
 mod generate;
+mod ledger;
 mod load;
 mod uri;
 
 pub use generate::{GeneratedFile, generated_files};
+pub use ledger::{LEDGER_TABLE, LedgerEntry};
 pub use load::{LoadError, LoadedSpecs, load_specs};
 pub use uri::{UriError, sqlite_path};
 

@@ -1,1 +1,201 @@
+//! An executor: asks the planner for approved migrations, applies each under a lease it keeps
+//! renewing, and reports the outcome.
+//!
+//! Exactly once: each migration is recorded in a ledger table inside the target database in
+//! the same transaction as its DDL, and checked before applying; the ledger's primary key makes
+//! a second application fail and roll back. Before applying, the live schema is re-read and
+//! compared with the fingerprint the plan was made against; if it changed, nothing is applied
+//! and the planner re-plans.
 
+use schemahero_engine::{Driver, Engine};
+use schemahero_proto::v1 as pb;
+use schemahero_proto::v1::planner_client::PlannerClient;
+use schemahero_schema::TableManifest;
+use schemahero_schema::spec::TableSpec;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tonic::transport::Channel;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub planner: String,
+    pub executor_id: String,
+    pub lease_seconds: u32,
+    pub poll_interval: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutorError {
+    #[error("planner {0}: {1}")]
+    Connect(String, tonic::transport::Error),
+    #[error("planner: {0}")]
+    Rpc(#[from] tonic::Status),
+}
+
+/// Claims and applies migrations until `shutdown` fires. Planner outages are retried.
+pub async fn run(config: Config, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut backoff = Duration::from_millis(100);
+    while !*shutdown.borrow() {
+        let client = match connect(&config.planner).await {
+            Ok(c) => {
+                backoff = Duration::from_millis(100);
+                c
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot reach the planner; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown.changed() => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        if let Err(e) = work(&config, client, &mut shutdown).await {
+            tracing::warn!(error = %e, "lost the planner; reconnecting");
+        }
+    }
+    tracing::info!(executor = %config.executor_id, "executor stopped");
+}
+
+async fn connect(planner: &str) -> Result<PlannerClient<Channel>, ExecutorError> {
+    let endpoint = Channel::from_shared(planner.to_string())
+        .map_err(|_| ExecutorError::Rpc(tonic::Status::invalid_argument(format!("--planner {planner:?} is not a URL"))))?
+        .connect_timeout(Duration::from_secs(5));
+    let channel = endpoint.connect().await.map_err(|e| ExecutorError::Connect(planner.to_string(), e))?;
+    Ok(PlannerClient::new(channel))
+}
+
+async fn work(
+    config: &Config,
+    mut client: PlannerClient<Channel>,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> Result<(), ExecutorError> {
+    while !*shutdown.borrow() {
+        let claim = client
+            .claim_migration(pb::ClaimRequest { executor_id: config.executor_id.clone(), lease_seconds: config.lease_seconds })
+            .await?
+            .into_inner()
+            .claim;
+        match claim {
+            Some(claim) => execute(config, client.clone(), claim).await,
+            None => {
+                tokio::select! {
+                    _ = tokio::time::sleep(config.poll_interval) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Renews the lease every third of its length; flags when the lease is lost.
+fn keep_lease(
+    config: &Config,
+    mut client: PlannerClient<Channel>,
+    id: String,
+    token: u64,
+    lost: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<()> {
+    let lease_seconds = config.lease_seconds;
+    let every = Duration::from_millis(u64::from(lease_seconds) * 1000 / 3).max(Duration::from_millis(100));
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let renewed = client.renew_lease(pb::LeaseRequest { migration_id: id.clone(), fencing_token: token, lease_seconds }).await;
+            if let Err(status) = renewed {
+                if status.code() == tonic::Code::FailedPrecondition || status.code() == tonic::Code::NotFound {
+                    tracing::warn!(migration = %id, error = %status.message(), "lease lost");
+                    lost.store(true, Ordering::SeqCst);
+                    return;
+                }
+                tracing::warn!(migration = %id, error = %status.message(), "could not renew the lease; retrying");
+            }
+        }
+    })
+}
+
+async fn execute(config: &Config, mut client: PlannerClient<Channel>, claim: pb::Claim) {
+    let Some(migration) = claim.migration.clone() else { return };
+    let id = migration.id.clone();
+    let token = claim.fencing_token;
+    tracing::info!(migration = %id, database = %migration.database, attempt = migration.attempts, "claimed");
+    let lost = Arc::new(AtomicBool::new(false));
+    let lease = keep_lease(config, client.clone(), id.clone(), token, Arc::clone(&lost));
+    let (outcome, error) = apply(config, &claim, &migration, &lost).await;
+    lease.abort();
+    if lost.load(Ordering::SeqCst) && outcome != pb::Outcome::Executed {
+        return; // another executor owns it now
+    }
+    let report = pb::ReportRequest { migration_id: id.clone(), fencing_token: token, outcome: outcome as i32, error: error.clone() };
+    match client.report_result(report).await {
+        Ok(m) => tracing::info!(migration = %id, phase = ?pb::Phase::try_from(m.into_inner().phase).unwrap_or_default(), error, "reported"),
+        Err(status) => tracing::warn!(migration = %id, error = %status.message(), "report refused"),
+    }
+}
+
+async fn apply(config: &Config, claim: &pb::Claim, migration: &pb::Migration, lost: &AtomicBool) -> (pb::Outcome, String) {
+    let driver = match Driver::parse(&claim.driver) {
+        Ok(d) => d,
+        Err(e) => return (pb::Outcome::Failed, e.to_string()),
+    };
+    let engine = match Engine::connect(driver, &claim.uri).await {
+        Ok(e) => e,
+        Err(e) => return (pb::Outcome::Retry, format!("database unreachable: {e}")),
+    };
+    let result = apply_on(config, &engine, driver, claim, migration, lost).await;
+    engine.close().await;
+    result
+}
+
+async fn apply_on(
+    config: &Config,
+    engine: &Engine,
+    driver: Driver,
+    claim: &pb::Claim,
+    m: &pb::Migration,
+    lost: &AtomicBool,
+) -> (pb::Outcome, String) {
+    if let Err(e) = engine.ensure_ledger().await {
+        return (pb::Outcome::Retry, format!("cannot create the ledger table: {e}"));
+    }
+    match engine.ledger_contains(&m.id).await {
+        Ok(true) => return (pb::Outcome::Executed, String::new()),
+        Ok(false) => {}
+        Err(e) => return (pb::Outcome::Retry, format!("cannot read the ledger: {e}")),
+    }
+    let spec: TableSpec = match serde_json::from_str(&claim.spec_json) {
+        Ok(s) => s,
+        Err(e) => return (pb::Outcome::Failed, format!("the planned spec does not parse: {e}")),
+    };
+    let manifest = TableManifest { source: format!("{}/{}", m.namespace, m.table_resource), metadata_name: None, namespace: None, spec };
+    let mut warnings = Vec::new();
+    match engine.plan(driver, &[manifest], true, &mut warnings).await {
+        Ok(plan) if plan.fingerprint != m.fingerprint => {
+            return (
+                pb::Outcome::Stale,
+                format!("live schema fingerprint {} differs from the planned {}", short(&plan.fingerprint), short(&m.fingerprint)),
+            );
+        }
+        Ok(_) => {}
+        Err(e) => return (pb::Outcome::Retry, format!("cannot read the live schema: {e}")),
+    }
+    if lost.load(Ordering::SeqCst) {
+        return (pb::Outcome::Retry, "lease lost before applying".into());
+    }
+    let statements: Vec<String> = m.statements.iter().map(|s| s.sql.clone()).collect();
+    match engine.apply_recorded(&statements, &m.id, claim.fencing_token, &config.executor_id).await {
+        Ok(()) => (pb::Outcome::Executed, String::new()),
+        Err(e) => match engine.ledger_contains(&m.id).await {
+            // Someone else applied it while we tried: our transaction rolled back.
+            Ok(true) => (pb::Outcome::Executed, String::new()),
+            _ => (pb::Outcome::Failed, e.to_string()),
+        },
+    }
+}
+
+fn short(fingerprint: &str) -> &str {
+    fingerprint.get(..12).unwrap_or(fingerprint)
+}

@@ -1,1 +1,54 @@
+//! The planner service: plans migrations from the resources watchers stream to it, stores them,
+//! serves their review, and hands approved ones to executors.
 
+pub mod core;
+pub mod leases;
+pub mod model;
+pub mod service;
+pub mod store;
+
+use crate::core::{Config, PlannerCore};
+use crate::service::PlannerService;
+use crate::store::MigrationStore;
+use schemahero_proto::v1::planner_server::PlannerServer;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Serves the planner (with gRPC health and reflection) on `listener` until `shutdown`
+/// completes, running the drift check on its interval meanwhile.
+pub async fn serve<S: MigrationStore>(
+    listener: TcpListener,
+    store: S,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), tonic::transport::Error> {
+    let core = PlannerCore::new(store, config);
+    let drift_core = Arc::clone(&core);
+    let drift = tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(drift_core.drift_interval());
+        ticker.tick().await; // the first tick is immediate; resources arrive with the watcher
+        loop {
+            ticker.tick().await;
+            drift_core.drift_check().await;
+        }
+    });
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter.set_serving::<PlannerServer<PlannerService<S>>>().await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(schemahero_proto::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1();
+    let mut builder = tonic::transport::Server::builder();
+    let router = builder.add_service(health_service).add_service(PlannerServer::new(PlannerService::new(core)));
+    let router = match reflection {
+        Ok(r) => router.add_service(r),
+        Err(e) => {
+            tracing::warn!(error = %e, "server reflection unavailable");
+            router
+        }
+    };
+    let result = router.serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown).await;
+    drift.abort();
+    result
+}

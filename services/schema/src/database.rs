@@ -143,12 +143,14 @@ impl DatabaseSpec {
                     field: field.into(),
                     variable: variable.clone(),
                 }),
-                Some(ValueFrom { secret_key_ref: Some(r), .. }) => secret(&r.name, &r.key).map(Some).ok_or_else(|| ConnectionError::NeedsKubernetes {
-                    database: database.into(),
-                    field: field.into(),
-                    secret: r.name.clone(),
-                    key: r.key.clone(),
-                }),
+                Some(ValueFrom { secret_key_ref: Some(r), .. }) => {
+                    secret(&r.name, &r.key).map(Some).ok_or_else(|| ConnectionError::NeedsKubernetes {
+                        database: database.into(),
+                        field: field.into(),
+                        secret: r.name.clone(),
+                        key: r.key.clone(),
+                    })
+                }
                 _ => Ok(None),
             }
         };
@@ -229,9 +231,14 @@ mod tests {
 
         let parts = "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: p\nspec:\n  connection:\n    postgres:\n      host: {value: 127.0.0.1}\n      user: {value: app}\n      password: {value: \"p@ss:word\"}\n      dbname: {value: main}\n      sslmode: {value: disable}\n";
         let db = database(parts);
-        assert_eq!(db.spec.resolve("p", &|_| None, &|_, _| None).unwrap().1, "postgres://app:p%40ss%3Aword@127.0.0.1:5432/main?sslmode=disable");
+        assert_eq!(
+            db.spec.resolve("p", &|_| None, &|_, _| None).unwrap().1,
+            "postgres://app:p%40ss%3Aword@127.0.0.1:5432/main?sslmode=disable"
+        );
 
-        let lite = database("apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: l\nspec:\n  connection:\n    sqlite:\n      dsn: {value: /tmp/x.db}\n");
+        let lite = database(
+            "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: l\nspec:\n  connection:\n    sqlite:\n      dsn: {value: /tmp/x.db}\n",
+        );
         assert_eq!(lite.spec.resolve("l", &|_| None, &|_, _| None).unwrap(), ("sqlite".into(), "/tmp/x.db".into()));
     }
 }

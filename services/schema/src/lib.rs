@@ -7,7 +7,7 @@ pub mod model;
 mod parse;
 pub mod seed;
 pub mod spec;
-mod validate;
+pub mod validate;
 
 pub use parse::{Document, OtherDocument, Parsed, SpecError, TableManifest, Warning, parse_documents};
 pub use validate::normalize_fk_action;

@@ -4,7 +4,7 @@ use crate::parse::{SpecError, Warning};
 use crate::spec::{Column, ForeignKey, Index, TableSpec, Trigger};
 use std::collections::HashSet;
 
-pub(crate) fn validate_table(source: &str, spec: &TableSpec, warnings: &mut Vec<Warning>) -> Result<(), SpecError> {
+pub fn validate_table(source: &str, spec: &TableSpec, warnings: &mut Vec<Warning>) -> Result<(), SpecError> {
     let err = |field: &str, message: String| SpecError::Field {
         file: source.to_string(),
         table: spec.name.clone(),

@@ -1,0 +1,251 @@
+//! `get migrations`, `describe migration`, `approve|reject|recalculate migration` against a
+//! planner over gRPC (`--planner`).
+
+use anyhow::{Context, Result, bail};
+use schemahero_proto::v1 as pb;
+use schemahero_proto::v1::planner_client::PlannerClient;
+use serde::Serialize;
+use tonic::transport::Channel;
+
+#[derive(clap::Args)]
+pub struct PlannerArgs {
+    /// The planner's gRPC address.
+    #[arg(long, env = "SCHEMAHERO_PLANNER", default_value = "http://127.0.0.1:7070")]
+    pub planner: String,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum Output {
+    Table,
+    Json,
+    Yaml,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HazardView {
+    kind: String,
+    message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatementView {
+    table: String,
+    sql: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hazards: Vec<HazardView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationView {
+    namespace: String,
+    name: String,
+    database: String,
+    table: String,
+    table_resource: String,
+    phase: String,
+    reason: String,
+    planned_at: String,
+    approved_at: String,
+    executed_at: String,
+    attempts: u32,
+    executor: String,
+    waiting_reason: String,
+    error: String,
+    fingerprint: String,
+    trace_id: String,
+    statements: Vec<StatementView>,
+}
+
+fn phase_name(phase: i32) -> String {
+    match pb::Phase::try_from(phase) {
+        Ok(pb::Phase::Planned) => "Planned",
+        Ok(pb::Phase::Approved) => "Approved",
+        Ok(pb::Phase::Executing) => "Executing",
+        Ok(pb::Phase::Executed) => "Executed",
+        Ok(pb::Phase::Rejected) => "Rejected",
+        Ok(pb::Phase::Failed) => "Failed",
+        Ok(pb::Phase::Superseded) => "Superseded",
+        _ => "Unknown",
+    }
+    .to_string()
+}
+
+pub fn describe_phase(m: &pb::Migration) -> String {
+    phase_name(m.phase)
+}
+
+pub fn parse_phase(name: &str) -> Result<pb::Phase> {
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "planned" => pb::Phase::Planned,
+        "approved" => pb::Phase::Approved,
+        "executing" => pb::Phase::Executing,
+        "executed" => pb::Phase::Executed,
+        "rejected" => pb::Phase::Rejected,
+        "failed" => pb::Phase::Failed,
+        "superseded" => pb::Phase::Superseded,
+        other => bail!("unknown phase {other:?}"),
+    })
+}
+
+/// Unix milliseconds as RFC 3339 UTC (`-` for zero).
+pub fn timestamp(ms: i64) -> String {
+    if ms <= 0 {
+        return String::new();
+    }
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+pub fn view(m: &pb::Migration) -> MigrationView {
+    MigrationView {
+        namespace: m.namespace.clone(),
+        name: m.id.clone(),
+        database: m.database.clone(),
+        table: m.table.clone(),
+        table_resource: m.table_resource.clone(),
+        phase: phase_name(m.phase),
+        reason: m.reason.clone(),
+        planned_at: timestamp(m.planned_at),
+        approved_at: timestamp(m.approved_at),
+        executed_at: timestamp(m.executed_at),
+        attempts: m.attempts,
+        executor: m.executor.clone(),
+        waiting_reason: m.waiting_reason.clone(),
+        error: m.error.clone(),
+        fingerprint: m.fingerprint.clone(),
+        trace_id: m.trace_id.clone(),
+        statements: m
+            .statements
+            .iter()
+            .map(|s| StatementView {
+                table: s.table.clone(),
+                sql: s.sql.clone(),
+                hazards: s.hazards.iter().map(|h| HazardView { kind: h.kind.clone(), message: h.message.clone() }).collect(),
+            })
+            .collect(),
+    }
+}
+
+pub async fn client(planner: &str) -> Result<PlannerClient<Channel>> {
+    let endpoint = Channel::from_shared(planner.to_string()).with_context(|| format!("--planner {planner:?} is not a URL"))?;
+    let channel = endpoint
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .connect()
+        .await
+        .with_context(|| format!("cannot reach the planner at {planner}"))?;
+    Ok(PlannerClient::new(channel))
+}
+
+/// A gRPC error as the one line a user needs.
+pub fn rpc_error(status: tonic::Status) -> anyhow::Error {
+    anyhow::anyhow!("{}", status.message())
+}
+
+pub fn print_list(migrations: &[pb::Migration], output: Output) -> Result<String> {
+    let views: Vec<MigrationView> = migrations.iter().map(view).collect();
+    Ok(match output {
+        Output::Json => serde_json::to_string_pretty(&views)? + "\n",
+        Output::Yaml => serde_saphyr::to_string(&views).map_err(|e| anyhow::anyhow!("{e}"))?,
+        Output::Table => {
+            let mut rows = vec![["NAMESPACE", "NAME", "DATABASE", "TABLE", "PHASE"].map(String::from).to_vec()];
+            for v in &views {
+                rows.push(vec![v.namespace.clone(), v.name.clone(), v.database.clone(), v.table.clone(), v.phase.clone()]);
+            }
+            let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+            let mut out = String::new();
+            for r in rows {
+                let cells: Vec<String> =
+                    r.iter().enumerate().map(|(i, c)| if i == 4 { c.clone() } else { format!("{c:<w$}", w = widths[i]) }).collect();
+                out.push_str(cells.join("   ").trim_end());
+                out.push('\n');
+            }
+            out
+        }
+    })
+}
+
+pub fn describe(m: &pb::Migration, output: Output) -> Result<String> {
+    let v = view(m);
+    Ok(match output {
+        Output::Json => serde_json::to_string_pretty(&v)? + "\n",
+        Output::Yaml => serde_saphyr::to_string(&v).map_err(|e| anyhow::anyhow!("{e}"))?,
+        Output::Table => {
+            let mut out = String::new();
+            let dash = |s: &str| if s.is_empty() { "-".to_string() } else { s.to_string() };
+            for (label, value) in [
+                ("Name", v.name.clone()),
+                ("Namespace", v.namespace.clone()),
+                ("Database", v.database.clone()),
+                ("Table", v.table.clone()),
+                ("Phase", v.phase.clone()),
+                ("Reason", v.reason.clone()),
+                ("Planned", v.planned_at.clone()),
+                ("Approved", v.approved_at.clone()),
+                ("Executed", v.executed_at.clone()),
+                ("Attempts", v.attempts.to_string()),
+                ("Executor", v.executor.clone()),
+                ("Waiting", v.waiting_reason.clone()),
+                ("Error", v.error.clone()),
+                ("Fingerprint", v.fingerprint.clone()),
+                ("Trace ID", v.trace_id.clone()),
+            ] {
+                out.push_str(&format!("{:<13}{}\n", format!("{label}:"), dash(&value)));
+            }
+            out.push_str("SQL:\n");
+            for s in &v.statements {
+                for h in &s.hazards {
+                    out.push_str(&format!("  -- hazard {}: {}\n", h.kind, h.message));
+                }
+                for line in s.sql.lines() {
+                    out.push_str(&format!("  {line}\n"));
+                }
+                out.pop();
+                out.push_str(";\n");
+            }
+            out
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(timestamp(0), "");
+        assert_eq!(timestamp(1_700_000_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(timestamp(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn list_has_the_guide_columns() {
+        let m = pb::Migration {
+            id: "users-abc123".into(),
+            namespace: "default".into(),
+            database: "my-database".into(),
+            table: "users".into(),
+            phase: pb::Phase::Planned as i32,
+            ..Default::default()
+        };
+        let out = print_list(&[m], Output::Table).unwrap();
+        assert_eq!(
+            out,
+            "NAMESPACE   NAME           DATABASE      TABLE   PHASE\ndefault     users-abc123   my-database   users   Planned\n"
+        );
+    }
+}

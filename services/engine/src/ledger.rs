@@ -1,0 +1,61 @@
+//! The ledger of applied migrations, kept inside each target database. A migration's row is
+//! written in the same transaction as its DDL (Postgres and SQLite both have transactional
+//! DDL), and its primary key makes a second application of the same migration fail and roll
+//! back: a migration is applied at most once whoever runs it.
+
+use crate::{Engine, EngineError};
+use schemahero_schema::defaults::quote_literal;
+
+pub const LEDGER_TABLE: &str = "schemahero_migrations_ledger";
+
+const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schemahero_migrations_ledger (
+  migration_id TEXT PRIMARY KEY,
+  fencing_token BIGINT NOT NULL,
+  executor TEXT NOT NULL,
+  applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+)";
+
+/// One applied migration as recorded in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub migration_id: String,
+    pub fencing_token: i64,
+    pub executor: String,
+}
+
+impl Engine {
+    pub async fn ensure_ledger(&self) -> Result<(), EngineError> {
+        self.apply(&[CREATE_LEDGER.to_string()]).await
+    }
+
+    pub async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
+        let sql = "SELECT migration_id, fencing_token, executor FROM schemahero_migrations_ledger ORDER BY migration_id";
+        let rows: Vec<(String, i64, String)> = match self {
+            Engine::Postgres(pg) => sqlx::query_as(sql).fetch_all(pg.pool()).await.map_err(schemahero_postgres::PostgresError::from)?,
+            Engine::Sqlite(lite) => sqlx::query_as(sql).fetch_all(lite.pool()).await.map_err(schemahero_sqlite::SqliteError::from)?,
+        };
+        Ok(rows.into_iter().map(|(migration_id, fencing_token, executor)| LedgerEntry { migration_id, fencing_token, executor }).collect())
+    }
+
+    pub async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError> {
+        Ok(self.ledger_entries().await?.iter().any(|e| e.migration_id == migration_id))
+    }
+
+    /// Applies `statements` and records the migration in the ledger, in one transaction.
+    /// Fails (and applies nothing) if the ledger already holds the migration.
+    pub async fn apply_recorded(
+        &self,
+        statements: &[String],
+        migration_id: &str,
+        fencing_token: u64,
+        executor: &str,
+    ) -> Result<(), EngineError> {
+        let mut all = statements.to_vec();
+        all.push(format!(
+            "INSERT INTO {LEDGER_TABLE} (migration_id, fencing_token, executor) VALUES ({}, {fencing_token}, {})",
+            quote_literal(migration_id),
+            quote_literal(executor)
+        ));
+        self.apply(&all).await
+    }
+}

@@ -1,0 +1,70 @@
+use clap::Parser;
+use std::time::Duration;
+
+/// A SchemaHero executor: claims approved migrations from the planner under a lease, applies
+/// each exactly once (recorded in a ledger table inside the target database) and reports the
+/// result. Run as many as you like.
+#[derive(Parser)]
+#[command(name = "schemahero-executor", version)]
+struct Args {
+    /// The planner's gRPC address.
+    #[arg(long, env = "SCHEMAHERO_PLANNER", default_value = "http://127.0.0.1:7070")]
+    planner: String,
+    /// This executor's name (shown on the migrations it runs). Default: host-pid.
+    #[arg(long, env = "SCHEMAHERO_EXECUTOR_ID")]
+    id: Option<String>,
+    /// Lease length; renewed every third of it while a migration runs.
+    #[arg(long, env = "SCHEMAHERO_LEASE_SECONDS", default_value_t = 30)]
+    lease_seconds: u32,
+    /// How often to ask for work when there is none.
+    #[arg(long, env = "SCHEMAHERO_POLL_INTERVAL_MS", default_value_t = 500)]
+    poll_interval_ms: u64,
+    /// Log as JSON lines.
+    #[arg(long, env = "SCHEMAHERO_LOG_JSON")]
+    log_json: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if args.log_json {
+        builder.json().init()
+    } else {
+        builder.init()
+    }
+    if args.lease_seconds == 0 {
+        anyhow::bail!("--lease-seconds must be at least 1");
+    }
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "executor".into());
+    let executor_id = args.id.unwrap_or_else(|| format!("{host}-{}", std::process::id()));
+    let config = schemahero_executor::Config {
+        planner: args.planner,
+        executor_id,
+        lease_seconds: args.lease_seconds,
+        poll_interval: Duration::from_millis(args.poll_interval_ms.max(10)),
+    };
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = tx.send(true);
+    });
+    schemahero_executor::run(config, rx).await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = ctrl_c.await;
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! The planner's state and decisions: which resources exist, when a table is planned, and how
+//! a migration moves through its phases.
+//!
+//! Planned → Approved → Executing → Executed, or Rejected, Failed, Superseded (a newer plan for
+//! the same table replaced one not yet approved). Resources live in memory (the watcher resyncs
+//! them after every reconnect); migrations and the spec hash last planned per table live in
+//! the store, so a restart neither loses an approval nor plans an unchanged table again.
+
+use crate::model::{MigrationRecord, Phase, StoredStatement, now_millis};
+use crate::store::{Filter, MigrationStore, StoreError};
+use schemahero_engine::{Driver, Engine, EngineError};
+use schemahero_plan::{Plan, fingerprint};
+use schemahero_schema::spec::TableSpec;
+use schemahero_schema::{TableManifest, Warning};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub type Key = (String, String);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatabaseEntry {
+    pub driver: Driver,
+    pub uri: String,
+    pub immediate_deploy: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableEntry {
+    pub source: String,
+    pub spec: TableSpec,
+    pub spec_json: String,
+    pub spec_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub debounce: Duration,
+    pub drift_interval: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("migration {0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Precondition(String),
+    #[error("planning {table}: {message}")]
+    Plan { table: String, message: String },
+}
+
+#[derive(Default)]
+struct Resources {
+    databases: HashMap<Key, DatabaseEntry>,
+    tables: HashMap<Key, TableEntry>,
+    engines: HashMap<Key, (String, Arc<Engine>)>,
+    /// Resources seen since a ResyncStart, if one is under way.
+    resync: Option<(HashSet<Key>, HashSet<Key>)>,
+    debounce: HashMap<Key, u64>,
+}
+
+pub struct PlannerCore<S: MigrationStore> {
+    store: S,
+    config: Config,
+    resources: Mutex<Resources>,
+    /// Serializes migration state transitions (claims, approvals, new plans).
+    transitions: tokio::sync::Mutex<()>,
+}
+
+fn statements_of(plan: &Plan) -> Vec<StoredStatement> {
+    plan.statements
+        .iter()
+        .map(|s| StoredStatement {
+            table: s.table.clone(),
+            sql: s.sql.clone(),
+            hazards: s.hazards.iter().map(|h| (h.kind.to_string(), h.message.clone())).collect(),
+        })
+        .collect()
+}
+
+impl<S: MigrationStore> PlannerCore<S> {
+    pub fn new(store: S, config: Config) -> Arc<Self> {
+        Arc::new(Self { store, config, resources: Mutex::new(Resources::default()), transitions: tokio::sync::Mutex::new(()) })
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub(crate) async fn transitions_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.transitions.lock().await
+    }
+
+    pub(crate) fn database(&self, key: &Key) -> Option<DatabaseEntry> {
+        self.resources().databases.get(key).cloned()
+    }
+
+    fn resources(&self) -> std::sync::MutexGuard<'_, Resources> {
+        // A poisoned lock only means another task panicked mid-update of plain maps; keep going.
+        self.resources.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    // ---- resources -------------------------------------------------------------------------
+
+    pub fn upsert_database(self: &Arc<Self>, key: Key, driver: &str, uri: &str, immediate_deploy: bool) -> Result<(), CoreError> {
+        if key.1.is_empty() {
+            return Err(CoreError::Invalid("upsert_database.name: must not be empty".into()));
+        }
+        let driver = Driver::parse(driver).map_err(|e| CoreError::Invalid(format!("upsert_database.driver: {e}")))?;
+        if uri.trim().is_empty() {
+            return Err(CoreError::Invalid(format!("upsert_database.uri: database {}/{} has no connection URI", key.0, key.1)));
+        }
+        let entry = DatabaseEntry { driver, uri: uri.to_string(), immediate_deploy };
+        let affected: Vec<Key> = {
+            let mut r = self.resources();
+            if let Some((dbs, _)) = r.resync.as_mut() {
+                dbs.insert(key.clone());
+            }
+            let changed = r.databases.get(&key) != Some(&entry);
+            if changed {
+                r.engines.remove(&key);
+            }
+            r.databases.insert(key.clone(), entry);
+            r.tables.iter().filter(|(k, t)| k.0 == key.0 && t.spec.database == key.1).map(|(k, _)| k.clone()).collect()
+        };
+        for table in affected {
+            self.schedule(table, false);
+        }
+        Ok(())
+    }
+
+    pub fn delete_database(&self, key: &Key) {
+        let mut r = self.resources();
+        r.databases.remove(key);
+        r.engines.remove(key);
+    }
+
+    pub fn upsert_table(self: &Arc<Self>, key: Key, source: &str, spec_json: &str) -> Result<(), CoreError> {
+        if key.1.is_empty() {
+            return Err(CoreError::Invalid("upsert_table.name: must not be empty".into()));
+        }
+        let label = if source.is_empty() { format!("{}/{}", key.0, key.1) } else { source.to_string() };
+        let spec: TableSpec = serde_json::from_str(spec_json)
+            .map_err(|e| CoreError::Invalid(format!("upsert_table.spec_json: {label}: not a Table spec: {e}")))?;
+        let mut warnings: Vec<Warning> = Vec::new();
+        schemahero_schema::validate::validate_table(&label, &spec, &mut warnings).map_err(|e| CoreError::Invalid(e.to_string()))?;
+        let entry = TableEntry { source: label, spec, spec_json: spec_json.to_string(), spec_hash: fingerprint(spec_json) };
+        {
+            let mut r = self.resources();
+            if let Some((_, tables)) = r.resync.as_mut() {
+                tables.insert(key.clone());
+            }
+            r.tables.insert(key.clone(), entry);
+        }
+        self.schedule(key, false);
+        Ok(())
+    }
+
+    /// Forgets a Table resource. The database table stays (as in SchemaHero); plans not yet
+    /// approved for it are superseded.
+    pub async fn delete_table(&self, key: &Key) -> Result<(), CoreError> {
+        self.resources().tables.remove(key);
+        let _guard = self.transitions.lock().await;
+        for mut m in self.store.list(&Filter { namespace: Some(key.0.clone()), table: Some(key.1.clone()), ..Filter::default() }).await? {
+            if m.phase == Phase::Planned {
+                m.phase = Phase::Superseded;
+                m.error = "the Table resource was deleted".into();
+                m.version += 1;
+                self.store.update(&m).await?;
+            }
+        }
+        self.store.set_planned_spec_hash(&key.0, &key.1, None).await?;
+        Ok(())
+    }
+
+    pub fn resync_start(&self) {
+        self.resources().resync = Some((HashSet::new(), HashSet::new()));
+    }
+
+    /// Ends a resync: resources the watcher did not send again were deleted while it was away.
+    pub async fn resync_end(&self) -> Result<(), CoreError> {
+        let (gone_dbs, gone_tables) = {
+            let mut r = self.resources();
+            let Some((dbs, tables)) = r.resync.take() else { return Ok(()) };
+            let gone_dbs: Vec<Key> = r.databases.keys().filter(|k| !dbs.contains(*k)).cloned().collect();
+            let gone_tables: Vec<Key> = r.tables.keys().filter(|k| !tables.contains(*k)).cloned().collect();
+            (gone_dbs, gone_tables)
+        };
+        for k in gone_dbs {
+            self.delete_database(&k);
+        }
+        for k in gone_tables {
+            self.delete_table(&k).await?;
+        }
+        Ok(())
+    }
+
+    pub fn table_keys(&self) -> Vec<Key> {
+        self.resources().tables.keys().cloned().collect()
+    }
+
+    // ---- planning --------------------------------------------------------------------------
+
+    /// Plans a table after the debounce interval, unless another change to it comes first.
+    pub fn schedule(self: &Arc<Self>, key: Key, force: bool) {
+        let generation = {
+            let mut r = self.resources();
+            let g = r.debounce.entry(key.clone()).or_insert(0);
+            *g += 1;
+            *g
+        };
+        let core = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(core.config.debounce).await;
+            if core.resources().debounce.get(&key) != Some(&generation) {
+                return; // a newer change is pending
+            }
+            if let Err(e) = core.plan_table(&key, force, "spec").await {
+                tracing::warn!(namespace = %key.0, table = %key.1, error = %e, "planning failed; will retry at the next drift check");
+            }
+        });
+    }
+
+    async fn engine_for(&self, key: &Key, db: &DatabaseEntry) -> Result<Arc<Engine>, EngineError> {
+        if let Some((uri, engine)) = self.resources().engines.get(key) {
+            if *uri == db.uri {
+                return Ok(Arc::clone(engine));
+            }
+        }
+        let engine = Arc::new(Engine::connect(db.driver, &db.uri).await?);
+        self.resources().engines.insert(key.clone(), (db.uri.clone(), Arc::clone(&engine)));
+        Ok(engine)
+    }
+
+    /// Plans one table now. Unless `force`, a table whose spec hash was already planned is
+    /// skipped. Returns the migration now open for the table, if any.
+    pub async fn plan_table(&self, key: &Key, force: bool, reason: &str) -> Result<Option<MigrationRecord>, CoreError> {
+        let (table, database) = {
+            let r = self.resources();
+            let Some(table) = r.tables.get(key).cloned() else { return Ok(None) };
+            let db_key = (key.0.clone(), table.spec.database.clone());
+            (table, r.databases.get(&db_key).cloned())
+        };
+        let Some(database) = database else {
+            tracing::info!(namespace = %key.0, table = %key.1, database = %table.spec.database, "waiting for the table's Database");
+            return Ok(None);
+        };
+        if !force && self.store.planned_spec_hash(&key.0, &key.1).await?.as_deref() == Some(table.spec_hash.as_str()) {
+            return Ok(None);
+        }
+        let plan_err = |message: String| CoreError::Plan { table: table.source.clone(), message };
+        let db_key = (key.0.clone(), table.spec.database.clone());
+        let engine = self.engine_for(&db_key, &database).await.map_err(|e| plan_err(e.to_string()))?;
+        let manifest = TableManifest {
+            source: table.source.clone(),
+            metadata_name: Some(key.1.clone()),
+            namespace: Some(key.0.clone()),
+            spec: table.spec.clone(),
+        };
+        let mut warnings = Vec::new();
+        let plan = engine.plan(database.driver, &[manifest], true, &mut warnings).await.map_err(|e| plan_err(e.to_string()))?;
+        for w in warnings {
+            tracing::warn!(warning = %w, "planning");
+        }
+        let result = self.record_plan(key, &table, &database, &plan, reason).await?;
+        self.store.set_planned_spec_hash(&key.0, &key.1, Some(&table.spec_hash)).await?;
+        Ok(result)
+    }
+
+    async fn record_plan(
+        &self,
+        key: &Key,
+        table: &TableEntry,
+        database: &DatabaseEntry,
+        plan: &Plan,
+        reason: &str,
+    ) -> Result<Option<MigrationRecord>, CoreError> {
+        let statements = statements_of(plan);
+        let _guard = self.transitions.lock().await;
+        let existing = self.store.list(&Filter { namespace: Some(key.0.clone()), table: Some(key.1.clone()), ..Filter::default() }).await?;
+        let open: Vec<&MigrationRecord> = existing.iter().filter(|m| m.phase.is_open()).collect();
+        if let Some(same) = open.iter().find(|m| m.same_statements(&statements)) {
+            return Ok(Some((*same).clone()));
+        }
+        if statements.is_empty() {
+            for m in open.iter().filter(|m| m.phase == Phase::Planned) {
+                self.set_phase(m, Phase::Superseded, "no longer needed: the table already matches its spec").await?;
+            }
+            return Ok(None);
+        }
+        if let Some(busy) = open.iter().find(|m| m.phase != Phase::Planned) {
+            // Approved or executing: let it finish; the next drift check plans what remains.
+            return Ok(Some((*busy).clone()));
+        }
+        if reason == "drift" {
+            if let Some(last) = existing.last() {
+                if last.phase == Phase::Rejected && last.same_statements(&statements) {
+                    return Ok(None); // the reviewer already said no to exactly this
+                }
+            }
+        }
+        for m in open.iter().filter(|m| m.phase == Phase::Planned) {
+            self.set_phase(m, Phase::Superseded, "replaced by a newer plan").await?;
+        }
+        let now = now_millis();
+        let id =
+            format!("{}-{}", key.1, &fingerprint(&format!("{key:?}{}{}{now}{}", table.spec_hash, plan.fingerprint, existing.len()))[..8]);
+        let record = MigrationRecord {
+            id,
+            namespace: key.0.clone(),
+            database: table.spec.database.clone(),
+            table_resource: key.1.clone(),
+            table: table.spec.name.clone(),
+            phase: if database.immediate_deploy { Phase::Approved } else { Phase::Planned },
+            statements,
+            fingerprint: plan.fingerprint.clone(),
+            spec_hash: table.spec_hash.clone(),
+            spec_json: table.spec_json.clone(),
+            planned_at: now,
+            approved_at: if database.immediate_deploy { now } else { 0 },
+            executed_at: 0,
+            trace_id: String::new(),
+            error: String::new(),
+            waiting_reason: String::new(),
+            attempts: 0,
+            executor: String::new(),
+            reason: reason.to_string(),
+            fencing_token: 0,
+            lease_expires_at: 0,
+            not_before: 0,
+            version: 1,
+        };
+        self.store.insert(&record).await?;
+        tracing::info!(migration = %record.id, phase = record.phase.as_str(), reason, statements = record.statements.len(), "planned");
+        Ok(Some(record))
+    }
+
+    async fn set_phase(&self, m: &MigrationRecord, phase: Phase, note: &str) -> Result<MigrationRecord, CoreError> {
+        let mut next = m.clone();
+        next.phase = phase;
+        if !note.is_empty() {
+            next.error = note.to_string();
+        }
+        next.version += 1;
+        if !self.store.update(&next).await? {
+            return Err(CoreError::Precondition(format!("migration {} changed concurrently; try again", m.id)));
+        }
+        Ok(next)
+    }
+
+    /// Re-plans every known table, to find drift made outside SchemaHero.
+    pub async fn drift_check(&self) {
+        for key in self.table_keys() {
+            if let Err(e) = self.plan_table(&key, true, "drift").await {
+                tracing::warn!(namespace = %key.0, table = %key.1, error = %e, "drift check failed");
+            }
+        }
+    }
+
+    pub fn drift_interval(&self) -> Duration {
+        self.config.drift_interval
+    }
+
+    // ---- review ----------------------------------------------------------------------------
+
+    pub async fn get(&self, id: &str) -> Result<MigrationRecord, CoreError> {
+        if id.trim().is_empty() {
+            return Err(CoreError::Invalid("id: must not be empty".into()));
+        }
+        self.store.get(id).await?.ok_or_else(|| CoreError::NotFound(id.to_string()))
+    }
+
+    pub async fn list(&self, filter: &Filter) -> Result<Vec<MigrationRecord>, CoreError> {
+        Ok(self.store.list(filter).await?)
+    }
+
+    pub async fn approve(&self, id: &str) -> Result<MigrationRecord, CoreError> {
+        let _guard = self.transitions.lock().await;
+        let m = self.get(id).await?;
+        if m.phase != Phase::Planned {
+            return Err(CoreError::Precondition(format!(
+                "migration {id} is {}; only Planned migrations can be approved",
+                m.phase.as_str()
+            )));
+        }
+        let mut next = m.clone();
+        next.phase = Phase::Approved;
+        next.approved_at = now_millis();
+        next.version += 1;
+        self.store.update(&next).await?;
+        Ok(next)
+    }
+
+    pub async fn reject(&self, id: &str) -> Result<MigrationRecord, CoreError> {
+        let _guard = self.transitions.lock().await;
+        let m = self.get(id).await?;
+        if !matches!(m.phase, Phase::Planned | Phase::Approved) {
+            return Err(CoreError::Precondition(format!(
+                "migration {id} is {}; only Planned or Approved migrations can be rejected",
+                m.phase.as_str()
+            )));
+        }
+        self.set_phase(&m, Phase::Rejected, "").await
+    }
+
+    /// Plans the migration's table afresh; returns the migration now current for it (the same
+    /// one when nothing changed).
+    pub async fn recalculate(&self, id: &str) -> Result<MigrationRecord, CoreError> {
+        let m = self.get(id).await?;
+        let key = (m.namespace.clone(), m.table_resource.clone());
+        if !self.resources().tables.contains_key(&key) {
+            return Err(CoreError::Precondition(format!(
+                "the Table {}/{} of migration {id} is not known to the planner (yet)",
+                key.0, key.1
+            )));
+        }
+        let current = self.plan_table(&key, true, "recalculate").await?;
+        Ok(match current {
+            Some(c) => c,
+            None => self.get(id).await?,
+        })
+    }
+}

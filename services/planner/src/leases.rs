@@ -1,0 +1,166 @@
+//! Handing approved migrations to executors under a lease, with fencing tokens.
+//!
+//! At most one migration per database is executing at a time. A lease that is not renewed
+//! expires and the migration goes to the next executor that asks; the new claim gets a new
+//! fencing token, so the old executor can neither renew nor report any more. (The ledger in
+//! the target database is what makes a double application impossible; the token keeps the
+//! planner's record honest.)
+
+use crate::core::{CoreError, PlannerCore};
+use crate::model::{MigrationRecord, Phase, now_millis};
+use crate::store::{Filter, MigrationStore};
+use std::collections::HashSet;
+
+pub struct ClaimGrant {
+    pub migration: MigrationRecord,
+    pub driver: String,
+    pub uri: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Executed,
+    Failed,
+    Stale,
+    Retry,
+}
+
+fn retry_delay_ms(attempts: i64) -> i64 {
+    let exponent = attempts.clamp(1, 6) - 1;
+    (1000i64 << exponent).min(30_000)
+}
+
+impl<S: MigrationStore> PlannerCore<S> {
+    pub async fn claim(&self, executor: &str, lease_seconds: u32) -> Result<Option<ClaimGrant>, CoreError> {
+        if executor.trim().is_empty() {
+            return Err(CoreError::Invalid("executor_id: must not be empty".into()));
+        }
+        if !(1..=3600).contains(&lease_seconds) {
+            return Err(CoreError::Invalid("lease_seconds: must be between 1 and 3600".into()));
+        }
+        let _guard = self.transitions_lock().await;
+        let now = now_millis();
+        let mut candidates = self.store().list(&Filter { phase: Some(Phase::Approved), ..Filter::default() }).await?;
+        let executing = self.store().list(&Filter { phase: Some(Phase::Executing), ..Filter::default() }).await?;
+        let busy: HashSet<(String, String)> =
+            executing.iter().filter(|m| m.lease_expires_at > now).map(|m| (m.namespace.clone(), m.database.clone())).collect();
+        // Expired leases go back into the queue, ahead of newer work for the same database.
+        let mut expired: Vec<MigrationRecord> = executing.into_iter().filter(|m| m.lease_expires_at <= now).collect();
+        expired.append(&mut candidates);
+        expired.sort_by_key(|m| m.planned_at);
+        let mut seen_db: HashSet<(String, String)> = HashSet::new();
+        for m in expired {
+            let db = (m.namespace.clone(), m.database.clone());
+            if busy.contains(&db) || !seen_db.insert(db.clone()) {
+                continue; // one at a time per database, in plan order
+            }
+            if m.not_before > now {
+                continue;
+            }
+            let Some(database) = self.database(&db) else {
+                if m.waiting_reason.is_empty() {
+                    let mut waiting = m.clone();
+                    waiting.waiting_reason = format!("database {}/{} is not known to the planner yet", db.0, db.1);
+                    waiting.version += 1;
+                    self.store().update(&waiting).await?;
+                }
+                continue;
+            };
+            if m.phase == Phase::Executing {
+                tracing::warn!(migration = %m.id, executor = %m.executor, "lease expired; handing the migration to another executor");
+            }
+            let mut next = m.clone();
+            next.phase = Phase::Executing;
+            next.fencing_token = self.store().next_fencing_token().await?;
+            next.lease_expires_at = now + i64::from(lease_seconds) * 1000;
+            next.executor = executor.to_string();
+            next.attempts += 1;
+            next.waiting_reason.clear();
+            next.version += 1;
+            if self.store().update(&next).await? {
+                return Ok(Some(ClaimGrant { migration: next, driver: database.driver.to_string(), uri: database.uri }));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn holder(&self, id: &str, token: u64) -> Result<MigrationRecord, CoreError> {
+        let m = self.get(id).await?;
+        if m.phase != Phase::Executing || m.fencing_token != token as i64 {
+            return Err(CoreError::Precondition(format!(
+                "fencing token {token} no longer holds migration {id} (it is {} with token {})",
+                m.phase.as_str(),
+                m.fencing_token
+            )));
+        }
+        Ok(m)
+    }
+
+    pub async fn renew(&self, id: &str, token: u64, lease_seconds: u32) -> Result<i64, CoreError> {
+        if !(1..=3600).contains(&lease_seconds) {
+            return Err(CoreError::Invalid("lease_seconds: must be between 1 and 3600".into()));
+        }
+        let _guard = self.transitions_lock().await;
+        let mut m = self.holder(id, token).await?;
+        if m.lease_expires_at < now_millis() {
+            return Err(CoreError::Precondition(format!("the lease on migration {id} has expired")));
+        }
+        m.lease_expires_at = now_millis() + i64::from(lease_seconds) * 1000;
+        m.version += 1;
+        self.store().update(&m).await?;
+        Ok(m.lease_expires_at)
+    }
+
+    pub async fn report(
+        self: &std::sync::Arc<Self>,
+        id: &str,
+        token: u64,
+        outcome: Outcome,
+        error: &str,
+    ) -> Result<MigrationRecord, CoreError> {
+        let guard = self.transitions_lock().await;
+        let mut m = self.holder(id, token).await?;
+        let now = now_millis();
+        m.lease_expires_at = 0;
+        match outcome {
+            Outcome::Executed => {
+                m.phase = Phase::Executed;
+                m.executed_at = now;
+                m.error.clear();
+            }
+            Outcome::Failed => {
+                m.phase = Phase::Failed;
+                m.error = error.to_string();
+            }
+            Outcome::Stale => {
+                m.phase = Phase::Superseded;
+                m.error = format!("not applied: the live schema changed since planning ({error}); re-planned");
+            }
+            Outcome::Retry => {
+                m.phase = Phase::Approved;
+                m.waiting_reason = error.to_string();
+                m.not_before = now + retry_delay_ms(m.attempts);
+            }
+        }
+        m.version += 1;
+        self.store().update(&m).await?;
+        drop(guard);
+        if outcome == Outcome::Stale {
+            self.schedule((m.namespace.clone(), m.table_resource.clone()), true);
+        }
+        Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_delay_ms;
+
+    #[test]
+    fn retry_backoff_doubles_up_to_thirty_seconds() {
+        assert_eq!(retry_delay_ms(1), 1000);
+        assert_eq!(retry_delay_ms(2), 2000);
+        assert_eq!(retry_delay_ms(4), 8000);
+        assert_eq!(retry_delay_ms(50), 30_000);
+    }
+}

@@ -1,0 +1,70 @@
+use anyhow::Context;
+use clap::Parser;
+use schemahero_planner::core::Config;
+use schemahero_planner::store::SqlStore;
+use std::time::Duration;
+
+/// The SchemaHero planner: plans migrations for the Tables watchers stream to it, keeps them in
+/// a store, serves review (approve/reject/recalculate) and hands approved migrations to
+/// executors. Serves gRPC health and reflection.
+#[derive(Parser)]
+#[command(name = "schemahero-planner", version)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port; the address is printed on stdout).
+    #[arg(long, env = "SCHEMAHERO_PLANNER_LISTEN", default_value = "127.0.0.1:7070")]
+    listen: String,
+    /// Migration store: a SQLite file path or sqlite: URL (default), or a postgres:// URL for several planner replicas.
+    #[arg(long, env = "SCHEMAHERO_STORE", default_value = "schemahero-planner.db", hide_env_values = true)]
+    store: String,
+    /// Re-plan every table this often to detect drift made outside SchemaHero.
+    #[arg(long, env = "SCHEMAHERO_DRIFT_INTERVAL_SECS", default_value_t = 60)]
+    drift_interval_secs: u64,
+    /// Wait this long after a change to a table before planning it (changes in between restart the wait).
+    #[arg(long, env = "SCHEMAHERO_DEBOUNCE_MS", default_value_t = 200)]
+    debounce_ms: u64,
+    /// Log as JSON lines.
+    #[arg(long, env = "SCHEMAHERO_LOG_JSON")]
+    log_json: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    schemahero_planner_logging(args.log_json);
+    let store = SqlStore::open(&args.store).await?;
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    println!("planner listening on {address}");
+    tracing::info!(%address, "planner listening");
+    let config =
+        Config { debounce: Duration::from_millis(args.debounce_ms), drift_interval: Duration::from_secs(args.drift_interval_secs.max(1)) };
+    schemahero_planner::serve(listener, store, config, shutdown_signal()).await?;
+    tracing::info!("planner stopped");
+    Ok(())
+}
+
+fn schemahero_planner_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json { builder.json().init() } else { builder.init() }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

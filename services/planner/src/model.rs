@@ -1,0 +1,143 @@
+//! Migrations as the planner stores them, and their state machine.
+
+use schemahero_proto::v1 as pb;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Phase {
+    Planned,
+    Approved,
+    Executing,
+    Executed,
+    Rejected,
+    Failed,
+    Superseded,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Planned => "Planned",
+            Phase::Approved => "Approved",
+            Phase::Executing => "Executing",
+            Phase::Executed => "Executed",
+            Phase::Rejected => "Rejected",
+            Phase::Failed => "Failed",
+            Phase::Superseded => "Superseded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Phase::Planned, Phase::Approved, Phase::Executing, Phase::Executed, Phase::Rejected, Phase::Failed, Phase::Superseded]
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// Not finished: a newer plan must wait for (or replace) it.
+    pub fn is_open(self) -> bool {
+        matches!(self, Phase::Planned | Phase::Approved | Phase::Executing)
+    }
+
+    pub fn to_proto(self) -> pb::Phase {
+        match self {
+            Phase::Planned => pb::Phase::Planned,
+            Phase::Approved => pb::Phase::Approved,
+            Phase::Executing => pb::Phase::Executing,
+            Phase::Executed => pb::Phase::Executed,
+            Phase::Rejected => pb::Phase::Rejected,
+            Phase::Failed => pb::Phase::Failed,
+            Phase::Superseded => pb::Phase::Superseded,
+        }
+    }
+
+    pub fn from_proto(p: pb::Phase) -> Option<Self> {
+        match p {
+            pb::Phase::Unspecified => None,
+            pb::Phase::Planned => Some(Phase::Planned),
+            pb::Phase::Approved => Some(Phase::Approved),
+            pb::Phase::Executing => Some(Phase::Executing),
+            pb::Phase::Executed => Some(Phase::Executed),
+            pb::Phase::Rejected => Some(Phase::Rejected),
+            pb::Phase::Failed => Some(Phase::Failed),
+            pb::Phase::Superseded => Some(Phase::Superseded),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredStatement {
+    pub table: String,
+    pub sql: String,
+    pub hazards: Vec<(String, String)>,
+}
+
+/// A migration row. `version` increases with every update (optimistic concurrency).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationRecord {
+    pub id: String,
+    pub namespace: String,
+    pub database: String,
+    pub table_resource: String,
+    pub table: String,
+    pub phase: Phase,
+    pub statements: Vec<StoredStatement>,
+    pub fingerprint: String,
+    pub spec_hash: String,
+    /// The Table spec (JSON) planned; handed to executors for the stale-plan check.
+    pub spec_json: String,
+    pub planned_at: i64,
+    pub approved_at: i64,
+    pub executed_at: i64,
+    pub trace_id: String,
+    pub error: String,
+    pub waiting_reason: String,
+    pub attempts: i64,
+    pub executor: String,
+    pub reason: String,
+    pub fencing_token: i64,
+    pub lease_expires_at: i64,
+    /// An approved migration is not handed out before this time (retry backoff).
+    pub not_before: i64,
+    pub version: i64,
+}
+
+impl MigrationRecord {
+    pub fn to_proto(&self) -> pb::Migration {
+        pb::Migration {
+            id: self.id.clone(),
+            namespace: self.namespace.clone(),
+            database: self.database.clone(),
+            table_resource: self.table_resource.clone(),
+            table: self.table.clone(),
+            phase: self.phase.to_proto() as i32,
+            statements: self
+                .statements
+                .iter()
+                .map(|s| pb::Statement {
+                    table: s.table.clone(),
+                    sql: s.sql.clone(),
+                    hazards: s.hazards.iter().map(|(kind, message)| pb::Hazard { kind: kind.clone(), message: message.clone() }).collect(),
+                })
+                .collect(),
+            fingerprint: self.fingerprint.clone(),
+            spec_hash: self.spec_hash.clone(),
+            planned_at: self.planned_at,
+            approved_at: self.approved_at,
+            executed_at: self.executed_at,
+            trace_id: self.trace_id.clone(),
+            error: self.error.clone(),
+            waiting_reason: self.waiting_reason.clone(),
+            attempts: self.attempts.clamp(0, u32::MAX as i64) as u32,
+            executor: self.executor.clone(),
+            reason: self.reason.clone(),
+        }
+    }
+
+    pub fn same_statements(&self, other: &[StoredStatement]) -> bool {
+        self.statements.len() == other.len() && self.statements.iter().zip(other).all(|(a, b)| a.sql == b.sql)
+    }
+}
+
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
+}

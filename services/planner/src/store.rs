@@ -1,0 +1,275 @@
+//! Where migrations live: a store trait, and the SQL store (SQLite file by default, Postgres for
+//! several planner replicas) through sqlx's Any driver. Updates are compare-and-set on a version
+//! column, so two replicas can never both move the same migration.
+
+use crate::model::{MigrationRecord, Phase, StoredStatement};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::future::Future;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("migration store {target}: {message}")]
+    Open { target: String, message: String },
+    #[error("migration store: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration store: corrupt row {id}: {message}")]
+    Corrupt { id: String, message: String },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub namespace: Option<String>,
+    pub database: Option<String>,
+    pub table: Option<String>,
+    pub phase: Option<Phase>,
+}
+
+/// Storage for migrations and for the spec hash last planned per table.
+pub trait MigrationStore: Send + Sync + 'static {
+    fn insert(&self, m: &MigrationRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn get(&self, id: &str) -> impl Future<Output = Result<Option<MigrationRecord>, StoreError>> + Send;
+    fn list(&self, filter: &Filter) -> impl Future<Output = Result<Vec<MigrationRecord>, StoreError>> + Send;
+    /// Writes `m` if the stored version is `m.version - 1`; returns whether it did.
+    fn update(&self, m: &MigrationRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn next_fencing_token(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    fn planned_spec_hash(&self, namespace: &str, table_resource: &str) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    fn set_planned_spec_hash(
+        &self,
+        namespace: &str,
+        table_resource: &str,
+        hash: Option<&str>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub struct SqlStore {
+    pool: AnyPool,
+}
+
+const COLUMNS: &str = "id, namespace, database_name, table_resource, table_name, phase, statements_json, fingerprint, spec_hash, \
+spec_json, planned_at, approved_at, executed_at, trace_id, error, waiting_reason, attempts, executor, reason, fencing_token, \
+lease_expires_at, not_before, version";
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS schemahero_migrations (
+      id TEXT PRIMARY KEY, namespace TEXT NOT NULL, database_name TEXT NOT NULL, table_resource TEXT NOT NULL,
+      table_name TEXT NOT NULL, phase TEXT NOT NULL, statements_json TEXT NOT NULL, fingerprint TEXT NOT NULL,
+      spec_hash TEXT NOT NULL, spec_json TEXT NOT NULL, planned_at BIGINT NOT NULL, approved_at BIGINT NOT NULL,
+      executed_at BIGINT NOT NULL, trace_id TEXT NOT NULL, error TEXT NOT NULL, waiting_reason TEXT NOT NULL,
+      attempts BIGINT NOT NULL, executor TEXT NOT NULL, reason TEXT NOT NULL, fencing_token BIGINT NOT NULL,
+      lease_expires_at BIGINT NOT NULL, not_before BIGINT NOT NULL, version BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS schemahero_migrations_table ON schemahero_migrations (namespace, table_resource)",
+    "CREATE TABLE IF NOT EXISTS schemahero_table_state (
+      namespace TEXT NOT NULL, table_resource TEXT NOT NULL, spec_hash TEXT NOT NULL, PRIMARY KEY (namespace, table_resource))",
+    "CREATE TABLE IF NOT EXISTS schemahero_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+];
+
+/// `sqlite:…` / `postgres://…` URLs, or a plain file path (SQLite, created if missing).
+pub fn store_url(raw: &str) -> String {
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") || raw.starts_with("sqlite:") {
+        raw.to_string()
+    } else {
+        format!("sqlite://{raw}?mode=rwc")
+    }
+}
+
+impl SqlStore {
+    pub async fn open(raw: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let url = store_url(raw);
+        let sqlite = url.starts_with("sqlite:");
+        let target = if sqlite { url.clone() } else { redact(&url) };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if sqlite { 1 } else { 5 })
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect(&url)
+            .await
+            .map_err(|e| StoreError::Open { target: target.clone(), message: e.to_string() })?;
+        for statement in SCHEMA {
+            sqlx::query(*statement)
+                .execute(&pool)
+                .await
+                .map_err(|e| StoreError::Open { target: target.clone(), message: e.to_string() })?;
+        }
+        Ok(Self { pool })
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, rest)), Some(_)) => match rest.split_once('@') {
+            Some((userinfo, host)) => format!("{scheme}://{}:***@{host}", userinfo.split(':').next().unwrap_or_default()),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+fn from_row(row: &AnyRow) -> Result<MigrationRecord, StoreError> {
+    let id: String = row.try_get("id")?;
+    let corrupt = |message: String| StoreError::Corrupt { id: id.clone(), message };
+    let phase: String = row.try_get("phase")?;
+    let statements_json: String = row.try_get("statements_json")?;
+    let statements: Vec<StoredStatement> = serde_json::from_str(&statements_json).map_err(|e| corrupt(e.to_string()))?;
+    Ok(MigrationRecord {
+        phase: Phase::parse(&phase).ok_or_else(|| corrupt(format!("unknown phase {phase:?}")))?,
+        statements,
+        namespace: row.try_get("namespace")?,
+        database: row.try_get("database_name")?,
+        table_resource: row.try_get("table_resource")?,
+        table: row.try_get("table_name")?,
+        fingerprint: row.try_get("fingerprint")?,
+        spec_hash: row.try_get("spec_hash")?,
+        spec_json: row.try_get("spec_json")?,
+        planned_at: row.try_get("planned_at")?,
+        approved_at: row.try_get("approved_at")?,
+        executed_at: row.try_get("executed_at")?,
+        trace_id: row.try_get("trace_id")?,
+        error: row.try_get("error")?,
+        waiting_reason: row.try_get("waiting_reason")?,
+        attempts: row.try_get("attempts")?,
+        executor: row.try_get("executor")?,
+        reason: row.try_get("reason")?,
+        fencing_token: row.try_get("fencing_token")?,
+        lease_expires_at: row.try_get("lease_expires_at")?,
+        not_before: row.try_get("not_before")?,
+        version: row.try_get("version")?,
+        id,
+    })
+}
+
+fn statements_json(m: &MigrationRecord) -> String {
+    // Serializing plain strings and tuples cannot fail.
+    serde_json::to_string(&m.statements).unwrap_or_else(|_| "[]".into())
+}
+
+impl MigrationStore for SqlStore {
+    async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
+        let placeholders: Vec<String> = (1..=23).map(|i| format!("${i}")).collect();
+        let sql = format!("INSERT INTO schemahero_migrations ({COLUMNS}) VALUES ({})", placeholders.join(", "));
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&m.id)
+            .bind(&m.namespace)
+            .bind(&m.database)
+            .bind(&m.table_resource)
+            .bind(&m.table)
+            .bind(m.phase.as_str())
+            .bind(statements_json(m))
+            .bind(&m.fingerprint)
+            .bind(&m.spec_hash)
+            .bind(&m.spec_json)
+            .bind(m.planned_at)
+            .bind(m.approved_at)
+            .bind(m.executed_at)
+            .bind(&m.trace_id)
+            .bind(&m.error)
+            .bind(&m.waiting_reason)
+            .bind(m.attempts)
+            .bind(&m.executor)
+            .bind(&m.reason)
+            .bind(m.fencing_token)
+            .bind(m.lease_expires_at)
+            .bind(m.not_before)
+            .bind(m.version)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<MigrationRecord>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM schemahero_migrations WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    async fn list(&self, filter: &Filter) -> Result<Vec<MigrationRecord>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        for (column, value) in [
+            ("namespace", filter.namespace.clone()),
+            ("database_name", filter.database.clone()),
+            ("table_resource", filter.table.clone()),
+            ("phase", filter.phase.map(|p| p.as_str().to_string())),
+        ] {
+            if let Some(v) = value {
+                binds.push(v);
+                conditions.push(format!("{column} = ${}", binds.len()));
+            }
+        }
+        let filter_sql = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        let sql = format!("SELECT {COLUMNS} FROM schemahero_migrations{filter_sql} ORDER BY planned_at, id");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    async fn update(&self, m: &MigrationRecord) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE schemahero_migrations SET phase = $1, statements_json = $2, approved_at = $3, executed_at = $4, error = $5,
+               waiting_reason = $6, attempts = $7, executor = $8, fencing_token = $9, lease_expires_at = $10, not_before = $11,
+               trace_id = $12, version = $13 WHERE id = $14 AND version = $15",
+        )
+        .bind(m.phase.as_str())
+        .bind(statements_json(m))
+        .bind(m.approved_at)
+        .bind(m.executed_at)
+        .bind(&m.error)
+        .bind(&m.waiting_reason)
+        .bind(m.attempts)
+        .bind(&m.executor)
+        .bind(m.fencing_token)
+        .bind(m.lease_expires_at)
+        .bind(m.not_before)
+        .bind(&m.trace_id)
+        .bind(m.version)
+        .bind(&m.id)
+        .bind(m.version - 1)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn next_fencing_token(&self) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let current: Option<(i64,)> =
+            sqlx::query_as("SELECT value FROM schemahero_counters WHERE name = 'fencing'").fetch_optional(&mut *tx).await?;
+        let next = current.map(|(v,)| v + 1).unwrap_or(1);
+        if next == 1 {
+            sqlx::query("INSERT INTO schemahero_counters (name, value) VALUES ('fencing', 1)").execute(&mut *tx).await?;
+        } else {
+            sqlx::query("UPDATE schemahero_counters SET value = $1 WHERE name = 'fencing'").bind(next).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    async fn planned_spec_hash(&self, namespace: &str, table_resource: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT spec_hash FROM schemahero_table_state WHERE namespace = $1 AND table_resource = $2")
+                .bind(namespace)
+                .bind(table_resource)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(h,)| h))
+    }
+
+    async fn set_planned_spec_hash(&self, namespace: &str, table_resource: &str, hash: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM schemahero_table_state WHERE namespace = $1 AND table_resource = $2")
+            .bind(namespace)
+            .bind(table_resource)
+            .execute(&self.pool)
+            .await?;
+        if let Some(hash) = hash {
+            sqlx::query("INSERT INTO schemahero_table_state (namespace, table_resource, spec_hash) VALUES ($1, $2, $3)")
+                .bind(namespace)
+                .bind(table_resource)
+                .bind(hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+}
