@@ -1,1 +1,10 @@
+//! The SchemaHero watcher: reads Database and Table resources from a source (a directory of
+//! manifests; Kubernetes later) and streams them to the planner over `Planner.StreamResources`.
 
+pub mod directory;
+pub mod source;
+pub mod stream;
+
+pub use directory::{DirectoryError, DirectorySource};
+pub use source::{Resource, ResourceKey, ResourceKind, ResourceSource, SourceEvent};
+pub use stream::{StreamConfig, StreamError, run_stream, run_stream_with};

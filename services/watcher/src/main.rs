@@ -1,1 +1,89 @@
-fn main() {}
+//! `schemahero-watcher`: watches a directory of SchemaHero manifests and streams them to the
+//! planner.
+
+use anyhow::Context;
+use clap::Parser;
+use schemahero_watcher::{DirectorySource, run_stream};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+use tracing_subscriber::EnvFilter;
+
+/// Watches SchemaHero Database and Table manifests and streams them to the planner.
+///
+/// Reads every non-hidden file under --spec-dir (recursively, in name order), then polls for
+/// changes. Table documents are sent as they are; Database documents are sent with their
+/// connection resolved (`value`, or `valueFrom.env` read from this process's environment;
+/// `secretKeyRef` needs Kubernetes). A file that cannot be read keeps the resources it defined
+/// before, and the error is logged. Every (re)connection to the planner starts with a full
+/// resync. Log level: RUST_LOG (default info). Stops on SIGTERM or Ctrl-C.
+#[derive(Debug, Parser)]
+#[command(name = "schemahero-watcher", version)]
+struct Args {
+    /// The planner's gRPC address.
+    #[arg(long, env = "SCHEMAHERO_PLANNER", default_value = "http://127.0.0.1:7070")]
+    planner: String,
+
+    /// Directory of Database and Table manifests (YAML), read recursively.
+    #[arg(long, env = "SCHEMAHERO_SPEC_DIR")]
+    spec_dir: PathBuf,
+
+    /// How often to look for changed, new and removed files, in milliseconds.
+    #[arg(long, env = "SCHEMAHERO_POLL_INTERVAL_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+    poll_interval_ms: u64,
+
+    /// Log as JSON lines (for log collectors) instead of human-readable text.
+    #[arg(long, env = "SCHEMAHERO_LOG_JSON")]
+    log_json: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    init_logging(args.log_json);
+
+    let source = DirectorySource::new(&args.spec_dir, Duration::from_millis(args.poll_interval_ms)).context("cannot watch --spec-dir")?;
+    tracing::info!(spec_dir = %args.spec_dir.display(), planner = %args.planner, "watching");
+    run_stream(&args.planner, source, shutdown_signal()).await.context("watcher stopped")?;
+    Ok(())
+}
+
+fn init_logging(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colour codes only help a person at a terminal; in a file or a log collector they are noise.
+    let ansi = std::io::stderr().is_terminal();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Completes on the first SIGTERM (how Kubernetes and systemd stop a process) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received"),
+        _ = terminate => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,194 @@
+//! Running the real binaries (planner, watcher, executors, CLI) as processes for tests.
+
+use schemahero_proto::v1 as pb;
+use schemahero_proto::v1::planner_client::PlannerClient;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+
+/// The directory holding the workspace's binaries, built once per test process.
+pub fn bin_dir() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    "schemahero-planner",
+                    "-p",
+                    "schemahero-watcher",
+                    "-p",
+                    "schemahero-executor",
+                    "-p",
+                    "kubectl-schemahero",
+                ])
+                .status()
+                .expect("run cargo build for the service binaries");
+            assert!(status.success(), "building the service binaries failed");
+            // target/debug/deps/<test> → target/debug
+            let exe = std::env::current_exe().expect("test executable path");
+            exe.parent().and_then(Path::parent).expect("target directory").to_path_buf()
+        })
+        .clone()
+}
+
+/// A child process killed when dropped; its stderr goes to `log`.
+pub struct Proc {
+    pub child: Child,
+    pub log: PathBuf,
+    pub name: String,
+}
+
+impl Proc {
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill(); // SIGKILL
+        let _ = self.child.wait();
+    }
+
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        // SIGTERM, then wait.
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill9();
+        None
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+pub fn spawn(name: &str, binary: &str, args: &[&str], dir: &Path) -> Proc {
+    let log = dir.join(format!("{name}.log"));
+    let stderr = std::fs::File::create(&log).expect("log file");
+    let child = Command::new(bin_dir().join(binary))
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {binary}: {e}"));
+    Proc { child, log, name: name.to_string() }
+}
+
+/// Starts a planner on `listen` (use 127.0.0.1:0 for a free port); returns it and its address.
+pub fn start_planner(dir: &Path, listen: &str, store: &Path, drift_secs: u64) -> (Proc, String) {
+    let mut p = spawn(
+        "planner",
+        "schemahero-planner",
+        &[
+            "--listen",
+            listen,
+            "--store",
+            store.to_str().expect("utf-8 path"),
+            "--drift-interval-secs",
+            &drift_secs.to_string(),
+            "--debounce-ms",
+            "100",
+        ],
+        dir,
+    );
+    let stdout = p.child.stdout.take().expect("planner stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("planner prints its address");
+    let address = line
+        .trim()
+        .strip_prefix("planner listening on ")
+        .unwrap_or_else(|| panic!("unexpected planner output {line:?}: {}", p.log_text()))
+        .to_string();
+    (p, format!("http://{address}"))
+}
+
+pub fn start_watcher(dir: &Path, planner: &str, specs: &Path) -> Proc {
+    spawn(
+        "watcher",
+        "schemahero-watcher",
+        &["--planner", planner, "--spec-dir", specs.to_str().expect("utf-8 path"), "--poll-interval-ms", "100"],
+        dir,
+    )
+}
+
+pub fn start_executor(dir: &Path, planner: &str, id: &str, lease_seconds: u32) -> Proc {
+    spawn(
+        id,
+        "schemahero-executor",
+        &["--planner", planner, "--id", id, "--lease-seconds", &lease_seconds.to_string(), "--poll-interval-ms", "100"],
+        dir,
+    )
+}
+
+/// Runs the CLI to completion.
+pub fn cli(args: &[&str]) -> Output {
+    Command::new(bin_dir().join("kubectl-schemahero")).args(args).output().expect("run the CLI")
+}
+
+pub async fn client(planner: &str) -> PlannerClient<Channel> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match Channel::from_shared(planner.to_string()).expect("planner URL").connect().await {
+            Ok(channel) => return PlannerClient::new(channel),
+            Err(e) if Instant::now() > deadline => panic!("cannot reach the planner at {planner}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+pub async fn migrations(client: &mut PlannerClient<Channel>, table: &str) -> Vec<pb::Migration> {
+    match client.list_migrations(pb::ListMigrationsRequest { table: table.to_string(), ..Default::default() }).await {
+        Ok(r) => r.into_inner().migrations,
+        Err(_) => Vec::new(), // a restarting planner: callers poll
+    }
+}
+
+/// Polls `check` until it returns Some, or panics with `what` after `timeout`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub fn phase(m: &pb::Migration) -> pb::Phase {
+    pb::Phase::try_from(m.phase).unwrap_or_default()
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("schemahero-svc-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
