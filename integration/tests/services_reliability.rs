@@ -1,0 +1,277 @@
+//! Reliability of the three services as real processes: restarts lose and duplicate nothing,
+//! many executors apply every migration exactly once with one in flight per database, a killed
+//! executor's migration completes elsewhere, and malformed requests get clear codes.
+
+use schemahero_integration::services::*;
+use schemahero_proto::v1 as pb;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn sqlite_database(name: &str, path: &Path, immediate: bool) -> String {
+    format!(
+        "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: {name}\nspec:\n  immediateDeploy: {immediate}\n  connection:\n    sqlite:\n      dsn:\n        value: {}\n",
+        path.display()
+    )
+}
+
+fn sqlite_table(name: &str, database: &str, extra: &str) -> String {
+    format!(
+        "database: {database}\nname: {name}\nschema:\n  sqlite:\n    primaryKey: [id]\n    columns:\n      - name: id\n        type: integer\n{extra}"
+    )
+}
+
+async fn all_migrations(client: &mut pb::planner_client::PlannerClient<tonic::transport::Channel>) -> Vec<pb::Migration> {
+    migrations(client, "").await
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarting_planner_and_watcher_loses_and_duplicates_nothing() {
+    let dir = scratch("restarts");
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    let db = dir.join("app.db");
+    std::fs::write(specs.join("db.yaml"), sqlite_database("app", &db, false)).unwrap();
+    std::fs::write(specs.join("t1.yaml"), sqlite_table("t1", "app", "")).unwrap();
+    std::fs::write(specs.join("t2.yaml"), sqlite_table("t2", "app", "")).unwrap();
+    let store = dir.join("planner.db");
+    let listen = format!("127.0.0.1:{}", free_port());
+
+    let (mut planner, address) = start_planner(&dir, &listen, &store, 60);
+    let mut watcher = start_watcher(&dir, &address, &specs);
+    let mut client = client(&address).await;
+    let first = wait_for("two planned migrations", WAIT, || {
+        let mut c = client.clone();
+        async move { Some(all_migrations(&mut c).await).filter(|m| m.len() == 2 && m.iter().all(|m| phase(m) == pb::Phase::Planned)) }
+    })
+    .await;
+    let t1 = first.iter().find(|m| m.table == "t1").expect("t1 planned").id.clone();
+    client.approve_migration(pb::MigrationRef { id: t1.clone() }).await.expect("approve t1");
+
+    // Kill the planner mid-stream; change a spec while it is down; restart it on the same port.
+    planner.kill9();
+    std::fs::write(specs.join("t2.yaml"), sqlite_table("t2", "app", "      - name: added_while_down\n        type: text\n")).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_planner, address2) = start_planner(&dir, &listen, &store, 60);
+    assert_eq!(address, address2);
+    let mut client = schemahero_integration::services::client(&address).await;
+    let after = wait_for("the change made while the planner was down", WAIT, || {
+        let mut c = client.clone();
+        async move {
+            let all = all_migrations(&mut c).await;
+            all.iter().any(|m| m.table == "t2" && phase(m) == pb::Phase::Planned && m.statements.iter().any(|s| s.sql.contains("added_while_down"))).then_some(all)
+        }
+    })
+    .await;
+    let by_id: HashMap<&str, &pb::Migration> = after.iter().map(|m| (m.id.as_str(), m)).collect();
+    assert_eq!(phase(by_id[t1.as_str()]), pb::Phase::Approved, "the approval survived the restart");
+    assert_eq!(after.len(), 3, "t1 once, t2's first plan superseded by the new one: {after:?}");
+    assert_eq!(after.iter().filter(|m| phase(m) == pb::Phase::Superseded).count(), 1);
+
+    // Restart the watcher: its resync must not plan anything again.
+    watcher.kill9();
+    let _watcher = start_watcher(&dir, &address, &specs);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after_watcher = all_migrations(&mut client).await;
+    assert_eq!(after_watcher.len(), 3, "a watcher resync created duplicates: {after_watcher:?}");
+
+    // An executor now runs the approved migration, exactly once.
+    let _executor = start_executor(&dir, &address, "exec-r", 5);
+    wait_for("t1 executed", WAIT, || {
+        let mut c = client.clone();
+        let t1 = t1.clone();
+        async move { all_migrations(&mut c).await.into_iter().find(|m| m.id == t1 && phase(m) == pb::Phase::Executed) }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_executors_thirty_databases_exactly_once() {
+    const DATABASES: usize = 30;
+    const TABLES: usize = 5;
+    let dir = scratch("exactly-once");
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    for d in 0..DATABASES {
+        std::fs::write(specs.join(format!("db{d:02}.yaml")), sqlite_database(&format!("db{d:02}"), &dir.join(format!("db{d:02}.sqlite")), true)).unwrap();
+        let docs: Vec<String> = (0..TABLES).map(|t| sqlite_table(&format!("d{d:02}t{t}"), &format!("db{d:02}"), "")).collect();
+        std::fs::write(specs.join(format!("tables{d:02}.yaml")), docs.join("---\n")).unwrap();
+    }
+    let (_planner, address) = start_planner(&dir, "127.0.0.1:0", &dir.join("planner.db"), 300);
+    let _executors: Vec<Proc> = (1..=3).map(|i| start_executor(&dir, &address, &format!("exec-{i}"), 10)).collect();
+    let _watcher = start_watcher(&dir, &address, &specs);
+    let mut client = client(&address).await;
+
+    // Sample what is executing until everything is executed: never two in one database.
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    let mut samples = 0;
+    let all = loop {
+        let all = all_migrations(&mut client).await;
+        let executing: Vec<&pb::Migration> = all.iter().filter(|m| phase(m) == pb::Phase::Executing).collect();
+        let mut dbs = HashSet::new();
+        for m in &executing {
+            assert!(dbs.insert(m.database.clone()), "two migrations in flight on {}: {executing:?}", m.database);
+        }
+        samples += 1;
+        if all.len() == DATABASES * TABLES && all.iter().all(|m| phase(m) == pb::Phase::Executed) {
+            break all;
+        }
+        assert!(std::time::Instant::now() < deadline, "not all executed in time: {} migrations, phases {:?}", all.len(), all.iter().map(phase).collect::<Vec<_>>());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(samples > 3);
+    let executors: HashSet<&str> = all.iter().map(|m| m.executor.as_str()).collect();
+    assert!(executors.len() >= 2, "the work was shared: {executors:?}");
+    assert!(all.iter().all(|m| m.attempts == 1), "no migration needed a second attempt");
+
+    // Every ledger holds exactly its database's five migrations, once each.
+    use sqlx::Connection;
+    for d in 0..DATABASES {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", dir.join(format!("db{d:02}.sqlite")).display())).await.unwrap();
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT migration_id, executor FROM schemahero_migrations_ledger ORDER BY migration_id").fetch_all(&mut conn).await.unwrap();
+        let mut expected: Vec<String> = all.iter().filter(|m| m.database == format!("db{d:02}")).map(|m| m.id.clone()).collect();
+        expected.sort();
+        assert_eq!(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), expected, "ledger of db{d:02}");
+        let tables: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'd%' ORDER BY name").fetch_all(&mut conn).await.unwrap();
+        assert_eq!(tables.len(), TABLES);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_executor_migration_completes_once_on_another() {
+    use sqlx::{Connection, PgConnection};
+    let server = std::env::var("SCHEMAHERO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be reachable");
+    for sql in ["DROP DATABASE IF EXISTS shsvc_kill WITH (FORCE)", "CREATE DATABASE shsvc_kill"] {
+        sqlx::raw_sql(sql).execute(&mut admin).await.unwrap();
+    }
+    let uri = format!("{server}/shsvc_kill");
+    let mut holder = PgConnection::connect(&uri).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE accounts (id integer PRIMARY KEY)").execute(&mut holder).await.unwrap();
+
+    let dir = scratch("kill-executor");
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(
+        specs.join("db.yaml"),
+        format!("apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: pg\nspec:\n  immediateDeploy: true\n  connection:\n    postgres:\n      uri:\n        value: {uri}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        specs.join("accounts.yaml"),
+        "database: pg\nname: accounts\nschema:\n  postgres:\n    primaryKey: [id]\n    columns:\n      - name: id\n        type: integer\n      - name: note\n        type: text\n",
+    )
+    .unwrap();
+    let (_planner, address) = start_planner(&dir, "127.0.0.1:0", &dir.join("planner.db"), 300);
+    let _watcher = start_watcher(&dir, &address, &specs);
+    let client = client(&address).await;
+    let approved = wait_for("the approved migration", WAIT, || {
+        let mut c = client.clone();
+        async move { migrations(&mut c, "accounts").await.into_iter().find(|m| phase(m) == pb::Phase::Approved) }
+    })
+    .await;
+
+    // Hold a lock the migration needs, so the first executor blocks in the middle of it.
+    sqlx::raw_sql("BEGIN; LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE").execute(&mut holder).await.unwrap();
+    let mut first = start_executor(&dir, &address, "exec-doomed", 2);
+    wait_for("exec-doomed to hold the migration", WAIT, || {
+        let mut c = client.clone();
+        async move { migrations(&mut c, "accounts").await.into_iter().find(|m| phase(m) == pb::Phase::Executing && m.executor == "exec-doomed") }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await; // it is now waiting on the lock
+    first.kill9();
+
+    let _second = start_executor(&dir, &address, "exec-heir", 2);
+    wait_for("exec-heir to take over after the lease expired", WAIT, || {
+        let mut c = client.clone();
+        async move { migrations(&mut c, "accounts").await.into_iter().find(|m| phase(m) == pb::Phase::Executing && m.executor == "exec-heir") }
+    })
+    .await;
+    sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
+    let done = wait_for("the migration to be executed", WAIT, || {
+        let mut c = client.clone();
+        async move { migrations(&mut c, "accounts").await.into_iter().find(|m| phase(m) == pb::Phase::Executed) }
+    })
+    .await;
+    assert_eq!(done.id, approved.id);
+    assert_eq!((done.executor.as_str(), done.attempts), ("exec-heir", 2));
+    let ledger: Vec<(String, String)> = sqlx::query_as("SELECT migration_id, executor FROM schemahero_migrations_ledger").fetch_all(&mut holder).await.unwrap();
+    assert_eq!(ledger, vec![(approved.id.clone(), "exec-heir".to_string())]);
+    let columns: Vec<(String,)> =
+        sqlx::query_as("SELECT column_name::text FROM information_schema.columns WHERE table_name = 'accounts' ORDER BY ordinal_position").fetch_all(&mut holder).await.unwrap();
+    assert_eq!(columns, vec![("id".to_string(),), ("note".to_string(),)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
+    let dir = scratch("malformed");
+    let (mut planner, address) = start_planner(&dir, "127.0.0.1:0", &dir.join("planner.db"), 300);
+    let mut client = client(&address).await;
+    let code = |r: Result<tonic::Response<pb::Migration>, tonic::Status>| r.map(|_| ()).map_err(|s| (s.code(), s.message().to_string()));
+
+    let (c, m) = code(client.approve_migration(pb::MigrationRef { id: String::new() }).await).unwrap_err();
+    assert_eq!((c, m.as_str()), (tonic::Code::InvalidArgument, "id: must not be empty"));
+    let (c, m) = code(client.get_migration(pb::MigrationRef { id: "ghost-1".into() }).await).unwrap_err();
+    assert_eq!((c, m.as_str()), (tonic::Code::NotFound, "migration ghost-1 not found"));
+    let status = client.claim_migration(pb::ClaimRequest { executor_id: String::new(), lease_seconds: 5 }).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(status.message().starts_with("executor_id"), "{}", status.message());
+    let status = client.list_migrations(pb::ListMigrationsRequest { phase: 99, ..Default::default() }).await.unwrap_err();
+    assert_eq!((status.code(), status.message()), (tonic::Code::InvalidArgument, "phase: unknown value 99"));
+    let status = client.report_result(pb::ReportRequest { migration_id: "x".into(), fencing_token: 1, outcome: 0, error: String::new() }).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    let status = client.renew_lease(pb::LeaseRequest { migration_id: "ghost-1".into(), fencing_token: 3, lease_seconds: 5 }).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+
+    // Bad resource events are acknowledged with an error naming the field; the stream goes on.
+    let events = vec![
+        pb::ResourceEvent { sequence: 1, ..Default::default() },
+        pb::ResourceEvent {
+            sequence: 2,
+            event: Some(pb::resource_event::Event::UpsertTable(pb::Table { namespace: "default".into(), name: "t".into(), source: "t.yaml".into(), spec_json: "not json".into() })),
+            ..Default::default()
+        },
+        pb::ResourceEvent {
+            sequence: 3,
+            event: Some(pb::resource_event::Event::UpsertTable(pb::Table {
+                namespace: "default".into(),
+                name: "dup".into(),
+                source: "dup.yaml".into(),
+                spec_json: r#"{"database":"d","name":"dup","schema":{"sqlite":{"columns":[{"name":"a","type":"int"},{"name":"a","type":"int"}]}}}"#.into(),
+            })),
+            ..Default::default()
+        },
+        pb::ResourceEvent {
+            sequence: 4,
+            event: Some(pb::resource_event::Event::UpsertDatabase(pb::Database { namespace: "default".into(), name: "d".into(), driver: "oracle".into(), uri: "x".into(), immediate_deploy: false })),
+            ..Default::default()
+        },
+        pb::ResourceEvent { sequence: 5, event: Some(pb::resource_event::Event::ResyncStart(pb::ResyncStart {})), ..Default::default() },
+    ];
+    let mut acks = client.stream_resources(tokio_stream::iter(events)).await.expect("stream opens").into_inner();
+    let mut got = Vec::new();
+    while got.len() < 5 {
+        let ack = tokio::time::timeout(Duration::from_secs(10), acks.message()).await.expect("acks arrive").expect("stream ok").expect("an ack");
+        got.push((ack.sequence, ack.error));
+    }
+    assert!(got[0].1.starts_with("event: missing"), "{got:?}");
+    assert!(got[1].1.starts_with("upsert_table.spec_json: t.yaml: not a Table spec"), "{got:?}");
+    assert!(got[2].1.contains("dup.yaml") && got[2].1.contains("duplicate column \"a\""), "{got:?}");
+    assert!(got[3].1.starts_with("upsert_database.driver: unknown driver \"oracle\""), "{got:?}");
+    assert_eq!(got[4], (5, String::new()));
+
+    // Still healthy, still serving.
+    let channel = tonic::transport::Channel::from_shared(address.clone()).unwrap().connect().await.unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let serving = health.check(tonic_health::pb::HealthCheckRequest { service: "schemahero.v1.Planner".into() }).await.expect("health").into_inner();
+    assert_eq!(serving.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    assert!(planner.is_running());
+    assert!(client.list_migrations(pb::ListMigrationsRequest::default()).await.is_ok());
+}

@@ -1,0 +1,91 @@
+//! The SQL migration store on both backends: SQLite (the default) and Postgres (for several
+//! planner replicas). Same behaviour, including compare-and-set updates.
+
+use schemahero_planner::model::{MigrationRecord, Phase, StoredStatement};
+use schemahero_planner::store::{Filter, MigrationStore, SqlStore};
+
+fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
+    MigrationRecord {
+        id: id.into(),
+        namespace: "default".into(),
+        database: "db".into(),
+        table_resource: table.into(),
+        table: table.into(),
+        phase: Phase::Planned,
+        statements: vec![StoredStatement { table: table.into(), sql: "CREATE TABLE \"x\" (a int)".into(), hazards: vec![("MAY_FAIL".into(), "why".into())] }],
+        fingerprint: "fp".into(),
+        spec_hash: "hash".into(),
+        spec_json: "{}".into(),
+        planned_at,
+        approved_at: 0,
+        executed_at: 0,
+        trace_id: String::new(),
+        error: String::new(),
+        waiting_reason: String::new(),
+        attempts: 0,
+        executor: String::new(),
+        reason: "spec".into(),
+        fencing_token: 0,
+        lease_expires_at: 0,
+        not_before: 0,
+        version: 1,
+    }
+}
+
+async fn exercise(store: SqlStore) {
+    store.insert(&record("a-1", "a", 10)).await.unwrap();
+    store.insert(&record("b-1", "b", 5)).await.unwrap();
+    assert!(store.insert(&record("a-1", "a", 11)).await.is_err(), "ids are unique");
+    let got = store.get("a-1").await.unwrap().unwrap();
+    assert_eq!(got, record("a-1", "a", 10), "round trip keeps every field");
+    assert!(store.get("nope").await.unwrap().is_none());
+    let all = store.list(&Filter::default()).await.unwrap();
+    assert_eq!(all.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["b-1", "a-1"], "ordered by planning time");
+
+    let mut approved = got.clone();
+    approved.phase = Phase::Approved;
+    approved.version = 2;
+    assert!(store.update(&approved).await.unwrap());
+    let mut stale = got.clone();
+    stale.phase = Phase::Rejected;
+    stale.version = 2; // based on version 1, which is gone
+    assert!(!store.update(&stale).await.unwrap(), "compare-and-set refuses a stale write");
+    assert_eq!(store.get("a-1").await.unwrap().unwrap().phase, Phase::Approved);
+    let approved_only = store.list(&Filter { phase: Some(Phase::Approved), ..Filter::default() }).await.unwrap();
+    assert_eq!(approved_only.len(), 1);
+    let by_table = store.list(&Filter { table: Some("b".into()), namespace: Some("default".into()), ..Filter::default() }).await.unwrap();
+    assert_eq!(by_table.len(), 1);
+
+    let t1 = store.next_fencing_token().await.unwrap();
+    let t2 = store.next_fencing_token().await.unwrap();
+    assert_eq!(t2, t1 + 1);
+
+    assert_eq!(store.planned_spec_hash("default", "a").await.unwrap(), None);
+    store.set_planned_spec_hash("default", "a", Some("h1")).await.unwrap();
+    store.set_planned_spec_hash("default", "a", Some("h2")).await.unwrap();
+    assert_eq!(store.planned_spec_hash("default", "a").await.unwrap().as_deref(), Some("h2"));
+    store.set_planned_spec_hash("default", "a", None).await.unwrap();
+    assert_eq!(store.planned_spec_hash("default", "a").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn sqlite_store() {
+    let path = std::env::temp_dir().join(format!("schemahero-store-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    exercise(SqlStore::open(path.to_str().unwrap()).await.unwrap()).await;
+    // Reopening finds what was stored (survives a planner restart).
+    let reopened = SqlStore::open(path.to_str().unwrap()).await.unwrap();
+    assert_eq!(reopened.get("a-1").await.unwrap().map(|m| m.phase), Some(Phase::Approved));
+    let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test]
+async fn postgres_store() {
+    use sqlx::Connection;
+    let server = std::env::var("SCHEMAHERO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be reachable");
+    for sql in ["DROP DATABASE IF EXISTS shstore WITH (FORCE)", "CREATE DATABASE shstore"] {
+        sqlx::raw_sql(sql).execute(&mut admin).await.unwrap();
+    }
+    exercise(SqlStore::open(&format!("{server}/shstore")).await.unwrap()).await;
+}
