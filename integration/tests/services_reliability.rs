@@ -65,7 +65,11 @@ async fn restarting_planner_and_watcher_loses_and_duplicates_nothing() {
         let mut c = client.clone();
         async move {
             let all = all_migrations(&mut c).await;
-            all.iter().any(|m| m.table == "t2" && phase(m) == pb::Phase::Planned && m.statements.iter().any(|s| s.sql.contains("added_while_down"))).then_some(all)
+            all.iter()
+                .any(|m| {
+                    m.table == "t2" && phase(m) == pb::Phase::Planned && m.statements.iter().any(|s| s.sql.contains("added_while_down"))
+                })
+                .then_some(all)
         }
     })
     .await;
@@ -99,7 +103,11 @@ async fn three_executors_thirty_databases_exactly_once() {
     let specs = dir.join("specs");
     std::fs::create_dir_all(&specs).unwrap();
     for d in 0..DATABASES {
-        std::fs::write(specs.join(format!("db{d:02}.yaml")), sqlite_database(&format!("db{d:02}"), &dir.join(format!("db{d:02}.sqlite")), true)).unwrap();
+        std::fs::write(
+            specs.join(format!("db{d:02}.yaml")),
+            sqlite_database(&format!("db{d:02}"), &dir.join(format!("db{d:02}.sqlite")), true),
+        )
+        .unwrap();
         let docs: Vec<String> = (0..TABLES).map(|t| sqlite_table(&format!("d{d:02}t{t}"), &format!("db{d:02}"), "")).collect();
         std::fs::write(specs.join(format!("tables{d:02}.yaml")), docs.join("---\n")).unwrap();
     }
@@ -122,7 +130,12 @@ async fn three_executors_thirty_databases_exactly_once() {
         if all.len() == DATABASES * TABLES && all.iter().all(|m| phase(m) == pb::Phase::Executed) {
             break all;
         }
-        assert!(std::time::Instant::now() < deadline, "not all executed in time: {} migrations, phases {:?}", all.len(), all.iter().map(phase).collect::<Vec<_>>());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not all executed in time: {} migrations, phases {:?}",
+            all.len(),
+            all.iter().map(phase).collect::<Vec<_>>()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(samples > 3);
@@ -133,12 +146,20 @@ async fn three_executors_thirty_databases_exactly_once() {
     // Every ledger holds exactly its database's five migrations, once each.
     use sqlx::Connection;
     for d in 0..DATABASES {
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", dir.join(format!("db{d:02}.sqlite")).display())).await.unwrap();
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT migration_id, executor FROM schemahero_migrations_ledger ORDER BY migration_id").fetch_all(&mut conn).await.unwrap();
+        let mut conn =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", dir.join(format!("db{d:02}.sqlite")).display())).await.unwrap();
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT migration_id, executor FROM schemahero_migrations_ledger ORDER BY migration_id")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
         let mut expected: Vec<String> = all.iter().filter(|m| m.database == format!("db{d:02}")).map(|m| m.id.clone()).collect();
         expected.sort();
         assert_eq!(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), expected, "ledger of db{d:02}");
-        let tables: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'd%' ORDER BY name").fetch_all(&mut conn).await.unwrap();
+        let tables: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'd%' ORDER BY name")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
         assert_eq!(tables.len(), TABLES);
     }
 }
@@ -202,10 +223,14 @@ async fn a_killed_executor_migration_completes_once_on_another() {
     .await;
     assert_eq!(done.id, approved.id);
     assert_eq!((done.executor.as_str(), done.attempts), ("exec-heir", 2));
-    let ledger: Vec<(String, String)> = sqlx::query_as("SELECT migration_id, executor FROM schemahero_migrations_ledger").fetch_all(&mut holder).await.unwrap();
+    let ledger: Vec<(String, String)> =
+        sqlx::query_as("SELECT migration_id, executor FROM schemahero_migrations_ledger").fetch_all(&mut holder).await.unwrap();
     assert_eq!(ledger, vec![(approved.id.clone(), "exec-heir".to_string())]);
     let columns: Vec<(String,)> =
-        sqlx::query_as("SELECT column_name::text FROM information_schema.columns WHERE table_name = 'accounts' ORDER BY ordinal_position").fetch_all(&mut holder).await.unwrap();
+        sqlx::query_as("SELECT column_name::text FROM information_schema.columns WHERE table_name = 'accounts' ORDER BY ordinal_position")
+            .fetch_all(&mut holder)
+            .await
+            .unwrap();
     assert_eq!(columns, vec![("id".to_string(),), ("note".to_string(),)]);
 }
 
@@ -225,9 +250,13 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
     assert!(status.message().starts_with("executor_id"), "{}", status.message());
     let status = client.list_migrations(pb::ListMigrationsRequest { phase: 99, ..Default::default() }).await.unwrap_err();
     assert_eq!((status.code(), status.message()), (tonic::Code::InvalidArgument, "phase: unknown value 99"));
-    let status = client.report_result(pb::ReportRequest { migration_id: "x".into(), fencing_token: 1, outcome: 0, error: String::new() }).await.unwrap_err();
+    let status = client
+        .report_result(pb::ReportRequest { migration_id: "x".into(), fencing_token: 1, outcome: 0, error: String::new() })
+        .await
+        .unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
-    let status = client.renew_lease(pb::LeaseRequest { migration_id: "ghost-1".into(), fencing_token: 3, lease_seconds: 5 }).await.unwrap_err();
+    let status =
+        client.renew_lease(pb::LeaseRequest { migration_id: "ghost-1".into(), fencing_token: 3, lease_seconds: 5 }).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
 
     // Bad resource events are acknowledged with an error naming the field; the stream goes on.
@@ -235,7 +264,12 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
         pb::ResourceEvent { sequence: 1, ..Default::default() },
         pb::ResourceEvent {
             sequence: 2,
-            event: Some(pb::resource_event::Event::UpsertTable(pb::Table { namespace: "default".into(), name: "t".into(), source: "t.yaml".into(), spec_json: "not json".into() })),
+            event: Some(pb::resource_event::Event::UpsertTable(pb::Table {
+                namespace: "default".into(),
+                name: "t".into(),
+                source: "t.yaml".into(),
+                spec_json: "not json".into(),
+            })),
             ..Default::default()
         },
         pb::ResourceEvent {
@@ -244,13 +278,21 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
                 namespace: "default".into(),
                 name: "dup".into(),
                 source: "dup.yaml".into(),
-                spec_json: r#"{"database":"d","name":"dup","schema":{"sqlite":{"columns":[{"name":"a","type":"int"},{"name":"a","type":"int"}]}}}"#.into(),
+                spec_json:
+                    r#"{"database":"d","name":"dup","schema":{"sqlite":{"columns":[{"name":"a","type":"int"},{"name":"a","type":"int"}]}}}"#
+                        .into(),
             })),
             ..Default::default()
         },
         pb::ResourceEvent {
             sequence: 4,
-            event: Some(pb::resource_event::Event::UpsertDatabase(pb::Database { namespace: "default".into(), name: "d".into(), driver: "oracle".into(), uri: "x".into(), immediate_deploy: false })),
+            event: Some(pb::resource_event::Event::UpsertDatabase(pb::Database {
+                namespace: "default".into(),
+                name: "d".into(),
+                driver: "oracle".into(),
+                uri: "x".into(),
+                immediate_deploy: false,
+            })),
             ..Default::default()
         },
         pb::ResourceEvent { sequence: 5, event: Some(pb::resource_event::Event::ResyncStart(pb::ResyncStart {})), ..Default::default() },
@@ -258,7 +300,8 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
     let mut acks = client.stream_resources(tokio_stream::iter(events)).await.expect("stream opens").into_inner();
     let mut got = Vec::new();
     while got.len() < 5 {
-        let ack = tokio::time::timeout(Duration::from_secs(10), acks.message()).await.expect("acks arrive").expect("stream ok").expect("an ack");
+        let ack =
+            tokio::time::timeout(Duration::from_secs(10), acks.message()).await.expect("acks arrive").expect("stream ok").expect("an ack");
         got.push((ack.sequence, ack.error));
     }
     assert!(got[0].1.starts_with("event: missing"), "{got:?}");
@@ -270,8 +313,76 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
     // Still healthy, still serving.
     let channel = tonic::transport::Channel::from_shared(address.clone()).unwrap().connect().await.unwrap();
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-    let serving = health.check(tonic_health::pb::HealthCheckRequest { service: "schemahero.v1.Planner".into() }).await.expect("health").into_inner();
+    let serving =
+        health.check(tonic_health::pb::HealthCheckRequest { service: "schemahero.v1.Planner".into() }).await.expect("health").into_inner();
     assert_eq!(serving.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
     assert!(planner.is_running());
     assert!(client.list_migrations(pb::ListMigrationsRequest::default()).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_waits_for_the_tables_it_references() {
+    use sqlx::{Connection, PgConnection};
+    let server = std::env::var("SCHEMAHERO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be reachable");
+    for sql in ["DROP DATABASE IF EXISTS shsvc_order WITH (FORCE)", "CREATE DATABASE shsvc_order"] {
+        sqlx::raw_sql(sql).execute(&mut admin).await.unwrap();
+    }
+    let uri = format!("{server}/shsvc_order");
+    let dir = scratch("ordering");
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(
+        specs.join("db.yaml"),
+        format!("apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: pg\nspec:\n  connection:\n    postgres:\n      uri:\n        value: {uri}\n"),
+    )
+    .unwrap();
+    // The child sorts first and is planned first; Postgres would refuse its foreign key if it
+    // ran before the parent exists.
+    std::fs::write(
+        specs.join("a-child.yaml"),
+        "database: pg\nname: child\nschema:\n  postgres:\n    primaryKey: [id]\n    columns:\n      - name: id\n        type: integer\n      - name: parent_id\n        type: integer\n    foreignKeys:\n      - columns: [parent_id]\n        references: {table: parent, columns: [id]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        specs.join("z-parent.yaml"),
+        "database: pg\nname: parent\nschema:\n  postgres:\n    primaryKey: [id]\n    columns:\n      - name: id\n        type: integer\n",
+    )
+    .unwrap();
+    let (_planner, address) = start_planner(&dir, "127.0.0.1:0", &dir.join("planner.db"), 300);
+    let _executor = start_executor(&dir, &address, "exec-o", 5);
+    let _watcher = start_watcher(&dir, &address, &specs);
+    let mut client = client(&address).await;
+    let planned = wait_for("both tables planned", WAIT, || {
+        let mut c = client.clone();
+        async move { Some(all_migrations(&mut c).await).filter(|all| all.len() == 2 && all.iter().all(|m| phase(m) == pb::Phase::Planned)) }
+    })
+    .await;
+    let child_id = planned.iter().find(|m| m.table == "child").unwrap().id.clone();
+    let parent_id = planned.iter().find(|m| m.table == "parent").unwrap().id.clone();
+
+    // Approving only the child: it waits for the parent's migration, and says so.
+    client.approve_migration(pb::MigrationRef { id: child_id.clone() }).await.unwrap();
+    let waiting = wait_for("the child to wait for its parent", WAIT, || {
+        let mut c = client.clone();
+        let id = child_id.clone();
+        async move { all_migrations(&mut c).await.into_iter().find(|m| m.id == id && !m.waiting_reason.is_empty()) }
+    })
+    .await;
+    assert_eq!(phase(&waiting), pb::Phase::Approved);
+    assert!(waiting.waiting_reason.contains(&parent_id) && waiting.waiting_reason.contains("parent"), "{}", waiting.waiting_reason);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let still = client.get_migration(pb::MigrationRef { id: child_id.clone() }).await.unwrap().into_inner();
+    assert_eq!(phase(&still), pb::Phase::Approved, "the child must not run before its parent");
+
+    client.approve_migration(pb::MigrationRef { id: parent_id.clone() }).await.unwrap();
+    let done = wait_for("both tables executed", WAIT, || {
+        let mut c = client.clone();
+        async move { Some(all_migrations(&mut c).await).filter(|all| all.len() == 2 && all.iter().all(|m| phase(m) == pb::Phase::Executed)) }
+    })
+    .await;
+    let child = done.iter().find(|m| m.table == "child").unwrap();
+    let parent = done.iter().find(|m| m.table == "parent").unwrap();
+    assert!(child.executed_at >= parent.executed_at, "the child ran after its parent");
+    assert_eq!(child.attempts, 1);
 }

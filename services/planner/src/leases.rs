@@ -25,6 +25,18 @@ pub enum Outcome {
     Retry,
 }
 
+/// Tables a Table spec depends on: foreign-key targets and `requires`.
+fn referenced_tables(spec_json: &str) -> HashSet<String> {
+    let Ok(spec) = serde_json::from_str::<schemahero_schema::spec::TableSpec>(spec_json) else { return HashSet::new() };
+    let mut out: HashSet<String> = spec.requires.iter().cloned().collect();
+    if let Some(schema) = &spec.schema {
+        let pg = schema.postgres.iter().chain(schema.cockroachdb.iter()).flat_map(|p| p.foreign_keys.iter());
+        let lite = schema.sqlite.iter().chain(schema.rqlite.iter()).flat_map(|s| s.foreign_keys.iter());
+        out.extend(pg.chain(lite).map(|fk| fk.references.table.clone()).filter(|t| *t != spec.name));
+    }
+    out
+}
+
 fn retry_delay_ms(attempts: i64) -> i64 {
     let exponent = attempts.clamp(1, 6) - 1;
     (1000i64 << exponent).min(30_000)
@@ -48,6 +60,14 @@ impl<S: MigrationStore> PlannerCore<S> {
         let mut expired: Vec<MigrationRecord> = executing.into_iter().filter(|m| m.lease_expires_at <= now).collect();
         expired.append(&mut candidates);
         expired.sort_by_key(|m| m.planned_at);
+        // Tables with unfinished migrations, per database: a migration whose table references
+        // one of them (foreign key or `requires`) waits for it, so tables are created in order.
+        let planned = self.store().list(&Filter { phase: Some(Phase::Planned), ..Filter::default() }).await?;
+        let unfinished: Vec<(String, String, String, String)> = planned
+            .iter()
+            .chain(expired.iter())
+            .map(|m| (m.namespace.clone(), m.database.clone(), m.table.clone(), m.id.clone()))
+            .collect();
         let mut seen_db: HashSet<(String, String)> = HashSet::new();
         for m in expired {
             let db = (m.namespace.clone(), m.database.clone());
@@ -55,6 +75,18 @@ impl<S: MigrationStore> PlannerCore<S> {
                 continue; // one at a time per database, in plan order
             }
             if m.not_before > now {
+                continue;
+            }
+            let needs = referenced_tables(&m.spec_json);
+            if let Some((_, _, table, id)) = unfinished.iter().find(|u| u.0 == db.0 && u.1 == db.1 && u.3 != m.id && needs.contains(&u.2)) {
+                let reason = format!("waiting for migration {id} of table {table}, which this table references");
+                if m.waiting_reason != reason {
+                    let mut waiting = m.clone();
+                    waiting.waiting_reason = reason;
+                    waiting.version += 1;
+                    self.store().update(&waiting).await?;
+                }
+                seen_db.remove(&db); // later migrations of this database may still go
                 continue;
             }
             let Some(database) = self.database(&db) else {

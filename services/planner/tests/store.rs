@@ -12,7 +12,11 @@ fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
         table_resource: table.into(),
         table: table.into(),
         phase: Phase::Planned,
-        statements: vec![StoredStatement { table: table.into(), sql: "CREATE TABLE \"x\" (a int)".into(), hazards: vec![("MAY_FAIL".into(), "why".into())] }],
+        statements: vec![StoredStatement {
+            table: table.into(),
+            sql: "CREATE TABLE \"x\" (a int)".into(),
+            hazards: vec![("MAY_FAIL".into(), "why".into())],
+        }],
         fingerprint: "fp".into(),
         spec_hash: "hash".into(),
         spec_json: "{}".into(),
