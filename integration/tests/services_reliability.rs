@@ -386,3 +386,130 @@ async fn a_table_waits_for_the_tables_it_references() {
     assert!(child.executed_at >= parent.executed_at, "the child ran after its parent");
     assert_eq!(child.attempts, 1);
 }
+
+async fn fresh_postgres(name: &str) -> String {
+    use sqlx::{Connection, PgConnection};
+    let server = std::env::var("SCHEMAHERO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be reachable");
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("DROP DATABASE IF EXISTS {name}_away WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await.unwrap();
+    }
+    format!("{server}/{name}")
+}
+
+fn postgres_specs(dir: &Path, uri: &str, table_yaml: &str) -> std::path::PathBuf {
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(
+        specs.join("db.yaml"),
+        format!("apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: pg\nspec:\n  connection:\n    postgres:\n      uri:\n        value: {uri}\n"),
+    )
+    .unwrap();
+    std::fs::write(specs.join("table.yaml"), table_yaml).unwrap();
+    specs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_plan_is_not_applied_and_is_planned_again() {
+    use sqlx::{Connection, PgConnection};
+    let uri = fresh_postgres("shsvc_stale").await;
+    let mut conn = PgConnection::connect(&uri).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE items (id integer PRIMARY KEY)").execute(&mut conn).await.unwrap();
+    let dir = scratch("stale");
+    let specs = postgres_specs(
+        &dir,
+        &uri,
+        "database: pg\nname: items\nschema:\n  postgres:\n    primaryKey: [id]\n    columns:\n      - name: id\n        type: integer\n      - name: label\n        type: text\n",
+    );
+    let (_planner, address) = start_planner(&dir, "127.0.0.1:0", &dir.join("planner.db"), 300);
+    let _watcher = start_watcher(&dir, &address, &specs);
+    let mut client = client(&address).await;
+    let planned = wait_for("the plan", WAIT, || {
+        let mut c = client.clone();
+        async move { migrations(&mut c, "items").await.into_iter().find(|m| phase(m) == pb::Phase::Planned) }
+    })
+    .await;
+    client.approve_migration(pb::MigrationRef { id: planned.id.clone() }).await.unwrap();
+
+    // Someone changes the table by hand after the plan was approved (SchemaHero issue #140).
+    sqlx::raw_sql("ALTER TABLE items ADD COLUMN rogue integer").execute(&mut conn).await.unwrap();
+    let _executor = start_executor(&dir, &address, "exec-s", 5);
+    let superseded = wait_for("the stale migration to be refused", WAIT, || {
+        let mut c = client.clone();
+        let id = planned.id.clone();
+        async move { migrations(&mut c, "items").await.into_iter().find(|m| m.id == id && phase(m) == pb::Phase::Superseded) }
+    })
+    .await;
+    assert!(superseded.error.contains("live schema changed"), "{}", superseded.error);
+    let replanned = wait_for("a fresh plan", WAIT, || {
+        let mut c = client.clone();
+        async move { migrations(&mut c, "items").await.into_iter().find(|m| phase(m) == pb::Phase::Planned) }
+    })
+    .await;
+    assert!(replanned.statements.iter().any(|s| s.sql.contains("DROP COLUMN \"rogue\"")), "{:?}", replanned.statements);
+    let columns: Vec<(String,)> =
+        sqlx::query_as("SELECT column_name::text FROM information_schema.columns WHERE table_name = 'items' ORDER BY ordinal_position")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(columns, vec![("id".to_string(),), ("rogue".to_string(),)], "nothing of the stale plan was applied");
+    let ledger: Vec<(String,)> =
+        sqlx::query_as("SELECT migration_id FROM schemahero_migrations_ledger").fetch_all(&mut conn).await.unwrap();
+    assert!(ledger.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_is_retried_and_says_why() {
+    use sqlx::{Connection, PgConnection};
+    let uri = fresh_postgres("shsvc_away").await;
+    let dir = scratch("unreachable");
+    let specs = postgres_specs(
+        &dir,
+        &uri,
+        "database: pg\nname: notes\nschema:\n  postgres:\n    columns:\n      - name: body\n        type: text\n",
+    );
+    let (_planner, address) = start_planner(&dir, "127.0.0.1:0", &dir.join("planner.db"), 300);
+    let _watcher = start_watcher(&dir, &address, &specs);
+    let mut client = client(&address).await;
+    let planned = wait_for("the plan", WAIT, || {
+        let mut c = client.clone();
+        async move { migrations(&mut c, "notes").await.into_iter().find(|m| phase(m) == pb::Phase::Planned) }
+    })
+    .await;
+
+    // Take the database away (rename it), then approve and let an executor try.
+    let server = uri.rsplit_once('/').map(|(s, _)| s.to_string()).unwrap();
+    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.unwrap();
+    sqlx::raw_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'shsvc_away'; ALTER DATABASE shsvc_away RENAME TO shsvc_away_away")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    client.approve_migration(pb::MigrationRef { id: planned.id.clone() }).await.unwrap();
+    let _executor = start_executor(&dir, &address, "exec-u", 5);
+    let waiting =
+        wait_for("the migration to show why it waits", WAIT, || {
+            let mut c = client.clone();
+            let id = planned.id.clone();
+            async move {
+                migrations(&mut c, "notes").await.into_iter().find(|m| m.id == id && m.waiting_reason.contains("database unreachable"))
+            }
+        })
+        .await;
+    assert_eq!(phase(&waiting), pb::Phase::Approved);
+    assert!(!waiting.waiting_reason.contains("postgres://"), "no URI in the reason: {}", waiting.waiting_reason);
+
+    // Bring it back: the retry applies it.
+    sqlx::raw_sql("ALTER DATABASE shsvc_away_away RENAME TO shsvc_away").execute(&mut admin).await.unwrap();
+    let done = wait_for("the migration to be executed after the retry", WAIT, || {
+        let mut c = client.clone();
+        let id = planned.id.clone();
+        async move { migrations(&mut c, "notes").await.into_iter().find(|m| m.id == id && phase(m) == pb::Phase::Executed) }
+    })
+    .await;
+    assert!(done.attempts >= 2, "attempts: {}", done.attempts);
+    assert!(done.waiting_reason.is_empty());
+}
