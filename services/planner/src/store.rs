@@ -233,16 +233,14 @@ impl MigrationStore for SqlStore {
     }
 
     async fn next_fencing_token(&self) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let current: Option<(i64,)> =
-            sqlx::query_as("SELECT value FROM schemahero_counters WHERE name = 'fencing'").fetch_optional(&mut *tx).await?;
-        let next = current.map(|(v,)| v + 1).unwrap_or(1);
-        if next == 1 {
-            sqlx::query("INSERT INTO schemahero_counters (name, value) VALUES ('fencing', 1)").execute(&mut *tx).await?;
-        } else {
-            sqlx::query("UPDATE schemahero_counters SET value = $1 WHERE name = 'fencing'").bind(next).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
+        // One atomic increment (no read-then-write), so concurrent planner replicas on
+        // Postgres never hand out the same token.
+        sqlx::query("INSERT INTO schemahero_counters (name, value) VALUES ('fencing', 0) ON CONFLICT (name) DO NOTHING")
+            .execute(&self.pool)
+            .await?;
+        let (next,): (i64,) = sqlx::query_as("UPDATE schemahero_counters SET value = value + 1 WHERE name = 'fencing' RETURNING value")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(next)
     }
 
