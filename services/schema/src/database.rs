@@ -22,7 +22,31 @@ pub struct DatabaseConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sqlite: Option<SqliteConnection>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mysql: Option<serde_json::Value>,
+    pub mysql: Option<MysqlConnection>,
+}
+
+/// SchemaHero's MySQL connection (also for MariaDB). `uri` is a `mysql://` URL or the Go
+/// driver DSN (`user:pass@tcp(host:port)/db`). `defaultCharset` / `collation` are the database
+/// defaults that tables without their own are compared against.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MysqlConnection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<ValueOrValueFrom>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<ValueOrValueFrom>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<ValueOrValueFrom>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<ValueOrValueFrom>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<ValueOrValueFrom>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dbname: Option<ValueOrValueFrom>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_charset: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -112,7 +136,7 @@ impl DatabaseManifest {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConnectionError {
-    #[error("database {database}: no supported connection (expected connection.postgres, connection.cockroachdb or connection.sqlite)")]
+    #[error("database {database}: no supported connection (expected connection.postgres, connection.cockroachdb, connection.mysql or connection.sqlite)")]
     NoConnection { database: String },
     #[error("database {database}: {field} is missing")]
     Missing { database: String, field: String },
@@ -160,6 +184,9 @@ impl DatabaseSpec {
                 .ok_or_else(|| ConnectionError::Missing { database: database.into(), field: "connection.sqlite.dsn".into() })?;
             return Ok(("sqlite".into(), dsn));
         }
+        if let Some(my) = &c.mysql {
+            return resolve_mysql(database, my, &get);
+        }
         let (driver, pg) = match (&c.postgres, &c.cockroachdb) {
             (Some(pg), _) => ("postgres", pg),
             (None, Some(pg)) => ("cockroachdb", pg),
@@ -192,6 +219,48 @@ impl DatabaseSpec {
         }
         Ok((driver.into(), uri))
     }
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+type Getter<'a> = dyn Fn(&str, &Option<ValueOrValueFrom>) -> Result<Option<String>, ConnectionError> + 'a;
+
+/// A `mysql://` URI from the connection; the database defaults travel as the query parameters
+/// `defaultCharset` / `defaultCollation`, which the MySQL engine reads (and the server never sees).
+fn resolve_mysql(database: &str, my: &MysqlConnection, get: &Getter<'_>) -> Result<(String, String), ConnectionError> {
+    let mut uri = match get("connection.mysql.uri", &my.uri)? {
+        Some(uri) => uri,
+        None => {
+            let host = get("connection.mysql.host", &my.host)?.ok_or_else(|| ConnectionError::Missing {
+                database: database.into(),
+                field: "connection.mysql.uri or connection.mysql.host".into(),
+            })?;
+            let port = get("connection.mysql.port", &my.port)?.unwrap_or_else(|| "3306".into());
+            let user = get("connection.mysql.user", &my.user)?.unwrap_or_default();
+            let password = get("connection.mysql.password", &my.password)?;
+            let dbname = get("connection.mysql.dbname", &my.dbname)?.unwrap_or_default();
+            let auth = match (&user[..], &password) {
+                ("", _) => String::new(),
+                (u, Some(p)) => format!("{}:{}@", percent_encode(u), percent_encode(p)),
+                (u, None) => format!("{}@", percent_encode(u)),
+            };
+            format!("mysql://{auth}{host}:{port}/{}", percent_encode(&dbname))
+        }
+    };
+    let mut params = Vec::new();
+    if let Some(cs) = &my.default_charset {
+        params.push(format!("defaultCharset={}", percent_encode(cs)));
+    }
+    if let Some(co) = &my.collation {
+        params.push(format!("defaultCollation={}", percent_encode(co)));
+    }
+    if !params.is_empty() {
+        uri.push(if uri.contains('?') { '&' } else { '?' });
+        uri.push_str(&params.join("&"));
+    }
+    Ok(("mysql".into(), uri))
 }
 
 #[cfg(test)]
@@ -240,5 +309,17 @@ mod tests {
             "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: l\nspec:\n  connection:\n    sqlite:\n      dsn: {value: /tmp/x.db}\n",
         );
         assert_eq!(lite.spec.resolve("l", &|_| None, &|_, _| None).unwrap(), ("sqlite".into(), "/tmp/x.db".into()));
+    }
+
+    #[test]
+    fn mysql_connections_from_parts_and_uris() {
+        let parts = "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: m\nspec:\n  connection:\n    mysql:\n      host: {value: db}\n      user: {value: root}\n      password: {value: \"p@ss\"}\n      dbname: {value: app}\n      defaultCharset: utf8mb4\n      collation: utf8mb4_bin\n";
+        let db = database(parts);
+        assert_eq!(
+            db.spec.resolve("m", &|_| None, &|_, _| None).unwrap(),
+            ("mysql".into(), "mysql://root:p%40ss@db:3306/app?defaultCharset=utf8mb4&defaultCollation=utf8mb4_bin".into())
+        );
+        let dsn = "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: m\nspec:\n  connection:\n    mysql:\n      uri: {value: \"u:p@tcp(h:3306)/d?tls=false\"}\n";
+        assert_eq!(database(dsn).spec.resolve("m", &|_| None, &|_, _| None).unwrap().1, "u:p@tcp(h:3306)/d?tls=false");
     }
 }

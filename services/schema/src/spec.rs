@@ -33,7 +33,7 @@ pub struct TableSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rqlite: Option<SqliteTableSchema>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mysql: Option<serde_json::Value>,
+    pub mysql: Option<MysqlTableSchema>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cassandra: Option<serde_json::Value>,
 }
@@ -56,6 +56,65 @@ pub struct PostgresTableSchema {
     pub is_deleted: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<Trigger>,
+}
+
+/// SchemaHero's `MysqlTableSchema` (also used for MariaDB).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MysqlTableSchema {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub primary_key: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<MysqlColumn>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_deleted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_charset: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+}
+
+/// A MySQL column: SchemaHero's generic column plus `charset` and `collation`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MysqlColumn {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub data_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraints: Option<ColumnConstraints>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<ColumnAttributes>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "scalar_as_string")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+}
+
+impl MysqlColumn {
+    pub fn not_null(&self) -> bool {
+        self.constraints.as_ref().and_then(|c| c.not_null).unwrap_or(false)
+    }
+    pub fn auto_increment(&self) -> bool {
+        self.attributes.as_ref().and_then(|a| a.auto_increment).unwrap_or(false)
+    }
+    /// The generic column (for the checks shared with the other engines).
+    pub fn as_column(&self) -> Column {
+        Column {
+            name: self.name.clone(),
+            data_type: self.data_type.clone(),
+            constraints: self.constraints.clone(),
+            attributes: self.attributes.clone(),
+            default: self.default.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! Checks a parsed spec for mistakes that would otherwise surface as confusing database errors.
 
 use crate::parse::{SpecError, Warning};
-use crate::spec::{Column, ForeignKey, Index, TableSpec, Trigger};
+use crate::spec::{Column, ForeignKey, Index, MysqlTableSchema, TableSpec, Trigger};
 use std::collections::HashSet;
 
 pub fn validate_table(source: &str, spec: &TableSpec, warnings: &mut Vec<Warning>) -> Result<(), SpecError> {
@@ -75,6 +75,11 @@ pub fn validate_table(source: &str, spec: &TableSpec, warnings: &mut Vec<Warning
             lite.is_deleted,
             &err,
         )?;
+    }
+    if let Some(my) = &schema.mysql {
+        let columns: Vec<Column> = my.columns.iter().map(|c| c.as_column()).collect();
+        check_parts("spec.schema.mysql", &columns, &my.primary_key, &my.indexes, &my.foreign_keys, &[], my.is_deleted, &err)?;
+        check_mysql_names("spec.schema.mysql", my, &err)?;
     }
     if let Some(seed) = &spec.seed_data {
         for (r, row) in seed.rows.iter().enumerate() {
@@ -190,6 +195,49 @@ fn check_parts(
         let timing = trigger.events.first().map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
         if !(timing.starts_with("before ") || timing.starts_with("after ") || timing.starts_with("instead of ")) {
             return Err(err(&format!("{field}.events[0]"), "must start with BEFORE, AFTER or INSTEAD OF".into()));
+        }
+    }
+    Ok(())
+}
+
+/// MySQL-only checks: charset and collation names are plain words (they are written into DDL
+/// unquoted), a collation names its charset, and index types are ones MySQL knows.
+fn check_mysql_names(base: &str, my: &MysqlTableSchema, err: &dyn Fn(&str, String) -> SpecError) -> Result<(), SpecError> {
+    if my.is_deleted {
+        return Ok(());
+    }
+    let word = |field: &str, v: &Option<String>| -> Result<(), SpecError> {
+        match v {
+            Some(s) if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                Err(err(field, format!("{s:?} is not a charset or collation name")))
+            }
+            _ => Ok(()),
+        }
+    };
+    let matches = |charset: &Option<String>, collation: &Option<String>, field: &str| -> Result<(), SpecError> {
+        if let (Some(cs), Some(co)) = (charset, collation) {
+            let cs = cs.to_ascii_lowercase();
+            let co = co.to_ascii_lowercase();
+            let same = co.starts_with(&format!("{cs}_")) || (cs == "utf8" && co.starts_with("utf8mb3_")) || (cs == "utf8mb3" && co.starts_with("utf8_"));
+            if !same {
+                return Err(err(field, format!("collation {co:?} does not belong to charset {cs:?}")));
+            }
+        }
+        Ok(())
+    };
+    word(&format!("{base}.defaultCharset"), &my.default_charset)?;
+    word(&format!("{base}.collation"), &my.collation)?;
+    matches(&my.default_charset, &my.collation, &format!("{base}.collation"))?;
+    for (i, c) in my.columns.iter().enumerate() {
+        word(&format!("{base}.columns[{i}].charset"), &c.charset)?;
+        word(&format!("{base}.columns[{i}].collation"), &c.collation)?;
+        matches(&c.charset, &c.collation, &format!("{base}.columns[{i}].collation"))?;
+    }
+    for (i, ix) in my.indexes.iter().enumerate() {
+        if let Some(t) = &ix.index_type
+            && !["btree", "hash", "fulltext", "spatial"].contains(&t.to_ascii_lowercase().as_str())
+        {
+            return Err(err(&format!("{base}.indexes[{i}].type"), format!("unknown index type {t:?} (expected btree, hash, fulltext or spatial)")));
         }
     }
     Ok(())

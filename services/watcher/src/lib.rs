@@ -2,9 +2,11 @@
 //! manifests; Kubernetes later) and streams them to the planner over `Planner.StreamResources`.
 
 pub mod directory;
+pub mod kube_source;
 pub mod source;
 pub mod stream;
 
 pub use directory::{DirectoryError, DirectorySource};
+pub use kube_source::KubeSource;
 pub use source::{Resource, ResourceKey, ResourceKind, ResourceSource, SourceEvent};
 pub use stream::{StreamConfig, StreamError, run_stream, run_stream_with};

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use schemahero_watcher::{DirectorySource, run_stream};
+use schemahero_watcher::{DirectorySource, KubeSource, run_stream};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,8 +25,16 @@ struct Args {
     planner: String,
 
     /// Directory of Database and Table manifests (YAML), read recursively.
-    #[arg(long, env = "SCHEMAHERO_SPEC_DIR")]
-    spec_dir: PathBuf,
+    #[arg(long, env = "SCHEMAHERO_SPEC_DIR", required_unless_present = "kubernetes", conflicts_with = "kubernetes")]
+    spec_dir: Option<PathBuf>,
+
+    /// Watch Database and Table resources in Kubernetes (KUBECONFIG, or the in-cluster service account).
+    #[arg(long, env = "SCHEMAHERO_KUBERNETES")]
+    kubernetes: bool,
+
+    /// With --kubernetes: the namespaces to watch (repeatable or comma-separated; default all).
+    #[arg(long = "namespace", env = "SCHEMAHERO_NAMESPACES", value_delimiter = ',')]
+    namespaces: Vec<String>,
 
     /// How often to look for changed, new and removed files, in milliseconds.
     #[arg(long, env = "SCHEMAHERO_POLL_INTERVAL_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
@@ -42,9 +50,15 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_logging(args.log_json);
 
-    let source = DirectorySource::new(&args.spec_dir, Duration::from_millis(args.poll_interval_ms)).context("cannot watch --spec-dir")?;
-    tracing::info!(spec_dir = %args.spec_dir.display(), planner = %args.planner, "watching");
-    run_stream(&args.planner, source, shutdown_signal()).await.context("watcher stopped")?;
+    if let Some(spec_dir) = &args.spec_dir {
+        let source = DirectorySource::new(spec_dir, Duration::from_millis(args.poll_interval_ms)).context("cannot watch --spec-dir")?;
+        tracing::info!(spec_dir = %spec_dir.display(), planner = %args.planner, "watching");
+        run_stream(&args.planner, source, shutdown_signal()).await.context("watcher stopped")?;
+    } else {
+        let client = kube::Client::try_default().await.context("cannot reach Kubernetes (KUBECONFIG or in-cluster config)")?;
+        tracing::info!(namespaces = ?args.namespaces, planner = %args.planner, "watching Kubernetes");
+        run_stream(&args.planner, KubeSource::new(client, args.namespaces.clone()), shutdown_signal()).await.context("watcher stopped")?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,288 @@
+//! Reading the live schema from `information_schema`, in bulk: a fixed number of queries per
+//! database (tables, columns, indexes, foreign keys, and on MariaDB check constraints),
+//! whatever the number of tables.
+
+use crate::model::{Charsets, ForeignKeyDef, IndexDef, MyColumn, MyTable};
+use crate::normalize::{canonical_charset, canonical_collation, mbmaxlen, normalize_type, quote_literal};
+use crate::Flavor;
+use sqlx::MySqlPool;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// `information_schema` columns are binary strings on some MySQL 8 builds; converting keeps
+/// decoding into `String` working on both servers.
+fn s(column: &str) -> String {
+    format!("CONVERT({column} USING utf8mb4)")
+}
+
+/// `AND <column> IN (?, …)` for the tables asked about, or nothing for all tables.
+fn table_filter(column: &str, tables: Option<&[String]>) -> String {
+    match tables {
+        Some(names) if !names.is_empty() => format!(" AND {column} IN ({})", vec!["?"; names.len()].join(", ")),
+        Some(_) => " AND FALSE".into(),
+        None => String::new(),
+    }
+}
+
+macro_rules! bind_all {
+    ($query:expr, $db:expr, $tables:expr) => {{
+        let mut q = $query.bind($db.to_string());
+        if let Some(names) = $tables {
+            for n in names.iter() {
+                q = q.bind(n.clone());
+            }
+        }
+        q
+    }};
+}
+
+/// Live tables of `database`, by name. `tables = None` reads every base table.
+pub async fn introspect(
+    pool: &MySqlPool,
+    flavor: Flavor,
+    database: &str,
+    tables: Option<&[String]>,
+    charsets: &Charsets,
+) -> Result<BTreeMap<String, MyTable>, sqlx::Error> {
+    let mut result: BTreeMap<String, MyTable> = BTreeMap::new();
+    let sql = format!(
+        "SELECT {}, {} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'{} ORDER BY TABLE_NAME",
+        s("TABLE_NAME"),
+        s("COALESCE(TABLE_COLLATION, '')"),
+        table_filter("TABLE_NAME", tables)
+    );
+    let rows: Vec<(String, String)> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
+    for (name, collation) in rows {
+        let collation = canonical_collation(&collation);
+        let charset = charsets.charset_of.get(&collation).cloned().unwrap_or_else(|| collation.split('_').next().unwrap_or_default().into());
+        result.insert(name.clone(), MyTable { name, charset, collation, ..MyTable::default() });
+    }
+    if result.is_empty() {
+        return Ok(result);
+    }
+
+    // MariaDB stores json as longtext with a json_valid() check named after the column.
+    let mut json_columns: HashSet<(String, String)> = HashSet::new();
+    if flavor == Flavor::MariaDb {
+        let sql = format!(
+            "SELECT {}, {}, {} FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?{}",
+            s("TABLE_NAME"),
+            s("CONSTRAINT_NAME"),
+            s("CHECK_CLAUSE"),
+            table_filter("TABLE_NAME", tables)
+        );
+        let rows: Vec<(String, String, String)> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
+        for (table, name, clause) in rows {
+            let quoted = format!("json_valid(`{}`)", name.replace('`', "``"));
+            if clause.trim().eq_ignore_ascii_case(&quoted) {
+                json_columns.insert((table, name));
+            }
+        }
+    }
+
+    let sql = format!(
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?{} ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        s("TABLE_NAME"),
+        s("COLUMN_NAME"),
+        s("COLUMN_TYPE"),
+        s("IS_NULLABLE"),
+        s("COLUMN_DEFAULT"),
+        s("EXTRA"),
+        s("CHARACTER_SET_NAME"),
+        s("COLLATION_NAME"),
+        table_filter("TABLE_NAME", tables)
+    );
+    type ColumnRow = (String, String, String, String, Option<String>, String, Option<String>, Option<String>);
+    let rows: Vec<ColumnRow> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
+    for (table, name, column_type, nullable, default, extra, charset, collation) in rows {
+        let json = json_columns.contains(&(table.clone(), name.clone()));
+        let Some(def) = result.get_mut(&table) else {
+            continue;
+        };
+        let charset = charset.map(|c| canonical_charset(&c));
+        let data_type = if json { "json".to_string() } else { normalize_type(&column_type, charset.as_deref().map(mbmaxlen).unwrap_or(4)) };
+        let extra_lower = extra.to_ascii_lowercase();
+        def.columns.push(MyColumn {
+            default: live_default(flavor, default.as_deref(), &extra_lower, &data_type),
+            on_update: extra_lower.find("on update ").map(|p| extra[p + "on update ".len()..].trim().to_string()),
+            auto_increment: extra_lower.contains("auto_increment"),
+            not_null: nullable.eq_ignore_ascii_case("NO"),
+            // json's utf8mb4_bin on MariaDB is part of the type, not a choice to compare.
+            charset: if json { None } else { charset },
+            collation: if json { None } else { collation.map(|c| canonical_collation(&c)) },
+            explicit_charset: false,
+            data_type,
+            name,
+        });
+    }
+
+    // Index columns in order; PRIMARY is the primary key. Functional key parts (MySQL 8) have
+    // no column name and cannot be written in a spec: such indexes are left alone.
+    let sql = format!(
+        "SELECT {}, {}, CAST(NON_UNIQUE AS SIGNED), {}, {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?{} ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+        s("TABLE_NAME"),
+        s("INDEX_NAME"),
+        s("COLUMN_NAME"),
+        s("INDEX_TYPE"),
+        table_filter("TABLE_NAME", tables)
+    );
+    let rows: Vec<(String, String, i64, Option<String>, String)> =
+        bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
+    let mut indexes: BTreeMap<(String, String), (IndexDef, bool)> = BTreeMap::new();
+    for (table, name, non_unique, column, index_type) in rows {
+        let entry = indexes.entry((table, name.clone())).or_insert_with(|| {
+            (
+                IndexDef { name: Some(name), unique: non_unique == 0, method: index_method(&index_type), ..IndexDef::default() },
+                false,
+            )
+        });
+        match column {
+            Some(c) => entry.0.columns.push(c),
+            None => entry.1 = true,
+        }
+    }
+    for ((table, name), (index, functional)) in indexes {
+        let Some(def) = result.get_mut(&table) else {
+            continue;
+        };
+        if name == "PRIMARY" {
+            def.primary_key = Some(index.columns);
+        } else if !functional {
+            def.indexes.push(index);
+        }
+    }
+
+    let sql = format!(
+        "SELECT {}, {}, {}, {}, {}, {} FROM information_schema.KEY_COLUMN_USAGE k
+         JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+           ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
+         WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL{}
+         ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+        s("k.TABLE_NAME"),
+        s("k.CONSTRAINT_NAME"),
+        s("k.COLUMN_NAME"),
+        s("k.REFERENCED_TABLE_NAME"),
+        s("k.REFERENCED_COLUMN_NAME"),
+        s("r.DELETE_RULE"),
+        table_filter("k.TABLE_NAME", tables)
+    );
+    let rows: Vec<(String, String, String, String, String, String)> =
+        bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
+    for (table, name, column, ref_table, ref_column, delete_rule) in rows {
+        let Some(def) = result.get_mut(&table) else {
+            continue;
+        };
+        match def.foreign_keys.iter_mut().find(|f| f.name.as_deref() == Some(name.as_str())) {
+            Some(fk) => {
+                fk.columns.push(column);
+                fk.ref_columns.push(ref_column);
+            }
+            None => def.foreign_keys.push(ForeignKeyDef {
+                name: Some(name),
+                columns: vec![column],
+                ref_schema: None,
+                ref_table,
+                ref_columns: vec![ref_column],
+                on_delete: canonical_action(&delete_rule),
+            }),
+        }
+    }
+    Ok(result)
+}
+
+/// InnoDB builds HASH indexes as BTREE (and reports BTREE), so the two are one method here.
+pub fn index_method(raw: &str) -> String {
+    match raw.to_ascii_lowercase().as_str() {
+        "fulltext" => "fulltext".into(),
+        "spatial" | "rtree" => "spatial".into(),
+        _ => "btree".into(),
+    }
+}
+
+/// InnoDB treats RESTRICT and NO ACTION alike (checked immediately); MariaDB reports an
+/// unspecified action as RESTRICT, MySQL 8 as NO ACTION.
+pub fn canonical_action(rule: &str) -> String {
+    match schemahero_schema::normalize_fk_action(rule) {
+        Some("RESTRICT") | Some("NO ACTION") | None => "NO ACTION".into(),
+        Some(other) => other.into(),
+    }
+}
+
+/// A live default as SQL. MariaDB (10.2.7+) reports SQL already: quoted literals, `NULL`,
+/// expressions. MySQL 8 reports the bare value of a literal, and expressions (EXTRA says
+/// DEFAULT_GENERATED) as their text; the bare value is quoted here.
+fn live_default(flavor: Flavor, raw: Option<&str>, extra: &str, data_type: &str) -> Option<String> {
+    let raw = raw?;
+    match flavor {
+        Flavor::MariaDb => (!raw.eq_ignore_ascii_case("null")).then(|| raw.to_string()),
+        Flavor::Mysql => {
+            if extra.contains("default_generated") || (raw.to_ascii_lowercase().starts_with("current_timestamp") && is_time(data_type)) {
+                Some(raw.to_string())
+            } else if data_type.starts_with("bit") && raw.starts_with("b'") {
+                Some(raw.to_string())
+            } else {
+                Some(quote_literal(raw))
+            }
+        }
+    }
+}
+
+fn is_time(t: &str) -> bool {
+    t.starts_with("timestamp") || t.starts_with("datetime")
+}
+
+/// The server's charsets: default collation of each, charset of each collation. On MariaDB
+/// 11.2+ `character_set_collations` overrides some defaults (utf8mb4 → uca1400); it is read
+/// when present. (MySQL 8's `default_collation_for_utf8mb4` only affects replication.)
+pub async fn charsets(pool: &MySqlPool, flavor: Flavor) -> Result<Charsets, sqlx::Error> {
+    let sql = format!(
+        "SELECT {}, {}, {} FROM information_schema.COLLATIONS",
+        s("CHARACTER_SET_NAME"),
+        s("COLLATION_NAME"),
+        s("COALESCE(IS_DEFAULT, '')")
+    );
+    let rows: Vec<(Option<String>, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+    let mut out = Charsets::default();
+    for (charset, collation, is_default) in rows {
+        let Some(charset) = charset else { continue };
+        let (charset, collation) = (canonical_charset(&charset), canonical_collation(&collation));
+        if is_default.eq_ignore_ascii_case("yes") {
+            out.default_collation.insert(charset.clone(), collation.clone());
+        }
+        out.charset_of.insert(collation, charset);
+    }
+    if flavor == Flavor::MariaDb {
+        let overrides: Result<(Option<String>,), sqlx::Error> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {}", s("@@character_set_collations")))).fetch_one(pool).await;
+        if let Ok((Some(list),)) = overrides {
+            for pair in list.split(',') {
+                if let Some((cs, co)) = pair.split_once('=') {
+                    let cs = canonical_charset(cs);
+                    let co = canonical_collation(co);
+                    // uca1400_ai_ci is a family: the collation actually used is <charset>_uca1400_ai_ci.
+                    let co = if co.starts_with(&format!("{cs}_")) { co } else { format!("{cs}_{co}") };
+                    out.charset_of.insert(co.clone(), cs.clone());
+                    out.default_collation.insert(cs, co);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The database's default (charset, collation).
+pub async fn database_defaults(pool: &MySqlPool, database: &str) -> Result<(String, String), sqlx::Error> {
+    let sql = format!(
+        "SELECT {}, {} FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+        s("DEFAULT_CHARACTER_SET_NAME"),
+        s("DEFAULT_COLLATION_NAME")
+    );
+    let (cs, co): (String, String) = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(database).fetch_one(pool).await?;
+    Ok((canonical_charset(&cs), canonical_collation(&co)))
+}
+
+/// A canonical text of the given tables, for fingerprints.
+pub fn canonical_text(tables: &BTreeMap<String, MyTable>) -> String {
+    tables.values().map(|t| format!("{t:?}\n")).collect()
+}
+
+pub type LiveTables = HashMap<String, MyTable>;

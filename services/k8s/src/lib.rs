@@ -1,0 +1,218 @@
+//! The custom resources users write (`Database`, `Table`) and the `Migration`s the planner
+//! records, as kube-rs types. The CRDs in `deploy/crds/` are generated from these (`cargo run
+//! -p schemahero-k8s --bin schemahero-crdgen`) and a test fails if they drift apart.
+//!
+//! The schema of a Table's `spec.schema` / `spec.seedData` and a Database's `spec.connection`
+//! is left open (`x-kubernetes-preserve-unknown-fields`): SchemaHero manifests carry fields we
+//! do not model, and the planner validates the spec itself with errors that name the field,
+//! shown in the Table's status — better than a generic admission rejection.
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+fn open_object(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "object", "x-kubernetes-preserve-unknown-fields": true })
+}
+
+fn open_value(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "x-kubernetes-preserve-unknown-fields": true })
+}
+
+/// A condition as Kubernetes tools expect it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// "True", "False" or "Unknown".
+    pub status: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub last_transition_time: String,
+}
+
+/// `databases.schemahero.io/v1alpha4` Database.
+#[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(group = "databases.schemahero.io", version = "v1alpha4", kind = "Database", namespaced)]
+#[kube(status = "DatabaseStatus")]
+#[kube(printcolumn = r#"{"name":"Immediate","type":"boolean","jsonPath":".spec.immediateDeploy"}"#)]
+#[kube(printcolumn = r#"{"name":"Connected","type":"string","jsonPath":".status.conditions[?(@.type==\"Connected\")].status"}"#)]
+#[kube(printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseSpec {
+    /// `postgres`, `cockroachdb`, `sqlite` or `mysql`, each with `uri` (or host/port/user/
+    /// password/dbname/sslmode), every value a `value` or `valueFrom.secretKeyRef`.
+    #[serde(default)]
+    #[schemars(schema_with = "open_object")]
+    pub connection: serde_json::Value,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub immediate_deploy: bool,
+    /// Other SchemaHero fields (schemahero, enableShellCommand, template, …) are kept.
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseStatus {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+}
+
+/// `schemas.schemahero.io/v1alpha4` Table.
+#[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(group = "schemas.schemahero.io", version = "v1alpha4", kind = "Table", namespaced)]
+#[kube(status = "TableStatus")]
+#[kube(printcolumn = r#"{"name":"Database","type":"string","jsonPath":".spec.database"}"#)]
+#[kube(printcolumn = r#"{"name":"Table","type":"string","jsonPath":".spec.name"}"#)]
+#[kube(printcolumn = r#"{"name":"Planned","type":"string","jsonPath":".status.conditions[?(@.type==\"Planned\")].status"}"#)]
+#[kube(printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#)]
+#[serde(rename_all = "camelCase")]
+pub struct TableSpec {
+    #[serde(default)]
+    pub database: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "open_value")]
+    pub schema: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "open_value")]
+    pub seed_data: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TableStatus {
+    /// SchemaHero's field: the hash of the spec last planned.
+    #[serde(default, rename = "lastPlannedTableSpecSHA", skip_serializing_if = "String::is_empty")]
+    pub last_planned_table_spec_sha: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Hazard {
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlannedStatement {
+    pub table: String,
+    pub sql: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hazards: Vec<Hazard>,
+}
+
+/// `schemas.schemahero.io/v1alpha4` Migration: one planned change to one table. Approve or
+/// reject it by setting `spec.approved` / `spec.rejected` (plain `kubectl patch`, the plugin or
+/// GitOps); the planner moves `status.phase`.
+#[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(group = "schemas.schemahero.io", version = "v1alpha4", kind = "Migration", namespaced)]
+#[kube(status = "MigrationStatus")]
+#[kube(printcolumn = r#"{"name":"Database","type":"string","jsonPath":".spec.database"}"#)]
+#[kube(printcolumn = r#"{"name":"Table","type":"string","jsonPath":".spec.tableName"}"#)]
+#[kube(printcolumn = r#"{"name":"Phase","type":"string","jsonPath":".status.phase"}"#)]
+#[kube(printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationSpec {
+    pub database: String,
+    /// The database table.
+    pub table_name: String,
+    /// The Table resource it was planned from.
+    pub table_resource: String,
+    /// The statements, joined as a script (as SchemaHero shows it).
+    #[serde(default)]
+    pub planned_ddl: String,
+    #[serde(default)]
+    pub statements: Vec<PlannedStatement>,
+    /// Fingerprint of the live schema the plan was made against.
+    #[serde(default)]
+    pub schema_fingerprint: String,
+    #[serde(default)]
+    pub spec_hash: String,
+    /// The Table spec (JSON) planned; the executor re-plans from it to detect a stale plan.
+    #[serde(default)]
+    pub table_spec: String,
+    /// "spec" or "drift".
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub approved: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rejected: bool,
+    /// Set to a new value (e.g. a timestamp) to ask the planner for a fresh plan.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub recalculate: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationStatus {
+    #[serde(default)]
+    pub phase: String,
+    /// Unix milliseconds (0 when not reached).
+    #[serde(default)]
+    pub planned_at: i64,
+    #[serde(default)]
+    pub approved_at: i64,
+    #[serde(default)]
+    pub executed_at: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub trace_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub error: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub waiting_reason: String,
+    #[serde(default)]
+    pub attempts: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub executor: String,
+    #[serde(default)]
+    pub fencing_token: i64,
+    #[serde(default)]
+    pub lease_expires_at: i64,
+    #[serde(default)]
+    pub not_before: i64,
+    /// Increases with every change the planner makes (its compare-and-set counter).
+    #[serde(default)]
+    pub version: i64,
+    /// The last `spec.recalculate` value the planner acted on.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub recalculated: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+}
+
+/// The three CRDs as one multi-document YAML, in a stable order.
+pub fn crds_yaml() -> Result<String, String> {
+    use kube::CustomResourceExt;
+    let mut out = String::new();
+    for crd in [Database::crd(), Table::crd(), Migration::crd()] {
+        out.push_str("---\n");
+        out.push_str(&serde_saphyr::to_string(&crd).map_err(|e| e.to_string())?);
+    }
+    Ok(out)
+}
+
+/// File name under `deploy/crds/` for each CRD, with its YAML.
+pub fn crd_files() -> Result<Vec<(String, String)>, String> {
+    use kube::CustomResourceExt;
+    let mut files = Vec::new();
+    for (name, crd) in [("databases", Database::crd()), ("tables", Table::crd()), ("migrations", Migration::crd())] {
+        let yaml = serde_saphyr::to_string(&crd).map_err(|e| e.to_string())?;
+        files.push((format!("{name}.yaml"), yaml));
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests;
