@@ -1,1 +1,228 @@
-//! The MySQL / MariaDB engine (being built).
+//! The MySQL / MariaDB engine: introspect `information_schema`, normalize specs, diff, render
+//! DDL with hazards, and apply statement by statement under a per-database lock.
+//!
+//! Where MySQL 8 and MariaDB differ (how defaults and json are reported, display widths,
+//! default parentheses), the code says so; the `Flavor` is read from `VERSION()`.
+
+pub mod apply;
+pub mod diff;
+pub mod dsn;
+pub mod introspect;
+pub mod model;
+pub mod normalize;
+pub mod render;
+mod seed;
+
+pub use apply::{CREATE_LEDGER, LEDGER_TABLE};
+use model::{Charsets, MyTable};
+use schemahero_plan::{Plan, fingerprint};
+use schemahero_schema::spec::{MysqlTableSchema, SeedData};
+use sqlx::MySqlPool;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlSslMode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Mysql,
+    MariaDb,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MysqlError {
+    #[error(transparent)]
+    Uri(#[from] dsn::DsnError),
+    #[error("cannot connect to MySQL at {target}: {message}")]
+    Connect { target: String, message: String },
+    #[error("introspecting database {database:?}: {source}")]
+    Introspect { database: String, source: sqlx::Error },
+    #[error("reading seed data of {table}: {source}")]
+    Seed { table: String, source: sqlx::Error },
+    #[error("statement {index} of {total} failed: {message}\n  statement: {statement}\n  {progress}")]
+    Apply { index: usize, total: usize, statement: String, message: String, progress: String },
+    #[error("another apply holds the lock on database {database:?}; gave up after {seconds}s")]
+    Lock { database: String, seconds: u32 },
+    #[error("migration {migration_id} is already in the ledger; nothing was applied")]
+    AlreadyApplied { migration_id: String },
+    #[error("every statement of migration {migration_id} ran, but recording it in the ledger failed: {message}")]
+    Ledger { migration_id: String, message: String },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A table the user wants, as the planner receives it.
+#[derive(Debug, Clone)]
+pub struct DesiredTable {
+    pub name: String,
+    pub schema: MysqlTableSchema,
+    pub seed_data: Option<SeedData>,
+}
+
+pub struct MysqlEngine {
+    pool: MySqlPool,
+    database: String,
+    flavor: Flavor,
+    charsets: Charsets,
+    /// (charset, collation) tables without their own are compared against: the connection's
+    /// `defaultCharset` / `defaultCollation` when given, else the database's live default.
+    database_default: (String, String),
+    /// The database default was set by the connection (so CREATE TABLE names it).
+    explicit_default: bool,
+}
+
+impl MysqlEngine {
+    /// Connects with a `mysql://` URL or a Go-driver DSN. Errors never echo the password.
+    pub async fn connect(uri: &str) -> Result<Self, MysqlError> {
+        let target = dsn::parse(uri)?;
+        let mut options = MySqlConnectOptions::new().username(&target.user).database(&target.database);
+        options = match &target.socket {
+            Some(socket) => options.socket(socket),
+            None => options.host(&target.host).port(target.port),
+        };
+        if let Some(p) = &target.password {
+            options = options.password(p);
+        }
+        options = match target.tls {
+            Some(false) => options.ssl_mode(MySqlSslMode::Disabled),
+            Some(true) => options.ssl_mode(MySqlSslMode::Required),
+            None => options,
+        };
+        let pool = MySqlPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| MysqlError::Connect { target: target.display(), message: dsn::scrub(&e.to_string(), &target) })?;
+        let (version,): (String,) = sqlx::query_as("SELECT CONVERT(VERSION() USING utf8mb4)").fetch_one(&pool).await?;
+        let flavor = if version.to_ascii_lowercase().contains("mariadb") { Flavor::MariaDb } else { Flavor::Mysql };
+        let charsets = introspect::charsets(&pool, flavor).await?;
+        let live_default = introspect::database_defaults(&pool, &target.database).await?;
+        let explicit_default = target.default_charset.is_some() || target.default_collation.is_some();
+        let database_default =
+            charsets.resolve(target.default_charset.as_deref(), target.default_collation.as_deref(), (&live_default.0, &live_default.1));
+        Ok(Self { pool, database: target.database, flavor, charsets, database_default, explicit_default })
+    }
+
+    pub fn pool(&self) -> &MySqlPool {
+        &self.pool
+    }
+
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    pub async fn introspect(&self, tables: Option<&[String]>) -> Result<std::collections::BTreeMap<String, MyTable>, MysqlError> {
+        introspect::introspect(&self.pool, self.flavor, &self.database, tables, &self.charsets)
+            .await
+            .map_err(|source| MysqlError::Introspect { database: self.database.clone(), source })
+    }
+
+    fn desired(&self, table: &DesiredTable) -> MyTable {
+        let default = (self.database_default.0.as_str(), self.database_default.1.as_str());
+        let mut desired = diff::desired_table(&table.name, &table.schema, &self.charsets, default);
+        desired.explicit_charset |= self.explicit_default;
+        desired
+    }
+
+    /// Plans the given tables against the live database. Tables not named are never touched.
+    pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, MysqlError> {
+        let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
+        let live = self.introspect(Some(&names)).await?;
+        let mut work = Vec::with_capacity(tables.len());
+        for table in tables {
+            let desired = self.desired(table);
+            let live_table = live.get(&table.name);
+            let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
+            let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
+                (Some(seed), true) => seed::plan_seed(&self.pool, &desired, live_table.is_some(), seed)
+                    .await
+                    .map_err(|source| MysqlError::Seed { table: table.name.clone(), source })?,
+                _ => Vec::new(),
+            };
+            if table_diff.is_empty() && seed.is_empty() {
+                continue;
+            }
+            work.push(render::TableWork { name: table.name.clone(), diff: table_diff, seed });
+        }
+        Ok(Plan { statements: render::render(work, self.flavor), fingerprint: fingerprint(&introspect::canonical_text(&live)) })
+    }
+
+    /// Every base table of the database, as specs.
+    pub async fn generate(&self) -> Result<Vec<(String, MysqlTableSchema)>, MysqlError> {
+        let tables = self.introspect(None).await?;
+        Ok(tables
+            .into_iter()
+            .filter(|(name, _)| name != LEDGER_TABLE)
+            .map(|(name, def)| {
+                let spec = spec_from_live(&def, (&self.database_default.0, &self.database_default.1));
+                (name, spec)
+            })
+            .collect())
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+/// The spec that reproduces a live table (for `generate`): charsets and collations only where
+/// they differ from what the table (or the database) would give anyway.
+pub fn spec_from_live(def: &MyTable, database_default: (&str, &str)) -> MysqlTableSchema {
+    use schemahero_schema::spec::{ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index, MysqlColumn};
+    let pk = def.primary_key.clone().unwrap_or_default();
+    let table_differs = (def.charset.as_str(), def.collation.as_str()) != database_default;
+    MysqlTableSchema {
+        primary_key: pk.clone(),
+        columns: def
+            .columns
+            .iter()
+            .map(|c| {
+                let implied = pk.contains(&c.name) || c.auto_increment;
+                let default = c.default.as_deref().and_then(normalize::canonical_default).map(|d| normalize::default_for_spec(&d));
+                let default = match (default, &c.on_update) {
+                    (Some(d), Some(u)) => Some(format!("{d} ON UPDATE {u}")),
+                    (None, Some(u)) => Some(format!("NULL ON UPDATE {u}")),
+                    (d, None) => d,
+                };
+                let differs = c.collation.as_deref().is_some_and(|co| co != def.collation);
+                MysqlColumn {
+                    name: c.name.clone(),
+                    data_type: c.data_type.clone(),
+                    constraints: (c.not_null && !implied).then_some(ColumnConstraints { not_null: Some(true) }),
+                    attributes: c.auto_increment.then_some(ColumnAttributes { auto_increment: Some(true) }),
+                    default,
+                    charset: if differs { c.charset.clone() } else { None },
+                    collation: if differs { c.collation.clone() } else { None },
+                }
+            })
+            .collect(),
+        foreign_keys: def
+            .foreign_keys
+            .iter()
+            .map(|fk| ForeignKey {
+                columns: fk.columns.clone(),
+                references: ForeignKeyReferences { table: fk.ref_table.clone(), columns: fk.ref_columns.clone() },
+                on_delete: (fk.on_delete != "NO ACTION").then(|| fk.on_delete.clone()),
+                name: fk.name.clone().filter(|n| *n != diff::generated_fk_name(&def.name, &fk.columns)),
+            })
+            .collect(),
+        indexes: def
+            .indexes
+            .iter()
+            // The index MySQL made for a foreign key comes back with the key.
+            .filter(|ix| ix.unique || !def.foreign_keys.iter().any(|f| f.name == ix.name))
+            .map(|ix| Index {
+                columns: ix.columns.clone(),
+                name: ix.name.clone().filter(|n| *n != diff::generated_index_name(&def.name, &ix.columns)),
+                is_unique: ix.unique,
+                index_type: (ix.method != "btree").then(|| ix.method.clone()),
+                with: Default::default(),
+            })
+            .collect(),
+        is_deleted: false,
+        default_charset: table_differs.then(|| def.charset.clone()),
+        collation: table_differs.then(|| def.collation.clone()),
+    }
+}

@@ -2,6 +2,8 @@
 //! serves their review, and hands approved ones to executors.
 
 pub mod core;
+pub mod kube_controller;
+pub mod kube_store;
 pub mod leases;
 pub mod model;
 pub mod service;
@@ -23,7 +25,15 @@ pub async fn serve<S: MigrationStore>(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
-    let core = PlannerCore::new(store, config);
+    serve_core(listener, PlannerCore::new(store, config), shutdown).await
+}
+
+/// As [`serve`], for a core the caller also uses (e.g. the Kubernetes Migration controller).
+pub async fn serve_core<S: MigrationStore>(
+    listener: TcpListener,
+    core: Arc<PlannerCore<S>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), tonic::transport::Error> {
     let drift_core = Arc::clone(&core);
     let drift = tokio::spawn(async move {
         let mut ticker = tokio::time::interval(drift_core.drift_interval());

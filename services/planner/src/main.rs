@@ -1,6 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
-use schemahero_planner::core::Config;
+use schemahero_planner::core::{Config, PlannerCore};
+use schemahero_planner::kube_store::KubeStore;
 use schemahero_planner::store::SqlStore;
 use std::time::Duration;
 
@@ -25,20 +26,35 @@ struct Args {
     /// Log as JSON lines.
     #[arg(long, env = "SCHEMAHERO_LOG_JSON")]
     log_json: bool,
+    /// Keep migrations as Migration resources in Kubernetes (KUBECONFIG or in-cluster) instead of
+    /// --store, and act on approvals made by patching them.
+    #[arg(long, env = "SCHEMAHERO_KUBERNETES")]
+    kubernetes: bool,
+    /// With --kubernetes: the planner's own namespace (holds the fencing-token ConfigMap).
+    #[arg(long, env = "SCHEMAHERO_NAMESPACE", default_value = "schemahero-system")]
+    namespace: String,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     schemahero_planner_logging(args.log_json);
-    let store = SqlStore::open(&args.store).await?;
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr()?;
     println!("planner listening on {address}");
     tracing::info!(%address, "planner listening");
     let config =
         Config { debounce: Duration::from_millis(args.debounce_ms), drift_interval: Duration::from_secs(args.drift_interval_secs.max(1)) };
-    schemahero_planner::serve(listener, store, config, shutdown_signal()).await?;
+    if args.kubernetes {
+        let client = kube::Client::try_default().await.context("cannot reach Kubernetes (KUBECONFIG or in-cluster config)")?;
+        let core = PlannerCore::new(KubeStore::new(client.clone(), &args.namespace), config);
+        let controller = tokio::spawn(schemahero_planner::kube_controller::run(client, std::sync::Arc::clone(&core)));
+        schemahero_planner::serve_core(listener, core, shutdown_signal()).await?;
+        controller.abort();
+    } else {
+        let store = SqlStore::open(&args.store).await?;
+        schemahero_planner::serve(listener, store, config, shutdown_signal()).await?;
+    }
     tracing::info!("planner stopped");
     Ok(())
 }

@@ -1,0 +1,113 @@
+//! Kubernetes mode: approval, rejection and recalculation arrive as changes to Migration
+//! resources (`spec.approved`, `spec.rejected`, `spec.recalculate`), so `kubectl patch`, the
+//! plugin and GitOps all work. This controller turns them into planner transitions.
+
+use crate::core::{CoreError, PlannerCore};
+use crate::model::Phase;
+use crate::store::MigrationStore;
+use futures_util::StreamExt;
+use kube::api::{Patch, PatchParams};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::watcher;
+use kube::{Api, Client, ResourceExt};
+use schemahero_k8s::Migration;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Context<S: MigrationStore> {
+    pub client: Client,
+    pub core: Arc<PlannerCore<S>>,
+}
+
+/// What the user asked for on a Migration, given its current phase.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Request {
+    Approve,
+    Reject,
+    Recalculate(String),
+    Nothing,
+}
+
+pub fn request_of(m: &Migration) -> Request {
+    let status = m.status.clone().unwrap_or_default();
+    let phase = Phase::parse(&status.phase);
+    if m.spec.rejected && matches!(phase, Some(Phase::Planned | Phase::Approved)) {
+        return Request::Reject;
+    }
+    if m.spec.approved && !m.spec.rejected && phase == Some(Phase::Planned) {
+        return Request::Approve;
+    }
+    if !m.spec.recalculate.is_empty() && m.spec.recalculate != status.recalculated {
+        return Request::Recalculate(m.spec.recalculate.clone());
+    }
+    Request::Nothing
+}
+
+pub async fn reconcile<S: MigrationStore>(m: Arc<Migration>, ctx: Arc<Context<S>>) -> Result<Action, CoreError> {
+    let id = m.name_any();
+    match request_of(&m) {
+        Request::Approve => {
+            ctx.core.approve(&id).await?;
+            tracing::info!(migration = %id, "approved (spec.approved)");
+        }
+        Request::Reject => {
+            ctx.core.reject(&id).await?;
+            tracing::info!(migration = %id, "rejected (spec.rejected)");
+        }
+        Request::Recalculate(token) => {
+            let current = ctx.core.recalculate(&id).await?;
+            let api: Api<Migration> = Api::namespaced(ctx.client.clone(), &m.namespace().unwrap_or_default());
+            let patch = serde_json::json!({ "status": { "recalculated": token } });
+            api.patch_status(&id, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map_err(|e| CoreError::Precondition(format!("recording the recalculation of {id}: {e}")))?;
+            tracing::info!(migration = %id, current = %current.id, "recalculated (spec.recalculate)");
+        }
+        Request::Nothing => {}
+    }
+    Ok(Action::await_change())
+}
+
+pub fn error_policy<S: MigrationStore>(m: Arc<Migration>, error: &CoreError, _ctx: Arc<Context<S>>) -> Action {
+    tracing::warn!(migration = %m.name_any(), error = %error, "could not act on the Migration; retrying");
+    Action::requeue(Duration::from_secs(5))
+}
+
+/// Runs until the process stops.
+pub async fn run<S: MigrationStore>(client: Client, core: Arc<PlannerCore<S>>) {
+    let api: Api<Migration> = Api::all(client.clone());
+    let ctx = Arc::new(Context { client, core });
+    Controller::new(api, watcher::Config::default())
+        .run(reconcile, error_policy, ctx)
+        .for_each(|result| async move {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "migration controller");
+            }
+        })
+        .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemahero_k8s::{MigrationSpec, MigrationStatus};
+
+    fn migration(phase: &str, approved: bool, rejected: bool, recalculate: &str, recalculated: &str) -> Migration {
+        let mut m = Migration::new(
+            "users-1",
+            MigrationSpec { approved, rejected, recalculate: recalculate.into(), ..MigrationSpec::default() },
+        );
+        m.status = Some(MigrationStatus { phase: phase.into(), recalculated: recalculated.into(), ..MigrationStatus::default() });
+        m
+    }
+
+    #[test]
+    fn requests_follow_the_spec_and_the_phase() {
+        assert_eq!(request_of(&migration("Planned", true, false, "", "")), Request::Approve);
+        assert_eq!(request_of(&migration("Executed", true, false, "", "")), Request::Nothing, "approving twice does nothing");
+        assert_eq!(request_of(&migration("Approved", true, true, "", "")), Request::Reject);
+        assert_eq!(request_of(&migration("Rejected", false, true, "", "")), Request::Nothing);
+        assert_eq!(request_of(&migration("Planned", false, false, "t1", "")), Request::Recalculate("t1".into()));
+        assert_eq!(request_of(&migration("Planned", false, false, "t1", "t1")), Request::Nothing, "each recalculation once");
+    }
+}

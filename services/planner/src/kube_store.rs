@@ -1,0 +1,252 @@
+//! The Kubernetes migration store: every migration is a `Migration` custom resource in the
+//! Table's namespace, owned by its Table (so it is garbage-collected with it) and labelled with
+//! its database and table; what the planner decides lives in `status`, guarded by the object's
+//! resourceVersion plus our own version counter. The spec hash last planned is the Table's
+//! `status.lastPlannedTableSpecSHA` (SchemaHero's field); fencing tokens come from a ConfigMap.
+
+use crate::model::{MigrationRecord, Phase, StoredStatement};
+use crate::store::{Filter, MigrationStore, StoreError};
+use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::{Api, Client, ResourceExt};
+use schemahero_k8s::{Hazard, Migration, MigrationSpec, MigrationStatus, PlannedStatement, Table};
+use std::collections::BTreeMap;
+
+pub const LABEL_DATABASE: &str = "schemahero.io/database";
+pub const LABEL_TABLE: &str = "schemahero.io/table";
+const FENCING_CONFIGMAP: &str = "schemahero-fencing";
+
+pub struct KubeStore {
+    client: Client,
+    /// Where the fencing ConfigMap lives (the planner's own namespace).
+    namespace: String,
+}
+
+fn err(e: kube::Error) -> StoreError {
+    StoreError::Open { target: "kubernetes".into(), message: e.to_string() }
+}
+
+fn is_conflict(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 409)
+}
+
+impl KubeStore {
+    pub fn new(client: Client, namespace: impl Into<String>) -> Self {
+        KubeStore { client, namespace: namespace.into() }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+pub fn status_of(m: &MigrationRecord) -> MigrationStatus {
+    MigrationStatus {
+        phase: m.phase.as_str().to_string(),
+        planned_at: m.planned_at,
+        approved_at: m.approved_at,
+        executed_at: m.executed_at,
+        trace_id: m.trace_id.clone(),
+        error: m.error.clone(),
+        waiting_reason: m.waiting_reason.clone(),
+        attempts: m.attempts,
+        executor: m.executor.clone(),
+        fencing_token: m.fencing_token,
+        lease_expires_at: m.lease_expires_at,
+        not_before: m.not_before,
+        version: m.version,
+        recalculated: String::new(),
+        conditions: Vec::new(),
+    }
+}
+
+pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
+    let status = obj.status.clone().unwrap_or_default();
+    let phase = Phase::parse(&status.phase)?;
+    Some(MigrationRecord {
+        id: obj.name_any(),
+        namespace: obj.namespace().unwrap_or_default(),
+        database: obj.spec.database.clone(),
+        table_resource: obj.spec.table_resource.clone(),
+        table: obj.spec.table_name.clone(),
+        phase,
+        statements: obj
+            .spec
+            .statements
+            .iter()
+            .map(|s| StoredStatement { table: s.table.clone(), sql: s.sql.clone(), hazards: s.hazards.iter().map(|h| (h.kind.clone(), h.message.clone())).collect() })
+            .collect(),
+        fingerprint: obj.spec.schema_fingerprint.clone(),
+        spec_hash: obj.spec.spec_hash.clone(),
+        spec_json: obj.spec.table_spec.clone(),
+        planned_at: status.planned_at,
+        approved_at: status.approved_at,
+        executed_at: status.executed_at,
+        trace_id: status.trace_id,
+        error: status.error,
+        waiting_reason: status.waiting_reason,
+        attempts: status.attempts,
+        executor: status.executor,
+        reason: obj.spec.reason.clone(),
+        fencing_token: status.fencing_token,
+        lease_expires_at: status.lease_expires_at,
+        not_before: status.not_before,
+        version: status.version,
+    })
+}
+
+fn planned_ddl(m: &MigrationRecord) -> String {
+    m.statements.iter().map(|s| format!("{};\n", s.sql)).collect()
+}
+
+impl MigrationStore for KubeStore {
+    async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
+        let tables: Api<Table> = Api::namespaced(self.client.clone(), &m.namespace);
+        let owner = tables.get_opt(&m.table_resource).await.map_err(err)?.and_then(|t| {
+            t.uid().map(|uid| OwnerReference {
+                api_version: "schemas.schemahero.io/v1alpha4".into(),
+                kind: "Table".into(),
+                name: t.name_any(),
+                uid,
+                controller: Some(true),
+                block_owner_deletion: Some(false),
+            })
+        });
+        let labels = BTreeMap::from([(LABEL_DATABASE.to_string(), m.database.clone()), (LABEL_TABLE.to_string(), m.table_resource.clone())]);
+        let object = Migration {
+            metadata: ObjectMeta {
+                name: Some(m.id.clone()),
+                namespace: Some(m.namespace.clone()),
+                labels: Some(labels),
+                owner_references: owner.map(|o| vec![o]),
+                ..ObjectMeta::default()
+            },
+            spec: MigrationSpec {
+                database: m.database.clone(),
+                table_name: m.table.clone(),
+                table_resource: m.table_resource.clone(),
+                planned_ddl: planned_ddl(m),
+                statements: m
+                    .statements
+                    .iter()
+                    .map(|s| PlannedStatement {
+                        table: s.table.clone(),
+                        sql: s.sql.clone(),
+                        hazards: s.hazards.iter().map(|(kind, message)| Hazard { kind: kind.clone(), message: message.clone() }).collect(),
+                    })
+                    .collect(),
+                schema_fingerprint: m.fingerprint.clone(),
+                spec_hash: m.spec_hash.clone(),
+                table_spec: m.spec_json.clone(),
+                reason: m.reason.clone(),
+                approved: false,
+                rejected: false,
+                recalculate: String::new(),
+            },
+            status: None,
+        };
+        let api: Api<Migration> = Api::namespaced(self.client.clone(), &m.namespace);
+        api.create(&PostParams::default(), &object).await.map_err(err)?;
+        let patch = serde_json::json!({ "status": status_of(m) });
+        api.patch_status(&m.id, &PatchParams::default(), &Patch::Merge(&patch)).await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<MigrationRecord>, StoreError> {
+        let api: Api<Migration> = Api::all(self.client.clone());
+        let found = api.list(&ListParams::default().fields(&format!("metadata.name={id}"))).await.map_err(err)?;
+        Ok(found.items.iter().find_map(record_of))
+    }
+
+    async fn list(&self, filter: &Filter) -> Result<Vec<MigrationRecord>, StoreError> {
+        let api: Api<Migration> = match &filter.namespace {
+            Some(ns) => Api::namespaced(self.client.clone(), ns),
+            None => Api::all(self.client.clone()),
+        };
+        let mut selectors = Vec::new();
+        if let Some(db) = &filter.database {
+            selectors.push(format!("{LABEL_DATABASE}={db}"));
+        }
+        if let Some(t) = &filter.table {
+            selectors.push(format!("{LABEL_TABLE}={t}"));
+        }
+        let params = if selectors.is_empty() { ListParams::default() } else { ListParams::default().labels(&selectors.join(",")) };
+        let mut out: Vec<MigrationRecord> =
+            api.list(&params).await.map_err(err)?.items.iter().filter_map(record_of).filter(|m| filter.phase.is_none_or(|p| m.phase == p)).collect();
+        out.sort_by(|a, b| (a.planned_at, &a.id).cmp(&(b.planned_at, &b.id)));
+        Ok(out)
+    }
+
+    async fn update(&self, m: &MigrationRecord) -> Result<bool, StoreError> {
+        let api: Api<Migration> = Api::namespaced(self.client.clone(), &m.namespace);
+        let Some(current) = api.get_opt(&m.id).await.map_err(err)? else { return Ok(false) };
+        if current.status.as_ref().map(|s| s.version) != Some(m.version - 1) {
+            return Ok(false);
+        }
+        let mut status = status_of(m);
+        if let Some(old) = &current.status {
+            status.recalculated = old.recalculated.clone();
+            status.conditions = old.conditions.clone();
+        }
+        // The resourceVersion makes this a compare-and-set against concurrent writers.
+        let patch = serde_json::json!({
+            "apiVersion": "schemas.schemahero.io/v1alpha4",
+            "kind": "Migration",
+            "metadata": { "name": m.id, "resourceVersion": current.resource_version() },
+            "status": status,
+        });
+        match api.patch_status(&m.id, &PatchParams::default(), &Patch::Merge(&patch)).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_conflict(&e) => Ok(false),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    async fn next_fencing_token(&self) -> Result<i64, StoreError> {
+        let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), &self.namespace);
+        for _ in 0..50 {
+            match api.get_opt(FENCING_CONFIGMAP).await.map_err(err)? {
+                None => {
+                    let cm = ConfigMap {
+                        metadata: ObjectMeta { name: Some(FENCING_CONFIGMAP.into()), ..ObjectMeta::default() },
+                        data: Some(BTreeMap::from([("token".to_string(), "1".to_string())])),
+                        ..ConfigMap::default()
+                    };
+                    match api.create(&PostParams::default(), &cm).await {
+                        Ok(_) => return Ok(1),
+                        Err(e) if is_conflict(&e) => continue,
+                        Err(e) => return Err(err(e)),
+                    }
+                }
+                Some(mut cm) => {
+                    let current: i64 = cm.data.as_ref().and_then(|d| d.get("token")).and_then(|v| v.parse().ok()).unwrap_or(0);
+                    let next = current + 1;
+                    cm.data.get_or_insert_with(BTreeMap::new).insert("token".into(), next.to_string());
+                    match api.replace(FENCING_CONFIGMAP, &PostParams::default(), &cm).await {
+                        Ok(_) => return Ok(next),
+                        Err(e) if is_conflict(&e) => continue,
+                        Err(e) => return Err(err(e)),
+                    }
+                }
+            }
+        }
+        Err(StoreError::Open { target: "kubernetes".into(), message: "fencing token: too many conflicting updates".into() })
+    }
+
+    async fn planned_spec_hash(&self, namespace: &str, table_resource: &str) -> Result<Option<String>, StoreError> {
+        let api: Api<Table> = Api::namespaced(self.client.clone(), namespace);
+        let table = api.get_opt(table_resource).await.map_err(err)?;
+        Ok(table.and_then(|t| t.status).map(|s| s.last_planned_table_spec_sha).filter(|h| !h.is_empty()))
+    }
+
+    async fn set_planned_spec_hash(&self, namespace: &str, table_resource: &str, hash: Option<&str>) -> Result<(), StoreError> {
+        let api: Api<Table> = Api::namespaced(self.client.clone(), namespace);
+        let patch = serde_json::json!({ "status": { "lastPlannedTableSpecSHA": hash.unwrap_or_default() } });
+        match api.patch_status(table_resource, &PatchParams::default(), &Patch::Merge(&patch)).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()), // the Table is gone
+            Err(e) => Err(err(e)),
+        }
+    }
+}
