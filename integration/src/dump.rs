@@ -1,7 +1,7 @@
 //! End-state dumps read straight from the catalogs, independently of the engines'
 //! introspection, so that a bug there cannot hide itself.
 
-use sqlx::{Connection, PgConnection, SqliteConnection};
+use sqlx::{Connection, MySqlConnection, PgConnection, SqliteConnection};
 
 pub async fn postgres(uri: &str) -> Result<String, String> {
     let mut conn = PgConnection::connect(uri).await.map_err(|e| e.to_string())?;
@@ -106,6 +106,42 @@ pub async fn sqlite(path: &str) -> Result<String, String> {
             for (row,) in rows {
                 out.push_str(&format!("  row {row}\n"));
             }
+        }
+    }
+    conn.close().await.map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// MySQL / MariaDB: `SHOW CREATE TABLE` of every base table (the server's own rendering, not
+/// the engine's introspection) and the rows as JSON arrays.
+pub async fn mysql(uri: &str) -> Result<String, String> {
+    let mut conn = MySqlConnection::connect(uri).await.map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    let tables: Vec<(String,)> = sqlx::query_as(
+        "SELECT CONVERT(TABLE_NAME USING utf8mb4) FROM information_schema.TABLES
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| e.to_string())?;
+    for (table,) in tables {
+        let q = format!("`{}`", table.replace('`', "``"));
+        let (_, create): (String, String) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SHOW CREATE TABLE {q}"))).fetch_one(&mut conn).await.map_err(|e| e.to_string())?;
+        out.push_str(&format!("{create}\n"));
+        let cols: Vec<(String,)> = sqlx::query_as(
+            "SELECT CONVERT(COLUMN_NAME USING utf8mb4) FROM information_schema.COLUMNS
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+        )
+        .bind(&table)
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+        let list: Vec<String> = cols.iter().map(|(c,)| format!("`{}`", c.replace('`', "``"))).collect();
+        let sql = format!("SELECT CONVERT(JSON_ARRAY({}) USING utf8mb4) AS r FROM {q} ORDER BY r", list.join(", "));
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut conn).await.map_err(|e| e.to_string())?;
+        for (row,) in rows {
+            out.push_str(&format!("  row {row}\n"));
         }
     }
     conn.close().await.map_err(|e| e.to_string())?;

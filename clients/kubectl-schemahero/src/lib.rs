@@ -1,6 +1,7 @@
 //! `kubectl-schemahero` (also installed as `schemahero`): the SchemaHero CLI, with the
 //! commands and flags existing SchemaHero users already call.
 
+mod kube_mode;
 mod migrations;
 
 use anyhow::{Context, Result, bail};
@@ -44,10 +45,12 @@ enum Command {
 
 #[derive(Args)]
 struct GetArgs {
-    /// What to list (migrations).
+    /// What to list: migrations, databases or tables (databases and tables from Kubernetes).
     resource: String,
     #[command(flatten)]
     planner: PlannerArgs,
+    #[command(flatten)]
+    kube: kube_mode::KubeArgs,
     /// Only this namespace.
     #[arg(short = 'n', long)]
     namespace: Option<String>,
@@ -72,16 +75,22 @@ struct TargetArgs {
     name: String,
     #[command(flatten)]
     planner: PlannerArgs,
+    #[command(flatten)]
+    kube: kube_mode::KubeArgs,
+    /// The Migration's namespace (default: found in any namespace).
+    #[arg(short = 'n', long)]
+    namespace: Option<String>,
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     output: Output,
 }
 
 #[derive(Args)]
 struct Connection {
-    /// postgres, postgresql, cockroachdb or sqlite.
+    /// postgres, postgresql, cockroachdb, mysql, mariadb or sqlite.
     #[arg(long, env = "SCHEMAHERO_DRIVER")]
     driver: String,
-    /// Connection URI (postgres://user:pass@host:5432/db) or, for sqlite, a file path or sqlite: URL.
+    /// Connection URI (postgres://user:pass@host:5432/db; for mysql/mariadb mysql://user:pass@host:3306/db or
+    /// user:pass@tcp(host:3306)/db) or, for sqlite, a file path or sqlite: URL.
     #[arg(long, env = "SCHEMAHERO_URI", hide_env_values = true)]
     uri: String,
 }
@@ -177,9 +186,14 @@ fn check_migration_kind(resource: &str) -> Result<()> {
 }
 
 async fn get(args: GetArgs) -> Result<()> {
-    check_migration_kind(&args.resource)?;
     let phase = args.phase.as_deref().map(migrations::parse_phase).transpose()?;
-    let mut client = migrations::client(&args.planner.planner).await?;
+    let Some(planner) = &args.planner.planner else {
+        let filter = kube_mode::ListFilter { namespace: args.namespace, database: args.database, table: args.table, phase };
+        print!("{}", kube_mode::get(&args.kube, &args.resource, &filter, args.output).await?);
+        return Ok(());
+    };
+    check_migration_kind(&args.resource)?;
+    let mut client = migrations::client(planner).await?;
     let request = schemahero_proto::v1::ListMigrationsRequest {
         namespace: args.namespace.unwrap_or_default(),
         database: args.database.unwrap_or_default(),
@@ -205,7 +219,17 @@ enum Verb {
 
 async fn target(args: TargetArgs, verb: Verb) -> Result<()> {
     check_migration_kind(&args.resource)?;
-    let mut client = migrations::client(&args.planner.planner).await?;
+    let Some(planner) = &args.planner.planner else {
+        let action = match verb {
+            Verb::Describe => kube_mode::Action::Describe,
+            Verb::Approve => kube_mode::Action::Approve,
+            Verb::Reject => kube_mode::Action::Reject,
+            Verb::Recalculate => kube_mode::Action::Recalculate,
+        };
+        print!("{}", kube_mode::act(&args.kube, args.namespace.as_deref(), &args.name, action, args.output).await?);
+        return Ok(());
+    };
+    let mut client = migrations::client(planner).await?;
     let id = schemahero_proto::v1::MigrationRef { id: args.name.clone() };
     let result = match verb {
         Verb::Describe => client.get_migration(id).await,

@@ -9,9 +9,9 @@ use tonic::transport::Channel;
 
 #[derive(clap::Args)]
 pub struct PlannerArgs {
-    /// The planner's gRPC address.
-    #[arg(long, env = "SCHEMAHERO_PLANNER", default_value = "http://127.0.0.1:7070")]
-    pub planner: String,
+    /// Talk to a planner's gRPC API (e.g. http://127.0.0.1:7070) instead of Kubernetes.
+    #[arg(long, env = "SCHEMAHERO_PLANNER")]
+    pub planner: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]

@@ -72,17 +72,21 @@ impl MysqlEngine {
     /// Applies a migration at most once: under the lock, checks the ledger, runs the statements
     /// one by one, then records the migration. On failure nothing is recorded (the migration did
     /// not complete) and the error says which statements ran.
-    pub async fn apply_recorded(&self, statements: &[String], migration_id: &str, fencing_token: u64, executor: &str) -> Result<(), MysqlError> {
+    pub async fn apply_recorded(
+        &self,
+        statements: &[String],
+        migration_id: &str,
+        fencing_token: u64,
+        executor: &str,
+    ) -> Result<(), MysqlError> {
         let mut conn = self.lock().await?;
         let result = async {
             sqlx::raw_sql(CREATE_LEDGER).execute(&mut *conn).await?;
-            let (present,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM {} WHERE migration_id = ?",
-                quote_ident(LEDGER_TABLE)
-            )))
-            .bind(migration_id)
-            .fetch_one(&mut *conn)
-            .await?;
+            let (present,): (i64,) =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {} WHERE migration_id = ?", quote_ident(LEDGER_TABLE))))
+                    .bind(migration_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
             if present > 0 {
                 return Err(MysqlError::AlreadyApplied { migration_id: migration_id.to_string() });
             }
@@ -128,6 +132,9 @@ mod tests {
     fn progress_names_what_ran_and_what_did_not() {
         assert_eq!(describe_progress(1, 1), "no statement ran before it (MySQL DDL is not transactional); it was the last statement");
         assert_eq!(describe_progress(2, 3), "statement 1 ran and stays applied (MySQL DDL is not transactional); statement 3 did not run");
-        assert_eq!(describe_progress(4, 7), "statements 1-3 ran and stay applied (MySQL DDL is not transactional); statements 5-7 did not run");
+        assert_eq!(
+            describe_progress(4, 7),
+            "statements 1-3 ran and stay applied (MySQL DDL is not transactional); statements 5-7 did not run"
+        );
     }
 }

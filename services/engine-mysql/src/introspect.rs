@@ -2,9 +2,9 @@
 //! database (tables, columns, indexes, foreign keys, and on MariaDB check constraints),
 //! whatever the number of tables.
 
+use crate::Flavor;
 use crate::model::{Charsets, ForeignKeyDef, IndexDef, MyColumn, MyTable};
 use crate::normalize::{canonical_charset, canonical_collation, mbmaxlen, normalize_type, quote_literal};
-use crate::Flavor;
 use sqlx::MySqlPool;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -53,7 +53,8 @@ pub async fn introspect(
     let rows: Vec<(String, String)> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
     for (name, collation) in rows {
         let collation = canonical_collation(&collation);
-        let charset = charsets.charset_of.get(&collation).cloned().unwrap_or_else(|| collation.split('_').next().unwrap_or_default().into());
+        let charset =
+            charsets.charset_of.get(&collation).cloned().unwrap_or_else(|| collation.split('_').next().unwrap_or_default().into());
         result.insert(name.clone(), MyTable { name, charset, collation, ..MyTable::default() });
     }
     if result.is_empty() {
@@ -70,7 +71,8 @@ pub async fn introspect(
             s("CHECK_CLAUSE"),
             table_filter("TABLE_NAME", tables)
         );
-        let rows: Vec<(String, String, String)> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
+        let rows: Vec<(String, String, String)> =
+            bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
         for (table, name, clause) in rows {
             let quoted = format!("json_valid(`{}`)", name.replace('`', "``"));
             if clause.trim().eq_ignore_ascii_case(&quoted) {
@@ -130,10 +132,7 @@ pub async fn introspect(
     let mut indexes: BTreeMap<(String, String), (IndexDef, bool)> = BTreeMap::new();
     for (table, name, non_unique, column, index_type) in rows {
         let entry = indexes.entry((table, name.clone())).or_insert_with(|| {
-            (
-                IndexDef { name: Some(name), unique: non_unique == 0, method: index_method(&index_type), ..IndexDef::default() },
-                false,
-            )
+            (IndexDef { name: Some(name), unique: non_unique == 0, method: index_method(&index_type), ..IndexDef::default() }, false)
         });
         match column {
             Some(c) => entry.0.columns.push(c),

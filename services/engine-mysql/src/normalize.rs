@@ -273,7 +273,9 @@ fn is_expression(t: &str) -> bool {
         return true;
     }
     let keyword = lower.split('(').next().unwrap_or_default().trim();
-    if (TIME_KEYWORDS.contains(&keyword) || VALUE_KEYWORDS.contains(&keyword)) && (lower == keyword || lower.ends_with(')')) {
+    // `now` and `curdate` are functions only; the SQL-standard keywords also stand alone.
+    let bare_ok = !matches!(keyword, "now" | "curdate" | "curtime");
+    if (TIME_KEYWORDS.contains(&keyword) || VALUE_KEYWORDS.contains(&keyword)) && ((bare_ok && lower == keyword) || lower.ends_with(')')) {
         return true;
     }
     if t.starts_with('\'') {
@@ -292,7 +294,12 @@ fn is_expression(t: &str) -> bool {
 /// Whether a (canonical or spec) default is a plain literal, which every server takes as is.
 pub fn is_literal(sql: &str) -> bool {
     let lower = sql.trim().to_ascii_lowercase();
-    lower.starts_with('\'') || is_number(&lower) || lower == "true" || lower == "false" || lower.starts_with("b'") || lower.starts_with("x'")
+    lower.starts_with('\'')
+        || is_number(&lower)
+        || lower == "true"
+        || lower == "false"
+        || lower.starts_with("b'")
+        || lower.starts_with("x'")
 }
 
 /// Whether a default is a `CURRENT_TIMESTAMP`-family keyword (no parentheses needed on MySQL 8).
@@ -369,7 +376,10 @@ pub fn canonical_default(sql: &str) -> Option<String> {
 fn strip_introducer(out: &mut String) {
     if let Some(pos) = out.rfind('_') {
         let word = &out[pos..];
-        if word.len() > 1 && word[1..].chars().all(|c| c.is_ascii_alphanumeric()) && (pos == 0 || !out[..pos].ends_with(char::is_alphanumeric)) {
+        if word.len() > 1
+            && word[1..].chars().all(|c| c.is_ascii_alphanumeric())
+            && (pos == 0 || !out[..pos].ends_with(char::is_alphanumeric))
+        {
             out.truncate(pos);
         }
     }
@@ -506,7 +516,8 @@ mod tests {
 
     #[test]
     fn defaults_are_classified_by_the_rule() {
-        let expressions = ["CURRENT_TIMESTAMP", "current_timestamp(3)", "now()", "uuid()", "0", "-1.5", "true", "'abc'", "b'101'", "(uuid())"];
+        let expressions =
+            ["CURRENT_TIMESTAMP", "current_timestamp(3)", "now()", "uuid()", "0", "-1.5", "true", "'abc'", "b'101'", "(uuid())"];
         for e in expressions {
             assert_eq!(default_to_sql(e).as_deref(), Some(e), "{e} is an expression");
         }
@@ -544,7 +555,10 @@ mod tests {
 
     #[test]
     fn on_update_is_split_off() {
-        assert_eq!(split_on_update("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"), ("CURRENT_TIMESTAMP".into(), Some("CURRENT_TIMESTAMP".into())));
+        assert_eq!(
+            split_on_update("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
+            ("CURRENT_TIMESTAMP".into(), Some("CURRENT_TIMESTAMP".into()))
+        );
         assert_eq!(split_on_update("'x on update y'"), ("'x on update y'".into(), None));
         assert_eq!(split_on_update("draft"), ("draft".into(), None));
     }

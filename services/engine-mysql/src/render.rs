@@ -108,7 +108,10 @@ fn order_creates(work: &mut Vec<TableWork>) {
     let mut remaining: Vec<Option<TableWork>> = std::mem::take(work).into_iter().map(Some).collect();
     let mut placed: std::collections::HashSet<String> = std::collections::HashSet::new();
     let waits_on = |w: &TableWork, placed: &std::collections::HashSet<String>| {
-        w.diff.add_foreign_keys.iter().any(|fk| fk.ref_table != w.name && creating.contains(&fk.ref_table) && !placed.contains(&fk.ref_table))
+        w.diff
+            .add_foreign_keys
+            .iter()
+            .any(|fk| fk.ref_table != w.name && creating.contains(&fk.ref_table) && !placed.contains(&fk.ref_table))
     };
     let mut progress = true;
     while progress {
@@ -161,7 +164,12 @@ fn create_index_sql(table: &str, ix: &IndexDef) -> String {
         (_, true) => "UNIQUE ",
         _ => "",
     };
-    format!("CREATE {kind}INDEX {} ON {} ({})", quote_ident(ix.name.as_deref().unwrap_or_default()), quote_ident(table), columns_list(&ix.columns))
+    format!(
+        "CREATE {kind}INDEX {} ON {} ({})",
+        quote_ident(ix.name.as_deref().unwrap_or_default()),
+        quote_ident(table),
+        columns_list(&ix.columns)
+    )
 }
 
 fn render_alters(w: &TableWork, flavor: Flavor, out: &mut Vec<PlannedStatement>) {
@@ -174,7 +182,10 @@ fn render_alters(w: &TableWork, flavor: Flavor, out: &mut Vec<PlannedStatement>)
         out.push(PlannedStatement::new(t, format!("ALTER TABLE {table} DEFAULT CHARACTER SET {cs} COLLATE {co}")));
     }
     for ix in &w.diff.drop_indexes {
-        out.push(PlannedStatement::new(t, format!("ALTER TABLE {table} DROP INDEX {}", quote_ident(ix.name.as_deref().unwrap_or_default()))));
+        out.push(PlannedStatement::new(
+            t,
+            format!("ALTER TABLE {table} DROP INDEX {}", quote_ident(ix.name.as_deref().unwrap_or_default())),
+        ));
     }
     for m in &w.diff.modify_before_key {
         render_modify(t, m, flavor, out);

@@ -1,6 +1,6 @@
 //! `generate`: one Table manifest per live table, as SchemaHero writes them.
 
-use schemahero_schema::spec::{PostgresTableSchema, SqliteTableSchema, TableSchema, TableSpec};
+use schemahero_schema::spec::{MysqlTableSchema, PostgresTableSchema, SqliteTableSchema, TableSchema, TableSpec};
 use serde::Serialize;
 
 pub struct GeneratedFile {
@@ -40,6 +40,7 @@ pub fn object_name(table: &str, schema: Option<&str>) -> String {
 pub enum GeneratedSchema {
     Postgres { cockroach: bool, schema: PostgresTableSchema },
     Sqlite(SqliteTableSchema),
+    Mysql(MysqlTableSchema),
 }
 
 /// Renders the manifests plus a `kustomization.yaml` listing them.
@@ -57,6 +58,7 @@ pub fn generated_files(database: &str, tables: Vec<(Option<String>, String, Gene
             GeneratedSchema::Postgres { cockroach: false, schema } => TableSchema { postgres: Some(schema), ..TableSchema::default() },
             GeneratedSchema::Postgres { cockroach: true, schema } => TableSchema { cockroachdb: Some(schema), ..TableSchema::default() },
             GeneratedSchema::Sqlite(schema) => TableSchema { sqlite: Some(schema), ..TableSchema::default() },
+            GeneratedSchema::Mysql(schema) => TableSchema { mysql: Some(schema), ..TableSchema::default() },
         };
         let spec = TableSpec { database: database.to_string(), name: table, requires: Vec::new(), schema: Some(schema), seed_data: None };
         let manifest = Manifest {

@@ -2,6 +2,10 @@
 //! written in the same transaction as its DDL (Postgres and SQLite both have transactional
 //! DDL), and its primary key makes a second application of the same migration fail and roll
 //! back: a migration is applied at most once whoever runs it.
+//!
+//! MySQL DDL is not transactional: there the engine takes a named lock per database
+//! (`GET_LOCK`), checks the ledger under it, runs the statements one by one and writes the
+//! ledger row after the last; a failure names the statements that ran and records nothing.
 
 use crate::{Engine, EngineError};
 use schemahero_schema::defaults::quote_literal;
@@ -25,7 +29,11 @@ pub struct LedgerEntry {
 
 impl Engine {
     pub async fn ensure_ledger(&self) -> Result<(), EngineError> {
-        self.apply(&[CREATE_LEDGER.to_string()]).await
+        match self {
+            // TEXT cannot be a MySQL primary key, and TEXT columns take no literal default.
+            Engine::Mysql(_) => self.apply(&[schemahero_mysql::CREATE_LEDGER.to_string()]).await,
+            _ => self.apply(&[CREATE_LEDGER.to_string()]).await,
+        }
     }
 
     pub async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
@@ -33,6 +41,23 @@ impl Engine {
         let rows: Vec<(String, i64, String)> = match self {
             Engine::Postgres(pg) => sqlx::query_as(sql).fetch_all(pg.pool()).await.map_err(schemahero_postgres::PostgresError::from)?,
             Engine::Sqlite(lite) => sqlx::query_as(sql).fetch_all(lite.pool()).await.map_err(schemahero_sqlite::SqliteError::from)?,
+            Engine::Mysql(my) => {
+                let exists: Option<(i64,)> = sqlx::query_as(
+                    "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'schemahero_migrations_ledger'",
+                )
+                .fetch_optional(my.pool())
+                .await
+                .map_err(schemahero_mysql::MysqlError::from)?;
+                if exists.is_none() {
+                    return Ok(Vec::new());
+                }
+                sqlx::query_as(
+                    "SELECT CONVERT(migration_id USING utf8mb4), fencing_token, CONVERT(executor USING utf8mb4) FROM schemahero_migrations_ledger ORDER BY migration_id",
+                )
+                .fetch_all(my.pool())
+                .await
+                .map_err(schemahero_mysql::MysqlError::from)?
+            }
         };
         Ok(rows.into_iter().map(|(migration_id, fencing_token, executor)| LedgerEntry { migration_id, fencing_token, executor }).collect())
     }
@@ -50,6 +75,9 @@ impl Engine {
         fencing_token: u64,
         executor: &str,
     ) -> Result<(), EngineError> {
+        if let Engine::Mysql(my) = self {
+            return Ok(my.apply_recorded(statements, migration_id, fencing_token, executor).await?);
+        }
         let mut all = statements.to_vec();
         all.push(format!(
             "INSERT INTO {LEDGER_TABLE} (migration_id, fencing_token, executor) VALUES ({}, {fencing_token}, {})",

@@ -9,8 +9,9 @@ mod uri;
 pub use generate::{GeneratedFile, generated_files};
 pub use ledger::{LEDGER_TABLE, LedgerEntry};
 pub use load::{LoadError, LoadedSpecs, load_specs};
-pub use uri::{UriError, sqlite_path};
+pub use uri::{UriError, check_mysql_uri, sqlite_path};
 
+use schemahero_mysql::{DesiredTable as MyTable, MysqlEngine, MysqlError};
 use schemahero_plan::Plan;
 use schemahero_postgres::{DesiredTable as PgTable, PostgresEngine, PostgresError};
 use schemahero_schema::{TableManifest, Warning};
@@ -22,6 +23,8 @@ pub enum Driver {
     Postgres,
     CockroachDb,
     Sqlite,
+    /// MySQL and MariaDB (one engine; the server's flavor is detected on connect).
+    Mysql,
 }
 
 impl Driver {
@@ -30,8 +33,10 @@ impl Driver {
             "postgres" | "postgresql" => Ok(Driver::Postgres),
             "cockroachdb" | "cockroach" => Ok(Driver::CockroachDb),
             "sqlite" | "sqlite3" => Ok(Driver::Sqlite),
-            "mysql" | "mariadb" => Err(EngineError::UnsupportedDriver(format!("{name} (the MySQL engine is not built yet)"))),
-            other => Err(EngineError::UnsupportedDriver(format!("{other:?} (expected postgres, postgresql, cockroachdb or sqlite)"))),
+            "mysql" | "mariadb" => Ok(Driver::Mysql),
+            other => Err(EngineError::UnsupportedDriver(format!(
+                "{other:?} (expected postgres, postgresql, cockroachdb, mysql, mariadb or sqlite)"
+            ))),
         }
     }
 
@@ -41,6 +46,7 @@ impl Driver {
             Driver::Postgres => "postgres",
             Driver::CockroachDb => "cockroachdb",
             Driver::Sqlite => "sqlite",
+            Driver::Mysql => "mysql",
         }
     }
 }
@@ -61,6 +67,8 @@ pub enum EngineError {
     Postgres(#[from] PostgresError),
     #[error(transparent)]
     Sqlite(#[from] SqliteError),
+    #[error(transparent)]
+    Mysql(#[from] MysqlError),
     #[error("{0}")]
     Split(String),
 }
@@ -68,6 +76,7 @@ pub enum EngineError {
 pub enum Engine {
     Postgres(PostgresEngine),
     Sqlite(SqliteEngine),
+    Mysql(MysqlEngine),
 }
 
 impl Engine {
@@ -78,6 +87,10 @@ impl Engine {
                 Ok(Engine::Postgres(PostgresEngine::connect(uri).await?))
             }
             Driver::Sqlite => Ok(Engine::Sqlite(SqliteEngine::open(&sqlite_path(uri)?).await?)),
+            Driver::Mysql => {
+                uri::check_mysql_uri(uri)?;
+                Ok(Engine::Mysql(MysqlEngine::connect(uri).await?))
+            }
         }
     }
 
@@ -115,10 +128,21 @@ impl Engine {
                 }
                 Ok(lite.plan(&desired, seed_data).await?)
             }
+            Engine::Mysql(my) => {
+                let mut desired = Vec::new();
+                for t in tables {
+                    match t.spec.schema.as_ref().and_then(|s| s.mysql.clone()) {
+                        Some(schema) => desired.push(MyTable { name: t.spec.name.clone(), schema, seed_data: t.spec.seed_data.clone() }),
+                        None => warnings.push(missing_section(t, driver)),
+                    }
+                }
+                Ok(my.plan(&desired, seed_data).await?)
+            }
         }
     }
 
-    /// Splits a script into statements and applies them (one transaction).
+    /// Splits a script into statements and applies them (one transaction; on MySQL one by one
+    /// under a per-database lock, naming the statements that ran if one fails).
     pub async fn apply_script(&self, script: &str) -> Result<usize, EngineError> {
         let statements = schemahero_plan::split_statements(script).map_err(|e| EngineError::Split(e.to_string()))?;
         self.apply(&statements).await?;
@@ -129,6 +153,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => Ok(pg.apply(statements).await?),
             Engine::Sqlite(lite) => Ok(lite.apply(statements).await?),
+            Engine::Mysql(my) => Ok(my.apply(statements).await?),
         }
     }
 
@@ -136,6 +161,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => pg.close().await,
             Engine::Sqlite(lite) => lite.close().await,
+            Engine::Mysql(my) => my.close().await,
         }
     }
 }
@@ -166,6 +192,7 @@ impl Engine {
             Engine::Sqlite(lite) => {
                 lite.generate().await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Sqlite(spec))).collect()
             }
+            Engine::Mysql(my) => my.generate().await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Mysql(spec))).collect(),
         };
         generated_files(database, tables).map_err(EngineError::Split)
     }

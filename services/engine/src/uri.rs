@@ -17,6 +17,12 @@ pub fn check_postgres_uri(uri: &str) -> Result<(), UriError> {
     Ok(())
 }
 
+/// Checks a MySQL connection string: a `mysql://` (or `mariadb://`) URL or the Go driver DSN
+/// (`user:pass@tcp(host:port)/db?tls=false`). The message never contains the password.
+pub fn check_mysql_uri(uri: &str) -> Result<(), UriError> {
+    schemahero_mysql::dsn::parse(uri).map(|_| ()).map_err(|e| UriError::Invalid(e.to_string()))
+}
+
 /// The file behind a SQLite URI: a plain path, `sqlite:path`, `sqlite://path` or
 /// `sqlite:///abs/path`, with any `?query` dropped. `:memory:` is kept as is.
 pub fn sqlite_path(uri: &str) -> Result<String, UriError> {
@@ -81,6 +87,15 @@ mod tests {
         assert!(check_postgres_uri("postgresql://u@h/db").is_ok());
         let err = check_postgres_uri("mysql://u:secret@h/db").unwrap_err().to_string();
         assert!(!err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn mysql_urls_and_go_dsns() {
+        assert!(check_mysql_uri("mysql://root:pw@127.0.0.1:3306/db").is_ok());
+        assert!(check_mysql_uri("root:pw@tcp(127.0.0.1:3306)/db?tls=false").is_ok());
+        let err = check_mysql_uri("root:s3cret@tcp(127.0.0.1:x)/db").unwrap_err().to_string();
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(check_mysql_uri("mysql://root@127.0.0.1:3306").is_err());
     }
 
     #[test]

@@ -51,10 +51,6 @@ pub struct DatabaseSpec {
     pub connection: serde_json::Value,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub immediate_deploy: bool,
-    /// Other SchemaHero fields (schemahero, enableShellCommand, template, …) are kept.
-    #[serde(flatten)]
-    #[schemars(skip)]
-    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -192,13 +188,37 @@ pub struct MigrationStatus {
     pub conditions: Vec<Condition>,
 }
 
+/// Removes `default` keywords from a schema: schemars derives them from `#[serde(default)]`,
+/// and Kubernetes 1.20 rejects the empty-string defaults (the planner fills them anyway).
+fn strip_defaults(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("default");
+            map.values_mut().for_each(strip_defaults);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_defaults),
+        _ => {}
+    }
+}
+
+fn crd_yaml(crd: &k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition) -> Result<String, String> {
+    let mut value = serde_json::to_value(crd).map_err(|e| e.to_string())?;
+    if let Some(versions) = value.pointer_mut("/spec/versions").and_then(|v| v.as_array_mut()) {
+        for version in versions {
+            if let Some(schema) = version.pointer_mut("/schema/openAPIV3Schema") {
+                strip_defaults(schema);
+            }
+        }
+    }
+    serde_saphyr::to_string(&value).map_err(|e| e.to_string())
+}
+
 /// The three CRDs as one multi-document YAML, in a stable order.
 pub fn crds_yaml() -> Result<String, String> {
-    use kube::CustomResourceExt;
     let mut out = String::new();
-    for crd in [Database::crd(), Table::crd(), Migration::crd()] {
+    for (_, yaml) in crd_files()? {
         out.push_str("---\n");
-        out.push_str(&serde_saphyr::to_string(&crd).map_err(|e| e.to_string())?);
+        out.push_str(&yaml);
     }
     Ok(out)
 }
@@ -208,8 +228,7 @@ pub fn crd_files() -> Result<Vec<(String, String)>, String> {
     use kube::CustomResourceExt;
     let mut files = Vec::new();
     for (name, crd) in [("databases", Database::crd()), ("tables", Table::crd()), ("migrations", Migration::crd())] {
-        let yaml = serde_saphyr::to_string(&crd).map_err(|e| e.to_string())?;
-        files.push((format!("{name}.yaml"), yaml));
+        files.push((format!("{name}.yaml"), crd_yaml(&crd)?));
     }
     Ok(files)
 }

@@ -5,7 +5,10 @@ fn deploy_crds_match_the_rust_types() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/crds");
     for (name, yaml) in crd_files().unwrap() {
         let on_disk = std::fs::read_to_string(dir.join(&name)).unwrap_or_default();
-        assert!(on_disk == yaml, "deploy/crds/{name} differs from the Rust types; run `cargo run -p schemahero-k8s --bin schemahero-crdgen`");
+        assert!(
+            on_disk == yaml,
+            "deploy/crds/{name} differs from the Rust types; run `cargo run -p schemahero-k8s --bin schemahero-crdgen`"
+        );
     }
 }
 

@@ -93,10 +93,8 @@ mod tests {
     use schemahero_k8s::{MigrationSpec, MigrationStatus};
 
     fn migration(phase: &str, approved: bool, rejected: bool, recalculate: &str, recalculated: &str) -> Migration {
-        let mut m = Migration::new(
-            "users-1",
-            MigrationSpec { approved, rejected, recalculate: recalculate.into(), ..MigrationSpec::default() },
-        );
+        let mut m =
+            Migration::new("users-1", MigrationSpec { approved, rejected, recalculate: recalculate.into(), ..MigrationSpec::default() });
         m.status = Some(MigrationStatus { phase: phase.into(), recalculated: recalculated.into(), ..MigrationStatus::default() });
         m
     }

@@ -75,7 +75,11 @@ pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
             .spec
             .statements
             .iter()
-            .map(|s| StoredStatement { table: s.table.clone(), sql: s.sql.clone(), hazards: s.hazards.iter().map(|h| (h.kind.clone(), h.message.clone())).collect() })
+            .map(|s| StoredStatement {
+                table: s.table.clone(),
+                sql: s.sql.clone(),
+                hazards: s.hazards.iter().map(|h| (h.kind.clone(), h.message.clone())).collect(),
+            })
             .collect(),
         fingerprint: obj.spec.schema_fingerprint.clone(),
         spec_hash: obj.spec.spec_hash.clone(),
@@ -113,7 +117,8 @@ impl MigrationStore for KubeStore {
                 block_owner_deletion: Some(false),
             })
         });
-        let labels = BTreeMap::from([(LABEL_DATABASE.to_string(), m.database.clone()), (LABEL_TABLE.to_string(), m.table_resource.clone())]);
+        let labels =
+            BTreeMap::from([(LABEL_DATABASE.to_string(), m.database.clone()), (LABEL_TABLE.to_string(), m.table_resource.clone())]);
         let object = Migration {
             metadata: ObjectMeta {
                 name: Some(m.id.clone()),
@@ -172,8 +177,15 @@ impl MigrationStore for KubeStore {
             selectors.push(format!("{LABEL_TABLE}={t}"));
         }
         let params = if selectors.is_empty() { ListParams::default() } else { ListParams::default().labels(&selectors.join(",")) };
-        let mut out: Vec<MigrationRecord> =
-            api.list(&params).await.map_err(err)?.items.iter().filter_map(record_of).filter(|m| filter.phase.is_none_or(|p| m.phase == p)).collect();
+        let mut out: Vec<MigrationRecord> = api
+            .list(&params)
+            .await
+            .map_err(err)?
+            .items
+            .iter()
+            .filter_map(record_of)
+            .filter(|m| filter.phase.is_none_or(|p| m.phase == p))
+            .collect();
         out.sort_by(|a, b| (a.planned_at, &a.id).cmp(&(b.planned_at, &b.id)));
         Ok(out)
     }

@@ -136,7 +136,9 @@ impl DatabaseManifest {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConnectionError {
-    #[error("database {database}: no supported connection (expected connection.postgres, connection.cockroachdb, connection.mysql or connection.sqlite)")]
+    #[error(
+        "database {database}: no supported connection (expected connection.postgres, connection.cockroachdb, connection.mysql or connection.sqlite)"
+    )]
     NoConnection { database: String },
     #[error("database {database}: {field} is missing")]
     Missing { database: String, field: String },
@@ -222,7 +224,9 @@ impl DatabaseSpec {
 }
 
 fn percent_encode(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 type Getter<'a> = dyn Fn(&str, &Option<ValueOrValueFrom>) -> Result<Option<String>, ConnectionError> + 'a;

@@ -218,7 +218,9 @@ fn check_mysql_names(base: &str, my: &MysqlTableSchema, err: &dyn Fn(&str, Strin
         if let (Some(cs), Some(co)) = (charset, collation) {
             let cs = cs.to_ascii_lowercase();
             let co = co.to_ascii_lowercase();
-            let same = co.starts_with(&format!("{cs}_")) || (cs == "utf8" && co.starts_with("utf8mb3_")) || (cs == "utf8mb3" && co.starts_with("utf8_"));
+            let same = co.starts_with(&format!("{cs}_"))
+                || (cs == "utf8" && co.starts_with("utf8mb3_"))
+                || (cs == "utf8mb3" && co.starts_with("utf8_"));
             if !same {
                 return Err(err(field, format!("collation {co:?} does not belong to charset {cs:?}")));
             }
@@ -237,7 +239,10 @@ fn check_mysql_names(base: &str, my: &MysqlTableSchema, err: &dyn Fn(&str, Strin
         if let Some(t) = &ix.index_type
             && !["btree", "hash", "fulltext", "spatial"].contains(&t.to_ascii_lowercase().as_str())
         {
-            return Err(err(&format!("{base}.indexes[{i}].type"), format!("unknown index type {t:?} (expected btree, hash, fulltext or spatial)")));
+            return Err(err(
+                &format!("{base}.indexes[{i}].type"),
+                format!("unknown index type {t:?} (expected btree, hash, fulltext or spatial)"),
+            ));
         }
     }
     Ok(())

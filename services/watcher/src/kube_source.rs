@@ -9,8 +9,8 @@
 use crate::source::{Resource, ResourceKey, ResourceKind, ResourceSource, SourceEvent};
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
-use kube::runtime::watcher::{self, Event};
 use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, ResourceExt};
 use schemahero_k8s::{Database, Table};
 use schemahero_proto::v1 as pb;
@@ -56,14 +56,19 @@ where
     K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
     <K as kube::Resource>::DynamicType: Default,
 {
-    if namespaces.is_empty() { vec![Api::all(client.clone())] } else { namespaces.iter().map(|ns| Api::namespaced(client.clone(), ns)).collect() }
+    if namespaces.is_empty() {
+        vec![Api::all(client.clone())]
+    } else {
+        namespaces.iter().map(|ns| Api::namespaced(client.clone(), ns)).collect()
+    }
 }
 
 async fn run(client: Client, namespaces: Vec<String>, tx: mpsc::Sender<SourceEvent>) {
     let mut streams = Vec::new();
     for api in apis::<Database>(&client, &namespaces) {
         let c = client.clone();
-        let stream = watcher::watcher(api, watcher::Config::default()).default_backoff().then(move |e| database_change(c.clone(), e)).boxed();
+        let stream =
+            watcher::watcher(api, watcher::Config::default()).default_backoff().then(move |e| database_change(c.clone(), e)).boxed();
         streams.push(stream);
     }
     for api in apis::<Table>(&client, &namespaces) {
@@ -134,7 +139,9 @@ fn table_change(event: Result<Event<Table>, watcher::Error>) -> Option<Change> {
         Ok(Event::Init) => Some(Change::Init),
         Ok(Event::InitDone) => Some(Change::InitDone),
         Ok(Event::InitApply(t)) | Ok(Event::Apply(t)) => table_resource(&t).map(|r| Change::Item(r)),
-        Ok(Event::Delete(t)) => Some(Change::Delete(ResourceKey::new(ResourceKind::Table, t.namespace().unwrap_or_default(), t.name_any()))),
+        Ok(Event::Delete(t)) => {
+            Some(Change::Delete(ResourceKey::new(ResourceKind::Table, t.namespace().unwrap_or_default(), t.name_any())))
+        }
     }
 }
 
@@ -159,7 +166,9 @@ async fn database_change(client: Client, event: Result<Event<Database>, watcher:
         Ok(Event::Init) => Some(Change::Init),
         Ok(Event::InitDone) => Some(Change::InitDone),
         Ok(Event::InitApply(d)) | Ok(Event::Apply(d)) => database_resource(&client, &d).await.map(|r| Change::Item(r)),
-        Ok(Event::Delete(d)) => Some(Change::Delete(ResourceKey::new(ResourceKind::Database, d.namespace().unwrap_or_default(), d.name_any()))),
+        Ok(Event::Delete(d)) => {
+            Some(Change::Delete(ResourceKey::new(ResourceKind::Database, d.namespace().unwrap_or_default(), d.name_any())))
+        }
     }
 }
 
@@ -183,14 +192,13 @@ fn secret_refs(value: &serde_json::Value, out: &mut Vec<(String, String)>) {
 pub async fn database_resource(client: &Client, d: &Database) -> Option<Resource> {
     let namespace = d.namespace().unwrap_or_else(|| "default".into());
     let name = d.name_any();
-    let spec: schemahero_schema::database::DatabaseSpec =
-        match serde_json::to_value(&d.spec).and_then(serde_json::from_value) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(database = %format!("{namespace}/{name}"), error = %e, "invalid Database spec");
-                return None;
-            }
-        };
+    let spec: schemahero_schema::database::DatabaseSpec = match serde_json::to_value(&d.spec).and_then(serde_json::from_value) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(database = %format!("{namespace}/{name}"), error = %e, "invalid Database spec");
+            return None;
+        }
+    };
     let mut refs = Vec::new();
     secret_refs(&d.spec.connection, &mut refs);
     let secrets: Api<Secret> = Api::namespaced(client.clone(), &namespace);
@@ -211,7 +219,9 @@ pub async fn database_resource(client: &Client, d: &Database) -> Option<Resource
     }
     let lookup = |s: &str, k: &str| values.get(&(s.to_string(), k.to_string())).cloned();
     match spec.resolve(&name, &|_| None, &lookup) {
-        Ok((driver, uri)) => Some(Resource::Database(pb::Database { namespace, name, driver, uri, immediate_deploy: spec.immediate_deploy })),
+        Ok((driver, uri)) => {
+            Some(Resource::Database(pb::Database { namespace, name, driver, uri, immediate_deploy: spec.immediate_deploy }))
+        }
         Err(e) => {
             tracing::error!(database = %format!("{namespace}/{name}"), error = %e, "cannot resolve the connection");
             None

@@ -1,0 +1,215 @@
+//! The plugin against Kubernetes (no `--planner`): Migrations, Databases and Tables are read
+//! from the cluster; approve / reject / recalculate are patches to the Migration that the
+//! planner's controller acts on.
+
+use crate::migrations::{Output, describe, print_list};
+use anyhow::{Context, Result, bail};
+use kube::api::{ListParams, Patch, PatchParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client, Config, ResourceExt};
+use schemahero_k8s::{Database, Migration, Table};
+use schemahero_proto::v1 as pb;
+
+#[derive(clap::Args, Clone, Default)]
+pub struct KubeArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
+    #[arg(long, global = true)]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// List across all namespaces (the default when -n is not given).
+    #[arg(short = 'A', long = "all-namespaces")]
+    pub all_namespaces: bool,
+}
+
+pub async fn client(args: &KubeArgs) -> Result<Client> {
+    let options = KubeConfigOptions { context: args.context.clone(), ..KubeConfigOptions::default() };
+    let config = match &args.kubeconfig {
+        Some(path) => {
+            let kubeconfig = Kubeconfig::read_from(path).with_context(|| format!("reading kubeconfig {}", path.display()))?;
+            Config::from_custom_kubeconfig(kubeconfig, &options).await.context("no usable cluster in the kubeconfig")?
+        }
+        None if args.context.is_some() => Config::from_kubeconfig(&options).await.context("no usable cluster in the kubeconfig")?,
+        None => Config::infer().await.context("no cluster: set KUBECONFIG, pass --kubeconfig, or use --planner")?,
+    };
+    Client::try_from(config).context("cannot create a Kubernetes client")
+}
+
+fn phase_of(name: &str) -> pb::Phase {
+    crate::migrations::parse_phase(name).unwrap_or(pb::Phase::Unspecified)
+}
+
+/// A Migration resource as the API message the printers share.
+pub fn to_proto(m: &Migration) -> pb::Migration {
+    let status = m.status.clone().unwrap_or_default();
+    pb::Migration {
+        id: m.name_any(),
+        namespace: m.namespace().unwrap_or_default(),
+        database: m.spec.database.clone(),
+        table_resource: m.spec.table_resource.clone(),
+        table: m.spec.table_name.clone(),
+        phase: phase_of(&status.phase) as i32,
+        statements: m
+            .spec
+            .statements
+            .iter()
+            .map(|s| pb::Statement {
+                table: s.table.clone(),
+                sql: s.sql.clone(),
+                hazards: s.hazards.iter().map(|h| pb::Hazard { kind: h.kind.clone(), message: h.message.clone() }).collect(),
+            })
+            .collect(),
+        fingerprint: m.spec.schema_fingerprint.clone(),
+        spec_hash: m.spec.spec_hash.clone(),
+        planned_at: status.planned_at,
+        approved_at: status.approved_at,
+        executed_at: status.executed_at,
+        trace_id: status.trace_id,
+        error: status.error,
+        waiting_reason: status.waiting_reason,
+        attempts: status.attempts.clamp(0, u32::MAX as i64) as u32,
+        executor: status.executor,
+        reason: m.spec.reason.clone(),
+    }
+}
+
+fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    <K as kube::Resource>::DynamicType: Default,
+{
+    match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+pub struct ListFilter {
+    pub namespace: Option<String>,
+    pub database: Option<String>,
+    pub table: Option<String>,
+    pub phase: Option<pb::Phase>,
+}
+
+pub async fn get(kube: &KubeArgs, resource: &str, filter: &ListFilter, output: Output) -> Result<String> {
+    let client = client(kube).await?;
+    let namespace = if kube.all_namespaces { None } else { filter.namespace.as_deref() };
+    let lp = ListParams::default();
+    match resource {
+        "migration" | "migrations" | "m" => {
+            let mut selectors = Vec::new();
+            if let Some(db) = &filter.database {
+                selectors.push(format!("schemahero.io/database={db}"));
+            }
+            if let Some(t) = &filter.table {
+                selectors.push(format!("schemahero.io/table={t}"));
+            }
+            let params = if selectors.is_empty() { lp } else { ListParams::default().labels(&selectors.join(",")) };
+            let items = api::<Migration>(&client, namespace).list(&params).await.context("listing Migrations")?.items;
+            let mut list: Vec<pb::Migration> =
+                items.iter().map(to_proto).filter(|m| filter.phase.is_none_or(|p| m.phase == p as i32)).collect();
+            list.sort_by(|a, b| (a.planned_at, &a.id).cmp(&(b.planned_at, &b.id)));
+            print_list(&list, output)
+        }
+        "database" | "databases" | "db" => {
+            let items = api::<Database>(&client, namespace).list(&lp).await.context("listing Databases")?.items;
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .filter(|d| filter.database.as_ref().is_none_or(|db| d.name_any() == *db))
+                .map(|d| {
+                    let driver = d.spec.connection.as_object().and_then(|o| o.keys().next().cloned()).unwrap_or_default();
+                    vec![d.namespace().unwrap_or_default(), d.name_any(), driver, d.spec.immediate_deploy.to_string()]
+                })
+                .collect();
+            render_rows(&["NAMESPACE", "NAME", "DRIVER", "IMMEDIATE DEPLOY"], rows, &items, output)
+        }
+        "table" | "tables" | "t" => {
+            let items = api::<Table>(&client, namespace).list(&lp).await.context("listing Tables")?.items;
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .filter(|t| filter.database.as_ref().is_none_or(|db| t.spec.database == *db))
+                .map(|t| vec![t.namespace().unwrap_or_default(), t.name_any(), t.spec.database.clone(), t.spec.name.clone()])
+                .collect();
+            render_rows(&["NAMESPACE", "NAME", "DATABASE", "TABLE"], rows, &items, output)
+        }
+        other => bail!("unknown resource {other:?} (expected migrations, databases or tables)"),
+    }
+}
+
+fn render_rows<T: serde::Serialize>(headers: &[&str], rows: Vec<Vec<String>>, items: &[T], output: Output) -> Result<String> {
+    Ok(match output {
+        Output::Json => serde_json::to_string_pretty(items)? + "\n",
+        Output::Yaml => serde_saphyr::to_string(&items).map_err(|e| anyhow::anyhow!("{e}"))?,
+        Output::Table => {
+            let mut all = vec![headers.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+            all.extend(rows);
+            let widths: Vec<usize> = (0..headers.len()).map(|i| all.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+            all.iter()
+                .map(|r| {
+                    let cells: Vec<String> = r.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect();
+                    cells.join("   ").trim_end().to_string() + "\n"
+                })
+                .collect()
+        }
+    })
+}
+
+async fn find(client: &Client, namespace: Option<&str>, name: &str) -> Result<Migration> {
+    let found = match namespace {
+        Some(ns) => Api::<Migration>::namespaced(client.clone(), ns).get_opt(name).await.context("reading the Migration")?,
+        None => Api::<Migration>::all(client.clone())
+            .list(&ListParams::default().fields(&format!("metadata.name={name}")))
+            .await
+            .context("reading the Migration")?
+            .items
+            .into_iter()
+            .next(),
+    };
+    found.ok_or_else(|| anyhow::anyhow!("migration {name} not found"))
+}
+
+pub enum Action {
+    Describe,
+    Approve,
+    Reject,
+    Recalculate,
+}
+
+pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: Action, output: Output) -> Result<String> {
+    let client = client(kube).await?;
+    let m = find(&client, namespace, name).await?;
+    let phase = m.status.as_ref().map(|s| s.phase.clone()).unwrap_or_default();
+    let ns = m.namespace().unwrap_or_default();
+    let patch = match action {
+        Action::Describe => return describe(&to_proto(&m), output),
+        Action::Approve => {
+            match phase.as_str() {
+                "Planned" => {}
+                "Executed" => bail!("migration {name} is already executed"),
+                "Rejected" => bail!("migration {name} is rejected and cannot be approved; change the Table to plan again"),
+                other => bail!("migration {name} is {other}; only Planned migrations can be approved"),
+            }
+            serde_json::json!({ "spec": { "approved": true } })
+        }
+        Action::Reject => {
+            if !matches!(phase.as_str(), "Planned" | "Approved") {
+                bail!("migration {name} is {phase}; only Planned or Approved migrations can be rejected");
+            }
+            serde_json::json!({ "spec": { "rejected": true } })
+        }
+        Action::Recalculate => {
+            let token = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
+            serde_json::json!({ "spec": { "recalculate": token.to_string() } })
+        }
+    };
+    Api::<Migration>::namespaced(client, &ns)
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .context("patching the Migration")?;
+    Ok(match action {
+        Action::Approve => format!("Migration {name} approved\n"),
+        Action::Reject => format!("Migration {name} rejected\n"),
+        _ => format!("Migration {name}: recalculation requested\n"),
+    })
+}

@@ -1,0 +1,2 @@
+CREATE TABLE items (id int PRIMARY KEY, label varchar(50));
+INSERT INTO items VALUES (1, 'one');

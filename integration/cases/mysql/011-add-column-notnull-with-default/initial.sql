@@ -1,0 +1,2 @@
+CREATE TABLE items (id int PRIMARY KEY);
+INSERT INTO items VALUES (1), (2);

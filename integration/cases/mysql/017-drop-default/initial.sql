@@ -1,0 +1,1 @@
+CREATE TABLE posts (state varchar(20) DEFAULT 'draft', priority int DEFAULT 1);

@@ -1,0 +1,1 @@
+CREATE TABLE people (name varchar(50) NOT NULL);

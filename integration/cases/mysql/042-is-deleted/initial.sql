@@ -1,0 +1,2 @@
+CREATE TABLE old_stuff (id int);
+INSERT INTO old_stuff VALUES (1);
