@@ -1,6 +1,7 @@
 //! `kubectl-schemahero` (also installed as `schemahero`): the SchemaHero CLI, with the
 //! commands and flags existing SchemaHero users already call.
 
+mod install;
 mod kube_mode;
 mod migrations;
 
@@ -41,6 +42,22 @@ enum Command {
     Reject(TargetArgs),
     /// Plan the migration's table afresh: `recalculate migration NAME`.
     Recalculate(TargetArgs),
+    /// Install SchemaHero into the cluster (CRDs, RBAC, the watcher, planner and executors).
+    Install(InstallArgs),
+    /// Remove SchemaHero from the cluster; database schemas are left untouched.
+    Uninstall(InstallArgs),
+}
+
+#[derive(Args)]
+struct InstallArgs {
+    /// The namespace for SchemaHero's own objects.
+    #[arg(short = 'n', long, default_value = "schemahero-system")]
+    namespace: String,
+    /// Print the manifests instead of applying them.
+    #[arg(long)]
+    yaml: bool,
+    #[command(flatten)]
+    kube: kube_mode::KubeArgs,
 }
 
 #[derive(Args)]
@@ -145,7 +162,8 @@ pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,kube_client=off")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -175,6 +193,17 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Approve(args) => target(args, Verb::Approve).await,
         Command::Reject(args) => target(args, Verb::Reject).await,
         Command::Recalculate(args) => target(args, Verb::Recalculate).await,
+        Command::Install(args) => {
+            print!("{}", install::install(&args.kube, &args.namespace, args.yaml).await?);
+            Ok(())
+        }
+        Command::Uninstall(args) => {
+            if args.yaml {
+                bail!("--yaml is only for install");
+            }
+            print!("{}", install::uninstall(&args.kube, &args.namespace).await?);
+            Ok(())
+        }
     }
 }
 

@@ -35,10 +35,11 @@ pub fn desired_table(name: &str, spec: &MysqlTableSchema, charsets: &Charsets, d
             let string = has_charset(&data_type);
             let in_pk = spec.primary_key.contains(&c.name);
             let (default, on_update) = match c.default.as_deref() {
-                Some(raw) => {
-                    let (d, u) = split_on_update(raw);
-                    (if d.is_empty() { None } else { default_to_sql(&d) }, u)
-                }
+                Some(raw) => match split_on_update(raw) {
+                    // `ON UPDATE …` alone: no default. An empty default otherwise is ''.
+                    (d, Some(u)) if d.is_empty() => (None, Some(u)),
+                    (d, u) => (default_to_sql(&d), u),
+                },
                 None => (None, None),
             };
             MyColumn {
@@ -251,6 +252,9 @@ pub fn diff_table(desired: &MyTable, live: Option<&MyTable>, is_deleted: bool) -
         .into_iter()
         .flatten()
         .filter(|ix| !implicit(ix))
+        // The index of a foreign key re-created under the same name (to change its action)
+        // stays: MySQL would only build it again.
+        .filter(|ix| !(!ix.unique && diff.add_foreign_keys.iter().any(|f| f.name == ix.name && f.columns.starts_with(&ix.columns))))
         // Indexes on dropped columns go with them.
         .filter(|ix| !ix.columns.iter().all(|c| diff.drop_columns.contains(c)))
         .cloned()

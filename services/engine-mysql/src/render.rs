@@ -314,6 +314,15 @@ fn is_widening(from: &str, to: &str) -> bool {
     if let (Some(a), Some(b)) = (text_rank(from), text_rank(to)) {
         return b >= a;
     }
+    // Values appended to an enum or set keep every existing value valid.
+    for kind in ["enum(", "set("] {
+        if let (Some(a), Some(b)) = (from.strip_prefix(kind), to.strip_prefix(kind)) {
+            let a = a.strip_suffix(')').unwrap_or(a);
+            if b.strip_prefix(a).is_some_and(|rest| rest.starts_with(',') || rest == ")") {
+                return true;
+            }
+        }
+    }
     (from.starts_with("varchar(") || from.starts_with("char(")) && matches!(to, "text" | "mediumtext" | "longtext")
         || (from == "float" && to == "double")
 }
@@ -346,5 +355,8 @@ mod tests {
         assert!(!is_widening("varchar(20)", "varchar(10)"));
         assert!(is_widening("varchar(20)", "text"));
         assert!(!is_widening("text", "int"));
+        assert!(is_widening("enum('a','b')", "enum('a','b','c')"));
+        assert!(!is_widening("enum('a','b')", "enum('b','a')"));
+        assert!(!is_widening("enum('a','b')", "enum('a','bc')"));
     }
 }

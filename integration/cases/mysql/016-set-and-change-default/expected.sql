@@ -1,0 +1,2 @@
+ALTER TABLE `posts` ALTER COLUMN `state` SET DEFAULT 'draft';
+ALTER TABLE `posts` ALTER COLUMN `priority` SET DEFAULT 5;

@@ -1,0 +1,2 @@
+-- hazard DELETES_DATA: drops table old_stuff and all its rows
+DROP TABLE `old_stuff`;

@@ -1,0 +1,3 @@
+CREATE TABLE `mine` (
+  `a` int
+);

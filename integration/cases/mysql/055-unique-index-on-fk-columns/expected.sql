@@ -1,0 +1,3 @@
+-- hazard INDEX_BUILD: builds an index over every row
+-- hazard MAY_FAIL: fails if existing rows hold duplicates
+CREATE UNIQUE INDEX `idx_profiles_user_id` ON `profiles` (`user_id`);

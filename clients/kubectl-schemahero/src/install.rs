@@ -1,0 +1,125 @@
+//! `kubectl schemahero install` / `uninstall`: the objects of `deploy/base` (CRDs, namespace,
+//! service accounts, RBAC, the three Deployments, the planner Service, the executor autoscaler),
+//! applied with server-side apply, or printed with `--yaml`.
+
+use crate::kube_mode::{KubeArgs, client};
+use anyhow::{Context, Result, bail};
+use kube::api::{DeleteParams, DynamicObject, Patch, PatchParams};
+use kube::discovery::{Discovery, Scope};
+use kube::{Api, ResourceExt};
+
+const DEFAULT_NAMESPACE: &str = "schemahero-system";
+
+/// The manifests in apply order (the same files the kustomize base lists).
+const MANIFESTS: &[&str] = &[
+    include_str!("../../../deploy/base/namespace.yaml"),
+    include_str!("../../../deploy/crds/databases.yaml"),
+    include_str!("../../../deploy/crds/tables.yaml"),
+    include_str!("../../../deploy/crds/migrations.yaml"),
+    include_str!("../../../deploy/base/rbac.yaml"),
+    include_str!("../../../deploy/base/planner.yaml"),
+    include_str!("../../../deploy/base/watcher.yaml"),
+    include_str!("../../../deploy/base/executor.yaml"),
+];
+
+/// Every object, as YAML documents, placed in `namespace`.
+pub fn manifests(namespace: &str) -> String {
+    MANIFESTS.iter().map(|m| format!("---\n{}", m.replace(DEFAULT_NAMESPACE, namespace))).collect()
+}
+
+fn objects(namespace: &str) -> Result<Vec<DynamicObject>> {
+    let values: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&manifests(namespace)).map_err(|e| anyhow::anyhow!("bundled manifests: {e}"))?;
+    values.into_iter().filter(|v| !v.is_null()).map(|v| serde_json::from_value(v).context("bundled manifest")).collect()
+}
+
+fn valid_namespace(namespace: &str) -> Result<()> {
+    let ok = !namespace.is_empty()
+        && namespace.len() <= 63
+        && namespace.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !namespace.starts_with('-')
+        && !namespace.ends_with('-');
+    if !ok {
+        bail!("--namespace {namespace:?} is not a valid namespace name");
+    }
+    Ok(())
+}
+
+async fn api_for(discovery: &Discovery, client: &kube::Client, obj: &DynamicObject) -> Result<Api<DynamicObject>> {
+    let types = obj.types.clone().context("a bundled object has no apiVersion/kind")?;
+    let gvk = kube::api::GroupVersionKind::try_from(&types).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (resource, caps) =
+        discovery.resolve_gvk(&gvk).with_context(|| format!("the cluster does not serve {}/{}", types.api_version, types.kind))?;
+    Ok(match (caps.scope, obj.namespace()) {
+        (Scope::Namespaced, Some(ns)) => Api::namespaced_with(client.clone(), &ns, &resource),
+        _ => Api::all_with(client.clone(), &resource),
+    })
+}
+
+pub async fn install(kube: &KubeArgs, namespace: &str, print_yaml: bool) -> Result<String> {
+    valid_namespace(namespace)?;
+    if print_yaml {
+        return Ok(manifests(namespace));
+    }
+    let client = client(kube).await?;
+    let mut out = String::new();
+    let objects = objects(namespace)?;
+    let (crds, rest): (Vec<_>, Vec<_>) =
+        objects.into_iter().partition(|o| o.types.as_ref().is_some_and(|t| t.kind == "CustomResourceDefinition" || t.kind == "Namespace"));
+    // CRDs and the namespace first; discovery afterwards sees everything else.
+    for batch in [crds, rest] {
+        let discovery = Discovery::new(client.clone()).run().await.context("discovering the cluster's APIs")?;
+        for obj in batch {
+            let api = api_for(&discovery, &client, &obj).await?;
+            let name = obj.name_any();
+            let kind = obj.types.as_ref().map(|t| t.kind.clone()).unwrap_or_default();
+            api.patch(&name, &PatchParams::apply("kubectl-schemahero").force(), &Patch::Apply(&obj))
+                .await
+                .with_context(|| format!("applying {kind} {name}"))?;
+            out.push_str(&format!("{kind}/{name} applied\n"));
+        }
+    }
+    out.push_str(&format!("SchemaHero is installed in namespace {namespace}. Verify: kubectl get pods -n {namespace}\n"));
+    Ok(out)
+}
+
+pub async fn uninstall(kube: &KubeArgs, namespace: &str) -> Result<String> {
+    valid_namespace(namespace)?;
+    let client = client(kube).await?;
+    let discovery = Discovery::new(client.clone()).run().await.context("discovering the cluster's APIs")?;
+    let mut out = String::new();
+    for obj in objects(namespace)?.into_iter().rev() {
+        let name = obj.name_any();
+        let kind = obj.types.as_ref().map(|t| t.kind.clone()).unwrap_or_default();
+        let Ok(api) = api_for(&discovery, &client, &obj).await else { continue };
+        match api.delete(&name, &DeleteParams::background()).await {
+            Ok(_) => out.push_str(&format!("{kind}/{name} deleted\n")),
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(e) => return Err(e).with_context(|| format!("deleting {kind} {name}")),
+        }
+    }
+    out.push_str("SchemaHero is uninstalled; the schemas of your databases are untouched.\n");
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifests_move_to_the_chosen_namespace() {
+        let yaml = manifests("ops");
+        assert!(!yaml.contains(DEFAULT_NAMESPACE));
+        let objects = objects("ops").unwrap();
+        let kinds: Vec<String> = objects.iter().map(|o| o.types.as_ref().unwrap().kind.clone()).collect();
+        for kind in
+            ["Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "Deployment", "Service", "HorizontalPodAutoscaler"]
+        {
+            assert!(kinds.iter().any(|k| k == kind), "{kind} missing from {kinds:?}");
+        }
+        assert_eq!(kinds.iter().filter(|k| *k == "CustomResourceDefinition").count(), 3);
+        assert_eq!(kinds.iter().filter(|k| *k == "Deployment").count(), 3);
+        assert!(objects.iter().filter(|o| o.types.as_ref().unwrap().kind == "Deployment").all(|o| o.namespace().as_deref() == Some("ops")));
+        assert!(valid_namespace("Bad_NS").is_err());
+    }
+}
