@@ -8,6 +8,7 @@
 //! again, which must yield nothing. `BLESS=1` writes the expected files instead of comparing.
 
 pub mod dump;
+pub mod kube_env;
 pub mod services;
 
 use schemahero_engine::{Driver, Engine, load_specs};

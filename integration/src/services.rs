@@ -122,6 +122,41 @@ pub fn start_planner(dir: &Path, listen: &str, store: &Path, drift_secs: u64) ->
     (p, format!("http://{address}"))
 }
 
+/// A planner in Kubernetes mode serving `namespace` (its fencing ConfigMap lives there too).
+pub fn start_planner_k8s(dir: &Path, namespace: &str, drift_secs: u64) -> (Proc, String) {
+    let mut p = spawn(
+        "planner",
+        "schemahero-planner",
+        &[
+            "--kubernetes",
+            "--namespace",
+            namespace,
+            "--watch-namespace",
+            namespace,
+            "--listen",
+            "127.0.0.1:0",
+            "--drift-interval-secs",
+            &drift_secs.to_string(),
+            "--debounce-ms",
+            "100",
+        ],
+        dir,
+    );
+    let stdout = p.child.stdout.take().expect("planner stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("planner prints its address");
+    let address = line
+        .trim()
+        .strip_prefix("planner listening on ")
+        .unwrap_or_else(|| panic!("unexpected planner output {line:?}: {}", p.log_text()))
+        .to_string();
+    (p, format!("http://{address}"))
+}
+
+pub fn start_watcher_k8s(dir: &Path, planner: &str, namespace: &str) -> Proc {
+    spawn("watcher", "schemahero-watcher", &["--kubernetes", "--namespace", namespace, "--planner", planner], dir)
+}
+
 pub fn start_watcher(dir: &Path, planner: &str, specs: &Path) -> Proc {
     spawn(
         "watcher",

@@ -115,6 +115,19 @@ impl ColumnModify {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::temporal_literal;
+
+    #[test]
+    fn datetime_literals_compare_without_zero_time() {
+        assert_eq!(temporal_literal("'2020-01-01 00:00:00.000'", "datetime(3)"), "'2020-01-01'");
+        assert_eq!(temporal_literal("'2020-01-01'", "datetime"), "'2020-01-01'");
+        assert_eq!(temporal_literal("'2020-01-01 10:00:00'", "timestamp"), "'2020-01-01 10:00:00'");
+        assert_eq!(temporal_literal("'2020-01-01 00:00:00'", "varchar(30)"), "'2020-01-01 00:00:00'");
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableDiff {
     pub create: Option<MyTable>,
@@ -264,7 +277,7 @@ pub fn diff_table(desired: &MyTable, live: Option<&MyTable>, is_deleted: bool) -
 }
 
 fn modify(d: &MyColumn, l: &MyColumn) -> ColumnModify {
-    let canon = |v: &Option<String>| v.as_deref().and_then(canonical_default);
+    let canon = |v: &Option<String>| v.as_deref().and_then(canonical_default).map(|c| temporal_literal(&c, &d.data_type));
     ColumnModify {
         desired: d.clone(),
         live: l.clone(),
@@ -274,6 +287,22 @@ fn modify(d: &MyColumn, l: &MyColumn) -> ColumnModify {
         on_update_changed: canon(&d.on_update) != canon(&l.on_update),
         null_changed: d.not_null != l.not_null,
     }
+}
+
+/// Datetime literals as the server stores them are padded (`'2020-01-01'` on a datetime column
+/// reads back as `'2020-01-01 00:00:00'`, with `.000` for fractional precision); compare them
+/// without the zero time and zero fraction.
+fn temporal_literal(canonical: &str, data_type: &str) -> String {
+    if !(data_type.starts_with("datetime") || data_type.starts_with("timestamp")) || !canonical.starts_with('\'') {
+        return canonical.to_string();
+    }
+    let inner = canonical.trim_matches('\'');
+    let inner = match inner.split_once('.') {
+        Some((whole, fraction)) if fraction.chars().all(|c| c == '0') => whole,
+        _ => inner,
+    };
+    let inner = inner.strip_suffix(" 00:00:00").unwrap_or(inner);
+    format!("'{inner}'")
 }
 
 fn name_indexes(table: &MyTable, indexes: &[IndexDef]) -> Vec<IndexDef> {

@@ -73,18 +73,22 @@ pub fn error_policy<S: MigrationStore>(m: Arc<Migration>, error: &CoreError, _ct
     Action::requeue(Duration::from_secs(5))
 }
 
-/// Runs until the process stops.
-pub async fn run<S: MigrationStore>(client: Client, core: Arc<PlannerCore<S>>) {
-    let api: Api<Migration> = Api::all(client.clone());
+/// Runs until the process stops, over the served namespaces (all when empty).
+pub async fn run<S: MigrationStore>(client: Client, core: Arc<PlannerCore<S>>, namespaces: Vec<String>) {
+    let apis: Vec<Api<Migration>> = if namespaces.is_empty() {
+        vec![Api::all(client.clone())]
+    } else {
+        namespaces.iter().map(|ns| Api::namespaced(client.clone(), ns)).collect()
+    };
     let ctx = Arc::new(Context { client, core });
-    Controller::new(api, watcher::Config::default())
-        .run(reconcile, error_policy, ctx)
-        .for_each(|result| async move {
+    let controllers = apis.into_iter().map(|api| {
+        Controller::new(api, watcher::Config::default()).run(reconcile, error_policy, Arc::clone(&ctx)).for_each(|result| async move {
             if let Err(e) = result {
                 tracing::debug!(error = %e, "migration controller");
             }
         })
-        .await;
+    });
+    futures_util::future::join_all(controllers).await;
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ pub struct KubeStore {
     client: Client,
     /// Where the fencing ConfigMap lives (the planner's own namespace).
     namespace: String,
+    /// The namespaces this planner serves (all when empty).
+    served: Vec<String>,
 }
 
 fn err(e: kube::Error) -> StoreError {
@@ -32,8 +34,18 @@ fn is_conflict(e: &kube::Error) -> bool {
 }
 
 impl KubeStore {
-    pub fn new(client: Client, namespace: impl Into<String>) -> Self {
-        KubeStore { client, namespace: namespace.into() }
+    pub fn new(client: Client, namespace: impl Into<String>, served: Vec<String>) -> Self {
+        KubeStore { client, namespace: namespace.into(), served }
+    }
+
+    /// One API per served namespace (one cluster-wide API when serving all).
+    fn migration_apis(&self, namespace: Option<&str>) -> Vec<Api<Migration>> {
+        match namespace {
+            Some(ns) if self.served.is_empty() || self.served.iter().any(|s| s == ns) => vec![Api::namespaced(self.client.clone(), ns)],
+            Some(_) => Vec::new(),
+            None if self.served.is_empty() => vec![Api::all(self.client.clone())],
+            None => self.served.iter().map(|ns| Api::namespaced(self.client.clone(), ns)).collect(),
+        }
     }
 
     pub fn client(&self) -> &Client {
@@ -159,16 +171,16 @@ impl MigrationStore for KubeStore {
     }
 
     async fn get(&self, id: &str) -> Result<Option<MigrationRecord>, StoreError> {
-        let api: Api<Migration> = Api::all(self.client.clone());
-        let found = api.list(&ListParams::default().fields(&format!("metadata.name={id}"))).await.map_err(err)?;
-        Ok(found.items.iter().find_map(record_of))
+        for api in self.migration_apis(None) {
+            let found = api.list(&ListParams::default().fields(&format!("metadata.name={id}"))).await.map_err(err)?;
+            if let Some(record) = found.items.iter().find_map(record_of) {
+                return Ok(Some(record));
+            }
+        }
+        Ok(None)
     }
 
     async fn list(&self, filter: &Filter) -> Result<Vec<MigrationRecord>, StoreError> {
-        let api: Api<Migration> = match &filter.namespace {
-            Some(ns) => Api::namespaced(self.client.clone(), ns),
-            None => Api::all(self.client.clone()),
-        };
         let mut selectors = Vec::new();
         if let Some(db) = &filter.database {
             selectors.push(format!("{LABEL_DATABASE}={db}"));
@@ -177,15 +189,11 @@ impl MigrationStore for KubeStore {
             selectors.push(format!("{LABEL_TABLE}={t}"));
         }
         let params = if selectors.is_empty() { ListParams::default() } else { ListParams::default().labels(&selectors.join(",")) };
-        let mut out: Vec<MigrationRecord> = api
-            .list(&params)
-            .await
-            .map_err(err)?
-            .items
-            .iter()
-            .filter_map(record_of)
-            .filter(|m| filter.phase.is_none_or(|p| m.phase == p))
-            .collect();
+        let mut out: Vec<MigrationRecord> = Vec::new();
+        for api in self.migration_apis(filter.namespace.as_deref()) {
+            let items = api.list(&params).await.map_err(err)?.items;
+            out.extend(items.iter().filter_map(record_of).filter(|m| filter.phase.is_none_or(|p| m.phase == p)));
+        }
         out.sort_by(|a, b| (a.planned_at, &a.id).cmp(&(b.planned_at, &b.id)));
         Ok(out)
     }

@@ -33,6 +33,10 @@ struct Args {
     /// With --kubernetes: the planner's own namespace (holds the fencing-token ConfigMap).
     #[arg(long, env = "SCHEMAHERO_NAMESPACE", default_value = "schemahero-system")]
     namespace: String,
+    /// With --kubernetes: the namespaces whose Tables and Migrations this planner serves
+    /// (repeatable or comma-separated; default all).
+    #[arg(long = "watch-namespace", env = "SCHEMAHERO_WATCH_NAMESPACES", value_delimiter = ',')]
+    watch_namespaces: Vec<String>,
 }
 
 #[tokio::main]
@@ -47,8 +51,9 @@ async fn main() -> anyhow::Result<()> {
         Config { debounce: Duration::from_millis(args.debounce_ms), drift_interval: Duration::from_secs(args.drift_interval_secs.max(1)) };
     if args.kubernetes {
         let client = kube::Client::try_default().await.context("cannot reach Kubernetes (KUBECONFIG or in-cluster config)")?;
-        let core = PlannerCore::new(KubeStore::new(client.clone(), &args.namespace), config);
-        let controller = tokio::spawn(schemahero_planner::kube_controller::run(client, std::sync::Arc::clone(&core)));
+        let core = PlannerCore::new(KubeStore::new(client.clone(), &args.namespace, args.watch_namespaces.clone()), config);
+        let controller =
+            tokio::spawn(schemahero_planner::kube_controller::run(client, std::sync::Arc::clone(&core), args.watch_namespaces.clone()));
         schemahero_planner::serve_core(listener, core, shutdown_signal()).await?;
         controller.abort();
     } else {

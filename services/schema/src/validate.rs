@@ -260,3 +260,39 @@ pub fn normalize_fk_action(action: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod mysql_tests {
+    use crate::{Document, SpecError, parse_documents};
+
+    fn parse(text: &str) -> Result<crate::TableManifest, SpecError> {
+        let parsed = parse_documents("t.yaml", text)?;
+        match parsed.documents.into_iter().next() {
+            Some(Document::Table(t)) => Ok(t),
+            other => panic!("not a table: {other:?}"),
+        }
+    }
+
+    const BASE: &str = "database: db\nname: t\nschema:\n  mysql:\n    defaultCharset: latin1\n    collation: latin1_bin\n    primaryKey: [id]\n    columns:\n      - name: id\n        type: int\n        attributes: {autoIncrement: true}\n      - name: s\n        type: varchar(10)\n        charset: utf8mb4\n        collation: utf8mb4_bin\n        default: x\n";
+
+    #[test]
+    fn reads_the_mysql_section_with_its_own_fields() {
+        let t = parse(BASE).unwrap();
+        let my = t.spec.schema.and_then(|s| s.mysql).unwrap();
+        assert_eq!((my.default_charset.as_deref(), my.collation.as_deref()), (Some("latin1"), Some("latin1_bin")));
+        assert!(my.columns[0].auto_increment());
+        assert_eq!((my.columns[1].charset.as_deref(), my.columns[1].default.as_deref()), (Some("utf8mb4"), Some("x")));
+    }
+
+    #[test]
+    fn rejects_mismatched_collations_bad_names_and_unknown_index_types() {
+        let err = parse(&BASE.replace("collation: utf8mb4_bin", "collation: latin1_bin")).unwrap_err().to_string();
+        assert!(err.contains("spec.schema.mysql.columns[1].collation") && err.contains("does not belong"), "{err}");
+        let err = parse(&BASE.replace("defaultCharset: latin1", "defaultCharset: \"latin1; DROP\"")).unwrap_err().to_string();
+        assert!(err.contains("spec.schema.mysql.defaultCharset"), "{err}");
+        let err = parse(&format!("{BASE}    indexes:\n      - columns: [s]\n        type: gin\n")).unwrap_err().to_string();
+        assert!(err.contains("spec.schema.mysql.indexes[0].type"), "{err}");
+        let err = parse(&format!("{BASE}    indexes:\n      - columns: [nope]\n")).unwrap_err().to_string();
+        assert!(err.contains("does not exist"), "{err}");
+    }
+}

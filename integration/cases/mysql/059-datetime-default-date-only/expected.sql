@@ -1,0 +1,3 @@
+CREATE TABLE `dated` (
+  `dt` datetime DEFAULT '2020-01-01'
+);
