@@ -267,7 +267,7 @@ pub fn diff_table(desired: &MyTable, live: Option<&MyTable>, is_deleted: bool) -
         .filter(|ix| !implicit(ix))
         // The index of a foreign key re-created under the same name (to change its action)
         // stays: MySQL would only build it again.
-        .filter(|ix| !(!ix.unique && diff.add_foreign_keys.iter().any(|f| f.name == ix.name && f.columns.starts_with(&ix.columns))))
+        .filter(|ix| ix.unique || !diff.add_foreign_keys.iter().any(|f| f.name == ix.name && f.columns.starts_with(&ix.columns)))
         // Indexes on dropped columns go with them.
         .filter(|ix| !ix.columns.iter().all(|c| diff.drop_columns.contains(c)))
         .cloned()

@@ -214,13 +214,11 @@ fn live_default(flavor: Flavor, raw: Option<&str>, extra: &str, data_type: &str)
     match flavor {
         Flavor::MariaDb => (!raw.eq_ignore_ascii_case("null")).then(|| raw.to_string()),
         Flavor::Mysql => {
-            if extra.contains("default_generated") || (raw.to_ascii_lowercase().starts_with("current_timestamp") && is_time(data_type)) {
-                Some(raw.to_string())
-            } else if data_type.starts_with("bit") && raw.starts_with("b'") {
-                Some(raw.to_string())
-            } else {
-                Some(quote_literal(raw))
-            }
+            let lower = raw.to_ascii_lowercase();
+            let expression = extra.contains("default_generated")
+                || (lower.starts_with("current_timestamp") && is_time(data_type))
+                || (data_type.starts_with("bit") && lower.starts_with("b'"));
+            Some(if expression { raw.to_string() } else { quote_literal(raw) })
         }
     }
 }
@@ -285,3 +283,45 @@ pub fn canonical_text(tables: &BTreeMap<String, MyTable>) -> String {
 }
 
 pub type LiveTables = HashMap<String, MyTable>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{canonical_default, default_to_sql};
+
+    #[test]
+    fn mysql8_bare_values_and_mariadb_sql_reach_the_same_canonical_default() {
+        let same = |mysql: Option<String>, mariadb: Option<String>, spec: &str| {
+            let spec = default_to_sql(spec).and_then(|d| canonical_default(&d));
+            assert_eq!(mysql.as_deref().and_then(canonical_default), spec, "mysql 8");
+            assert_eq!(mariadb.as_deref().and_then(canonical_default), spec, "mariadb");
+        };
+        same(
+            live_default(Flavor::Mysql, Some("it's"), "", "varchar(10)"),
+            live_default(Flavor::MariaDb, Some("'it''s'"), "", "varchar(10)"),
+            "it's",
+        );
+        same(
+            live_default(Flavor::Mysql, Some("CURRENT_TIMESTAMP"), "default_generated", "timestamp"),
+            live_default(Flavor::MariaDb, Some("current_timestamp()"), "", "timestamp"),
+            "CURRENT_TIMESTAMP",
+        );
+        same(
+            live_default(Flavor::Mysql, Some("uuid()"), "default_generated", "char(36)"),
+            live_default(Flavor::MariaDb, Some("uuid()"), "", "char(36)"),
+            "uuid()",
+        );
+        same(live_default(Flavor::Mysql, Some("0"), "", "int"), live_default(Flavor::MariaDb, Some("0"), "", "int"), "0");
+        // MySQL 8 reports a literal that looks like a function call bare; it stays a literal.
+        assert_eq!(live_default(Flavor::Mysql, Some("now()"), "", "varchar(10)").as_deref(), Some("'now()'"));
+        assert_eq!(live_default(Flavor::MariaDb, Some("NULL"), "", "int"), None);
+    }
+
+    #[test]
+    fn restrict_is_no_action_and_hash_is_btree() {
+        assert_eq!(canonical_action("RESTRICT"), "NO ACTION");
+        assert_eq!(canonical_action("CASCADE"), "CASCADE");
+        assert_eq!(index_method("HASH"), "btree");
+        assert_eq!(index_method("FULLTEXT"), "fulltext");
+    }
+}
