@@ -46,8 +46,14 @@ pub fn kubectl_ok(args: &[&str], stdin: Option<&str>) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Applies the CRDs from deploy/crds and waits until they are established.
+/// Applies the CRDs from deploy/crds and waits until they are established (once per test
+/// process: tests running side by side would race to create them).
 pub fn apply_crds() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(apply_crds_now);
+}
+
+fn apply_crds_now() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/crds");
     for file in ["databases.yaml", "tables.yaml", "migrations.yaml"] {
         kubectl_ok(&["apply", "-f", dir.join(file).to_str().expect("utf-8 path")], None);
