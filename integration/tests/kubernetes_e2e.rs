@@ -125,6 +125,25 @@ async fn the_operator_guide_end_to_end() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("is already executed"), "{}", String::from_utf8_lossy(&again.stderr));
     let table_status = kubectl_ok(&["get", "table", "users", "-n", &ns, "-o", "jsonpath={.status.lastPlannedTableSpecSHA}"], None);
     assert_eq!(table_status.len(), 64, "the Table records the spec hash it planned");
+    let connected = kubectl_ok(
+        &["get", "database", "my-database", "-n", &ns, "-o", r#"jsonpath={.status.conditions[?(@.type=="Connected")].status}"#],
+        None,
+    );
+    assert_eq!(connected, "True", "the Database shows it is connected");
+    let planned_condition =
+        kubectl_ok(&["get", "table", "users", "-n", &ns, "-o", r#"jsonpath={.status.conditions[?(@.type=="Planned")].reason}"#], None);
+    assert_eq!(planned_condition, "MigrationPlanned");
+
+    // Recalculate (a patch the planner acts on): nothing changed, the request is recorded.
+    assert!(plugin_ok(&["recalculate", "migration", &planned.name]).contains("recalculation requested"));
+    let (ns_r, name_r) = (ns.clone(), planned.name.clone());
+    wait_for("the recalculation to be acted on", WAIT, || {
+        let out = kubectl(&["get", "migration", &name_r, "-n", &ns_r, "-o", "jsonpath={.status.recalculated}"], None);
+        let done = !out.stdout.is_empty();
+        async move { done.then_some(()) }
+    })
+    .await;
+    assert_eq!(migrations_in(&ns).len(), 1, "recalculating an executed, unchanged table plans nothing new");
 
     // Edit the Table → a new Migration; reject it → nothing applied.
     kubectl_ok(&["apply", "-n", &ns, "-f", "-"], Some(&users_table("        - name: nickname\n          type: text\n")));

@@ -27,11 +27,12 @@ pub struct Condition {
     pub type_: String,
     /// "True", "False" or "Unknown".
     pub status: String,
-    #[serde(default)]
+    // Empty strings are left out: Kubernetes 1.20 validates an empty string as null.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub last_transition_time: String,
 }
 

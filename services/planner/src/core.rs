@@ -7,7 +7,7 @@
 //! the store, so a restart neither loses an approval nor plans an unchanged table again.
 
 use crate::model::{MigrationRecord, Phase, StoredStatement, now_millis};
-use crate::store::{Filter, MigrationStore, StoreError};
+use crate::store::{ConditionReport, ConditionTarget, Filter, MigrationStore, StoreError};
 use schemahero_engine::{Driver, Engine, EngineError};
 use schemahero_plan::{Plan, fingerprint};
 use schemahero_schema::spec::TableSpec;
@@ -245,8 +245,11 @@ impl<S: MigrationStore> PlannerCore<S> {
             let db_key = (key.0.clone(), table.spec.database.clone());
             (table, r.databases.get(&db_key).cloned())
         };
+        let table_target = ConditionTarget::Table { namespace: &key.0, name: &key.1 };
         let Some(database) = database else {
             tracing::info!(namespace = %key.0, table = %key.1, database = %table.spec.database, "waiting for the table's Database");
+            let message = format!("Database {} is not known (yet)", table.spec.database);
+            self.store.report_condition(table_target, ConditionReport::new("Planned", false, "WaitingForDatabase", message)).await;
             return Ok(None);
         };
         if !force && self.store.planned_spec_hash(&key.0, &key.1).await?.as_deref() == Some(table.spec_hash.as_str()) {
@@ -254,7 +257,19 @@ impl<S: MigrationStore> PlannerCore<S> {
         }
         let plan_err = |message: String| CoreError::Plan { table: table.source.clone(), message };
         let db_key = (key.0.clone(), table.spec.database.clone());
-        let engine = self.engine_for(&db_key, &database).await.map_err(|e| plan_err(e.to_string()))?;
+        let db_target = ConditionTarget::Database { namespace: &db_key.0, name: &db_key.1 };
+        let engine = match self.engine_for(&db_key, &database).await {
+            Ok(engine) => {
+                self.store.report_condition(db_target, ConditionReport::new("Connected", true, "Connected", "")).await;
+                engine
+            }
+            Err(e) => {
+                // Engine errors never carry the password.
+                self.store.report_condition(db_target, ConditionReport::new("Connected", false, "ConnectFailed", e.to_string())).await;
+                self.store.report_condition(table_target, ConditionReport::new("Error", true, "DatabaseUnreachable", e.to_string())).await;
+                return Err(plan_err(e.to_string()));
+            }
+        };
         let manifest = TableManifest {
             source: table.source.clone(),
             metadata_name: Some(key.1.clone()),
@@ -262,12 +277,31 @@ impl<S: MigrationStore> PlannerCore<S> {
             spec: table.spec.clone(),
         };
         let mut warnings = Vec::new();
-        let plan = engine.plan(database.driver, &[manifest], true, &mut warnings).await.map_err(|e| plan_err(e.to_string()))?;
+        let plan = match engine.plan(database.driver, &[manifest], true, &mut warnings).await {
+            Ok(plan) => plan,
+            Err(e) => {
+                self.store.report_condition(table_target, ConditionReport::new("Error", true, "PlanFailed", e.to_string())).await;
+                return Err(plan_err(e.to_string()));
+            }
+        };
         for w in warnings {
             tracing::warn!(warning = %w, "planning");
         }
         let result = self.record_plan(key, &table, &database, &plan, reason).await?;
         self.store.set_planned_spec_hash(&key.0, &key.1, Some(&table.spec_hash)).await?;
+        self.store.report_condition(table_target, ConditionReport::new("Error", false, "Planned", "")).await;
+        let (planned, drifted) = match &result {
+            Some(m) => (
+                ConditionReport::new("Planned", true, "MigrationPlanned", format!("migration {} is {}", m.id, m.phase.as_str())),
+                ConditionReport::new("Drifted", m.reason == "drift", if m.reason == "drift" { "LiveSchemaChanged" } else { "NoDrift" }, ""),
+            ),
+            None => (
+                ConditionReport::new("Planned", true, "InSync", "the table matches its spec"),
+                ConditionReport::new("Drifted", false, "NoDrift", ""),
+            ),
+        };
+        self.store.report_condition(table_target, planned).await;
+        self.store.report_condition(table_target, drifted).await;
         Ok(result)
     }
 

@@ -5,12 +5,12 @@
 //! `status.lastPlannedTableSpecSHA` (SchemaHero's field); fencing tokens come from a ConfigMap.
 
 use crate::model::{MigrationRecord, Phase, StoredStatement};
-use crate::store::{Filter, MigrationStore, StoreError};
+use crate::store::{ConditionReport, ConditionTarget, Filter, MigrationStore, StoreError};
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
-use schemahero_k8s::{Hazard, Migration, MigrationSpec, MigrationStatus, PlannedStatement, Table};
+use schemahero_k8s::{Condition, Database, Hazard, Migration, MigrationSpec, MigrationStatus, PlannedStatement, Table};
 use std::collections::BTreeMap;
 
 pub const LABEL_DATABASE: &str = "schemahero.io/database";
@@ -116,7 +116,64 @@ fn planned_ddl(m: &MigrationRecord) -> String {
     m.statements.iter().map(|s| format!("{};\n", s.sql)).collect()
 }
 
+/// `conditions` with `report` merged in; `None` when nothing changes (no write needed).
+pub fn merge_condition(conditions: &[Condition], report: &ConditionReport, now: &str) -> Option<Vec<Condition>> {
+    let status = if report.status { "True" } else { "False" };
+    let mut out = conditions.to_vec();
+    match out.iter_mut().find(|c| c.type_ == report.kind) {
+        Some(c) if c.status == status && c.reason == report.reason && c.message == report.message => return None,
+        Some(c) => {
+            if c.status != status {
+                c.last_transition_time = now.to_string();
+            }
+            c.status = status.into();
+            c.reason = report.reason.clone();
+            c.message = report.message.clone();
+        }
+        None => out.push(Condition {
+            type_: report.kind.into(),
+            status: status.into(),
+            reason: report.reason.clone(),
+            message: report.message.clone(),
+            last_transition_time: now.to_string(),
+        }),
+    }
+    Some(out)
+}
+
+fn rfc3339_now() -> String {
+    k8s_openapi::jiff::Timestamp::now().to_string()
+}
+
+async fn patch_conditions<K>(api: Api<K>, name: &str, current: Option<Vec<Condition>>, report: &ConditionReport)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let Some(merged) = merge_condition(&current.unwrap_or_default(), report, &rfc3339_now()) else { return };
+    let patch = serde_json::json!({ "status": { "conditions": merged } });
+    if let Err(e) = api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+        tracing::debug!(name, error = %e, "could not record a condition");
+    }
+}
+
 impl MigrationStore for KubeStore {
+    async fn report_condition(&self, target: ConditionTarget<'_>, condition: ConditionReport) {
+        match target {
+            ConditionTarget::Table { namespace, name } => {
+                let api: Api<Table> = Api::namespaced(self.client.clone(), namespace);
+                if let Ok(Some(t)) = api.get_opt(name).await {
+                    patch_conditions(api, name, t.status.map(|s| s.conditions), &condition).await;
+                }
+            }
+            ConditionTarget::Database { namespace, name } => {
+                let api: Api<Database> = Api::namespaced(self.client.clone(), namespace);
+                if let Ok(Some(d)) = api.get_opt(name).await {
+                    patch_conditions(api, name, d.status.map(|s| s.conditions), &condition).await;
+                }
+            }
+        }
+    }
+
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
         let tables: Api<Table> = Api::namespaced(self.client.clone(), &m.namespace);
         let owner = tables.get_opt(&m.table_resource).await.map_err(err)?.and_then(|t| {
@@ -262,11 +319,32 @@ impl MigrationStore for KubeStore {
 
     async fn set_planned_spec_hash(&self, namespace: &str, table_resource: &str, hash: Option<&str>) -> Result<(), StoreError> {
         let api: Api<Table> = Api::namespaced(self.client.clone(), namespace);
-        let patch = serde_json::json!({ "status": { "lastPlannedTableSpecSHA": hash.unwrap_or_default() } });
+        // null removes the field (Kubernetes 1.20 rejects an empty string there).
+        let patch = serde_json::json!({ "status": { "lastPlannedTableSpecSHA": hash } });
         match api.patch_status(table_resource, &PatchParams::default(), &Patch::Merge(&patch)).await {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(()), // the Table is gone
             Err(e) => Err(err(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_merge_by_type_and_keep_their_transition_time() {
+        let planned = ConditionReport::new("Planned", true, "InSync", "ok");
+        let first = merge_condition(&[], &planned, "t1").unwrap();
+        assert_eq!(first.len(), 1);
+        assert_eq!((first[0].status.as_str(), first[0].last_transition_time.as_str()), ("True", "t1"));
+        assert_eq!(merge_condition(&first, &planned, "t2"), None, "nothing to write when nothing changed");
+        let reworded = merge_condition(&first, &ConditionReport::new("Planned", true, "MigrationPlanned", "m1"), "t3").unwrap();
+        assert_eq!((reworded[0].reason.as_str(), reworded[0].last_transition_time.as_str()), ("MigrationPlanned", "t1"));
+        let flipped = merge_condition(&reworded, &ConditionReport::new("Planned", false, "WaitingForDatabase", "x"), "t4").unwrap();
+        assert_eq!((flipped[0].status.as_str(), flipped[0].last_transition_time.as_str()), ("False", "t4"));
+        let both = merge_condition(&flipped, &ConditionReport::new("Error", true, "PlanFailed", "boom"), "t5").unwrap();
+        assert_eq!(both.iter().map(|c| c.type_.as_str()).collect::<Vec<_>>(), vec!["Planned", "Error"]);
     }
 }

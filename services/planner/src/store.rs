@@ -25,8 +25,36 @@ pub struct Filter {
     pub phase: Option<Phase>,
 }
 
+/// A resource a condition is reported on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConditionTarget<'a> {
+    Table { namespace: &'a str, name: &'a str },
+    Database { namespace: &'a str, name: &'a str },
+}
+
+/// A condition (Connected, Planned, Drifted, Error) with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionReport {
+    pub kind: &'static str,
+    pub status: bool,
+    pub reason: String,
+    pub message: String,
+}
+
+impl ConditionReport {
+    pub fn new(kind: &'static str, status: bool, reason: impl Into<String>, message: impl Into<String>) -> Self {
+        ConditionReport { kind, status, reason: reason.into(), message: message.into() }
+    }
+}
+
 /// Storage for migrations and for the spec hash last planned per table.
 pub trait MigrationStore: Send + Sync + 'static {
+    /// Shows a condition on a Table or Database resource. Stores without such resources (the
+    /// SQL store) have nowhere to show it and ignore it.
+    fn report_condition(&self, _target: ConditionTarget<'_>, _condition: ConditionReport) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
     fn insert(&self, m: &MigrationRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn get(&self, id: &str) -> impl Future<Output = Result<Option<MigrationRecord>, StoreError>> + Send;
     fn list(&self, filter: &Filter) -> impl Future<Output = Result<Vec<MigrationRecord>, StoreError>> + Send;
