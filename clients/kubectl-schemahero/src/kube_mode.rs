@@ -66,6 +66,7 @@ pub fn to_proto(m: &Migration) -> pb::Migration {
         approved_at: status.approved_at,
         executed_at: status.executed_at,
         trace_id: status.trace_id,
+        traceparent: status.traceparent,
         error: status.error,
         waiting_reason: status.waiting_reason,
         attempts: status.attempts.clamp(0, u32::MAX as i64) as u32,

@@ -111,7 +111,16 @@ impl MysqlEngine {
 
 async fn run_all(conn: &mut MySqlConnection, statements: &[String]) -> Result<(), MysqlError> {
     for (i, statement) in statements.iter().enumerate() {
-        if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *conn).await {
+        let traced = schemahero_telemetry::statement::start(i + 1, statement);
+        let result =
+            tracing::Instrument::instrument(sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *conn), traced.span.clone())
+                .await;
+        let outcome = result
+            .as_ref()
+            .map(|done| done.rows_affected())
+            .map_err(|e| e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned()));
+        traced.finish(outcome);
+        if let Err(e) = result {
             return Err(MysqlError::Apply {
                 index: i + 1,
                 total: statements.len(),

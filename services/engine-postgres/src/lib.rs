@@ -93,7 +93,11 @@ impl PostgresEngine {
     /// Plans the given tables against the live database. Tables not named are never touched.
     pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, PostgresError> {
         let keys: Vec<(String, String)> = tables.iter().map(|t| (self.schema_of(t), t.name.clone())).collect();
-        let live = self.introspect(&keys).await?;
+        let live = tracing::Instrument::instrument(
+            self.introspect(&keys),
+            tracing::info_span!("introspect", engine = "postgres", tables = keys.len()),
+        )
+        .await?;
         let mut work = Vec::with_capacity(tables.len());
         for (table, key) in tables.iter().zip(&keys) {
             let desired = diff::desired_table(&table.name, &key.0, &table.schema);
@@ -111,7 +115,8 @@ impl PostgresEngine {
             }
             work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed });
         }
-        Ok(Plan { statements: render::render(work), fingerprint: fingerprint(&introspect::canonical_text(&live)) })
+        let statements = tracing::info_span!("diff_render", engine = "postgres", tables = work.len()).in_scope(|| render::render(work));
+        Ok(Plan { statements, fingerprint: fingerprint(&introspect::canonical_text(&live)) })
     }
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either
@@ -120,8 +125,18 @@ impl PostgresEngine {
         let mut conn = self.pool.acquire().await?;
         let mut tx = conn.begin().await?;
         for (i, statement) in statements.iter().enumerate() {
-            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx).await {
-                return Err(PostgresError::Apply { index: i + 1, statement: statement.clone(), message: e.to_string() });
+            let traced = schemahero_telemetry::statement::start(i + 1, statement);
+            let result = tracing::Instrument::instrument(
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx),
+                traced.span.clone(),
+            )
+            .await;
+            match result {
+                Ok(done) => traced.finish(Ok(done.rows_affected())),
+                Err(e) => {
+                    traced.finish(Err(e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())));
+                    return Err(PostgresError::Apply { index: i + 1, statement: statement.clone(), message: e.to_string() });
+                }
             }
         }
         tx.commit().await?;

@@ -63,7 +63,11 @@ impl SqliteEngine {
 
     pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, SqliteError> {
         let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
-        let live = self.introspect(Some(&names)).await?;
+        let live = tracing::Instrument::instrument(
+            self.introspect(Some(&names)),
+            tracing::info_span!("introspect", engine = "sqlite", tables = names.len()),
+        )
+        .await?;
         let mut work = Vec::new();
         for table in tables {
             let desired = diff::desired_table(&table.name, &table.schema);
@@ -79,7 +83,8 @@ impl SqliteEngine {
             work.push(TableWork { name: table.name.clone(), desired, diff: table_diff, triggers: &table.schema.triggers, seed });
         }
         let canonical: String = live.values().map(|t| format!("{t:?}\n")).collect();
-        Ok(Plan { statements: render::render(&work), fingerprint: fingerprint(&canonical) })
+        let statements = tracing::info_span!("diff_render", engine = "sqlite", tables = work.len()).in_scope(|| render::render(&work));
+        Ok(Plan { statements, fingerprint: fingerprint(&canonical) })
     }
 
     async fn plan_seed(
@@ -120,8 +125,18 @@ impl SqliteEngine {
     async fn apply_in_transaction(&self, conn: &mut sqlx::SqliteConnection, statements: &[String]) -> Result<(), SqliteError> {
         let mut tx = conn.begin().await?;
         for (i, statement) in statements.iter().enumerate() {
-            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx).await {
-                return Err(SqliteError::Apply { index: i + 1, statement: statement.clone(), message: e.to_string() });
+            let traced = schemahero_telemetry::statement::start(i + 1, statement);
+            let result = tracing::Instrument::instrument(
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx),
+                traced.span.clone(),
+            )
+            .await;
+            match result {
+                Ok(done) => traced.finish(Ok(done.rows_affected())),
+                Err(e) => {
+                    traced.finish(Err(e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())));
+                    return Err(SqliteError::Apply { index: i + 1, statement: statement.clone(), message: e.to_string() });
+                }
             }
         }
         let violations: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&mut *tx).await?;

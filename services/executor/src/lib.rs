@@ -15,7 +15,11 @@ use schemahero_schema::spec::TableSpec;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+
+/// The planner client; every call carries the current trace context.
+type Client = PlannerClient<InterceptedService<Channel, schemahero_telemetry::TraceparentInterceptor>>;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -59,19 +63,15 @@ pub async fn run(config: Config, mut shutdown: tokio::sync::watch::Receiver<bool
     tracing::info!(executor = %config.executor_id, "executor stopped");
 }
 
-async fn connect(planner: &str) -> Result<PlannerClient<Channel>, ExecutorError> {
+async fn connect(planner: &str) -> Result<Client, ExecutorError> {
     let endpoint = Channel::from_shared(planner.to_string())
         .map_err(|_| ExecutorError::Rpc(tonic::Status::invalid_argument(format!("--planner {planner:?} is not a URL"))))?
         .connect_timeout(Duration::from_secs(5));
     let channel = endpoint.connect().await.map_err(|e| ExecutorError::Connect(planner.to_string(), e))?;
-    Ok(PlannerClient::new(channel))
+    Ok(PlannerClient::with_interceptor(channel, schemahero_telemetry::TraceparentInterceptor))
 }
 
-async fn work(
-    config: &Config,
-    mut client: PlannerClient<Channel>,
-    shutdown: &mut tokio::sync::watch::Receiver<bool>,
-) -> Result<(), ExecutorError> {
+async fn work(config: &Config, mut client: Client, shutdown: &mut tokio::sync::watch::Receiver<bool>) -> Result<(), ExecutorError> {
     while !*shutdown.borrow() {
         let claim = client
             .claim_migration(pb::ClaimRequest { executor_id: config.executor_id.clone(), lease_seconds: config.lease_seconds })
@@ -92,13 +92,7 @@ async fn work(
 }
 
 /// Renews the lease every third of its length; flags when the lease is lost.
-fn keep_lease(
-    config: &Config,
-    mut client: PlannerClient<Channel>,
-    id: String,
-    token: u64,
-    lost: Arc<AtomicBool>,
-) -> tokio::task::JoinHandle<()> {
+fn keep_lease(config: &Config, mut client: Client, id: String, token: u64, lost: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
     let lease_seconds = config.lease_seconds;
     let every = Duration::from_millis(u64::from(lease_seconds) * 1000 / 3).max(Duration::from_millis(100));
     tokio::spawn(async move {
@@ -117,15 +111,36 @@ fn keep_lease(
     })
 }
 
-async fn execute(config: &Config, mut client: PlannerClient<Channel>, claim: pb::Claim) {
+async fn execute(config: &Config, client: Client, claim: pb::Claim) {
     let Some(migration) = claim.migration.clone() else { return };
+    // The execution continues the migration's trace (started when it was planned, possibly
+    // hours ago): one trace follows one change from the watcher to the database.
+    let span = tracing::info_span!(
+        "executor.execute",
+        migration = %migration.id,
+        database = %migration.database,
+        attempt = migration.attempts,
+        fencing_token = claim.fencing_token,
+        executor = %config.executor_id,
+        outcome = tracing::field::Empty,
+    );
+    schemahero_telemetry::set_parent(&span, &migration.traceparent);
+    tracing::Instrument::instrument(execute_traced(config, client, claim, migration), span).await;
+}
+
+async fn execute_traced(config: &Config, mut client: Client, claim: pb::Claim, migration: pb::Migration) {
     let id = migration.id.clone();
     let token = claim.fencing_token;
     tracing::info!(migration = %id, database = %migration.database, attempt = migration.attempts, "claimed");
     let lost = Arc::new(AtomicBool::new(false));
     let lease = keep_lease(config, client.clone(), id.clone(), token, Arc::clone(&lost));
+    let started = std::time::Instant::now();
     let (outcome, error) = apply(config, &claim, &migration, &lost).await;
     lease.abort();
+    let outcome_name = outcome.as_str_name();
+    tracing::Span::current().record("outcome", outcome_name);
+    schemahero_telemetry::metrics::counter("schemahero_executor_outcomes_total", &[("outcome", outcome_name)]).inc();
+    schemahero_telemetry::metrics::histogram("schemahero_migration_apply_duration_seconds", &[]).observe(started.elapsed().as_secs_f64());
     if lost.load(Ordering::SeqCst) && outcome != pb::Outcome::Executed {
         return; // another executor owns it now
     }
@@ -172,7 +187,8 @@ async fn apply_on(
     };
     let manifest = TableManifest { source: format!("{}/{}", m.namespace, m.table_resource), metadata_name: None, namespace: None, spec };
     let mut warnings = Vec::new();
-    match engine.plan(driver, &[manifest], true, &mut warnings).await {
+    let check = tracing::info_span!("executor.fingerprint_check", planned = %short(&m.fingerprint));
+    match tracing::Instrument::instrument(engine.plan(driver, &[manifest], true, &mut warnings), check).await {
         Ok(plan) if plan.fingerprint != m.fingerprint => {
             return (
                 pb::Outcome::Stale,
@@ -186,7 +202,10 @@ async fn apply_on(
         return (pb::Outcome::Retry, "lease lost before applying".into());
     }
     let statements: Vec<String> = m.statements.iter().map(|s| s.sql.clone()).collect();
-    match engine.apply_recorded(&statements, &m.id, claim.fencing_token, &config.executor_id).await {
+    let applying = tracing::info_span!("executor.apply", statements = statements.len());
+    match tracing::Instrument::instrument(engine.apply_recorded(&statements, &m.id, claim.fencing_token, &config.executor_id), applying)
+        .await
+    {
         Ok(()) => (pb::Outcome::Executed, String::new()),
         Err(e) => match engine.ledger_contains(&m.id).await {
             // Someone else applied it while we tried: our transaction rolled back.

@@ -22,17 +22,19 @@ struct Args {
     /// Log as JSON lines.
     #[arg(long, env = "SCHEMAHERO_LOG_JSON")]
     log_json: bool,
+    /// Serve Prometheus metrics on this address (`/metrics`), e.g. 0.0.0.0:9090.
+    #[arg(long, env = "SCHEMAHERO_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if args.log_json {
-        builder.json().init()
-    } else {
-        builder.init()
+    // Traces go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set.
+    let mut telemetry = schemahero_telemetry::init("schemahero-executor", args.log_json, "info")?;
+    if let Some(address) = &args.metrics_listen {
+        let bound = schemahero_telemetry::metrics::spawn(address).await.map_err(|e| anyhow::anyhow!("metrics on {address}: {e}"))?;
+        tracing::info!(%bound, "metrics on /metrics");
     }
     if args.lease_seconds == 0 {
         anyhow::bail!("--lease-seconds must be at least 1");
@@ -51,6 +53,7 @@ async fn main() -> anyhow::Result<()> {
         let _ = tx.send(true);
     });
     schemahero_executor::run(config, rx).await;
+    telemetry.shutdown();
     Ok(())
 }
 

@@ -165,6 +165,9 @@ pub struct MigrationStatus {
     pub executed_at: i64,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub trace_id: String,
+    /// W3C traceparent of the planning span; execution continues the same trace.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub traceparent: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub error: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]

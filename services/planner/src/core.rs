@@ -29,6 +29,8 @@ pub struct DatabaseEntry {
 pub struct TableEntry {
     pub source: String,
     pub spec: TableSpec,
+    /// traceparent of the watcher event that brought this version (planning continues it).
+    pub traceparent: String,
     pub spec_json: String,
     pub spec_hash: String,
 }
@@ -139,7 +141,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         r.engines.remove(key);
     }
 
-    pub fn upsert_table(self: &Arc<Self>, key: Key, source: &str, spec_json: &str) -> Result<(), CoreError> {
+    pub fn upsert_table(self: &Arc<Self>, key: Key, source: &str, spec_json: &str, traceparent: &str) -> Result<(), CoreError> {
         if key.1.is_empty() {
             return Err(CoreError::Invalid("upsert_table.name: must not be empty".into()));
         }
@@ -148,7 +150,13 @@ impl<S: MigrationStore> PlannerCore<S> {
             .map_err(|e| CoreError::Invalid(format!("upsert_table.spec_json: {label}: not a Table spec: {e}")))?;
         let mut warnings: Vec<Warning> = Vec::new();
         schemahero_schema::validate::validate_table(&label, &spec, &mut warnings).map_err(|e| CoreError::Invalid(e.to_string()))?;
-        let entry = TableEntry { source: label, spec, spec_json: spec_json.to_string(), spec_hash: fingerprint(spec_json) };
+        let entry = TableEntry {
+            source: label,
+            spec,
+            traceparent: traceparent.to_string(),
+            spec_json: spec_json.to_string(),
+            spec_hash: fingerprint(spec_json),
+        };
         {
             let mut r = self.resources();
             if let Some((_, tables)) = r.resync.as_mut() {
@@ -239,6 +247,33 @@ impl<S: MigrationStore> PlannerCore<S> {
     /// Plans one table now. Unless `force`, a table whose spec hash was already planned is
     /// skipped. Returns the migration now open for the table, if any.
     pub async fn plan_table(&self, key: &Key, force: bool, reason: &str) -> Result<Option<MigrationRecord>, CoreError> {
+        let span = tracing::info_span!("planner.plan_table", namespace = %key.0, table = %key.1, reason, trace_id = tracing::field::Empty);
+        if reason == "spec" {
+            // Continue the trace of the watcher event that brought this spec.
+            let parent = self.resources().tables.get(key).map(|t| t.traceparent.clone()).unwrap_or_default();
+            schemahero_telemetry::set_parent(&span, &parent);
+        }
+        let started = std::time::Instant::now();
+        let result = tracing::Instrument::instrument(
+            async {
+                tracing::Span::current().record("trace_id", schemahero_telemetry::current_trace_id());
+                self.plan_table_traced(key, force, reason).await
+            },
+            span,
+        )
+        .await;
+        let outcome = match &result {
+            Ok(Some(_)) => "migration",
+            Ok(None) => "nothing",
+            Err(_) => "error",
+        };
+        schemahero_telemetry::metrics::counter("schemahero_plans_total", &[("reason", reason), ("outcome", outcome)]).inc();
+        schemahero_telemetry::metrics::histogram("schemahero_plan_duration_seconds", &[("reason", reason)])
+            .observe(started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn plan_table_traced(&self, key: &Key, force: bool, reason: &str) -> Result<Option<MigrationRecord>, CoreError> {
         let (table, database) = {
             let r = self.resources();
             let Some(table) = r.tables.get(key).cloned() else { return Ok(None) };
@@ -357,7 +392,8 @@ impl<S: MigrationStore> PlannerCore<S> {
             planned_at: now,
             approved_at: if database.immediate_deploy { now } else { 0 },
             executed_at: 0,
-            trace_id: String::new(),
+            trace_id: schemahero_telemetry::current_trace_id(),
+            traceparent: schemahero_telemetry::current_traceparent(),
             error: String::new(),
             waiting_reason: String::new(),
             attempts: 0,
@@ -369,6 +405,11 @@ impl<S: MigrationStore> PlannerCore<S> {
             version: 1,
         };
         self.store.insert(&record).await?;
+        schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", record.phase.as_str())]).inc();
+        schemahero_telemetry::metrics::counter("schemahero_tables_planned_total", &[]).inc();
+        if reason == "drift" {
+            schemahero_telemetry::metrics::counter("schemahero_drift_detected_total", &[]).inc();
+        }
         tracing::info!(migration = %record.id, phase = record.phase.as_str(), reason, statements = record.statements.len(), "planned");
         Ok(Some(record))
     }
@@ -421,11 +462,16 @@ impl<S: MigrationStore> PlannerCore<S> {
                 m.phase.as_str()
             )));
         }
+        // The approval joins the migration's trace, however long after planning it comes.
+        let span = tracing::info_span!("planner.approve", migration = %id);
+        schemahero_telemetry::set_parent(&span, &m.traceparent);
         let mut next = m.clone();
         next.phase = Phase::Approved;
         next.approved_at = now_millis();
         next.version += 1;
-        self.store.update(&next).await?;
+        tracing::Instrument::instrument(self.store.update(&next), span).await?;
+        schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", "Approved")]).inc();
+        tracing::info!(migration = %id, "approved");
         Ok(next)
     }
 

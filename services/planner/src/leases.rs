@@ -100,6 +100,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             };
             if m.phase == Phase::Executing {
                 tracing::warn!(migration = %m.id, executor = %m.executor, "lease expired; handing the migration to another executor");
+                schemahero_telemetry::metrics::counter("schemahero_lease_expirations_total", &[]).inc();
             }
             let mut next = m.clone();
             next.phase = Phase::Executing;
@@ -177,6 +178,10 @@ impl<S: MigrationStore> PlannerCore<S> {
         m.version += 1;
         self.store().update(&m).await?;
         drop(guard);
+        schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", m.phase.as_str())]).inc();
+        if outcome == Outcome::Retry {
+            schemahero_telemetry::metrics::counter("schemahero_retries_total", &[]).inc();
+        }
         if outcome == Outcome::Stale {
             self.schedule((m.namespace.clone(), m.table_resource.clone()), true);
         }

@@ -49,7 +49,7 @@ pub async fn serve_core<S: MigrationStore>(
         .register_encoded_file_descriptor_set(schemahero_proto::v1::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1();
-    let mut builder = tonic::transport::Server::builder();
+    let mut builder = tonic::transport::Server::builder().layer(schemahero_telemetry::GrpcTraceLayer);
     let router = builder.add_service(health_service).add_service(PlannerServer::new(PlannerService::new(core)));
     let router = match reflection {
         Ok(r) => router.add_service(r),

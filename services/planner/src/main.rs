@@ -26,6 +26,9 @@ struct Args {
     /// Log as JSON lines.
     #[arg(long, env = "SCHEMAHERO_LOG_JSON")]
     log_json: bool,
+    /// Serve Prometheus metrics on this address (`/metrics`), e.g. 0.0.0.0:9090.
+    #[arg(long, env = "SCHEMAHERO_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
     /// Keep migrations as Migration resources in Kubernetes (KUBECONFIG or in-cluster) instead of
     /// --store, and act on approvals made by patching them.
     #[arg(long, env = "SCHEMAHERO_KUBERNETES")]
@@ -42,7 +45,12 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    schemahero_planner_logging(args.log_json);
+    // Traces go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set.
+    let mut telemetry = schemahero_telemetry::init("schemahero-planner", args.log_json, "info")?;
+    if let Some(address) = &args.metrics_listen {
+        let bound = schemahero_telemetry::metrics::spawn(address).await.with_context(|| format!("metrics on {address}"))?;
+        tracing::info!(%bound, "metrics on /metrics");
+    }
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr()?;
     println!("planner listening on {address}");
@@ -61,13 +69,8 @@ async fn main() -> anyhow::Result<()> {
         schemahero_planner::serve(listener, store, config, shutdown_signal()).await?;
     }
     tracing::info!("planner stopped");
+    telemetry.shutdown();
     Ok(())
-}
-
-fn schemahero_planner_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if json { builder.json().init() } else { builder.init() }
 }
 
 async fn shutdown_signal() {

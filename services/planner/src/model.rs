@@ -89,6 +89,8 @@ pub struct MigrationRecord {
     pub approved_at: i64,
     pub executed_at: i64,
     pub trace_id: String,
+    /// W3C traceparent of the planning span (execution continues the same trace).
+    pub traceparent: String,
     pub error: String,
     pub waiting_reason: String,
     pub attempts: i64,
@@ -125,6 +127,7 @@ impl MigrationRecord {
             approved_at: self.approved_at,
             executed_at: self.executed_at,
             trace_id: self.trace_id.clone(),
+            traceparent: self.traceparent.clone(),
             error: self.error.clone(),
             waiting_reason: self.waiting_reason.clone(),
             attempts: self.attempts.clamp(0, u32::MAX as i64) as u32,

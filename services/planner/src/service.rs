@@ -45,7 +45,7 @@ impl<S: MigrationStore> PlannerService<S> {
                 core.delete_database(&key(&r.namespace, &r.name));
                 Ok(())
             }
-            Some(Event::UpsertTable(t)) => core.upsert_table(key(&t.namespace, &t.name), &t.source, &t.spec_json),
+            Some(Event::UpsertTable(t)) => core.upsert_table(key(&t.namespace, &t.name), &t.source, &t.spec_json, &event.traceparent),
             Some(Event::DeleteTable(r)) => core.delete_table(&key(&r.namespace, &r.name)).await,
             Some(Event::ResyncStart(_)) => {
                 core.resync_start();

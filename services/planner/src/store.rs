@@ -76,7 +76,7 @@ pub struct SqlStore {
 
 const COLUMNS: &str = "id, namespace, database_name, table_resource, table_name, phase, statements_json, fingerprint, spec_hash, \
 spec_json, planned_at, approved_at, executed_at, trace_id, error, waiting_reason, attempts, executor, reason, fencing_token, \
-lease_expires_at, not_before, version";
+lease_expires_at, not_before, version, traceparent";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS schemahero_migrations (
@@ -85,7 +85,7 @@ const SCHEMA: &[&str] = &[
       spec_hash TEXT NOT NULL, spec_json TEXT NOT NULL, planned_at BIGINT NOT NULL, approved_at BIGINT NOT NULL,
       executed_at BIGINT NOT NULL, trace_id TEXT NOT NULL, error TEXT NOT NULL, waiting_reason TEXT NOT NULL,
       attempts BIGINT NOT NULL, executor TEXT NOT NULL, reason TEXT NOT NULL, fencing_token BIGINT NOT NULL,
-      lease_expires_at BIGINT NOT NULL, not_before BIGINT NOT NULL, version BIGINT NOT NULL)",
+      lease_expires_at BIGINT NOT NULL, not_before BIGINT NOT NULL, version BIGINT NOT NULL, traceparent TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS schemahero_migrations_table ON schemahero_migrations (namespace, table_resource)",
     "CREATE TABLE IF NOT EXISTS schemahero_table_state (
       namespace TEXT NOT NULL, table_resource TEXT NOT NULL, spec_hash TEXT NOT NULL, PRIMARY KEY (namespace, table_resource))",
@@ -153,6 +153,7 @@ fn from_row(row: &AnyRow) -> Result<MigrationRecord, StoreError> {
         approved_at: row.try_get("approved_at")?,
         executed_at: row.try_get("executed_at")?,
         trace_id: row.try_get("trace_id")?,
+        traceparent: row.try_get("traceparent")?,
         error: row.try_get("error")?,
         waiting_reason: row.try_get("waiting_reason")?,
         attempts: row.try_get("attempts")?,
@@ -173,7 +174,7 @@ fn statements_json(m: &MigrationRecord) -> String {
 
 impl MigrationStore for SqlStore {
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
-        let placeholders: Vec<String> = (1..=23).map(|i| format!("${i}")).collect();
+        let placeholders: Vec<String> = (1..=24).map(|i| format!("${i}")).collect();
         let sql = format!("INSERT INTO schemahero_migrations ({COLUMNS}) VALUES ({})", placeholders.join(", "));
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&m.id)
@@ -199,6 +200,7 @@ impl MigrationStore for SqlStore {
             .bind(m.lease_expires_at)
             .bind(m.not_before)
             .bind(m.version)
+            .bind(&m.traceparent)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -4,10 +4,8 @@
 use anyhow::Context;
 use clap::Parser;
 use schemahero_watcher::{DirectorySource, KubeSource, run_stream};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
-use tracing_subscriber::EnvFilter;
 
 /// Watches SchemaHero Database and Table manifests and streams them to the planner.
 ///
@@ -43,12 +41,21 @@ struct Args {
     /// Log as JSON lines (for log collectors) instead of human-readable text.
     #[arg(long, env = "SCHEMAHERO_LOG_JSON")]
     log_json: bool,
+
+    /// Serve Prometheus metrics on this address (`/metrics`), e.g. 0.0.0.0:9090.
+    #[arg(long, env = "SCHEMAHERO_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    init_logging(args.log_json);
+    // Traces go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set.
+    let mut telemetry = schemahero_telemetry::init("schemahero-watcher", args.log_json, "info")?;
+    if let Some(address) = &args.metrics_listen {
+        let bound = schemahero_telemetry::metrics::spawn(address).await.with_context(|| format!("metrics on {address}"))?;
+        tracing::info!(%bound, "metrics on /metrics");
+    }
 
     if let Some(spec_dir) = &args.spec_dir {
         let source = DirectorySource::new(spec_dir, Duration::from_millis(args.poll_interval_ms)).context("cannot watch --spec-dir")?;
@@ -59,19 +66,8 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!(namespaces = ?args.namespaces, planner = %args.planner, "watching Kubernetes");
         run_stream(&args.planner, KubeSource::new(client, args.namespaces.clone()), shutdown_signal()).await.context("watcher stopped")?;
     }
+    telemetry.shutdown();
     Ok(())
-}
-
-fn init_logging(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Colour codes only help a person at a terminal; in a file or a log collector they are noise.
-    let ansi = std::io::stderr().is_terminal();
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
 }
 
 /// Completes on the first SIGTERM (how Kubernetes and systemd stop a process) or Ctrl-C.

@@ -196,6 +196,7 @@ impl Watcher {
                 Err(stop) => return stop,
             };
             let delay = backoff.next_delay(lost.resynced);
+            schemahero_telemetry::metrics::counter("schemahero_watcher_stream_reconnects_total", &[]).inc();
             warn!(planner = %self.planner_url, reason = %lost.reason, retry_in_ms = delay.as_millis() as u64, "not connected to the planner; retrying");
             if let Err(stop) = self.idle(delay).await {
                 return stop;
@@ -273,8 +274,21 @@ impl Watcher {
                         resync_end = Some(sequence);
                     }
                     debug!(sequence, event = ?label, "sending");
+                    // Each change starts a trace that the planner continues (W3C traceparent).
+                    let traceparent = match &label {
+                        Label::Resource(key) => {
+                            let op = match &event {
+                                Event::DeleteDatabase(_) | Event::DeleteTable(_) => "delete",
+                                _ => "upsert",
+                            };
+                            schemahero_telemetry::metrics::counter("schemahero_watcher_events_total", &[("kind", &key.kind.to_string()), ("op", op)]).inc();
+                            let span = tracing::info_span!("watcher.event", kind = %key.kind, namespace = %key.namespace, name = %key.name, op);
+                            span.in_scope(schemahero_telemetry::current_traceparent)
+                        }
+                        _ => String::new(),
+                    };
                     in_flight.insert(sequence, label);
-                    permit.send(ResourceEvent { sequence, traceparent: String::new(), event: Some(event) });
+                    permit.send(ResourceEvent { sequence, traceparent, event: Some(event) });
                 },
                 event = self.events.recv() => outbox.extend(self.apply(event)?),
             }
