@@ -81,10 +81,15 @@ impl Drop for Proc {
 }
 
 pub fn spawn(name: &str, binary: &str, args: &[&str], dir: &Path) -> Proc {
+    spawn_with_env(name, binary, args, &[], dir)
+}
+
+pub fn spawn_with_env(name: &str, binary: &str, args: &[&str], env: &[(&str, &str)], dir: &Path) -> Proc {
     let log = dir.join(format!("{name}.log"));
     let stderr = std::fs::File::create(&log).expect("log file");
     let child = Command::new(bin_dir().join(binary))
         .args(args)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
