@@ -46,7 +46,10 @@ fn value_text(v: &Option<opentelemetry_proto::tonic::common::v1::AnyValue>) -> S
 
 #[tonic::async_trait]
 impl TraceService for Receiver {
-    async fn export(&self, request: tonic::Request<ExportTraceServiceRequest>) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
         let mut spans = self.spans.lock().unwrap();
         for rs in request.into_inner().resource_spans {
             let service = rs
@@ -153,14 +156,34 @@ async fn one_change_is_one_trace_and_metrics_move() {
     let mut watcher = spawn_with_env(
         "watcher",
         "schemahero-watcher",
-        &["--planner", &address, "--spec-dir", specs.to_str().unwrap(), "--poll-interval-ms", "100", "--metrics-listen", &format!("127.0.0.1:{watcher_port}")],
+        &[
+            "--planner",
+            &address,
+            "--spec-dir",
+            specs.to_str().unwrap(),
+            "--poll-interval-ms",
+            "100",
+            "--metrics-listen",
+            &format!("127.0.0.1:{watcher_port}"),
+        ],
         &env,
         &dir,
     );
     let mut executor = spawn_with_env(
         "executor",
         "schemahero-executor",
-        &["--planner", &address, "--id", "exec-t", "--lease-seconds", "5", "--poll-interval-ms", "100", "--metrics-listen", &format!("127.0.0.1:{executor_port}")],
+        &[
+            "--planner",
+            &address,
+            "--id",
+            "exec-t",
+            "--lease-seconds",
+            "5",
+            "--poll-interval-ms",
+            "100",
+            "--metrics-listen",
+            &format!("127.0.0.1:{executor_port}"),
+        ],
         &env,
         &dir,
     );
@@ -184,7 +207,10 @@ async fn one_change_is_one_trace_and_metrics_move() {
     let planner_metrics = scrape(planner_port).await;
     assert!(sample(&planner_metrics, "schemahero_plans_total{") >= 1.0, "{planner_metrics}");
     assert!(sample(&planner_metrics, "schemahero_migrations_total{phase=\"Executed\"}") >= 1.0, "{planner_metrics}");
-    assert!(sample(&planner_metrics, "grpc_server_requests_total{method=\"/schemahero.v1.Planner/ApproveMigration\",grpc_status=\"0\"}") >= 1.0, "{planner_metrics}");
+    assert!(
+        sample(&planner_metrics, "grpc_server_requests_total{method=\"/schemahero.v1.Planner/ApproveMigration\",grpc_status=\"0\"}") >= 1.0,
+        "{planner_metrics}"
+    );
     assert!(planner_metrics.contains("schemahero_plan_duration_seconds_count"), "{planner_metrics}");
     let watcher_metrics = scrape(watcher_port).await;
     assert!(sample(&watcher_metrics, "schemahero_watcher_events_total{kind=\"Table\",op=\"upsert\"}") >= 1.0, "{watcher_metrics}");
@@ -203,7 +229,9 @@ async fn one_change_is_one_trace_and_metrics_move() {
     })
     .await;
     let in_trace: Vec<&Collected> = spans.iter().filter(|s| s.trace_id == trace).collect();
-    let find = |name: &str| in_trace.iter().find(|s| s.name == name).copied().unwrap_or_else(|| panic!("no {name} span in trace {trace}: {in_trace:#?}"));
+    let find = |name: &str| {
+        in_trace.iter().find(|s| s.name == name).copied().unwrap_or_else(|| panic!("no {name} span in trace {trace}: {in_trace:#?}"))
+    };
     let by_id: HashMap<&str, &Collected> = in_trace.iter().map(|s| (s.span_id.as_str(), *s)).collect();
 
     let event = find("watcher.event");
@@ -224,7 +252,10 @@ async fn one_change_is_one_trace_and_metrics_move() {
     let statements: Vec<&&Collected> = in_trace.iter().filter(|s| s.name == "ddl.statement").collect();
     let create = statements
         .iter()
-        .find(|s| s.attributes.get("statement.kind").map(String::as_str) == Some("CREATE TABLE") && s.attributes.get("statement.table").map(String::as_str) == Some("\"users\""))
+        .find(|s| {
+            s.attributes.get("statement.kind").map(String::as_str) == Some("CREATE TABLE")
+                && s.attributes.get("statement.table").map(String::as_str) == Some("\"users\"")
+        })
         .unwrap_or_else(|| panic!("a CREATE TABLE \"users\" span: {statements:#?}"));
     assert!(
         statements.iter().any(|s| s.attributes.get("statement.kind").map(String::as_str) == Some("INSERT")),
@@ -235,7 +266,9 @@ async fn one_change_is_one_trace_and_metrics_move() {
     let apply = by_id.get(create.parent.as_str()).expect("the statement's parent is in the trace");
     assert_eq!(apply.name, "executor.apply");
     assert_eq!(apply.parent, execute.span_id);
-    assert!(spans.iter().any(|s| s.name == "grpc.request" && s.attributes.get("rpc.method").is_some_and(|m| m.ends_with("/ClaimMigration"))));
+    assert!(
+        spans.iter().any(|s| s.name == "grpc.request" && s.attributes.get("rpc.method").is_some_and(|m| m.ends_with("/ClaimMigration")))
+    );
 
     // The password is nowhere: not in spans, logs, errors or migrations.
     let all_spans = format!("{spans:?}");

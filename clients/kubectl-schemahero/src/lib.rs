@@ -160,13 +160,6 @@ struct GenerateArgs {
 /// Runs the CLI; errors print as one `Error:` line and exit 1.
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,kube_client=off")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -174,7 +167,20 @@ pub fn main_entry() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    // Traces go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set (the exporter needs the runtime).
+    let telemetry = runtime.block_on(async { schemahero_telemetry::init("kubectl-schemahero", false, "warn,kube_client=off") });
+    let mut telemetry = match telemetry {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let command = std::env::args().skip(1).take(2).collect::<Vec<_>>().join(" ");
+    let span = tracing::info_span!("cli", command = %command);
+    let result = runtime.block_on(tracing::Instrument::instrument(run(cli), span));
+    runtime.block_on(async { telemetry.shutdown() });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {}", format!("{e:#}").replace('\n', " "));

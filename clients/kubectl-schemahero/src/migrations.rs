@@ -140,14 +140,17 @@ pub fn view(m: &pb::Migration) -> MigrationView {
     }
 }
 
-pub async fn client(planner: &str) -> Result<PlannerClient<Channel>> {
+/// A planner client that sends the CLI's trace context with every call.
+pub type Client = PlannerClient<tonic::service::interceptor::InterceptedService<Channel, schemahero_telemetry::TraceparentInterceptor>>;
+
+pub async fn client(planner: &str) -> Result<Client> {
     let endpoint = Channel::from_shared(planner.to_string()).with_context(|| format!("--planner {planner:?} is not a URL"))?;
     let channel = endpoint
         .connect_timeout(std::time::Duration::from_secs(5))
         .connect()
         .await
         .with_context(|| format!("cannot reach the planner at {planner}"))?;
-    Ok(PlannerClient::new(channel))
+    Ok(PlannerClient::with_interceptor(channel, schemahero_telemetry::TraceparentInterceptor))
 }
 
 /// A gRPC error as the one line a user needs.

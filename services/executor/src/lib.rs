@@ -123,6 +123,7 @@ async fn execute(config: &Config, client: Client, claim: pb::Claim) {
         fencing_token = claim.fencing_token,
         executor = %config.executor_id,
         outcome = tracing::field::Empty,
+        trace_id = %migration.trace_id,
     );
     schemahero_telemetry::set_parent(&span, &migration.traceparent);
     tracing::Instrument::instrument(execute_traced(config, client, claim, migration), span).await;
