@@ -95,10 +95,14 @@ async fn work(config: &Config, mut client: Client, shutdown: &mut tokio::sync::w
 fn keep_lease(config: &Config, mut client: Client, id: String, token: u64, lost: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
     let lease_seconds = config.lease_seconds;
     let every = Duration::from_millis(u64::from(lease_seconds) * 1000 / 3).max(Duration::from_millis(100));
+    // Renewals belong to the execution's trace.
+    let parent = tracing::Span::current();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
-            let renewed = client.renew_lease(pb::LeaseRequest { migration_id: id.clone(), fencing_token: token, lease_seconds }).await;
+            let span = tracing::info_span!(parent: &parent, "executor.lease", migration = %id, fencing_token = token);
+            let request = pb::LeaseRequest { migration_id: id.clone(), fencing_token: token, lease_seconds };
+            let renewed = tracing::Instrument::instrument(client.renew_lease(request), span).await;
             if let Err(status) = renewed {
                 if status.code() == tonic::Code::FailedPrecondition || status.code() == tonic::Code::NotFound {
                     tracing::warn!(migration = %id, error = %status.message(), "lease lost");
