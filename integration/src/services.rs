@@ -99,6 +99,16 @@ pub fn spawn_with_env(name: &str, binary: &str, args: &[&str], env: &[(&str, &st
     Proc { child, log, name: name.to_string() }
 }
 
+/// Reads the address a planner prints on its first line of stdout.
+fn planner_address(p: &mut Proc) -> String {
+    let stdout = p.child.stdout.take().expect("planner stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("planner prints its address");
+    let address =
+        line.trim().strip_prefix("planner listening on ").unwrap_or_else(|| panic!("unexpected planner output {line:?}: {}", p.log_text()));
+    format!("http://{address}")
+}
+
 /// Starts a planner on `listen` (use 127.0.0.1:0 for a free port); returns it and its address.
 pub fn start_planner(dir: &Path, listen: &str, store: &Path, drift_secs: u64) -> (Proc, String) {
     let mut p = spawn(
@@ -116,15 +126,8 @@ pub fn start_planner(dir: &Path, listen: &str, store: &Path, drift_secs: u64) ->
         ],
         dir,
     );
-    let stdout = p.child.stdout.take().expect("planner stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("planner prints its address");
-    let address = line
-        .trim()
-        .strip_prefix("planner listening on ")
-        .unwrap_or_else(|| panic!("unexpected planner output {line:?}: {}", p.log_text()))
-        .to_string();
-    (p, format!("http://{address}"))
+    let address = planner_address(&mut p);
+    (p, address)
 }
 
 /// A planner in Kubernetes mode serving `namespace` (its fencing ConfigMap lives there too).
@@ -147,15 +150,8 @@ pub fn start_planner_k8s(dir: &Path, namespace: &str, drift_secs: u64) -> (Proc,
         ],
         dir,
     );
-    let stdout = p.child.stdout.take().expect("planner stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("planner prints its address");
-    let address = line
-        .trim()
-        .strip_prefix("planner listening on ")
-        .unwrap_or_else(|| panic!("unexpected planner output {line:?}: {}", p.log_text()))
-        .to_string();
-    (p, format!("http://{address}"))
+    let address = planner_address(&mut p);
+    (p, address)
 }
 
 pub fn start_watcher_k8s(dir: &Path, planner: &str, namespace: &str) -> Proc {
