@@ -513,3 +513,75 @@ async fn an_unreachable_database_is_retried_and_says_why() {
     assert!(done.attempts >= 2, "attempts: {}", done.attempts);
     assert!(done.waiting_reason.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_planner_replicas_on_a_postgres_store_apply_everything_once() {
+    use sqlx::{Connection, PgConnection};
+    const DATABASES: usize = 6;
+    const TABLES: usize = 3;
+    let server = std::env::var("SCHEMAHERO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be reachable");
+    for sql in ["DROP DATABASE IF EXISTS shstore_ha WITH (FORCE)", "CREATE DATABASE shstore_ha"] {
+        sqlx::raw_sql(sql).execute(&mut admin).await.unwrap();
+    }
+    let store_url = format!("{server}/shstore_ha");
+    let dir = scratch("replicas");
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    for d in 0..DATABASES {
+        std::fs::write(specs.join(format!("db{d}.yaml")), sqlite_database(&format!("db{d}"), &dir.join(format!("db{d}.sqlite")), true))
+            .unwrap();
+        let docs: Vec<String> = (0..TABLES).map(|t| sqlite_table(&format!("r{d}t{t}"), &format!("db{d}"), "")).collect();
+        std::fs::write(specs.join(format!("tables{d}.yaml")), docs.join("---\n")).unwrap();
+    }
+    // Two planners on one store, each with its own watcher and executor.
+    let store = std::path::PathBuf::from(&store_url);
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    std::fs::create_dir_all(dir.join("b")).unwrap();
+    let (_planner_a, a) = start_planner(&dir.join("a"), "127.0.0.1:0", &store, 300);
+    let (_planner_b, b) = start_planner(&dir.join("b"), "127.0.0.1:0", &store, 300);
+    let _watchers = [start_watcher(&dir.join("a"), &a, &specs), start_watcher(&dir.join("b"), &b, &specs)];
+    let _executors = [start_executor(&dir.join("a"), &a, "exec-a", 10), start_executor(&dir.join("b"), &b, "exec-b", 10)];
+    let mut client = client(&a).await;
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let all = loop {
+        let all = all_migrations(&mut client).await;
+        let mut dbs = HashSet::new();
+        for m in all.iter().filter(|m| phase(m) == pb::Phase::Executing) {
+            assert!(dbs.insert(m.database.clone()), "two migrations in flight on {}", m.database);
+        }
+        let executed: HashSet<&str> = all.iter().filter(|m| phase(m) == pb::Phase::Executed).map(|m| m.table.as_str()).collect();
+        let open = all.iter().any(|m| matches!(phase(m), pb::Phase::Planned | pb::Phase::Approved | pb::Phase::Executing));
+        if executed.len() == DATABASES * TABLES && !open {
+            break all;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not done in time: {:?}",
+            all.iter().map(|m| (m.table.clone(), phase(m))).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Exactly one executed migration per table; anything else was superseded, never failed.
+    let mut per_table: HashMap<&str, usize> = HashMap::new();
+    for m in all.iter().filter(|m| phase(m) == pb::Phase::Executed) {
+        *per_table.entry(m.table.as_str()).or_default() += 1;
+    }
+    assert!(per_table.values().all(|n| *n == 1), "{per_table:?}");
+    assert!(all.iter().all(|m| matches!(phase(m), pb::Phase::Executed | pb::Phase::Superseded)), "{all:?}");
+    for d in 0..DATABASES {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", dir.join(format!("db{d}.sqlite")).display())).await.unwrap();
+        let ledger: Vec<(String,)> = sqlx::query_as("SELECT migration_id FROM schemahero_migrations_ledger ORDER BY migration_id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        let mut expected: Vec<String> =
+            all.iter().filter(|m| m.database == format!("db{d}") && phase(m) == pb::Phase::Executed).map(|m| m.id.clone()).collect();
+        expected.sort();
+        assert_eq!(ledger.into_iter().map(|(id,)| id).collect::<Vec<_>>(), expected);
+    }
+    // Both replicas see the same migrations.
+    let mut other = schemahero_integration::services::client(&b).await;
+    assert_eq!(all_migrations(&mut other).await.len(), all.len());
+}

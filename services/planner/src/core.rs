@@ -93,8 +93,11 @@ impl<S: MigrationStore> PlannerCore<S> {
         &self.store
     }
 
-    pub(crate) async fn transitions_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.transitions.lock().await
+    /// Serializes transitions within this process and, through the store, across replicas.
+    pub(crate) async fn transitions_lock(&self) -> Result<(tokio::sync::MutexGuard<'_, ()>, S::TransitionLock), CoreError> {
+        let local = self.transitions.lock().await;
+        let shared = self.store.lock_transitions().await?;
+        Ok((local, shared))
     }
 
     pub(crate) fn database(&self, key: &Key) -> Option<DatabaseEntry> {
@@ -172,7 +175,7 @@ impl<S: MigrationStore> PlannerCore<S> {
     /// approved for it are superseded.
     pub async fn delete_table(&self, key: &Key) -> Result<(), CoreError> {
         self.resources().tables.remove(key);
-        let _guard = self.transitions.lock().await;
+        let _guard = self.transitions_lock().await?;
         for mut m in self.store.list(&Filter { namespace: Some(key.0.clone()), table: Some(key.1.clone()), ..Filter::default() }).await? {
             if m.phase == Phase::Planned {
                 m.phase = Phase::Superseded;
@@ -349,7 +352,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         reason: &str,
     ) -> Result<Option<MigrationRecord>, CoreError> {
         let statements = statements_of(plan);
-        let _guard = self.transitions.lock().await;
+        let _guard = self.transitions_lock().await?;
         let existing = self.store.list(&Filter { namespace: Some(key.0.clone()), table: Some(key.1.clone()), ..Filter::default() }).await?;
         let open: Vec<&MigrationRecord> = existing.iter().filter(|m| m.phase.is_open()).collect();
         if let Some(same) = open.iter().find(|m| m.same_statements(&statements)) {
@@ -454,7 +457,7 @@ impl<S: MigrationStore> PlannerCore<S> {
     }
 
     pub async fn approve(&self, id: &str) -> Result<MigrationRecord, CoreError> {
-        let _guard = self.transitions.lock().await;
+        let _guard = self.transitions_lock().await?;
         let m = self.get(id).await?;
         if m.phase != Phase::Planned {
             return Err(CoreError::Precondition(format!(
@@ -476,7 +479,7 @@ impl<S: MigrationStore> PlannerCore<S> {
     }
 
     pub async fn reject(&self, id: &str) -> Result<MigrationRecord, CoreError> {
-        let _guard = self.transitions.lock().await;
+        let _guard = self.transitions_lock().await?;
         let m = self.get(id).await?;
         if !matches!(m.phase, Phase::Planned | Phase::Approved) {
             return Err(CoreError::Precondition(format!(

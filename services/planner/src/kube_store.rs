@@ -159,6 +159,14 @@ where
 }
 
 impl MigrationStore for KubeStore {
+    // Kubernetes mode runs one planner (the Deployment has one replica); every write is still
+    // a compare-and-set on resourceVersion.
+    type TransitionLock = ();
+
+    async fn lock_transitions(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     async fn report_condition(&self, target: ConditionTarget<'_>, condition: ConditionReport) {
         match target {
             ConditionTarget::Table { namespace, name } => {

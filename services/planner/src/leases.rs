@@ -50,7 +50,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         if !(1..=3600).contains(&lease_seconds) {
             return Err(CoreError::Invalid("lease_seconds: must be between 1 and 3600".into()));
         }
-        let _guard = self.transitions_lock().await;
+        let _guard = self.transitions_lock().await?;
         let now = now_millis();
         let mut candidates = self.store().list(&Filter { phase: Some(Phase::Approved), ..Filter::default() }).await?;
         let executing = self.store().list(&Filter { phase: Some(Phase::Executing), ..Filter::default() }).await?;
@@ -133,7 +133,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         if !(1..=3600).contains(&lease_seconds) {
             return Err(CoreError::Invalid("lease_seconds: must be between 1 and 3600".into()));
         }
-        let _guard = self.transitions_lock().await;
+        let _guard = self.transitions_lock().await?;
         let mut m = self.holder(id, token).await?;
         if m.lease_expires_at < now_millis() {
             return Err(CoreError::Precondition(format!("the lease on migration {id} has expired")));
@@ -151,7 +151,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         outcome: Outcome,
         error: &str,
     ) -> Result<MigrationRecord, CoreError> {
-        let guard = self.transitions_lock().await;
+        let guard = self.transitions_lock().await?;
         let mut m = self.holder(id, token).await?;
         let now = now_millis();
         m.lease_expires_at = 0;

@@ -49,6 +49,12 @@ impl ConditionReport {
 
 /// Storage for migrations and for the spec hash last planned per table.
 pub trait MigrationStore: Send + Sync + 'static {
+    /// Held while the planner decides a transition (a new plan, a claim, an approval), so that
+    /// planner replicas sharing the store decide one at a time.
+    type TransitionLock: Send;
+
+    fn lock_transitions(&self) -> impl Future<Output = Result<Self::TransitionLock, StoreError>> + Send;
+
     /// Shows a condition on a Table or Database resource. Stores without such resources (the
     /// SQL store) have nowhere to show it and ignore it.
     fn report_condition(&self, _target: ConditionTarget<'_>, _condition: ConditionReport) -> impl Future<Output = ()> + Send {
@@ -72,7 +78,16 @@ pub trait MigrationStore: Send + Sync + 'static {
 
 pub struct SqlStore {
     pool: AnyPool,
+    /// Postgres serves several planner replicas: their transitions take an advisory lock.
+    postgres: bool,
 }
+
+/// The cross-replica lock: a transaction holding a Postgres advisory lock, released when the
+/// transaction ends (dropped). SQLite stores serve one planner and need none.
+pub struct SqlTransitionLock(#[allow(dead_code)] Option<sqlx::Transaction<'static, sqlx::Any>>);
+
+/// An arbitrary, fixed advisory-lock key for planner transitions.
+const TRANSITION_LOCK_KEY: i64 = 0x5348_5f50_4c41_4e; // "SH_PLAN"
 
 const COLUMNS: &str = "id, namespace, database_name, table_resource, table_name, phase, statements_json, fingerprint, spec_hash, \
 spec_json, planned_at, approved_at, executed_at, trace_id, error, waiting_reason, attempts, executor, reason, fencing_token, \
@@ -113,13 +128,18 @@ impl SqlStore {
             .connect(&url)
             .await
             .map_err(|e| StoreError::Open { target: target.clone(), message: e.to_string() })?;
-        for statement in SCHEMA {
-            sqlx::query(*statement)
-                .execute(&pool)
-                .await
-                .map_err(|e| StoreError::Open { target: target.clone(), message: e.to_string() })?;
+        let open_err = |e: sqlx::Error| StoreError::Open { target: target.clone(), message: e.to_string() };
+        // Replicas starting together would race on CREATE … IF NOT EXISTS (Postgres checks the
+        // catalog before it locks): create the schema under the transition lock.
+        let mut tx = pool.begin().await.map_err(open_err)?;
+        if !sqlite {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(TRANSITION_LOCK_KEY).execute(&mut *tx).await.map_err(open_err)?;
         }
-        Ok(Self { pool })
+        for statement in SCHEMA {
+            sqlx::query(*statement).execute(&mut *tx).await.map_err(open_err)?;
+        }
+        tx.commit().await.map_err(open_err)?;
+        Ok(Self { pool, postgres: !sqlite })
     }
 }
 
@@ -173,6 +193,17 @@ fn statements_json(m: &MigrationRecord) -> String {
 }
 
 impl MigrationStore for SqlStore {
+    type TransitionLock = SqlTransitionLock;
+
+    async fn lock_transitions(&self) -> Result<SqlTransitionLock, StoreError> {
+        if !self.postgres {
+            return Ok(SqlTransitionLock(None));
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(TRANSITION_LOCK_KEY).execute(&mut *tx).await?;
+        Ok(SqlTransitionLock(Some(tx)))
+    }
+
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
         let placeholders: Vec<String> = (1..=24).map(|i| format!("${i}")).collect();
         let sql = format!("INSERT INTO schemahero_migrations ({COLUMNS}) VALUES ({})", placeholders.join(", "));

@@ -94,3 +94,29 @@ async fn postgres_store() {
     }
     exercise(SqlStore::open(&format!("{server}/shstore")).await.unwrap()).await;
 }
+
+#[tokio::test]
+async fn postgres_replicas_take_transitions_one_at_a_time() {
+    use sqlx::Connection;
+    use std::time::Duration;
+    let server = std::env::var("SCHEMAHERO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be reachable");
+    for sql in ["DROP DATABASE IF EXISTS shstore_lock WITH (FORCE)", "CREATE DATABASE shstore_lock"] {
+        sqlx::raw_sql(sql).execute(&mut admin).await.unwrap();
+    }
+    let url = format!("{server}/shstore_lock");
+    let (a, b) = (SqlStore::open(&url).await.unwrap(), SqlStore::open(&url).await.unwrap());
+    let held = a.lock_transitions().await.unwrap();
+    let waiting = tokio::time::timeout(Duration::from_millis(300), b.lock_transitions()).await;
+    assert!(waiting.is_err(), "a second replica must wait while the first holds the transition lock");
+    drop(held);
+    let second = tokio::time::timeout(Duration::from_secs(5), b.lock_transitions()).await;
+    assert!(second.is_ok_and(|r| r.is_ok()), "released when the first replica is done");
+
+    // SQLite serves one planner: no lock to wait for.
+    let path = std::env::temp_dir().join(format!("schemahero-lock-{}.db", std::process::id()));
+    let lite = SqlStore::open(path.to_str().unwrap()).await.unwrap();
+    let _one = lite.lock_transitions().await.unwrap();
+    assert!(tokio::time::timeout(Duration::from_millis(300), lite.lock_transitions()).await.is_ok());
+    let _ = std::fs::remove_file(&path);
+}
