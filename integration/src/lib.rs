@@ -10,6 +10,7 @@
 pub mod dump;
 pub mod kube_env;
 pub mod services;
+pub mod sockets;
 
 use schemahero_engine::{Driver, Engine, load_specs};
 use std::path::{Path, PathBuf};
@@ -73,6 +74,7 @@ where
     let plan = engine.plan(driver, &specs.tables, seed, &mut warnings).await.map_err(|e| format!("plan: {e}"))?;
     let mut failures = Vec::new();
     failures.extend(check_file(&case.join("expected.sql"), &plan.to_sql()));
+    failures.extend(check_plan_each(engine, driver, &specs.tables, seed).await?);
     let statements: Vec<String> = plan.statements.iter().map(|s| s.sql.clone()).collect();
     engine.apply(&statements).await.map_err(|e| format!("applying the plan: {e}"))?;
     let state = dump(uri.to_string()).await?;
@@ -83,4 +85,32 @@ where
         failures.push(format!("re-planning after apply is not empty:\n{}", again.to_sql()));
     }
     if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
+}
+
+/// The planner plans a database's tables in one batch (`plan_each`): each table's plan there
+/// must be exactly what planning that table alone gives, fingerprint included (the executor
+/// checks a migration against the fingerprint of its one table).
+async fn check_plan_each(
+    engine: &Engine,
+    driver: Driver,
+    tables: &[schemahero_schema::TableManifest],
+    seed: bool,
+) -> Result<Option<String>, String> {
+    let mut warnings = Vec::new();
+    let each = engine.plan_each(driver, tables, seed, &mut warnings).await.map_err(|e| format!("plan_each: {e}"))?;
+    for (table, batched) in tables.iter().zip(each) {
+        let batched = batched.map_err(|e| format!("plan_each of {}: {e}", table.spec.name))?;
+        let alone = engine.plan(driver, std::slice::from_ref(table), seed, &mut warnings).await.map_err(|e| format!("plan: {e}"))?;
+        if batched != alone {
+            return Ok(Some(format!(
+                "table {}: planned in a batch differs from planned alone\n--- alone ({})\n{}--- batch ({})\n{}",
+                table.spec.name,
+                alone.fingerprint,
+                alone.to_sql(),
+                batched.fingerprint,
+                batched.to_sql()
+            )));
+        }
+    }
+    Ok(None)
 }

@@ -130,6 +130,27 @@ impl MysqlEngine {
     pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, MysqlError> {
         let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
         let live = self.introspect(Some(&names)).await?;
+        self.plan_with_live(&live, tables, with_seed_data).await
+    }
+
+    /// Plans each table on its own (its own statements and fingerprint, as `plan` of that
+    /// table alone would) from one introspection of all of them.
+    pub async fn plan_each(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Vec<Result<Plan, MysqlError>>, MysqlError> {
+        let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
+        let live = self.introspect(Some(&names)).await?;
+        let mut plans = Vec::with_capacity(tables.len());
+        for table in tables {
+            plans.push(self.plan_with_live(&live, std::slice::from_ref(table), with_seed_data).await);
+        }
+        Ok(plans)
+    }
+
+    async fn plan_with_live(
+        &self,
+        live: &std::collections::BTreeMap<String, MyTable>,
+        tables: &[DesiredTable],
+        with_seed_data: bool,
+    ) -> Result<Plan, MysqlError> {
         let mut work = Vec::with_capacity(tables.len());
         for table in tables {
             let desired = self.desired(table);
@@ -146,7 +167,10 @@ impl MysqlEngine {
             }
             work.push(render::TableWork { name: table.name.clone(), diff: table_diff, seed });
         }
-        Ok(Plan { statements: render::render(work, self.flavor), fingerprint: fingerprint(&introspect::canonical_text(&live)) })
+        // The fingerprint covers exactly the planned tables that exist.
+        let named: std::collections::BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        let subset = live.iter().filter(|(name, _)| named.contains(name.as_str())).map(|(n, t)| (n.clone(), t.clone())).collect();
+        Ok(Plan { statements: render::render(work, self.flavor), fingerprint: fingerprint(&introspect::canonical_text(&subset)) })
     }
 
     /// Every base table of the database, as specs.

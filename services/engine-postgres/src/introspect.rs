@@ -185,3 +185,12 @@ pub fn canonical_text(tables: &HashMap<(String, String), TableDef>) -> String {
     keys.sort();
     keys.iter().map(|k| format!("{:?}\n", tables[*k])).collect()
 }
+
+/// `canonical_text` of just the tables named by `keys` (the ones that exist), so a table planned
+/// in a batch gets the fingerprint it would get planned alone.
+pub fn canonical_text_of(tables: &HashMap<(String, String), TableDef>, keys: &[(String, String)]) -> String {
+    let mut keys: Vec<&(String, String)> = keys.iter().filter(|k| tables.contains_key(*k)).collect();
+    keys.sort();
+    keys.dedup();
+    keys.iter().map(|k| format!("{:?}\n", tables[*k])).collect()
+}

@@ -93,13 +93,41 @@ impl PostgresEngine {
     /// Plans the given tables against the live database. Tables not named are never touched.
     pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, PostgresError> {
         let keys: Vec<(String, String)> = tables.iter().map(|t| (self.schema_of(t), t.name.clone())).collect();
-        let live = tracing::Instrument::instrument(
-            self.introspect(&keys),
-            tracing::info_span!("introspect", engine = "postgres", tables = keys.len()),
-        )
-        .await?;
-        let mut work = Vec::with_capacity(tables.len());
+        let live = self.introspect_traced(&keys).await?;
+        self.plan_with_live(&live, tables, &keys, with_seed_data).await
+    }
+
+    /// Plans each table on its own (its own statements and its own fingerprint, as `plan` of
+    /// that table alone would) from one bulk introspection of all of them. The outer error is
+    /// the introspection's; a table's own failure (reading its seed rows) is its entry's.
+    pub async fn plan_each(
+        &self,
+        tables: &[DesiredTable],
+        with_seed_data: bool,
+    ) -> Result<Vec<Result<Plan, PostgresError>>, PostgresError> {
+        let keys: Vec<(String, String)> = tables.iter().map(|t| (self.schema_of(t), t.name.clone())).collect();
+        let live = self.introspect_traced(&keys).await?;
+        let mut plans = Vec::with_capacity(tables.len());
         for (table, key) in tables.iter().zip(&keys) {
+            plans.push(self.plan_with_live(&live, std::slice::from_ref(table), std::slice::from_ref(key), with_seed_data).await);
+        }
+        Ok(plans)
+    }
+
+    async fn introspect_traced(&self, keys: &[(String, String)]) -> Result<HashMap<(String, String), TableDef>, PostgresError> {
+        tracing::Instrument::instrument(self.introspect(keys), tracing::info_span!("introspect", engine = "postgres", tables = keys.len()))
+            .await
+    }
+
+    async fn plan_with_live(
+        &self,
+        live: &HashMap<(String, String), TableDef>,
+        tables: &[DesiredTable],
+        keys: &[(String, String)],
+        with_seed_data: bool,
+    ) -> Result<Plan, PostgresError> {
+        let mut work = Vec::with_capacity(tables.len());
+        for (table, key) in tables.iter().zip(keys) {
             let desired = diff::desired_table(&table.name, &key.0, &table.schema);
             let live_table = live.get(key);
             let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
@@ -116,7 +144,7 @@ impl PostgresEngine {
             work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed });
         }
         let statements = tracing::info_span!("diff_render", engine = "postgres", tables = work.len()).in_scope(|| render::render(work));
-        Ok(Plan { statements, fingerprint: fingerprint(&introspect::canonical_text(&live)) })
+        Ok(Plan { statements, fingerprint: fingerprint(&introspect::canonical_text_of(live, keys)) })
     }
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either

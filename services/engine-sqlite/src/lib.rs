@@ -15,6 +15,7 @@ use schemahero_schema::spec::{
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Connection, SqlitePool};
+use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SqliteError {
@@ -62,12 +63,36 @@ impl SqliteEngine {
     }
 
     pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, SqliteError> {
+        let live = self.introspect_traced(tables).await?;
+        self.plan_with_live(&live, tables, with_seed_data).await
+    }
+
+    /// Plans each table on its own (its own statements and fingerprint, as `plan` of that
+    /// table alone would) from one introspection of all of them.
+    pub async fn plan_each(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Vec<Result<Plan, SqliteError>>, SqliteError> {
+        let live = self.introspect_traced(tables).await?;
+        let mut plans = Vec::with_capacity(tables.len());
+        for table in tables {
+            plans.push(self.plan_with_live(&live, std::slice::from_ref(table), with_seed_data).await);
+        }
+        Ok(plans)
+    }
+
+    async fn introspect_traced(&self, tables: &[DesiredTable]) -> Result<BTreeMap<String, TableDef>, SqliteError> {
         let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
-        let live = tracing::Instrument::instrument(
+        tracing::Instrument::instrument(
             self.introspect(Some(&names)),
             tracing::info_span!("introspect", engine = "sqlite", tables = names.len()),
         )
-        .await?;
+        .await
+    }
+
+    async fn plan_with_live(
+        &self,
+        live: &BTreeMap<String, TableDef>,
+        tables: &[DesiredTable],
+        with_seed_data: bool,
+    ) -> Result<Plan, SqliteError> {
         let mut work = Vec::new();
         for table in tables {
             let desired = diff::desired_table(&table.name, &table.schema);
@@ -82,7 +107,9 @@ impl SqliteEngine {
             }
             work.push(TableWork { name: table.name.clone(), desired, diff: table_diff, triggers: &table.schema.triggers, seed });
         }
-        let canonical: String = live.values().map(|t| format!("{t:?}\n")).collect();
+        // The fingerprint covers exactly the planned tables that exist, in name order.
+        let named: std::collections::BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        let canonical: String = named.iter().filter_map(|n| live.get(*n)).map(|t| format!("{t:?}\n")).collect();
         let statements = tracing::info_span!("diff_render", engine = "sqlite", tables = work.len()).in_scope(|| render::render(&work));
         Ok(Plan { statements, fingerprint: fingerprint(&canonical) })
     }

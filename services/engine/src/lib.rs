@@ -102,43 +102,47 @@ impl Engine {
         seed_data: bool,
         warnings: &mut Vec<Warning>,
     ) -> Result<Plan, EngineError> {
-        match self {
+        Ok(match self {
+            Engine::Postgres(pg) => pg.plan(&postgres_tables(driver, tables, warnings).0, seed_data).await?,
+            Engine::Sqlite(lite) => lite.plan(&sqlite_tables(driver, tables, warnings).0, seed_data).await?,
+            Engine::Mysql(my) => my.plan(&mysql_tables(driver, tables, warnings).0, seed_data).await?,
+        })
+    }
+
+    /// Plans every table on its own — its own statements and the fingerprint of its own live
+    /// definition, exactly as `plan` of that table alone — from one bulk introspection of all of
+    /// them (what a planner does for a whole database). The outer error is the introspection's
+    /// (the database is unreachable, …); a table's own failure is its entry's. A table without a
+    /// section for `driver` gets an empty plan and a warning.
+    pub async fn plan_each(
+        &self,
+        driver: Driver,
+        tables: &[TableManifest],
+        seed_data: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
+        fn spread<E: Into<EngineError>>(count: usize, planned: Vec<usize>, plans: Vec<Result<Plan, E>>) -> Vec<Result<Plan, EngineError>> {
+            let mut out: Vec<Result<Plan, EngineError>> =
+                (0..count).map(|_| Ok(Plan { statements: Vec::new(), fingerprint: schemahero_plan::fingerprint("") })).collect();
+            for (index, plan) in planned.into_iter().zip(plans) {
+                out[index] = plan.map_err(Into::into);
+            }
+            out
+        }
+        Ok(match self {
             Engine::Postgres(pg) => {
-                let mut desired = Vec::new();
-                for t in tables {
-                    let section = t
-                        .spec
-                        .schema
-                        .as_ref()
-                        .and_then(|s| if driver == Driver::CockroachDb { s.cockroachdb.clone() } else { s.postgres.clone() });
-                    match section {
-                        Some(schema) => desired.push(PgTable { name: t.spec.name.clone(), schema, seed_data: t.spec.seed_data.clone() }),
-                        None => warnings.push(missing_section(t, driver)),
-                    }
-                }
-                Ok(pg.plan(&desired, seed_data).await?)
+                let (desired, planned) = postgres_tables(driver, tables, warnings);
+                spread(tables.len(), planned, pg.plan_each(&desired, seed_data).await?)
             }
             Engine::Sqlite(lite) => {
-                let mut desired = Vec::new();
-                for t in tables {
-                    match t.spec.schema.as_ref().and_then(|s| s.sqlite.clone().or_else(|| s.rqlite.clone())) {
-                        Some(schema) => desired.push(LiteTable { name: t.spec.name.clone(), schema, seed_data: t.spec.seed_data.clone() }),
-                        None => warnings.push(missing_section(t, driver)),
-                    }
-                }
-                Ok(lite.plan(&desired, seed_data).await?)
+                let (desired, planned) = sqlite_tables(driver, tables, warnings);
+                spread(tables.len(), planned, lite.plan_each(&desired, seed_data).await?)
             }
             Engine::Mysql(my) => {
-                let mut desired = Vec::new();
-                for t in tables {
-                    match t.spec.schema.as_ref().and_then(|s| s.mysql.clone()) {
-                        Some(schema) => desired.push(MyTable { name: t.spec.name.clone(), schema, seed_data: t.spec.seed_data.clone() }),
-                        None => warnings.push(missing_section(t, driver)),
-                    }
-                }
-                Ok(my.plan(&desired, seed_data).await?)
+                let (desired, planned) = mysql_tables(driver, tables, warnings);
+                spread(tables.len(), planned, my.plan_each(&desired, seed_data).await?)
             }
-        }
+        })
     }
 
     /// Splits a script into statements and applies them (one transaction; on MySQL one by one
@@ -164,6 +168,49 @@ impl Engine {
             Engine::Mysql(my) => my.close().await,
         }
     }
+}
+
+/// The tables with a section for `driver`, and the index of each in `tables`.
+fn postgres_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<PgTable>, Vec<usize>) {
+    select(driver, tables, warnings, |t| {
+        let schema = t.spec.schema.as_ref()?;
+        let section = if driver == Driver::CockroachDb { schema.cockroachdb.clone() } else { schema.postgres.clone() }?;
+        Some(PgTable { name: t.spec.name.clone(), schema: section, seed_data: t.spec.seed_data.clone() })
+    })
+}
+
+fn sqlite_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<LiteTable>, Vec<usize>) {
+    select(driver, tables, warnings, |t| {
+        let section = t.spec.schema.as_ref().and_then(|s| s.sqlite.clone().or_else(|| s.rqlite.clone()))?;
+        Some(LiteTable { name: t.spec.name.clone(), schema: section, seed_data: t.spec.seed_data.clone() })
+    })
+}
+
+fn mysql_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<MyTable>, Vec<usize>) {
+    select(driver, tables, warnings, |t| {
+        let section = t.spec.schema.as_ref().and_then(|s| s.mysql.clone())?;
+        Some(MyTable { name: t.spec.name.clone(), schema: section, seed_data: t.spec.seed_data.clone() })
+    })
+}
+
+fn select<T>(
+    driver: Driver,
+    tables: &[TableManifest],
+    warnings: &mut Vec<Warning>,
+    section: impl Fn(&TableManifest) -> Option<T>,
+) -> (Vec<T>, Vec<usize>) {
+    let mut desired = Vec::new();
+    let mut indexes = Vec::new();
+    for (index, t) in tables.iter().enumerate() {
+        match section(t) {
+            Some(d) => {
+                desired.push(d);
+                indexes.push(index);
+            }
+            None => warnings.push(missing_section(t, driver)),
+        }
+    }
+    (desired, indexes)
 }
 
 fn missing_section(t: &TableManifest, driver: Driver) -> Warning {

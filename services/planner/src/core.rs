@@ -7,11 +7,12 @@
 //! the store, so a restart neither loses an approval nor plans an unchanged table again.
 
 use crate::model::{MigrationRecord, Phase, StoredStatement, now_millis};
-use crate::store::{ConditionReport, ConditionTarget, Filter, MigrationStore, StoreError};
-use schemahero_engine::{Driver, Engine, EngineError};
+use crate::scheduler::{DbQueue, Reason, TableMemory};
+use crate::store::{Filter, MigrationStore, StoreError};
+use schemahero_engine::{Driver, Engine};
 use schemahero_plan::{Plan, fingerprint};
+use schemahero_schema::Warning;
 use schemahero_schema::spec::TableSpec;
-use schemahero_schema::{TableManifest, Warning};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -56,18 +57,22 @@ pub enum CoreError {
 }
 
 #[derive(Default)]
-struct Resources {
-    databases: HashMap<Key, DatabaseEntry>,
-    tables: HashMap<Key, TableEntry>,
-    engines: HashMap<Key, (String, Arc<Engine>)>,
+pub(crate) struct Resources {
+    pub(crate) databases: HashMap<Key, DatabaseEntry>,
+    pub(crate) tables: HashMap<Key, TableEntry>,
+    pub(crate) engines: HashMap<Key, (String, Arc<Engine>)>,
     /// Resources seen since a ResyncStart, if one is under way.
     resync: Option<(HashSet<Key>, HashSet<Key>)>,
-    debounce: HashMap<Key, u64>,
+    /// Per database: the tables waiting to be planned.
+    pub(crate) queues: HashMap<Key, DbQueue>,
+    pub(crate) memory: HashMap<Key, TableMemory>,
+    /// The condition last reported per (kind of resource, namespace, name, condition).
+    pub(crate) reported: HashMap<(&'static str, String, String, &'static str), (bool, String, String)>,
 }
 
 pub struct PlannerCore<S: MigrationStore> {
     store: S,
-    config: Config,
+    pub(crate) config: Config,
     resources: Mutex<Resources>,
     /// Serializes migration state transitions (claims, approvals, new plans).
     transitions: tokio::sync::Mutex<()>,
@@ -104,7 +109,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         self.resources().databases.get(key).cloned()
     }
 
-    fn resources(&self) -> std::sync::MutexGuard<'_, Resources> {
+    pub(crate) fn resources(&self) -> std::sync::MutexGuard<'_, Resources> {
         // A poisoned lock only means another task panicked mid-update of plain maps; keep going.
         self.resources.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -120,7 +125,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             return Err(CoreError::Invalid(format!("upsert_database.uri: database {}/{} has no connection URI", key.0, key.1)));
         }
         let entry = DatabaseEntry { driver, uri: uri.to_string(), immediate_deploy };
-        let affected: Vec<Key> = {
+        let (affected, changed): (Vec<Key>, bool) = {
             let mut r = self.resources();
             if let Some((dbs, _)) = r.resync.as_mut() {
                 dbs.insert(key.clone());
@@ -130,10 +135,12 @@ impl<S: MigrationStore> PlannerCore<S> {
                 r.engines.remove(&key);
             }
             r.databases.insert(key.clone(), entry);
-            r.tables.iter().filter(|(k, t)| k.0 == key.0 && t.spec.database == key.1).map(|(k, _)| k.clone()).collect()
+            (r.tables.iter().filter(|(k, t)| k.0 == key.0 && t.spec.database == key.1).map(|(k, _)| k.clone()).collect(), changed)
         };
+        // A new or changed Database (a planner start, a new URI) means its tables must be
+        // compared with what is there now, whatever was planned before.
         for table in affected {
-            self.schedule(table, false);
+            self.schedule_for(table, changed, Reason::Spec, Duration::ZERO);
         }
         Ok(())
     }
@@ -174,7 +181,12 @@ impl<S: MigrationStore> PlannerCore<S> {
     /// Forgets a Table resource. The database table stays (as in SchemaHero); plans not yet
     /// approved for it are superseded.
     pub async fn delete_table(&self, key: &Key) -> Result<(), CoreError> {
-        self.resources().tables.remove(key);
+        {
+            let mut r = self.resources();
+            r.tables.remove(key);
+            r.memory.remove(key);
+            r.reported.retain(|(kind, ns, name, _), _| !(*kind == "Table" && *ns == key.0 && *name == key.1));
+        }
         let _guard = self.transitions_lock().await?;
         for mut m in self.store.list(&Filter { namespace: Some(key.0.clone()), table: Some(key.1.clone()), ..Filter::default() }).await? {
             if m.phase == Phase::Planned {
@@ -216,134 +228,7 @@ impl<S: MigrationStore> PlannerCore<S> {
 
     // ---- planning --------------------------------------------------------------------------
 
-    /// Plans a table after the debounce interval, unless another change to it comes first.
-    pub fn schedule(self: &Arc<Self>, key: Key, force: bool) {
-        let generation = {
-            let mut r = self.resources();
-            let g = r.debounce.entry(key.clone()).or_insert(0);
-            *g += 1;
-            *g
-        };
-        let core = Arc::clone(self);
-        tokio::spawn(async move {
-            tokio::time::sleep(core.config.debounce).await;
-            if core.resources().debounce.get(&key) != Some(&generation) {
-                return; // a newer change is pending
-            }
-            if let Err(e) = core.plan_table(&key, force, "spec").await {
-                tracing::warn!(namespace = %key.0, table = %key.1, error = %e, "planning failed; will retry at the next drift check");
-            }
-        });
-    }
-
-    async fn engine_for(&self, key: &Key, db: &DatabaseEntry) -> Result<Arc<Engine>, EngineError> {
-        if let Some((uri, engine)) = self.resources().engines.get(key) {
-            if *uri == db.uri {
-                return Ok(Arc::clone(engine));
-            }
-        }
-        let engine = Arc::new(Engine::connect(db.driver, &db.uri).await?);
-        self.resources().engines.insert(key.clone(), (db.uri.clone(), Arc::clone(&engine)));
-        Ok(engine)
-    }
-
-    /// Plans one table now. Unless `force`, a table whose spec hash was already planned is
-    /// skipped. Returns the migration now open for the table, if any.
-    pub async fn plan_table(&self, key: &Key, force: bool, reason: &str) -> Result<Option<MigrationRecord>, CoreError> {
-        let span = tracing::info_span!("planner.plan_table", namespace = %key.0, table = %key.1, reason, trace_id = tracing::field::Empty);
-        if reason == "spec" {
-            // Continue the trace of the watcher event that brought this spec.
-            let parent = self.resources().tables.get(key).map(|t| t.traceparent.clone()).unwrap_or_default();
-            schemahero_telemetry::set_parent(&span, &parent);
-        }
-        let started = std::time::Instant::now();
-        let result = tracing::Instrument::instrument(
-            async {
-                tracing::Span::current().record("trace_id", schemahero_telemetry::current_trace_id());
-                self.plan_table_traced(key, force, reason).await
-            },
-            span,
-        )
-        .await;
-        let outcome = match &result {
-            Ok(Some(_)) => "migration",
-            Ok(None) => "nothing",
-            Err(_) => "error",
-        };
-        schemahero_telemetry::metrics::counter("schemahero_plans_total", &[("reason", reason), ("outcome", outcome)]).inc();
-        schemahero_telemetry::metrics::histogram("schemahero_plan_duration_seconds", &[("reason", reason)])
-            .observe(started.elapsed().as_secs_f64());
-        result
-    }
-
-    async fn plan_table_traced(&self, key: &Key, force: bool, reason: &str) -> Result<Option<MigrationRecord>, CoreError> {
-        let (table, database) = {
-            let r = self.resources();
-            let Some(table) = r.tables.get(key).cloned() else { return Ok(None) };
-            let db_key = (key.0.clone(), table.spec.database.clone());
-            (table, r.databases.get(&db_key).cloned())
-        };
-        let table_target = ConditionTarget::Table { namespace: &key.0, name: &key.1 };
-        let Some(database) = database else {
-            tracing::info!(namespace = %key.0, table = %key.1, database = %table.spec.database, "waiting for the table's Database");
-            let message = format!("Database {} is not known (yet)", table.spec.database);
-            self.store.report_condition(table_target, ConditionReport::new("Planned", false, "WaitingForDatabase", message)).await;
-            return Ok(None);
-        };
-        if !force && self.store.planned_spec_hash(&key.0, &key.1).await?.as_deref() == Some(table.spec_hash.as_str()) {
-            return Ok(None);
-        }
-        let plan_err = |message: String| CoreError::Plan { table: table.source.clone(), message };
-        let db_key = (key.0.clone(), table.spec.database.clone());
-        let db_target = ConditionTarget::Database { namespace: &db_key.0, name: &db_key.1 };
-        let engine = match self.engine_for(&db_key, &database).await {
-            Ok(engine) => {
-                self.store.report_condition(db_target, ConditionReport::new("Connected", true, "Connected", "")).await;
-                engine
-            }
-            Err(e) => {
-                // Engine errors never carry the password.
-                self.store.report_condition(db_target, ConditionReport::new("Connected", false, "ConnectFailed", e.to_string())).await;
-                self.store.report_condition(table_target, ConditionReport::new("Error", true, "DatabaseUnreachable", e.to_string())).await;
-                return Err(plan_err(e.to_string()));
-            }
-        };
-        let manifest = TableManifest {
-            source: table.source.clone(),
-            metadata_name: Some(key.1.clone()),
-            namespace: Some(key.0.clone()),
-            spec: table.spec.clone(),
-        };
-        let mut warnings = Vec::new();
-        let plan = match engine.plan(database.driver, &[manifest], true, &mut warnings).await {
-            Ok(plan) => plan,
-            Err(e) => {
-                self.store.report_condition(table_target, ConditionReport::new("Error", true, "PlanFailed", e.to_string())).await;
-                return Err(plan_err(e.to_string()));
-            }
-        };
-        for w in warnings {
-            tracing::warn!(warning = %w, "planning");
-        }
-        let result = self.record_plan(key, &table, &database, &plan, reason).await?;
-        self.store.set_planned_spec_hash(&key.0, &key.1, Some(&table.spec_hash)).await?;
-        self.store.report_condition(table_target, ConditionReport::new("Error", false, "Planned", "")).await;
-        let (planned, drifted) = match &result {
-            Some(m) => (
-                ConditionReport::new("Planned", true, "MigrationPlanned", format!("migration {} is {}", m.id, m.phase.as_str())),
-                ConditionReport::new("Drifted", m.reason == "drift", if m.reason == "drift" { "LiveSchemaChanged" } else { "NoDrift" }, ""),
-            ),
-            None => (
-                ConditionReport::new("Planned", true, "InSync", "the table matches its spec"),
-                ConditionReport::new("Drifted", false, "NoDrift", ""),
-            ),
-        };
-        self.store.report_condition(table_target, planned).await;
-        self.store.report_condition(table_target, drifted).await;
-        Ok(result)
-    }
-
-    async fn record_plan(
+    pub(crate) async fn record_plan(
         &self,
         key: &Key,
         table: &TableEntry,
@@ -430,15 +315,6 @@ impl<S: MigrationStore> PlannerCore<S> {
         Ok(next)
     }
 
-    /// Re-plans every known table, to find drift made outside SchemaHero.
-    pub async fn drift_check(&self) {
-        for key in self.table_keys() {
-            if let Err(e) = self.plan_table(&key, true, "drift").await {
-                tracing::warn!(namespace = %key.0, table = %key.1, error = %e, "drift check failed");
-            }
-        }
-    }
-
     pub fn drift_interval(&self) -> Duration {
         self.config.drift_interval
     }
@@ -492,7 +368,7 @@ impl<S: MigrationStore> PlannerCore<S> {
 
     /// Plans the migration's table afresh; returns the migration now current for it (the same
     /// one when nothing changed).
-    pub async fn recalculate(&self, id: &str) -> Result<MigrationRecord, CoreError> {
+    pub async fn recalculate(self: &Arc<Self>, id: &str) -> Result<MigrationRecord, CoreError> {
         let m = self.get(id).await?;
         let key = (m.namespace.clone(), m.table_resource.clone());
         if !self.resources().tables.contains_key(&key) {
@@ -501,7 +377,7 @@ impl<S: MigrationStore> PlannerCore<S> {
                 key.0, key.1
             )));
         }
-        let current = self.plan_table(&key, true, "recalculate").await?;
+        let current = self.plan_table(&key, true, Reason::Recalculate).await?;
         Ok(match current {
             Some(c) => c,
             None => self.get(id).await?,

@@ -183,7 +183,12 @@ impl<S: MigrationStore> PlannerCore<S> {
             schemahero_telemetry::metrics::counter("schemahero_retries_total", &[]).inc();
         }
         if outcome == Outcome::Stale {
-            self.schedule((m.namespace.clone(), m.table_resource.clone()), true);
+            self.schedule_for(
+                (m.namespace.clone(), m.table_resource.clone()),
+                true,
+                crate::scheduler::Reason::Spec,
+                std::time::Duration::ZERO,
+            );
         }
         Ok(m)
     }

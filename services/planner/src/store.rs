@@ -5,6 +5,7 @@
 use crate::model::{MigrationRecord, Phase, StoredStatement};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +69,21 @@ pub trait MigrationStore: Send + Sync + 'static {
     fn update(&self, m: &MigrationRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
     fn next_fencing_token(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
     fn planned_spec_hash(&self, namespace: &str, table_resource: &str) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// The spec hashes last planned for `keys` (namespace, table resource), those that have one.
+    fn planned_spec_hashes(
+        &self,
+        keys: &[(String, String)],
+    ) -> impl Future<Output = Result<HashMap<(String, String), String>, StoreError>> + Send {
+        async move {
+            let mut out = HashMap::new();
+            for (namespace, table) in keys {
+                if let Some(hash) = self.planned_spec_hash(namespace, table).await? {
+                    out.insert((namespace.clone(), table.clone()), hash);
+                }
+            }
+            Ok(out)
+        }
+    }
     fn set_planned_spec_hash(
         &self,
         namespace: &str,
@@ -313,6 +329,27 @@ impl MigrationStore for SqlStore {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(|(h,)| h))
+    }
+
+    /// One query per namespace, whatever the number of tables.
+    async fn planned_spec_hashes(&self, keys: &[(String, String)]) -> Result<HashMap<(String, String), String>, StoreError> {
+        let wanted: BTreeSet<&(String, String)> = keys.iter().collect();
+        let namespaces: BTreeSet<&str> = keys.iter().map(|(ns, _)| ns.as_str()).collect();
+        let mut out = HashMap::new();
+        for namespace in namespaces {
+            let rows: Vec<(String, String)> =
+                sqlx::query_as("SELECT table_resource, spec_hash FROM schemahero_table_state WHERE namespace = $1")
+                    .bind(namespace)
+                    .fetch_all(&self.pool)
+                    .await?;
+            for (table, hash) in rows {
+                let key = (namespace.to_string(), table);
+                if wanted.contains(&key) {
+                    out.insert(key, hash);
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn set_planned_spec_hash(&self, namespace: &str, table_resource: &str, hash: Option<&str>) -> Result<(), StoreError> {
