@@ -228,3 +228,26 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
+
+/// The Postgres server the tests use (`SCHEMAHERO_TEST_POSTGRES`), without a database.
+pub fn postgres_server() -> String {
+    std::env::var("SCHEMAHERO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// Drops and re-creates database `name`; returns its URI (default sslmode: TLS here).
+pub async fn fresh_postgres_database(name: &str) -> String {
+    use sqlx::{Connection, PgConnection};
+    let server = postgres_server();
+    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be reachable");
+    for sql in [format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), format!("CREATE DATABASE \"{name}\"")] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await.expect("re-create the test database");
+    }
+    format!("{server}/{name}")
+}
+
+/// A Database manifest for the watcher, with its URI as a plain value.
+pub fn postgres_database_yaml(name: &str, uri: &str, immediate: bool) -> String {
+    format!(
+        "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: {name}\nspec:\n  immediateDeploy: {immediate}\n  connection:\n    postgres:\n      uri:\n        value: {uri}\n"
+    )
+}

@@ -62,8 +62,16 @@ impl Engine {
         Ok(rows.into_iter().map(|(migration_id, fencing_token, executor)| LedgerEntry { migration_id, fencing_token, executor }).collect())
     }
 
+    /// Whether the ledger (created by `ensure_ledger`) holds the migration: one indexed lookup.
     pub async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError> {
-        Ok(self.ledger_entries().await?.iter().any(|e| e.migration_id == migration_id))
+        let sql = format!("SELECT count(*) FROM {LEDGER_TABLE} WHERE migration_id = {}", quote_literal(migration_id));
+        let sql = sqlx::AssertSqlSafe(sql);
+        let found: i64 = match self {
+            Engine::Postgres(pg) => sqlx::query_scalar(sql).fetch_one(pg.pool()).await.map_err(schemahero_postgres::PostgresError::from)?,
+            Engine::Sqlite(lite) => sqlx::query_scalar(sql).fetch_one(lite.pool()).await.map_err(schemahero_sqlite::SqliteError::from)?,
+            Engine::Mysql(my) => sqlx::query_scalar(sql).fetch_one(my.pool()).await.map_err(schemahero_mysql::MysqlError::from)?,
+        };
+        Ok(found > 0)
     }
 
     /// Applies `statements` and records the migration in the ledger, in one transaction.

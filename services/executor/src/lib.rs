@@ -7,6 +7,9 @@
 //! compared with the fingerprint the plan was made against; if it changed, nothing is applied
 //! and the planner re-plans.
 
+mod engines;
+
+pub use engines::Engines;
 use schemahero_engine::{Driver, Engine};
 use schemahero_proto::v1 as pb;
 use schemahero_proto::v1::planner_client::PlannerClient;
@@ -39,6 +42,7 @@ pub enum ExecutorError {
 
 /// Claims and applies migrations until `shutdown` fires. Planner outages are retried.
 pub async fn run(config: Config, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let engines = Engines::default();
     let mut backoff = Duration::from_millis(100);
     while !*shutdown.borrow() {
         let client = match connect(&config.planner).await {
@@ -56,7 +60,7 @@ pub async fn run(config: Config, mut shutdown: tokio::sync::watch::Receiver<bool
                 continue;
             }
         };
-        if let Err(e) = work(&config, client, &mut shutdown).await {
+        if let Err(e) = work(&config, &engines, client, &mut shutdown).await {
             tracing::warn!(error = %e, "lost the planner; reconnecting");
         }
     }
@@ -71,7 +75,12 @@ async fn connect(planner: &str) -> Result<Client, ExecutorError> {
     Ok(PlannerClient::with_interceptor(channel, schemahero_telemetry::TraceparentInterceptor))
 }
 
-async fn work(config: &Config, mut client: Client, shutdown: &mut tokio::sync::watch::Receiver<bool>) -> Result<(), ExecutorError> {
+async fn work(
+    config: &Config,
+    engines: &Engines,
+    mut client: Client,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> Result<(), ExecutorError> {
     while !*shutdown.borrow() {
         let claim = client
             .claim_migration(pb::ClaimRequest { executor_id: config.executor_id.clone(), lease_seconds: config.lease_seconds })
@@ -79,7 +88,7 @@ async fn work(config: &Config, mut client: Client, shutdown: &mut tokio::sync::w
             .into_inner()
             .claim;
         match claim {
-            Some(claim) => execute(config, client.clone(), claim).await,
+            Some(claim) => execute(config, engines, client.clone(), claim).await,
             None => {
                 tokio::select! {
                     _ = tokio::time::sleep(config.poll_interval) => {}
@@ -115,7 +124,7 @@ fn keep_lease(config: &Config, mut client: Client, id: String, token: u64, lost:
     })
 }
 
-async fn execute(config: &Config, client: Client, claim: pb::Claim) {
+async fn execute(config: &Config, engines: &Engines, client: Client, claim: pb::Claim) {
     let Some(migration) = claim.migration.clone() else { return };
     // The execution continues the migration's trace (started when it was planned, possibly
     // hours ago): one trace follows one change from the watcher to the database.
@@ -130,17 +139,17 @@ async fn execute(config: &Config, client: Client, claim: pb::Claim) {
         trace_id = %migration.trace_id,
     );
     schemahero_telemetry::set_parent(&span, &migration.traceparent);
-    tracing::Instrument::instrument(execute_traced(config, client, claim, migration), span).await;
+    tracing::Instrument::instrument(execute_traced(config, engines, client, claim, migration), span).await;
 }
 
-async fn execute_traced(config: &Config, mut client: Client, claim: pb::Claim, migration: pb::Migration) {
+async fn execute_traced(config: &Config, engines: &Engines, mut client: Client, claim: pb::Claim, migration: pb::Migration) {
     let id = migration.id.clone();
     let token = claim.fencing_token;
     tracing::info!(migration = %id, database = %migration.database, attempt = migration.attempts, "claimed");
     let lost = Arc::new(AtomicBool::new(false));
     let lease = keep_lease(config, client.clone(), id.clone(), token, Arc::clone(&lost));
     let started = std::time::Instant::now();
-    let (outcome, error) = apply(config, &claim, &migration, &lost).await;
+    let (outcome, error) = apply(config, engines, &claim, &migration, &lost).await;
     lease.abort();
     let outcome_name = outcome.as_str_name();
     tracing::Span::current().record("outcome", outcome_name);
@@ -156,17 +165,26 @@ async fn execute_traced(config: &Config, mut client: Client, claim: pb::Claim, m
     }
 }
 
-async fn apply(config: &Config, claim: &pb::Claim, migration: &pb::Migration, lost: &AtomicBool) -> (pb::Outcome, String) {
+async fn apply(
+    config: &Config,
+    engines: &Engines,
+    claim: &pb::Claim,
+    migration: &pb::Migration,
+    lost: &AtomicBool,
+) -> (pb::Outcome, String) {
     let driver = match Driver::parse(&claim.driver) {
         Ok(d) => d,
         Err(e) => return (pb::Outcome::Failed, e.to_string()),
     };
-    let engine = match Engine::connect(driver, &claim.uri).await {
+    let engine = match engines.get(driver, &claim.uri).await {
         Ok(e) => e,
         Err(e) => return (pb::Outcome::Retry, format!("database unreachable: {e}")),
     };
     let result = apply_on(config, &engine, driver, claim, migration, lost).await;
-    engine.close().await;
+    if result.0 != pb::Outcome::Executed {
+        // The next attempt connects afresh, whatever went wrong.
+        engines.forget(driver, &claim.uri);
+    }
     result
 }
 
@@ -178,9 +196,6 @@ async fn apply_on(
     m: &pb::Migration,
     lost: &AtomicBool,
 ) -> (pb::Outcome, String) {
-    if let Err(e) = engine.ensure_ledger().await {
-        return (pb::Outcome::Retry, format!("cannot create the ledger table: {e}"));
-    }
     match engine.ledger_contains(&m.id).await {
         Ok(true) => return (pb::Outcome::Executed, String::new()),
         Ok(false) => {}

@@ -66,6 +66,8 @@ pub(crate) struct Resources {
     /// Per database: the tables waiting to be planned.
     pub(crate) queues: HashMap<Key, DbQueue>,
     pub(crate) memory: HashMap<Key, TableMemory>,
+    /// Batches with drift entries being planned now (a drift pass waits for them).
+    pub(crate) drift_batches: usize,
     /// The condition last reported per (kind of resource, namespace, name, condition).
     pub(crate) reported: HashMap<(&'static str, String, String, &'static str), (bool, String, String)>,
 }

@@ -38,10 +38,13 @@ pub async fn serve_core<S: MigrationStore>(
     let drift_core = Arc::clone(&core);
     let drift = tokio::spawn(async move {
         let mut ticker = tokio::time::interval(drift_core.drift_interval());
+        // A pass that overruns the interval delays the next rather than bunching them up.
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await; // the first tick is immediate; resources arrive with the watcher
         loop {
             ticker.tick().await;
-            drift_core.drift_check().await;
+            let limit = drift_core.drift_interval();
+            drift_core.drift_check(limit).await;
         }
     });
     let (health_reporter, health_service) = tonic_health::server::health_reporter();

@@ -146,11 +146,28 @@ impl<S: MigrationStore> PlannerCore<S> {
         }
     }
 
-    /// Re-plans every known table (forced), to find drift made outside SchemaHero.
-    pub async fn drift_check(self: &Arc<Self>) {
-        for key in self.table_keys() {
-            self.schedule_for(key, true, Reason::Drift, Duration::ZERO);
+    /// Re-plans every known table (forced), to find drift made outside SchemaHero: each
+    /// database's tables in one batch. Returns when the pass is done (or after `limit`).
+    pub async fn drift_check(self: &Arc<Self>, limit: Duration) {
+        let started = std::time::Instant::now();
+        let keys = self.table_keys();
+        for key in &keys {
+            self.schedule_for(key.clone(), true, Reason::Drift, Duration::ZERO);
         }
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            let busy = {
+                let r = self.resources();
+                r.drift_batches > 0 || r.queues.values().any(|q| q.pending.values().any(|p| p.reason == Reason::Drift))
+            };
+            if !busy {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let elapsed = started.elapsed();
+        schemahero_telemetry::metrics::histogram("schemahero_drift_pass_duration_seconds", &[]).observe(elapsed.as_secs_f64());
+        tracing::info!(tables = keys.len(), ms = elapsed.as_millis() as u64, "drift pass done");
     }
 
     /// Plans one table now (what `recalculate` needs: the answer). Returns the migration now
@@ -176,7 +193,7 @@ impl<S: MigrationStore> PlannerCore<S> {
     /// outcome per table that was still known (in batch order).
     async fn plan_batch(self: &Arc<Self>, db_key: &Key, batch: Vec<(Key, Pending)>) -> Vec<TableOutcome> {
         let started = std::time::Instant::now();
-        let (database, mut tables) = {
+        let (database, tables) = {
             let mut r = self.resources();
             let now = Instant::now();
             let tables: Vec<(Key, Pending, TableEntry)> = batch
@@ -192,6 +209,24 @@ impl<S: MigrationStore> PlannerCore<S> {
         if tables.is_empty() {
             return Vec::new();
         }
+        let drift = tables.iter().any(|(_, p, _)| p.reason == Reason::Drift);
+        if drift {
+            self.resources().drift_batches += 1;
+        }
+        let outcomes = self.plan_known(db_key, database, tables, started).await;
+        if drift {
+            self.resources().drift_batches -= 1;
+        }
+        outcomes
+    }
+
+    async fn plan_known(
+        self: &Arc<Self>,
+        db_key: &Key,
+        database: Option<DatabaseEntry>,
+        mut tables: Vec<(Key, Pending, TableEntry)>,
+        started: std::time::Instant,
+    ) -> Vec<TableOutcome> {
         let Some(database) = database else {
             for (key, _, table) in &tables {
                 tracing::info!(namespace = %key.0, table = %key.1, database = %table.spec.database, "waiting for the table's Database");
@@ -330,7 +365,9 @@ impl<S: MigrationStore> PlannerCore<S> {
         let recorded = match self.record_plan(key, table, database, &plan, reason.as_str()).await {
             Ok(recorded) => recorded,
             Err(e) => {
-                return self.retry_one(key, &Pending { force: true, reason, due: Instant::now() }, "StoreUnavailable", &e.to_string()).await;
+                return self
+                    .retry_one(key, &Pending { force: true, reason, due: Instant::now() }, "StoreUnavailable", &e.to_string())
+                    .await;
             }
         };
         if planned_hash != Some(&table.spec_hash) {
