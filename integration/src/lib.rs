@@ -7,6 +7,7 @@
 //! the initial SQL, plans, compares the plan, applies it, compares the end state, and plans
 //! again, which must yield nothing. `BLESS=1` writes the expected files instead of comparing.
 
+pub mod bench;
 pub mod dump;
 pub mod kube_env;
 pub mod services;

@@ -1,150 +1,95 @@
-//! Benchmark: `plan` over N tables in Postgres with 5% of them changed.
+//! Benchmark of the CLI: `plan` over N tables in Postgres with 5% of them changed, next to
+//! `pg_dump --schema-only` of the same database, and `apply` of a 53-statement plan; both over
+//! TLS (the default sslmode here) and over plaintext (`sslmode=disable`).
 //!
-//! For each N given (default 1000 and 10000): creates N tables (bigserial key, text, numeric with
-//! a default, timestamptz, an index, and a foreign key to the previous table) in a fresh
+//! For each N given (default 1000 and 10000): creates N tables (bigserial key, text, numeric
+//! with a default, timestamptz, an index, and a foreign key to the previous table) in a fresh
 //! database, writes one spec file per table with every 20th table gaining a column, then runs
-//! the real CLI binary (`kubectl-schemahero plan`) several times and prints the wall time and
-//! the peak resident memory of each run. Figures only; nothing here asserts a time.
+//! the real CLI binary several times and prints wall times and peak resident memory. Figures
+//! only; nothing here asserts a time.
 
 use anyhow::{Context, Result, bail};
-use sqlx::{Connection, PgConnection};
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use schemahero_integration::bench::*;
+use std::path::Path;
+use std::process::Command;
 
 const RUNS: usize = 3;
-
-fn server() -> String {
-    std::env::var("SCHEMAHERO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let sizes: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().context("sizes are numbers")).collect::<Result<_>>()?;
     let sizes = if sizes.is_empty() { vec![1000, 10000] } else { sizes };
-    let cli = cli_path()?;
-    println!("{:>7} {:>9} {:>11} {:>11} {:>11} {:>12}", "tables", "changed", "min_s", "median_s", "max_s", "peak_rss_mb");
+    let cli = sibling_binary("kubectl-schemahero")?;
+    println!("plan (kubectl-schemahero plan, real process; seconds over {RUNS} runs)");
+    println!("{:>7} {:>9} {:>10} {:>10} {:>10} {:>12} {:>14} {:>15}", "tables", "changed", "min_s", "median_s", "max_s", "peak_rss_mb", "plaintext_s", "pg_dump_tls_s");
     for n in sizes {
-        let uri = setup_database(n).await?;
-        let specs = write_specs(n)?;
+        let name = format!("shbench_{n}");
+        let uri = database_of_tables(&name, n).await?;
+        let specs = scratch(&format!("plan-{n}"))?;
+        write_table_specs(&specs, n, "bench")?;
+        let out_file = specs.join("plan.sql");
         let mut times = Vec::new();
+        let mut plaintext = Vec::new();
         let mut peak_kb = 0;
-        let mut statements = 0;
         for _ in 0..RUNS {
-            let (secs, rss_kb, out) = run_plan(&cli, &uri, &specs)?;
+            let (secs, rss_kb) = run_measured(&mut plan_command(&cli, &uri, &specs, &out_file))?;
             times.push(secs);
             peak_kb = peak_kb.max(rss_kb);
-            statements = out.lines().filter(|l| l.ends_with(';')).count();
+            plaintext.push(run_measured(&mut plan_command(&cli, &format!("{uri}?sslmode=disable"), &specs, &out_file))?.0);
         }
-        times.sort_by(|a, b| a.total_cmp(b));
+        let statements = std::fs::read_to_string(&out_file)?.lines().filter(|l| l.ends_with(';')).count();
+        let mut dumps = Vec::new();
+        for _ in 0..RUNS {
+            let mut dump = Command::new("pg_dump");
+            dump.args(["--schema-only", "-h", "127.0.0.1", "-U", "postgres", "-d", &name, "-f", "/dev/null"]);
+            dumps.push(run_measured(&mut dump)?.0);
+        }
+        let (min, median, max) = spread(&mut times);
         println!(
-            "{n:>7} {statements:>9} {:>11.3} {:>11.3} {:>11.3} {:>12.1}",
-            times[0],
-            times[times.len() / 2],
-            times[times.len() - 1],
-            peak_kb as f64 / 1024.0
+            "{n:>7} {statements:>9} {min:>10.3} {median:>10.3} {max:>10.3} {:>12.1} {:>14.3} {:>15.3}",
+            peak_kb as f64 / 1024.0,
+            spread(&mut plaintext).1,
+            spread(&mut dumps).1
         );
         if statements != n.div_ceil(20) {
             bail!("expected {} planned statements for {n} tables, got {statements}", n.div_ceil(20));
         }
         let _ = std::fs::remove_dir_all(&specs);
     }
-    Ok(())
+    apply_benchmark(&cli).await
 }
 
-fn cli_path() -> Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().context("binary directory")?;
-    let cli = dir.join("kubectl-schemahero");
-    if !cli.exists() {
-        bail!("{} not found: build it first (cargo build --release -p kubectl-schemahero)", cli.display());
-    }
-    Ok(cli)
+fn plan_command(cli: &Path, uri: &str, specs: &Path, out: &Path) -> Command {
+    let mut command = Command::new(cli);
+    command.args(["plan", "--driver", "postgres", "--uri", uri, "--spec-file"]).arg(specs).arg("--out").arg(out);
+    command
 }
 
-async fn setup_database(n: usize) -> Result<String> {
-    let name = format!("shbench_{n}");
-    let mut admin = PgConnection::connect(&format!("{}/postgres", server())).await.context("connect to postgres")?;
-    for sql in [format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), format!("CREATE DATABASE \"{name}\"")] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await?;
+/// `apply` of a 53-statement plan (50 tables, 3 indexes) into a fresh database, TLS and plaintext.
+async fn apply_benchmark(cli: &Path) -> Result<()> {
+    let dir = scratch("apply")?;
+    let script = dir.join("plan.sql");
+    let mut sql = String::new();
+    for i in 0..50 {
+        sql.push_str(&format!("CREATE TABLE a{i} (id bigint PRIMARY KEY, name text NOT NULL, created_at timestamptz DEFAULT now());\n"));
     }
-    admin.close().await?;
-    let uri = format!("{}/{name}", server());
-    let mut conn = PgConnection::connect(&uri).await?;
-    let started = Instant::now();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
-        let mut sql = String::from("BEGIN;\n");
-        for &i in chunk {
-            sql.push_str(&format!(
-                "CREATE TABLE t{i} (id bigserial PRIMARY KEY, name text NOT NULL, ref_id bigint, amount numeric(10,2) DEFAULT 0, created_at timestamptz DEFAULT now());\n\
-                 CREATE INDEX idx_t{i}_name ON t{i} (name);\n"
-            ));
-            if i > 0 {
-                sql.push_str(&format!(
-                    "ALTER TABLE t{i} ADD CONSTRAINT t{i}_ref_id_fkey FOREIGN KEY (ref_id) REFERENCES t{} (id);\n",
-                    i - 1
-                ));
-            }
+    for i in 0..3 {
+        sql.push_str(&format!("CREATE INDEX idx_a{i}_name ON a{i} (name);\n"));
+    }
+    std::fs::write(&script, sql)?;
+    println!("\napply (kubectl-schemahero apply of 53 statements into a fresh database; seconds over {RUNS} runs)");
+    println!("{:>10} {:>10} {:>10} {:>10}", "mode", "min_s", "median_s", "max_s");
+    for (mode, suffix) in [("tls", ""), ("plaintext", "?sslmode=disable")] {
+        let mut times = Vec::new();
+        for _ in 0..RUNS {
+            let uri = fresh_database("shbench_apply").await?;
+            let mut apply = Command::new(cli);
+            apply.args(["apply", "--driver", "postgres", "--uri", &format!("{uri}{suffix}"), "--ddl"]).arg(&script);
+            times.push(run_measured(&mut apply)?.0);
         }
-        sql.push_str("COMMIT;\n");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await?;
+        let (min, median, max) = spread(&mut times);
+        println!("{mode:>10} {min:>10.3} {median:>10.3} {max:>10.3}");
     }
-    conn.close().await?;
-    eprintln!("created {n} tables in {:.1}s", started.elapsed().as_secs_f64());
-    Ok(uri)
-}
-
-fn write_specs(n: usize) -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("schemahero-bench-{n}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    for i in 0..n {
-        let mut spec = format!(
-            "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Table\nmetadata:\n  name: t{i}\nspec:\n  database: bench\n  name: t{i}\n  schema:\n    postgres:\n      primaryKey: [id]\n"
-        );
-        if i > 0 {
-            spec.push_str(&format!(
-                "      foreignKeys:\n        - columns: [ref_id]\n          references: {{table: t{}, columns: [id]}}\n",
-                i - 1
-            ));
-        }
-        spec.push_str("      indexes:\n        - columns: [name]\n      columns:\n");
-        for (name, ty, extra) in [
-            ("id", "bigserial", ""),
-            ("name", "text", "          constraints: {notNull: true}\n"),
-            ("ref_id", "bigint", ""),
-            ("amount", "decimal(10,2)", "          default: 0\n"),
-            ("created_at", "timestamptz", "          default: now()\n"),
-        ] {
-            spec.push_str(&format!("        - name: {name}\n          type: {ty}\n{extra}"));
-        }
-        if i % 20 == 0 {
-            spec.push_str("        - name: extra\n          type: text\n");
-        }
-        std::fs::write(dir.join(format!("t{i:05}.yaml")), spec)?;
-    }
-    Ok(dir)
-}
-
-/// Runs the CLI once; returns wall seconds, peak RSS in KiB (from wait4) and stdout.
-fn run_plan(cli: &Path, uri: &str, specs: &Path) -> Result<(f64, i64, String)> {
-    let out_file = specs.with_extension("plan.sql");
-    let started = Instant::now();
-    let child = std::process::Command::new(cli)
-        .args(["plan", "--driver", "postgres", "--uri", uri, "--spec-file"])
-        .arg(specs)
-        .arg("--out")
-        .arg(&out_file)
-        .spawn()?;
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain old data; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let secs = started.elapsed().as_secs_f64();
-    if waited != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        bail!("plan failed (status {status})");
-    }
-    let out = std::fs::read_to_string(&out_file)?;
-    let _ = std::fs::remove_file(&out_file);
-    Ok((secs, usage.ru_maxrss, out))
+    Ok(())
 }
