@@ -46,7 +46,10 @@ pub async fn database_of_tables(name: &str, n: usize) -> Result<String> {
                  CREATE INDEX idx_t{i}_name ON t{i} (name);\n"
             ));
             if i > 0 {
-                sql.push_str(&format!("ALTER TABLE t{i} ADD CONSTRAINT t{i}_ref_id_fkey FOREIGN KEY (ref_id) REFERENCES t{} (id);\n", i - 1));
+                sql.push_str(&format!(
+                    "ALTER TABLE t{i} ADD CONSTRAINT t{i}_ref_id_fkey FOREIGN KEY (ref_id) REFERENCES t{} (id);\n",
+                    i - 1
+                ));
             }
         }
         sql.push_str("COMMIT;\n");
@@ -63,7 +66,10 @@ pub fn table_spec(i: usize, database: &str, extra: &[&str]) -> String {
         "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Table\nmetadata:\n  name: t{i}\nspec:\n  database: {database}\n  name: t{i}\n  schema:\n    postgres:\n      primaryKey: [id]\n"
     );
     if i > 0 {
-        spec.push_str(&format!("      foreignKeys:\n        - columns: [ref_id]\n          references: {{table: t{}, columns: [id]}}\n", i - 1));
+        spec.push_str(&format!(
+            "      foreignKeys:\n        - columns: [ref_id]\n          references: {{table: t{}, columns: [id]}}\n",
+            i - 1
+        ));
     }
     spec.push_str("      indexes:\n        - columns: [name]\n      columns:\n");
     for (name, ty, more) in [

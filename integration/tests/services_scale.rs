@@ -131,7 +131,7 @@ async fn a_table_that_cannot_be_planned_is_retried_within_seconds() {
     assert!(log.contains("does not exist"), "the failure says why: {log}");
 
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
-    let mut client = client(&address).await;
+    let client = client(&address).await;
     let planned = wait_for("the retried plan", Duration::from_secs(40), || {
         let mut client = client.clone();
         async move { migrations(&mut client, "t1").await.into_iter().next() }

@@ -21,7 +21,10 @@ async fn main() -> Result<()> {
     let sizes = if sizes.is_empty() { vec![1000, 10000] } else { sizes };
     let cli = sibling_binary("kubectl-schemahero")?;
     println!("plan (kubectl-schemahero plan, real process; seconds over {RUNS} runs)");
-    println!("{:>7} {:>9} {:>10} {:>10} {:>10} {:>12} {:>14} {:>15}", "tables", "changed", "min_s", "median_s", "max_s", "peak_rss_mb", "plaintext_s", "pg_dump_tls_s");
+    println!(
+        "{:>7} {:>9} {:>10} {:>10} {:>10} {:>12} {:>14} {:>15}",
+        "tables", "changed", "min_s", "median_s", "max_s", "peak_rss_mb", "plaintext_s", "pg_dump_tls_s"
+    );
     for n in sizes {
         let name = format!("shbench_{n}");
         let uri = database_of_tables(&name, n).await?;

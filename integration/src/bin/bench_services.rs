@@ -154,7 +154,9 @@ async fn tables_benchmark(n: usize) -> Result<()> {
     write_table_specs(&specs, n, "bench")?;
     std::fs::write(
         specs.join("database.yaml"),
-        format!("apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: bench\nspec:\n  connection:\n    postgres:\n      uri:\n        value: {uri}\n"),
+        format!(
+            "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: bench\nspec:\n  connection:\n    postgres:\n      uri:\n        value: {uri}\n"
+        ),
     )?;
     let drift_secs = 10 + n as u64 / 500;
     let started = Instant::now();
@@ -229,11 +231,15 @@ async fn executors_benchmark() -> Result<()> {
             let uri = fresh_database(&format!("shbench_ex_{j}")).await?;
             std::fs::write(
                 specs.join(format!("db{j:02}.yaml")),
-                format!("apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: db{j}\nspec:\n  immediateDeploy: true\n  connection:\n    postgres:\n      uri:\n        value: {uri}\n"),
+                format!(
+                    "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: db{j}\nspec:\n  immediateDeploy: true\n  connection:\n    postgres:\n      uri:\n        value: {uri}\n"
+                ),
             )?;
             std::fs::write(
                 specs.join(format!("small{j:02}.yaml")),
-                format!("apiVersion: schemas.schemahero.io/v1alpha4\nkind: Table\nmetadata:\n  name: small{j}\nspec:\n  database: db{j}\n  name: small{j}\n  schema:\n    postgres:\n{SMALL_TABLE}"),
+                format!(
+                    "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Table\nmetadata:\n  name: small{j}\nspec:\n  database: db{j}\n  name: small{j}\n  schema:\n    postgres:\n{SMALL_TABLE}"
+                ),
             )?;
         }
         let (planner, address, metrics) = start_planner(&dir, 3600)?;

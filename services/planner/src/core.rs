@@ -169,14 +169,20 @@ impl<S: MigrationStore> PlannerCore<S> {
             spec_json: spec_json.to_string(),
             spec_hash: fingerprint(spec_json),
         };
-        {
+        let unchanged = {
             let mut r = self.resources();
             if let Some((_, tables)) = r.resync.as_mut() {
                 tables.insert(key.clone());
             }
-            r.tables.insert(key.clone(), entry);
+            let planned_here = r.memory.get(&key).is_some_and(|m| m.last_planned.is_some());
+            let previous = r.tables.insert(key.clone(), entry.clone());
+            // The same spec again (a resync, a status-only change of the resource): nothing to
+            // plan that the drift pass would not find; the trace of the new event is kept.
+            planned_here && previous.is_some_and(|p| p.spec_hash == entry.spec_hash)
+        };
+        if !unchanged {
+            self.schedule(key, false);
         }
-        self.schedule(key, false);
         Ok(())
     }
 
@@ -237,10 +243,15 @@ impl<S: MigrationStore> PlannerCore<S> {
         database: &DatabaseEntry,
         plan: &Plan,
         reason: &str,
+        preloaded: Option<&[MigrationRecord]>,
     ) -> Result<Option<MigrationRecord>, CoreError> {
         let statements = statements_of(plan);
         let _guard = self.transitions_lock().await?;
-        let existing = self.store.list(&Filter { namespace: Some(key.0.clone()), table: Some(key.1.clone()), ..Filter::default() }).await?;
+        let existing = match preloaded {
+            // The store's own listing of the table's database, read at the start of the batch.
+            Some(all) => all.iter().filter(|m| m.namespace == key.0 && m.table_resource == key.1).cloned().collect(),
+            None => self.store.list(&Filter { namespace: Some(key.0.clone()), table: Some(key.1.clone()), ..Filter::default() }).await?,
+        };
         let open: Vec<&MigrationRecord> = existing.iter().filter(|m| m.phase.is_open()).collect();
         if let Some(same) = open.iter().find(|m| m.same_statements(&statements)) {
             return Ok(Some((*same).clone()));

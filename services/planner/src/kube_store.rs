@@ -12,6 +12,13 @@ use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use schemahero_k8s::{Condition, Database, Hazard, Migration, MigrationSpec, MigrationStatus, PlannedStatement, Table};
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+mod cache;
+use cache::{Pace, TableCache};
+
+/// Migrations created per second at most (client-side, like client-go's QPS).
+const MIGRATION_CREATIONS_PER_SECOND: u32 = 50;
 
 pub const LABEL_DATABASE: &str = "schemahero.io/database";
 pub const LABEL_TABLE: &str = "schemahero.io/table";
@@ -23,6 +30,11 @@ pub struct KubeStore {
     namespace: String,
     /// The namespaces this planner serves (all when empty).
     served: Vec<String>,
+    /// Every served Table as last seen by a watch (status included): spec hashes, conditions
+    /// and owner uids are read here instead of one GET per table.
+    tables: TableCache,
+    /// Paces Migration creations (a burst of plans must not flood the API server).
+    creations: Pace,
 }
 
 fn err(e: kube::Error) -> StoreError {
@@ -34,8 +46,20 @@ fn is_conflict(e: &kube::Error) -> bool {
 }
 
 impl KubeStore {
+    /// Starts watching the served Tables (in the background; reads fall back to GETs until the
+    /// first listing is in). Needs a tokio runtime.
     pub fn new(client: Client, namespace: impl Into<String>, served: Vec<String>) -> Self {
-        KubeStore { client, namespace: namespace.into(), served }
+        let tables = TableCache::start(&client, &served);
+        KubeStore { client, namespace: namespace.into(), served, tables, creations: Pace::per_second(MIGRATION_CREATIONS_PER_SECOND) }
+    }
+
+    /// A served Table: from the watch cache once it is ready, else from the API server.
+    async fn table(&self, namespace: &str, name: &str) -> Result<Option<Arc<Table>>, StoreError> {
+        if let Some(found) = self.tables.get(namespace, name) {
+            return Ok(found);
+        }
+        let api: Api<Table> = Api::namespaced(self.client.clone(), namespace);
+        Ok(api.get_opt(name).await.map_err(err)?.map(Arc::new))
     }
 
     /// One API per served namespace (one cluster-wide API when serving all).
@@ -147,11 +171,21 @@ fn rfc3339_now() -> String {
     k8s_openapi::jiff::Timestamp::now().to_string()
 }
 
-async fn patch_conditions<K>(api: Api<K>, name: &str, current: Option<Vec<Condition>>, report: &ConditionReport)
+/// Merges `reports` into the resource's conditions and writes them in one patch (none when
+/// nothing changes).
+async fn patch_conditions<K>(api: Api<K>, name: &str, current: Option<Vec<Condition>>, reports: &[ConditionReport])
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
-    let Some(merged) = merge_condition(&current.unwrap_or_default(), report, &rfc3339_now()) else { return };
+    let now = rfc3339_now();
+    let mut merged: Option<Vec<Condition>> = None;
+    for report in reports {
+        let base = merged.as_deref().or(current.as_deref()).unwrap_or_default();
+        if let Some(next) = merge_condition(base, report, &now) {
+            merged = Some(next);
+        }
+    }
+    let Some(merged) = merged else { return };
     let patch = serde_json::json!({ "status": { "conditions": merged } });
     if let Err(e) = api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch)).await {
         tracing::debug!(name, error = %e, "could not record a condition");
@@ -168,25 +202,34 @@ impl MigrationStore for KubeStore {
     }
 
     async fn report_condition(&self, target: ConditionTarget<'_>, condition: ConditionReport) {
+        self.report_conditions(target, vec![condition]).await;
+    }
+
+    async fn report_conditions(&self, target: ConditionTarget<'_>, conditions: Vec<ConditionReport>) {
         match target {
             ConditionTarget::Table { namespace, name } => {
-                let api: Api<Table> = Api::namespaced(self.client.clone(), namespace);
-                if let Ok(Some(t)) = api.get_opt(name).await {
-                    patch_conditions(api, name, t.status.map(|s| s.conditions), &condition).await;
+                if let Ok(Some(t)) = self.table(namespace, name).await {
+                    let api: Api<Table> = Api::namespaced(self.client.clone(), namespace);
+                    patch_conditions(api, name, t.status.as_ref().map(|s| s.conditions.clone()), &conditions).await;
                 }
             }
             ConditionTarget::Database { namespace, name } => {
                 let api: Api<Database> = Api::namespaced(self.client.clone(), namespace);
                 if let Ok(Some(d)) = api.get_opt(name).await {
-                    patch_conditions(api, name, d.status.map(|s| s.conditions), &condition).await;
+                    patch_conditions(api, name, d.status.map(|s| s.conditions), &conditions).await;
                 }
             }
         }
     }
 
+    async fn preload_migrations(&self, namespace: &str, database: &str) -> Result<Option<Vec<MigrationRecord>>, StoreError> {
+        let filter = Filter { namespace: Some(namespace.to_string()), database: Some(database.to_string()), ..Filter::default() };
+        Ok(Some(self.list(&filter).await?))
+    }
+
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
-        let tables: Api<Table> = Api::namespaced(self.client.clone(), &m.namespace);
-        let owner = tables.get_opt(&m.table_resource).await.map_err(err)?.and_then(|t| {
+        self.creations.wait().await;
+        let owner = self.table(&m.namespace, &m.table_resource).await?.and_then(|t| {
             t.uid().map(|uid| OwnerReference {
                 api_version: "schemas.schemahero.io/v1alpha4".into(),
                 kind: "Table".into(),
@@ -322,9 +365,8 @@ impl MigrationStore for KubeStore {
     }
 
     async fn planned_spec_hash(&self, namespace: &str, table_resource: &str) -> Result<Option<String>, StoreError> {
-        let api: Api<Table> = Api::namespaced(self.client.clone(), namespace);
-        let table = api.get_opt(table_resource).await.map_err(err)?;
-        Ok(table.and_then(|t| t.status).map(|s| s.last_planned_table_spec_sha).filter(|h| !h.is_empty()))
+        let table = self.table(namespace, table_resource).await?;
+        Ok(table.and_then(|t| t.status.clone()).map(|s| s.last_planned_table_spec_sha).filter(|h| !h.is_empty()))
     }
 
     async fn set_planned_spec_hash(&self, namespace: &str, table_resource: &str, hash: Option<&str>) -> Result<(), StoreError> {

@@ -16,6 +16,7 @@
 use crate::core::{CoreError, DatabaseEntry, Key, PlannerCore, TableEntry};
 use crate::model::MigrationRecord;
 use crate::store::{ConditionReport, ConditionTarget, MigrationStore};
+use futures_util::StreamExt;
 use schemahero_engine::{Engine, EngineError};
 use schemahero_plan::Plan;
 use schemahero_schema::TableManifest;
@@ -71,6 +72,9 @@ pub(crate) struct TableMemory {
     /// (spec hash, live fingerprint) when it last planned to nothing.
     pub in_sync: Option<(String, String)>,
 }
+
+/// Tables of one batch recorded at the same time.
+const RECORDING_CONCURRENCY: usize = 8;
 
 /// Delay before retry `attempt` (1, 2, …): 0.5 s doubling up to 30 s.
 pub fn retry_delay(attempt: u32) -> Duration {
@@ -325,24 +329,33 @@ impl<S: MigrationStore> PlannerCore<S> {
         for w in warnings {
             tracing::warn!(warning = %w, "planning");
         }
-        let mut outcomes = Vec::with_capacity(tables.len());
+        // Stores that would otherwise be asked once per table read the database's migrations
+        // once; they are only needed for tables that did not come out unchanged.
+        let preloaded = match self.store().preload_migrations(&db_key.0, &db_key.1).await {
+            Ok(preloaded) => preloaded,
+            Err(e) => return self.retry_all(tables, "StoreUnavailable", &e.to_string()).await,
+        };
+        let preloaded = preloaded.as_deref();
+        // Recording is store round trips (and, in Kubernetes, API requests): a few tables at a
+        // time, results kept in batch order.
+        let mut work: Vec<futures_util::future::BoxFuture<'_, TableOutcome>> = Vec::with_capacity(tables.len());
         for ((key, pending, table), plan) in tables.iter().zip(plans) {
-            let outcome = match plan {
-                Err(e) => self.retry_one(key, pending, "PlanFailed", &e.to_string()).await,
-                Ok(plan) => {
-                    let planned_hash = planned_hashes.get(key);
-                    if single {
-                        self.take_plan(key, pending.reason, table, database, plan, planned_hash).await
-                    } else {
-                        let span = plan_table_span(key, pending.reason, table);
-                        tracing::Instrument::instrument(self.take_plan(key, pending.reason, table, database, plan, planned_hash), span)
-                            .await
+            work.push(Box::pin(async move {
+                match plan {
+                    Err(e) => self.retry_one(key, pending, "PlanFailed", &e.to_string()).await,
+                    Ok(plan) => {
+                        let planned_hash = planned_hashes.get(key);
+                        let take = self.take_plan(key, pending.reason, table, database, plan, planned_hash, preloaded);
+                        if single {
+                            take.await
+                        } else {
+                            tracing::Instrument::instrument(take, plan_table_span(key, pending.reason, table)).await
+                        }
                     }
                 }
-            };
-            outcomes.push(outcome);
+            }));
         }
-        outcomes
+        futures_util::stream::iter(work).buffered(RECORDING_CONCURRENCY).collect().await
     }
 
     /// Records one table's plan (unless the table is known to be unchanged).
@@ -354,6 +367,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         database: &DatabaseEntry,
         plan: Plan,
         planned_hash: Option<&String>,
+        preloaded: Option<&[MigrationRecord]>,
     ) -> TableOutcome {
         let signature = (table.spec_hash.clone(), plan.fingerprint.clone());
         let known_in_sync = self.resources().memory.get(key).and_then(|m| m.in_sync.clone()) == Some(signature.clone());
@@ -362,7 +376,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             return TableOutcome::Unchanged;
         }
         tracing::Span::current().record("trace_id", schemahero_telemetry::current_trace_id());
-        let recorded = match self.record_plan(key, table, database, &plan, reason.as_str()).await {
+        let recorded = match self.record_plan(key, table, database, &plan, reason.as_str(), preloaded).await {
             Ok(recorded) => recorded,
             Err(e) => {
                 return self
@@ -381,8 +395,6 @@ impl<S: MigrationStore> PlannerCore<S> {
             memory.failures = 0;
             memory.in_sync = recorded.is_none().then_some(signature);
         }
-        let target = table_target(key);
-        self.report_condition(target, ConditionReport::new("Error", false, "Planned", "")).await;
         let (planned, drifted) = match &recorded {
             Some(m) => (
                 ConditionReport::new("Planned", true, "MigrationPlanned", format!("migration {} is {}", m.id, m.phase.as_str())),
@@ -393,8 +405,7 @@ impl<S: MigrationStore> PlannerCore<S> {
                 ConditionReport::new("Drifted", false, "NoDrift", ""),
             ),
         };
-        self.report_condition(target, planned).await;
-        self.report_condition(target, drifted).await;
+        self.report_conditions(table_target(key), vec![ConditionReport::new("Error", false, "Planned", ""), planned, drifted]).await;
         TableOutcome::Planned(recorded)
     }
 
@@ -436,16 +447,34 @@ impl<S: MigrationStore> PlannerCore<S> {
 
     /// Reports a condition unless it is what was last reported for that resource.
     pub(crate) async fn report_condition(&self, target: ConditionTarget<'_>, condition: ConditionReport) {
-        let cache_key = match target {
-            ConditionTarget::Table { namespace, name } => ("Table", namespace.to_string(), name.to_string(), condition.kind),
-            ConditionTarget::Database { namespace, name } => ("Database", namespace.to_string(), name.to_string(), condition.kind),
+        self.report_conditions(target, vec![condition]).await;
+    }
+
+    /// Reports the conditions that differ from what was last reported for that resource, in
+    /// one store write.
+    pub(crate) async fn report_conditions(&self, target: ConditionTarget<'_>, conditions: Vec<ConditionReport>) {
+        let (kind, namespace, name) = match target {
+            ConditionTarget::Table { namespace, name } => ("Table", namespace, name),
+            ConditionTarget::Database { namespace, name } => ("Database", namespace, name),
         };
-        let summary = (condition.status, condition.reason.clone(), condition.message.clone());
-        if self.resources().reported.get(&cache_key) == Some(&summary) {
+        let changed: Vec<ConditionReport> = {
+            let r = self.resources();
+            conditions
+                .into_iter()
+                .filter(|c| {
+                    let key = (kind, namespace.to_string(), name.to_string(), c.kind);
+                    r.reported.get(&key) != Some(&(c.status, c.reason.clone(), c.message.clone()))
+                })
+                .collect()
+        };
+        if changed.is_empty() {
             return;
         }
-        self.store().report_condition(target, condition).await;
-        self.resources().reported.insert(cache_key, summary);
+        self.store().report_conditions(target, changed.clone()).await;
+        let mut r = self.resources();
+        for c in changed {
+            r.reported.insert((kind, namespace.to_string(), name.to_string(), c.kind), (c.status, c.reason, c.message));
+        }
     }
 }
 

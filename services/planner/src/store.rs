@@ -62,6 +62,27 @@ pub trait MigrationStore: Send + Sync + 'static {
         async {}
     }
 
+    /// Shows several conditions on one resource (one write where the store can).
+    fn report_conditions(&self, target: ConditionTarget<'_>, conditions: Vec<ConditionReport>) -> impl Future<Output = ()> + Send {
+        async move {
+            for condition in conditions {
+                self.report_condition(target, condition).await;
+            }
+        }
+    }
+
+    /// The migrations of one database, read once for a whole planning batch, for stores where
+    /// one listing per table would be a storm of requests (Kubernetes: one planner replica
+    /// writes them). `None`: the planner lists each table's migrations under the transition
+    /// lock instead (the SQL store, which several replicas may share).
+    fn preload_migrations(
+        &self,
+        _namespace: &str,
+        _database: &str,
+    ) -> impl Future<Output = Result<Option<Vec<MigrationRecord>>, StoreError>> + Send {
+        async { Ok(None) }
+    }
+
     fn insert(&self, m: &MigrationRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn get(&self, id: &str) -> impl Future<Output = Result<Option<MigrationRecord>, StoreError>> + Send;
     fn list(&self, filter: &Filter) -> impl Future<Output = Result<Vec<MigrationRecord>, StoreError>> + Send;
