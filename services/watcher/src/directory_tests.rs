@@ -1,5 +1,7 @@
 use super::*;
 use crate::source::ResourceKind;
+use schemahero_proto::v1::{Database, Table};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A temporary directory removed on drop (the workspace has no tempfile crate).
@@ -78,8 +80,25 @@ fn upserted_table(event: &SourceEvent) -> &Table {
     }
 }
 
+/// How a test source sees changes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    /// File notifications, with a poll interval so long that no rescan happens during a test.
+    Notify,
+    /// Polling every `POLL`, without notifications.
+    Poll,
+}
+
 async fn started(dir: &TempDir) -> (DirectorySource, Vec<Resource>) {
-    let mut source = DirectorySource::new(&dir.0, POLL).unwrap();
+    started_in(dir, Mode::Notify).await
+}
+
+async fn started_in(dir: &TempDir, mode: Mode) -> (DirectorySource, Vec<Resource>) {
+    let mut source = match mode {
+        Mode::Notify => DirectorySource::new(&dir.0, Duration::from_secs(3600)).unwrap(),
+        Mode::Poll => DirectorySource::polling(&dir.0, POLL).unwrap(),
+    };
+    assert_eq!(source.notifications(), mode == Mode::Notify);
     match next(&mut source).await {
         SourceEvent::Snapshot(resources) => (source, resources),
         other => panic!("expected a snapshot first, got {other:?}"),
@@ -119,10 +138,19 @@ async fn initial_snapshot_reads_tables_and_databases_recursively() {
 }
 
 #[tokio::test]
-async fn create_edit_rename_and_delete_are_reported() {
+async fn create_edit_rename_and_delete_are_seen_without_polling() {
+    create_edit_rename_and_delete_are_reported(Mode::Notify).await;
+}
+
+#[tokio::test]
+async fn create_edit_rename_and_delete_are_seen_by_polling() {
+    create_edit_rename_and_delete_are_reported(Mode::Poll).await;
+}
+
+async fn create_edit_rename_and_delete_are_reported(mode: Mode) {
     let dir = TempDir::new();
     dir.write("users.yaml", &table("users", "uuid"));
-    let (mut source, resources) = started(&dir).await;
+    let (mut source, resources) = started_in(&dir, mode).await;
     assert_eq!(resources.len(), 1);
 
     dir.write("orders.yaml", &table("orders", "integer"));
@@ -146,6 +174,41 @@ async fn create_edit_rename_and_delete_are_reported() {
 
     std::fs::remove_file(dir.path("renamed.yaml")).unwrap();
     assert_eq!(settle(&mut source).await, [SourceEvent::Delete(table_key("orders"))]);
+
+    // Written in place, in several steps, as an editor may: the final content wins.
+    std::fs::write(dir.path("users.yaml"), "").unwrap();
+    {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().append(true).open(dir.path("users.yaml")).unwrap();
+        for line in table("users", "text").split_inclusive('\n') {
+            file.write_all(line.as_bytes()).unwrap();
+        }
+    }
+    // Usually read once; if a read lands in the middle, the empty file may have deleted it.
+    let events = settle(&mut source).await;
+    assert!(
+        events.iter().all(|e| matches!(e, SourceEvent::Delete(k) if *k == table_key("users")) || upserted_table(e).name == "users"),
+        "{events:?}"
+    );
+    assert!(events.last().is_some_and(|e| upserted_table(e).spec_json.contains("\"text\"")), "{events:?}");
+
+    // A new subdirectory, a file in it, the directory renamed, then removed.
+    dir.write("more/deeper/items.yaml", &table("items", "integer"));
+    let events = settle(&mut source).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(upserted_table(&events[0]).source, dir.path("more/deeper/items.yaml").display().to_string());
+    std::fs::rename(dir.path("more"), dir.path("most")).unwrap();
+    let events = settle(&mut source).await;
+    assert!(events.len() <= 1, "{events:?}");
+    for event in &events {
+        assert_eq!(upserted_table(event).source, dir.path("most/deeper/items.yaml").display().to_string());
+    }
+    dir.write("most/deeper/items.yaml", &table("items", "bigint"));
+    let events = settle(&mut source).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(upserted_table(&events[0]).spec_json.contains("bigint"), "{events:?}");
+    std::fs::remove_dir_all(dir.path("most")).unwrap();
+    assert_eq!(settle(&mut source).await, [SourceEvent::Delete(table_key("items"))]);
 
     // Nothing changes, nothing is reported.
     assert_eq!(settle(&mut source).await, []);
@@ -214,9 +277,11 @@ async fn database_uri_from_the_environment() {
         other => panic!("{other:?}"),
     }
 
-    // A file that failed is retried: once its variable exists, the database appears.
+    // A file that failed is retried on every rescan: once its variable exists, the database
+    // appears.
     // SAFETY: as above.
     unsafe { std::env::set_var(&late, "sqlite:/tmp/late.db") };
+    source.rescan().await;
     match settle(&mut source).await.as_slice() {
         [SourceEvent::Upsert(Resource::Database(db))] => assert_eq!((db.name.as_str(), db.uri.as_str()), ("late", "sqlite:/tmp/late.db")),
         other => panic!("{other:?}"),
@@ -247,4 +312,198 @@ fn a_missing_directory_is_an_error() {
     assert!(matches!(DirectorySource::new(dir.path("nope"), POLL), Err(DirectoryError::Io { .. })));
     dir.write("file.yaml", "");
     assert!(matches!(DirectorySource::new(dir.path("file.yaml"), POLL), Err(DirectoryError::NotADirectory { .. })));
+}
+
+/// A ConfigMap volume as the kubelet writes it: the data in a hidden timestamped directory,
+/// `..data` pointing to it, and every visible name a symlink through `..data`.
+struct ConfigMap<'a> {
+    dir: &'a TempDir,
+    generation: usize,
+}
+
+impl<'a> ConfigMap<'a> {
+    fn new(dir: &'a TempDir) -> Self {
+        ConfigMap { dir, generation: 0 }
+    }
+
+    /// Writes a new generation and swaps `..data` to it atomically, then adds and removes the
+    /// visible symlinks of keys that appeared or disappeared, as the kubelet's atomic writer does.
+    fn publish(&mut self, files: &[(&str, &str)]) {
+        use std::os::unix::fs::symlink;
+        self.generation += 1;
+        let data = format!("..2026_01_01_00_00_0{}.000000000", self.generation);
+        for (name, text) in files {
+            let path = self.dir.path(&format!("{data}/{name}"));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let old = std::fs::read_link(self.dir.path("..data")).ok();
+        symlink(&data, self.dir.path("..data_tmp")).unwrap();
+        std::fs::rename(self.dir.path("..data_tmp"), self.dir.path("..data")).unwrap();
+        let visible: BTreeSet<String> = files.iter().map(|(name, _)| name.split('/').next().unwrap().to_string()).collect();
+        for name in &visible {
+            if std::fs::symlink_metadata(self.dir.path(name)).is_err() {
+                symlink(format!("..data/{name}"), self.dir.path(name)).unwrap();
+            }
+        }
+        for entry in std::fs::read_dir(&self.dir.0).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') && !visible.contains(&name) {
+                std::fs::remove_file(self.dir.path(&name)).unwrap();
+            }
+        }
+        if let Some(old) = old {
+            std::fs::remove_dir_all(self.dir.0.join(old)).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_configmap_symlink_swap_is_seen_without_polling() {
+    let dir = TempDir::new();
+    let mut configmap = ConfigMap::new(&dir);
+    configmap.publish(&[("users.yaml", &table("users", "uuid")), ("tables/orders.yaml", &table("orders", "integer"))]);
+    let (mut source, resources) = started(&dir).await;
+    let keys: Vec<ResourceKey> = resources.iter().map(Resource::key).collect();
+    assert_eq!(keys, [table_key("orders"), table_key("users")]);
+    let read = source.files_read();
+
+    // One key changes, one (in a subdirectory) does not: only the change is reported.
+    configmap.publish(&[("users.yaml", &table("users", "text")), ("tables/orders.yaml", &table("orders", "integer"))]);
+    let events = settle(&mut source).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let users = upserted_table(&events[0]);
+    assert!(users.spec_json.contains("\"text\""), "{events:?}");
+    assert_eq!(users.source, dir.path("users.yaml").display().to_string());
+    // Every file behind the swapped symlink is new to the filesystem, so both were read (a
+    // notification about the old generation's removal may name one of them once more).
+    let reads = source.files_read() - read;
+    assert!((2..=4).contains(&reads), "{reads} reads");
+
+    // A key added, another removed.
+    configmap.publish(&[("users.yaml", &table("users", "text")), ("items.yaml", &table("items", "integer"))]);
+    let mut events = settle(&mut source).await;
+    events.sort_by_key(|e| format!("{e:?}"));
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0], SourceEvent::Delete(table_key("orders")));
+    assert_eq!(upserted_table(&events[1]).name, "items");
+}
+
+#[tokio::test]
+async fn unchanged_files_are_not_read_again() {
+    for mode in [Mode::Notify, Mode::Poll] {
+        let dir = TempDir::new();
+        for i in 0..200 {
+            dir.write(&format!("tables/{:02}/t{i:03}.yaml", i % 10), &table(&format!("t{i:03}"), "integer"));
+        }
+        let (mut source, resources) = started_in(&dir, mode).await;
+        assert_eq!(resources.len(), 200);
+        assert_eq!(source.files_read(), 200, "{mode:?}");
+
+        // Polls (or nothing) while nothing changes read nothing.
+        assert_eq!(settle(&mut source).await, [], "{mode:?}");
+        assert_eq!(source.files_read(), 200, "{mode:?}");
+
+        dir.write("tables/07/t117.yaml", &table("t117", "bigint"));
+        let events = settle(&mut source).await;
+        assert_eq!(events.len(), 1, "{mode:?}: {events:?}");
+        assert!(upserted_table(&events[0]).spec_json.contains("bigint"), "{events:?}");
+        assert_eq!(source.files_read(), 201, "{mode:?}: only the changed file is read");
+
+        // A full rescan compares metadata and reads nothing that did not change.
+        source.rescan().await;
+        assert_eq!(source.files_read(), 201, "{mode:?}");
+        assert_eq!(settle(&mut source).await, [], "{mode:?}");
+    }
+}
+
+#[tokio::test]
+async fn failed_files_are_read_again_on_every_rescan_only() {
+    let dir = TempDir::new();
+    dir.write("users.yaml", &table("users", "uuid"));
+    dir.write("broken.yaml", "kind: Table\nspec: [unclosed\n");
+    let (mut source, _) = started(&dir).await;
+    assert_eq!(source.files_read(), 2);
+    source.rescan().await;
+    assert_eq!(source.files_read(), 3, "the broken file is retried, the good one is not");
+    assert_eq!(settle(&mut source).await, []);
+}
+
+#[tokio::test]
+async fn hidden_files_and_directories_do_not_trigger_reads() {
+    let dir = TempDir::new();
+    dir.write("users.yaml", &table("users", "uuid"));
+    let (mut source, _) = started(&dir).await;
+    dir.write(".swp", "editor state");
+    std::fs::create_dir_all(dir.path(".git/objects")).unwrap();
+    std::fs::write(dir.path(".git/objects/x"), "x").unwrap();
+    assert_eq!(settle(&mut source).await, []);
+    assert_eq!(source.files_read(), 1);
+}
+
+#[tokio::test]
+async fn a_broken_watcher_falls_back_to_polling() {
+    let dir = TempDir::new();
+    dir.write("users.yaml", &table("users", "uuid"));
+    let mut source = DirectorySource::new(&dir.0, POLL).unwrap();
+    assert!(matches!(next(&mut source).await, SourceEvent::Snapshot(_)));
+    assert!(source.notifications());
+    // What notify reports when the inotify watch limit is reached.
+    source.note(Err(notify::Error::new(notify::ErrorKind::MaxFilesWatch)));
+    assert!(!source.notifications());
+
+    dir.write("orders.yaml", &table("orders", "integer"));
+    let events = settle(&mut source).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(upserted_table(&events[0]).name, "orders");
+}
+
+#[tokio::test]
+async fn a_resource_defined_twice_comes_from_the_first_file() {
+    let dir = TempDir::new();
+    dir.write("a.yaml", &table("users", "uuid"));
+    dir.write("b.yaml", &table("users", "text"));
+    let (mut source, resources) = started(&dir).await;
+    match resources.as_slice() {
+        [Resource::Table(t)] => assert_eq!(t.source, dir.path("a.yaml").display().to_string()),
+        other => panic!("{other:?}"),
+    }
+
+    // Editing the second definition changes nothing; removing the first makes the second win.
+    dir.write("b.yaml", &table("users", "bigint"));
+    assert_eq!(settle(&mut source).await, []);
+    std::fs::remove_file(dir.path("a.yaml")).unwrap();
+    let events = settle(&mut source).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(upserted_table(&events[0]).spec_json.contains("bigint"), "{events:?}");
+    std::fs::remove_file(dir.path("b.yaml")).unwrap();
+    assert_eq!(settle(&mut source).await, [SourceEvent::Delete(table_key("users"))]);
+}
+
+/// Not a test: prints how long a change takes to arrive with 10,000 files.
+/// `cargo test -p schemahero-watcher --lib -- --ignored --nocapture latency`
+#[tokio::test]
+#[ignore]
+async fn latency_probe_with_10000_files() {
+    let dir = TempDir::new();
+    for i in 0..10_000 {
+        dir.write(&format!("tables/{:02}/t{i:05}.yaml", i % 100), &table(&format!("t{i:05}"), "integer"));
+    }
+    let t = std::time::Instant::now();
+    let (mut source, resources) = started(&dir).await;
+    eprintln!("initial: {} resources in {:?}", resources.len(), t.elapsed());
+    for round in 0..5 {
+        let t = std::time::Instant::now();
+        dir.write("tables/07/t00107.yaml", &table("t00107", if round % 2 == 0 { "bigint" } else { "integer" }));
+        let e = next(&mut source).await;
+        eprintln!("change -> event: {:?} ({})", t.elapsed(), upserted_table(&e).name);
+    }
+    let t = std::time::Instant::now();
+    dir.write("newdir/x.yaml", &table("x", "integer"));
+    let e = next(&mut source).await;
+    eprintln!("new dir -> event: {:?} ({})", t.elapsed(), upserted_table(&e).name);
+    let t = std::time::Instant::now();
+    let before = source.files_read();
+    source.rescan().await;
+    eprintln!("rescan: {:?}, reads {}", t.elapsed(), source.files_read() - before);
 }

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 /// Watches SchemaHero Database and Table manifests and streams them to the planner.
 ///
-/// Reads every non-hidden file under --spec-dir (recursively, in name order), then polls for
-/// changes. Table documents are sent as they are; Database documents are sent with their
+/// Reads every non-hidden file under --spec-dir (recursively, in name order), then follows
+/// changes through file notifications (inotify), reading again only the files that changed.
+/// Table documents are sent as they are; Database documents are sent with their
 /// connection resolved (`value`, or `valueFrom.env` read from this process's environment;
 /// `secretKeyRef` needs Kubernetes). A file that cannot be read keeps the resources it defined
 /// before, and the error is logged. Every (re)connection to the planner starts with a full
@@ -34,9 +35,19 @@ struct Args {
     #[arg(long = "namespace", env = "SCHEMAHERO_NAMESPACES", value_delimiter = ',')]
     namespaces: Vec<String>,
 
-    /// How often to look for changed, new and removed files, in milliseconds.
+    /// How often to rescan --spec-dir for changed, new and removed files, in milliseconds, when
+    /// file notifications are unavailable (or --poll-only). With notifications, changes are seen
+    /// within milliseconds and this rescan only runs every 60 intervals (30 s by default) as a
+    /// safety net, for changes that are not notified (a file behind a symlink leading out of
+    /// the directory, a network filesystem written from another machine). A rescan compares
+    /// file metadata (size, times, inode) and reads only the files that changed, plus the files
+    /// that failed (retried on every rescan).
     #[arg(long, env = "SCHEMAHERO_POLL_INTERVAL_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
     poll_interval_ms: u64,
+
+    /// Do not use file notifications: rescan --spec-dir every --poll-interval-ms.
+    #[arg(long, env = "SCHEMAHERO_POLL_ONLY")]
+    poll_only: bool,
 
     /// Log as JSON lines (for log collectors) instead of human-readable text.
     #[arg(long, env = "SCHEMAHERO_LOG_JSON")]
@@ -58,8 +69,9 @@ async fn main() -> anyhow::Result<()> {
     }
 
     if let Some(spec_dir) = &args.spec_dir {
-        let source = DirectorySource::new(spec_dir, Duration::from_millis(args.poll_interval_ms)).context("cannot watch --spec-dir")?;
-        tracing::info!(spec_dir = %spec_dir.display(), planner = %args.planner, "watching");
+        let poll_interval = Duration::from_millis(args.poll_interval_ms);
+        let source = DirectorySource::with_notifications(spec_dir, poll_interval, !args.poll_only).context("cannot watch --spec-dir")?;
+        tracing::info!(spec_dir = %spec_dir.display(), planner = %args.planner, notifications = source.notifications(), "watching");
         run_stream(&args.planner, source, shutdown_signal()).await.context("watcher stopped")?;
     } else {
         let client = kube::Client::try_default().await.context("cannot reach Kubernetes (KUBECONFIG or in-cluster config)")?;
