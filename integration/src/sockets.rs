@@ -4,12 +4,22 @@
 
 /// For each TCP socket of this process whose peer port is `port`: whether TCP_NODELAY is set.
 pub fn nodelay_of_sockets_to(port: u16) -> Vec<bool> {
+    nodelay_where(|fd| address_port(fd, libc::getpeername) == Some(port))
+}
+
+/// For each connected TCP socket of this process whose local port is `port` (the connections a
+/// server on that port accepted): whether TCP_NODELAY is set.
+pub fn nodelay_of_sockets_accepted_on(port: u16) -> Vec<bool> {
+    nodelay_where(|fd| address_port(fd, libc::getsockname) == Some(port) && address_port(fd, libc::getpeername).is_some())
+}
+
+fn nodelay_where(wanted: impl Fn(i32) -> bool) -> Vec<bool> {
     let Ok(entries) = std::fs::read_dir("/proc/self/fd") else { return Vec::new() };
     let mut out = Vec::new();
     for entry in entries.flatten() {
         let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
         let is_socket = std::fs::read_link(entry.path()).is_ok_and(|t| t.to_string_lossy().starts_with("socket:"));
-        if !is_socket || peer_port(fd) != Some(port) {
+        if !is_socket || !wanted(fd) {
             continue;
         }
         let mut value: libc::c_int = 0;
@@ -23,11 +33,14 @@ pub fn nodelay_of_sockets_to(port: u16) -> Vec<bool> {
     out
 }
 
-fn peer_port(fd: i32) -> Option<u16> {
-    // SAFETY: sockaddr_storage is plain data; getpeername writes at most `len` bytes into it.
+type AddressOf = unsafe extern "C" fn(libc::c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> libc::c_int;
+
+/// The port of the socket's peer (`getpeername`) or own (`getsockname`) address.
+fn address_port(fd: i32, address_of: AddressOf) -> Option<u16> {
+    // SAFETY: sockaddr_storage is plain data; the call writes at most `len` bytes into it.
     let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    let rc = unsafe { libc::getpeername(fd, (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len) };
+    let rc = unsafe { address_of(fd, (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len) };
     if rc != 0 {
         return None;
     }

@@ -3,8 +3,9 @@
 //! and the planner's own Postgres store. Checked on the sockets themselves, not by timing.
 
 use schemahero_engine::{Driver, Engine};
-use schemahero_integration::sockets::nodelay_of_sockets_to;
+use schemahero_integration::sockets::{nodelay_of_sockets_accepted_on, nodelay_of_sockets_to};
 use schemahero_planner::store::{MigrationStore, SqlStore};
+use schemahero_proto::v1 as pb;
 
 fn postgres_server() -> String {
     std::env::var("SCHEMAHERO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
@@ -46,6 +47,30 @@ async fn every_database_connection_sets_tcp_nodelay() {
     store.planned_spec_hash("default", "nothing").await.expect("a store query");
     assert_all_nodelay(port_of(&pg), "planner store");
     drop(store);
+
+    // The planner's gRPC server: the connections it accepts (executors, watchers, the CLI).
+    let dir = std::env::temp_dir().join(format!("schemahero-nodelay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let store = SqlStore::open(dir.join("planner.db").to_str().expect("utf-8 path")).await.expect("SQLite store");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let config = schemahero_planner::core::Config {
+        debounce: std::time::Duration::from_millis(100),
+        drift_interval: std::time::Duration::from_secs(3600),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(schemahero_planner::serve(listener, store, config, async {
+        let _ = stopped.await;
+    }));
+    let mut client = pb::planner_client::PlannerClient::connect(format!("http://127.0.0.1:{port}")).await.expect("connect to the planner");
+    client.list_migrations(pb::ListMigrationsRequest::default()).await.expect("a call");
+    let accepted = nodelay_of_sockets_accepted_on(port);
+    assert!(!accepted.is_empty(), "the planner's accepted connection is found");
+    assert!(accepted.iter().all(|on| *on), "an accepted gRPC connection lacks TCP_NODELAY: {accepted:?}");
+    drop(client);
+    let _ = stop.send(());
+    let _ = server.await;
+    let _ = std::fs::remove_dir_all(&dir);
 
     // MySQL / MariaDB.
     let my = mysql_server();

@@ -38,7 +38,7 @@ impl Drop for Service {
 fn spawn(binary: &str, args: &[&str], log: &Path) -> Result<Service> {
     let child = Command::new(sibling_binary(binary)?)
         .args(args)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", std::env::var("SCHEMAHERO_BENCH_LOG").unwrap_or_else(|_| "warn".into()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log)?)
@@ -64,7 +64,7 @@ fn metric(text: &str, name: &str, labels: &[&str]) -> f64 {
         .filter(|l| l.split(['{', ' ']).next() == Some(name))
         .filter(|l| labels.iter().all(|want| l.contains(want)))
         .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
-        .sum()
+        .fold(0.0, |sum, v| sum + v)
 }
 
 /// The API server's request counts for our resources, by (verb, resource).

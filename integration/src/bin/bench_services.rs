@@ -47,7 +47,7 @@ fn free_port() -> Result<u16> {
 fn spawn(binary: &str, args: &[&str], log: &Path) -> Result<Service> {
     let child = Command::new(sibling_binary(binary)?)
         .args(args)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", std::env::var("SCHEMAHERO_BENCH_LOG").unwrap_or_else(|_| "warn".into()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log)?)
@@ -115,7 +115,7 @@ fn metric(text: &str, name: &str, labels: &[&str]) -> f64 {
         .filter(|l| l.split(['{', ' ']).next() == Some(name))
         .filter(|l| labels.iter().all(|want| l.contains(want)))
         .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
-        .sum()
+        .fold(0.0, |sum, v| sum + v)
 }
 
 /// Polls the metrics every 10 ms until `done` holds; returns the last scrape.
@@ -135,8 +135,12 @@ async fn wait_metrics(address: &str, timeout: Duration, what: &str, done: impl F
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let sizes: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().context("sizes are numbers")).collect::<Result<_>>()?;
-    let sizes = if sizes.is_empty() { vec![1000, 10000] } else { sizes };
+    // `bench-services 1000 10000`, `bench-services 1000 executors` or `bench-services executors`.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let executors = args.is_empty() || args.iter().any(|a| a == "executors");
+    let sizes: Vec<usize> =
+        args.iter().filter(|a| *a != "executors").map(|a| a.parse().context("sizes are numbers")).collect::<Result<_>>()?;
+    let sizes = if args.is_empty() { vec![1000, 10000] } else { sizes };
     println!(
         "{:>7} {:>12} {:>7} {:>9} {:>11} {:>10} {:>10} {:>14} {:>14}",
         "tables", "cold_start_s", "failed", "drift_s", "migrations", "edit_p50", "edit_p99", "planner_rss_mb", "watcher_rss_mb"
@@ -144,7 +148,10 @@ async fn main() -> Result<()> {
     for n in sizes {
         tables_benchmark(n).await?;
     }
-    executors_benchmark().await
+    if executors {
+        executors_benchmark().await?;
+    }
+    Ok(())
 }
 
 async fn tables_benchmark(n: usize) -> Result<()> {
@@ -187,14 +194,15 @@ async fn tables_benchmark(n: usize) -> Result<()> {
         std::fs::write(table_file(&specs, i), table_spec(i, "bench", &[&column]))?;
         let written = Instant::now();
         loop {
-            let listed = client.list_migrations(pb::ListMigrationsRequest { table: table.clone(), ..Default::default() }).await?;
+            let request = pb::ListMigrationsRequest { namespace: "default".into(), table: table.clone(), ..Default::default() };
+            let listed = client.list_migrations(request).await?;
             if listed.into_inner().migrations.iter().any(|m| m.statements.iter().any(|s| s.sql.contains(&column))) {
                 break;
             }
             if written.elapsed() > Duration::from_secs(60) {
                 bail!("no migration for the edit of {table} after 60 s");
             }
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
         latencies.push(written.elapsed().as_secs_f64() * 1000.0);
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -71,6 +71,12 @@ pub struct MysqlEngine {
 impl MysqlEngine {
     /// Connects with a `mysql://` URL or a Go-driver DSN. Errors never echo the password.
     pub async fn connect(uri: &str) -> Result<Self, MysqlError> {
+        Self::connect_with(uri, 4, None).await
+    }
+
+    /// As `connect`, with at most `max_connections` connections, idle ones closed after
+    /// `idle_timeout` (long-running services talk to many databases).
+    pub async fn connect_with(uri: &str, max_connections: u32, idle_timeout: Option<std::time::Duration>) -> Result<Self, MysqlError> {
         let target = dsn::parse(uri)?;
         let mut options = MySqlConnectOptions::new().username(&target.user).database(&target.database);
         options = match &target.socket {
@@ -86,7 +92,8 @@ impl MysqlEngine {
             None => options,
         };
         let pool = MySqlPoolOptions::new()
-            .max_connections(4)
+            .max_connections(max_connections.max(1))
+            .idle_timeout(idle_timeout)
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
             .await

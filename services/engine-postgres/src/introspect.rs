@@ -9,16 +9,25 @@ use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, Table
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashMap};
 
+/// The query with its table filter: `relname = ANY($2)` when tables are named, none otherwise.
+/// Two texts rather than `($2 IS NULL OR relname = ANY($2))`: once Postgres switches a prepared
+/// statement to its generic plan, that form scans the whole catalog even for one table.
+fn by_name(sql: &str, by_names: bool) -> String {
+    sql.replace("($2::text[] IS NULL OR c.relname = ANY($2))", if by_names { "c.relname = ANY($2)" } else { "$2::text[] IS NULL" })
+}
+
 /// Live tables of one schema, by table name. `tables = None` reads every table.
 pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[String]>) -> Result<BTreeMap<String, TableDef>, sqlx::Error> {
     let names: Option<Vec<String>> = tables.map(<[String]>::to_vec);
+    let by_names = names.is_some();
     let mut result: BTreeMap<String, TableDef> = BTreeMap::new();
 
-    let rows: Vec<(String,)> = sqlx::query_as(
+    let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
         "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname",
-    )
+        by_names,
+    )))
     .bind(schema)
     .bind(&names)
     .fetch_all(pool)
@@ -30,7 +39,7 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
         return Ok(result);
     }
 
-    let columns: Vec<(String, String, String, bool, Option<String>, String)> = sqlx::query_as(
+    let columns: Vec<(String, String, String, bool, Option<String>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                 pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
          FROM pg_class c
@@ -39,7 +48,8 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname, a.attnum",
-    )
+        by_names,
+    )))
     .bind(schema)
     .bind(&names)
     .fetch_all(pool)
@@ -60,8 +70,9 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
         });
     }
 
-    let constraints: Vec<(String, String, String, Vec<String>, Option<String>, Option<String>, Vec<String>, String)> = sqlx::query_as(
-        "SELECT c.relname::text, con.conname::text, con.contype::text,
+    let constraints: Vec<(String, String, String, Vec<String>, Option<String>, Option<String>, Vec<String>, String)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+            "SELECT c.relname::text, con.conname::text, con.contype::text,
                 ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
                       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord),
                 fn.nspname::text, fc.relname::text,
@@ -75,11 +86,12 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
          LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
          WHERE n.nspname = $1 AND con.contype IN ('p', 'f') AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname, con.conname",
-    )
-    .bind(schema)
-    .bind(&names)
-    .fetch_all(pool)
-    .await?;
+            by_names,
+        )))
+        .bind(schema)
+        .bind(&names)
+        .fetch_all(pool)
+        .await?;
     for (table, name, kind, columns, ref_schema, ref_table, ref_columns, on_delete) in constraints {
         let Some(def) = result.get_mut(&table) else {
             continue;
@@ -100,8 +112,9 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
 
     // Indexes other than the primary key's; unique constraints come back flagged.
     // Expression and partial indexes cannot be expressed in a spec and are left alone.
-    let indexes: Vec<(String, String, bool, String, Vec<String>, Option<Vec<String>>, bool)> = sqlx::query_as(
-        "SELECT c.relname::text, i.relname::text, ix.indisunique, am.amname::text,
+    let indexes: Vec<(String, String, bool, String, Vec<String>, Option<Vec<String>>, bool)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+            "SELECT c.relname::text, i.relname::text, ix.indisunique, am.amname::text,
                 ARRAY(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
                       JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
                       WHERE k.ord <= ix.indnkeyatts ORDER BY k.ord),
@@ -115,11 +128,12 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
          WHERE n.nspname = $1 AND NOT ix.indisprimary AND ix.indexprs IS NULL AND ix.indpred IS NULL
            AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname, i.relname",
-    )
-    .bind(schema)
-    .bind(&names)
-    .fetch_all(pool)
-    .await?;
+            by_names,
+        )))
+        .bind(schema)
+        .bind(&names)
+        .fetch_all(pool)
+        .await?;
     for (table, name, unique, method, columns, options, constraint) in indexes {
         let Some(def) = result.get_mut(&table) else {
             continue;
@@ -132,14 +146,15 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
         def.indexes.push(IndexDef { name: Some(name), columns, unique, method, with, constraint });
     }
 
-    let triggers: Vec<(String, String, String)> = sqlx::query_as(
+    let triggers: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
         "SELECT c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid)
          FROM pg_trigger t
          JOIN pg_class c ON c.oid = t.tgrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND NOT t.tgisinternal AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname, t.tgname",
-    )
+        by_names,
+    )))
     .bind(schema)
     .bind(&names)
     .fetch_all(pool)

@@ -48,10 +48,17 @@ pub struct PostgresEngine {
 impl PostgresEngine {
     /// Connects with a `postgres://` / `postgresql://` URI. Errors never echo the password.
     pub async fn connect(uri: &str) -> Result<Self, PostgresError> {
+        Self::connect_with(uri, 4, None).await
+    }
+
+    /// As `connect`, with at most `max_connections` connections, idle ones closed after
+    /// `idle_timeout` (long-running services talk to many databases).
+    pub async fn connect_with(uri: &str, max_connections: u32, idle_timeout: Option<std::time::Duration>) -> Result<Self, PostgresError> {
         let options = PgConnectOptions::from_str(uri).map_err(|e| PostgresError::Uri(redact_error(&e.to_string(), uri)))?;
         let target = format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or("(default)"));
         let pool = PgPoolOptions::new()
-            .max_connections(4)
+            .max_connections(max_connections.max(1))
+            .idle_timeout(idle_timeout)
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
             .await

@@ -79,17 +79,37 @@ pub enum Engine {
     Mysql(MysqlEngine),
 }
 
+/// How many connections an engine may hold, and how long idle ones stay open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolLimits {
+    pub max_connections: u32,
+    pub idle_timeout: Option<std::time::Duration>,
+}
+
+impl PoolLimits {
+    /// A one-shot command (the CLI): a few connections, kept until it exits.
+    pub const COMMAND: PoolLimits = PoolLimits { max_connections: 4, idle_timeout: None };
+    /// A service holding engines for many databases at once (planner, executor): one
+    /// connection each (every engine operation runs its queries one after another), closed
+    /// after 30 s idle, so a hundred databases on one server do not pin its connections.
+    pub const SERVICE: PoolLimits = PoolLimits { max_connections: 1, idle_timeout: Some(std::time::Duration::from_secs(30)) };
+}
+
 impl Engine {
     pub async fn connect(driver: Driver, uri: &str) -> Result<Self, EngineError> {
+        Self::connect_with(driver, uri, PoolLimits::COMMAND).await
+    }
+
+    pub async fn connect_with(driver: Driver, uri: &str, limits: PoolLimits) -> Result<Self, EngineError> {
         match driver {
             Driver::Postgres | Driver::CockroachDb => {
                 uri::check_postgres_uri(uri)?;
-                Ok(Engine::Postgres(PostgresEngine::connect(uri).await?))
+                Ok(Engine::Postgres(PostgresEngine::connect_with(uri, limits.max_connections, limits.idle_timeout).await?))
             }
             Driver::Sqlite => Ok(Engine::Sqlite(SqliteEngine::open(&sqlite_path(uri)?).await?)),
             Driver::Mysql => {
                 uri::check_mysql_uri(uri)?;
-                Ok(Engine::Mysql(MysqlEngine::connect(uri).await?))
+                Ok(Engine::Mysql(MysqlEngine::connect_with(uri, limits.max_connections, limits.idle_timeout).await?))
             }
         }
     }

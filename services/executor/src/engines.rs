@@ -5,12 +5,12 @@
 //! fails is dropped from the cache, so the next migration connects afresh. The cache is
 //! bounded; the least recently used connection is closed first.
 
-use schemahero_engine::{Driver, Engine, EngineError};
+use schemahero_engine::{Driver, Engine, EngineError, PoolLimits};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// At most this many databases keep an open pool.
-const CAPACITY: usize = 32;
+const CAPACITY: usize = 16;
 
 #[derive(Default)]
 pub struct Engines {
@@ -28,7 +28,7 @@ impl Engines {
             *used = tick;
             return Ok(Arc::clone(engine));
         }
-        let engine = Arc::new(Engine::connect(driver, uri).await?);
+        let engine = Arc::new(Engine::connect_with(driver, uri, PoolLimits::SERVICE).await?);
         engine.ensure_ledger().await?;
         let evicted = {
             let mut open = self.lock();

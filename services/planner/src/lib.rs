@@ -62,7 +62,15 @@ pub async fn serve_core<S: MigrationStore>(
             router
         }
     };
-    let result = router.serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown).await;
+    // Every accepted connection gets TCP_NODELAY (tonic sets it only on listeners it binds
+    // itself): without it each response waits ~40 ms for the client's delayed ACK.
+    let incoming = tokio_stream::StreamExt::map(tokio_stream::wrappers::TcpListenerStream::new(listener), |accepted| {
+        accepted.and_then(|stream| {
+            stream.set_nodelay(true)?;
+            Ok(stream)
+        })
+    });
+    let result = router.serve_with_incoming_shutdown(incoming, shutdown).await;
     drift.abort();
     result
 }

@@ -17,7 +17,7 @@ use crate::core::{CoreError, DatabaseEntry, Key, PlannerCore, TableEntry};
 use crate::model::MigrationRecord;
 use crate::store::{ConditionReport, ConditionTarget, MigrationStore};
 use futures_util::StreamExt;
-use schemahero_engine::{Engine, EngineError};
+use schemahero_engine::{Engine, EngineError, PoolLimits};
 use schemahero_plan::Plan;
 use schemahero_schema::TableManifest;
 use std::collections::HashMap;
@@ -296,9 +296,6 @@ impl<S: MigrationStore> PlannerCore<S> {
         planned_hashes: &HashMap<Key, String>,
     ) -> Vec<TableOutcome> {
         let single = tables.len() == 1;
-        if single {
-            tracing::Span::current().record("trace_id", schemahero_telemetry::current_trace_id());
-        }
         let db_target = ConditionTarget::Database { namespace: &db_key.0, name: &db_key.1 };
         let engine = match self.engine_for(db_key, database).await {
             Ok(engine) => {
@@ -440,7 +437,7 @@ impl<S: MigrationStore> PlannerCore<S> {
                 return Ok(Arc::clone(engine));
             }
         }
-        let engine = Arc::new(Engine::connect(db.driver, &db.uri).await?);
+        let engine = Arc::new(Engine::connect_with(db.driver, &db.uri, PoolLimits::SERVICE).await?);
         self.resources().engines.insert(key.clone(), (db.uri.clone(), Arc::clone(&engine)));
         Ok(engine)
     }

@@ -139,6 +139,7 @@ const SCHEMA: &[&str] = &[
       attempts BIGINT NOT NULL, executor TEXT NOT NULL, reason TEXT NOT NULL, fencing_token BIGINT NOT NULL,
       lease_expires_at BIGINT NOT NULL, not_before BIGINT NOT NULL, version BIGINT NOT NULL, traceparent TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS schemahero_migrations_table ON schemahero_migrations (namespace, table_resource)",
+    "CREATE INDEX IF NOT EXISTS schemahero_migrations_phase ON schemahero_migrations (phase)",
     "CREATE TABLE IF NOT EXISTS schemahero_table_state (
       namespace TEXT NOT NULL, table_resource TEXT NOT NULL, spec_hash TEXT NOT NULL, PRIMARY KEY (namespace, table_resource))",
     "CREATE TABLE IF NOT EXISTS schemahero_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
@@ -162,6 +163,19 @@ impl SqlStore {
         let pool = AnyPoolOptions::new()
             .max_connections(if sqlite { 1 } else { 5 })
             .acquire_timeout(std::time::Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        // A write-ahead log synced at checkpoints: one claim or report is one
+                        // append instead of several fsyncs of a rollback journal. A power loss
+                        // may lose the last transitions, never the file's consistency (and the
+                        // ledger in each target database still prevents a second application).
+                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await
             .map_err(|e| StoreError::Open { target: target.clone(), message: e.to_string() })?;
@@ -352,11 +366,20 @@ impl MigrationStore for SqlStore {
         Ok(row.map(|(h,)| h))
     }
 
-    /// One query per namespace, whatever the number of tables.
+    /// One query per namespace, whatever the number of tables (by key for a few).
     async fn planned_spec_hashes(&self, keys: &[(String, String)]) -> Result<HashMap<(String, String), String>, StoreError> {
+        let mut out = HashMap::new();
+        if keys.len() <= 16 {
+            // A change to a table or two (the common case): look them up by key.
+            for (namespace, table) in keys {
+                if let Some(hash) = self.planned_spec_hash(namespace, table).await? {
+                    out.insert((namespace.clone(), table.clone()), hash);
+                }
+            }
+            return Ok(out);
+        }
         let wanted: BTreeSet<&(String, String)> = keys.iter().collect();
         let namespaces: BTreeSet<&str> = keys.iter().map(|(ns, _)| ns.as_str()).collect();
-        let mut out = HashMap::new();
         for namespace in namespaces {
             let rows: Vec<(String, String)> =
                 sqlx::query_as("SELECT table_resource, spec_hash FROM schemahero_table_state WHERE namespace = $1")

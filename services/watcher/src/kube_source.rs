@@ -95,7 +95,11 @@ async fn run(client: Client, namespaces: Vec<String>, tx: mpsc::Sender<SourceEve
             }
             Some(Change::Item(r)) => {
                 owner.insert(r.key(), index);
-                state.insert(r.key(), r.clone());
+                // A status-only change (the planner's own conditions) leaves the spec as it was:
+                // nothing to tell the planner.
+                if state.insert(r.key(), r.clone()).as_ref() == Some(&r) {
+                    continue;
+                }
                 if listed.len() < total {
                     continue; // the first Snapshot carries it
                 }
