@@ -62,6 +62,32 @@ fn spec_errors_name_the_file_and_field() {
     assert!(e.contains("t.yaml") && e.contains("spec.schema.sqlite.primaryKey[0]") && e.contains("\"nope\""), "{e}");
 }
 
+/// A spec that would inject SQL through a column type: the plan fails naming the file, table,
+/// column and field, prints no statement, and the database is left untouched.
+#[test]
+fn a_spec_injecting_sql_is_refused_and_nothing_is_planned() {
+    let dir = temp_dir("inject");
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(specs.join("items.yaml"), SPEC).unwrap();
+    let evil = "database: db\nname: victims\nschema:\n  sqlite:\n    columns:\n      - name: ok\n        type: text\n      - name: id\n        type: \"integer); drop table items; --\"\n";
+    std::fs::write(specs.join("victims.yaml"), evil).unwrap();
+    let db = dir.join("app.db");
+    let o = cli(&["plan", "--driver", "sqlite", "--uri", db.to_str().unwrap(), "--spec-file", specs.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("victims.yaml") && e.contains("table \"victims\"") && e.contains("column \"id\""), "{e}");
+    assert!(e.contains("spec.schema.sqlite.columns[1].type") && e.contains("';'"), "{e}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "nothing may be planned");
+    let generated = dir.join("generated");
+    let o = cli(&["generate", "--driver", "sqlite", "--uri", db.to_str().unwrap(), "--output-dir", generated.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tables: Vec<_> = std::fs::read_dir(&generated)
+        .map(|d| d.flatten().map(|e| e.file_name()).filter(|n| n != "kustomization.yaml").collect())
+        .unwrap_or_default();
+    assert!(tables.is_empty(), "no table may have been created: {tables:?}");
+}
+
 #[test]
 fn plan_apply_replan_on_sqlite_and_generate_round_trip() {
     let dir = temp_dir("roundtrip");

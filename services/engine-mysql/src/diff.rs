@@ -5,12 +5,14 @@ use crate::model::{Charsets, ForeignKeyDef, IndexDef, MyColumn, MyTable};
 use crate::normalize::{canonical_default, default_to_sql, has_charset, mbmaxlen, normalize_type, split_on_update};
 use schemahero_schema::spec::MysqlTableSchema;
 
-/// MySQL identifiers are at most 64 characters; generated names are cut to fit (and compared
-/// after the same cut, so they never re-plan).
-pub const MAX_IDENTIFIER_CHARS: usize = 64;
+/// MySQL identifiers are at most 64 characters. Names a spec gives are checked against that
+/// limit when the spec is read (`schemahero_schema::sql_safety`); the names SchemaHero generates
+/// are cut to fit (MySQL would refuse them) and compared after the same cut, so they never
+/// re-plan.
+pub const MAX_IDENTIFIER_CHARS: usize = schemahero_schema::sql_safety::MYSQL_MAX_IDENTIFIER_CHARS;
 
 pub fn truncate_identifier(name: &str) -> String {
-    name.chars().take(MAX_IDENTIFIER_CHARS).collect()
+    schemahero_schema::sql_safety::truncate_identifier(schemahero_schema::sql_safety::Dialect::Mysql, name)
 }
 
 pub fn generated_index_name(table: &str, columns: &[String]) -> String {

@@ -176,8 +176,15 @@ fn apply_params(t: &mut Target, query: Option<&str>) -> Result<(), String> {
                     _ => Some(true),
                 }
             }
-            "defaultCharset" => t.default_charset = Some(v),
-            "defaultCollation" => t.default_collation = Some(v),
+            // Written into DDL unquoted (`DEFAULT CHARSET=…`): plain names only.
+            "defaultCharset" | "defaultCollation" => {
+                schemahero_schema::sql_safety::check_charset_name(&v).map_err(|e| format!("{k}: {e}"))?;
+                if k == "defaultCharset" {
+                    t.default_charset = Some(v);
+                } else {
+                    t.default_collation = Some(v);
+                }
+            }
             // Go-driver settings that do not change what we plan (parseTime, charset, timeouts…).
             _ => {}
         }
@@ -237,6 +244,8 @@ mod tests {
         let t = parse("mysql://u:%21%40%23@h:3306/my%20db?ssl-mode=DISABLED&defaultCharset=latin1&defaultCollation=latin1_bin").unwrap();
         assert_eq!((t.password.as_deref(), t.database.as_str(), t.tls), (Some("!@#"), "my db", Some(false)));
         assert_eq!((t.default_charset.as_deref(), t.default_collation.as_deref()), (Some("latin1"), Some("latin1_bin")));
+        let e = parse("mysql://u@h/db?defaultCollation=utf8mb4_bin%3B%20drop").unwrap_err();
+        assert!(e.reason.contains("defaultCollation") && e.reason.contains("not a charset or collation name"), "{e}");
         let t = parse("mariadb://root@127.0.0.1/x").unwrap();
         assert_eq!((t.user.as_str(), t.port, t.password), ("root", 3306, None));
         assert!(parse("mysql://root@127.0.0.1:3306").is_err());

@@ -2,6 +2,8 @@
 //! `information_schema` reports compare equal when they mean the same thing on either server.
 
 use schemahero_schema::defaults::is_number;
+use schemahero_schema::mysql_defaults::{TIME_KEYWORDS, is_expression, read_quoted};
+pub use schemahero_schema::mysql_defaults::{default_to_sql, quote_literal, split_on_update};
 
 /// The canonical type: SchemaHero's aliases resolved, display widths dropped (MySQL 8.0.19+
 /// no longer reports them, MariaDB and MySQL 5.7 do), implied parameters spelled out.
@@ -108,43 +110,6 @@ fn canonical_spacing(s: &str) -> String {
     out
 }
 
-/// Reads a quoted string starting at `start` (the quote), handling doubled quotes and
-/// backslash escapes; returns the value and the index after the closing quote.
-fn read_quoted(chars: &[char], start: usize) -> (String, usize) {
-    let q = chars[start];
-    let mut value = String::new();
-    let mut i = start + 1;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\\' && i + 1 < chars.len() {
-            value.push(unescape(chars[i + 1]));
-            i += 2;
-            continue;
-        }
-        if c == q {
-            if chars.get(i + 1) == Some(&q) {
-                value.push(q);
-                i += 2;
-                continue;
-            }
-            return (value, i + 1);
-        }
-        value.push(c);
-        i += 1;
-    }
-    (value, i)
-}
-
-fn unescape(c: char) -> char {
-    match c {
-        'n' => '\n',
-        't' => '\t',
-        'r' => '\r',
-        '0' => '\0',
-        other => other,
-    }
-}
-
 /// Splits `name(params) tail` (params may hold quoted commas and parentheses).
 fn split_params(t: &str) -> (String, Option<String>, String) {
     let Some(open) = t.find('(') else {
@@ -215,80 +180,6 @@ pub fn needs_expression_default(canonical: &str) -> bool {
 pub fn is_integer_type(canonical: &str) -> bool {
     let base = canonical.split(['(', ' ']).next().unwrap_or_default();
     matches!(base, "tinyint" | "smallint" | "mediumint" | "int" | "bigint")
-}
-
-/// A MySQL string literal: `'` doubled and `\` escaped (backslash is an escape character
-/// unless NO_BACKSLASH_ESCAPES is set; MariaDB reports defaults in this same form).
-pub fn quote_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
-}
-
-/// Splits `x ON UPDATE y` (outside quotes, any case) into the default and the ON UPDATE part.
-pub fn split_on_update(raw: &str) -> (String, Option<String>) {
-    let lower = raw.to_ascii_lowercase();
-    let mut in_quote = false;
-    for (i, c) in lower.char_indices() {
-        if c == '\'' {
-            in_quote = !in_quote;
-        }
-        if !in_quote && lower[i..].starts_with(" on update ") {
-            return (raw[..i].trim().to_string(), Some(raw[i + " on update ".len()..].trim().to_string()));
-        }
-    }
-    if let Some(rest) = lower.strip_prefix("on update ") {
-        return (String::new(), Some(raw[raw.len() - rest.len()..].trim().to_string()));
-    }
-    (raw.trim().to_string(), None)
-}
-
-/// How a spec default is written in MySQL DDL (SchemaHero quotes every default; the rule is the
-/// README's): an SQL expression — a function call, a `CURRENT_TIMESTAMP`-style keyword with an
-/// optional precision, a number, `true`/`false`, a quoted literal, a bit or hex literal, or
-/// anything in parentheses — as written; `NULL` is no default; anything else is a string literal.
-pub fn default_to_sql(raw: &str) -> Option<String> {
-    let t = raw.trim();
-    if t.eq_ignore_ascii_case("null") {
-        return None;
-    }
-    if t.starts_with('"') && t.ends_with('"') && t.len() >= 2 {
-        // A double-quoted string is a string in MySQL's default sql_mode; spell it with '.
-        let chars: Vec<char> = t.chars().collect();
-        let (value, end) = read_quoted(&chars, 0);
-        if end == chars.len() {
-            return Some(quote_literal(&value));
-        }
-    }
-    if is_expression(t) { Some(t.to_string()) } else { Some(quote_literal(raw)) }
-}
-
-const TIME_KEYWORDS: &[&str] = &["current_timestamp", "now", "localtime", "localtimestamp"];
-const VALUE_KEYWORDS: &[&str] = &["current_date", "curdate", "current_time", "curtime", "current_user", "utc_timestamp", "utc_date"];
-
-fn is_expression(t: &str) -> bool {
-    if t.is_empty() {
-        return false;
-    }
-    let lower = t.to_ascii_lowercase();
-    if is_number(t) || lower == "true" || lower == "false" {
-        return true;
-    }
-    let keyword = lower.split('(').next().unwrap_or_default().trim();
-    // `now` and `curdate` are functions only; the SQL-standard keywords also stand alone.
-    let bare_ok = !matches!(keyword, "now" | "curdate" | "curtime");
-    if (TIME_KEYWORDS.contains(&keyword) || VALUE_KEYWORDS.contains(&keyword)) && ((bare_ok && lower == keyword) || lower.ends_with(')')) {
-        return true;
-    }
-    if t.starts_with('\'') {
-        let chars: Vec<char> = t.chars().collect();
-        return read_quoted(&chars, 0).1 == chars.len() && t.len() >= 2;
-    }
-    if (lower.starts_with("b'") || lower.starts_with("x'")) && t.ends_with('\'') {
-        return true;
-    }
-    if t.starts_with('(') && t.ends_with(')') {
-        return true;
-    }
-    schemahero_schema::defaults::is_function_call(t)
 }
 
 /// Whether a (canonical or spec) default is a plain literal, which every server takes as is.

@@ -74,6 +74,14 @@ mod tests {
     }
 
     #[test]
+    fn hostile_values_stay_inside_their_quotes_with_or_without_backslash_escapes() {
+        let r = row(&[("a`b", SeedValue { int: None, str: Some("\\'); drop table z; -- ".into()) })]);
+        let (_, upsert) = seed_row_sql("t", &[], &r);
+        // `\\` is one backslash (two with NO_BACKSLASH_ESCAPES) and `''` one quote either way.
+        assert_eq!(upsert, "INSERT IGNORE INTO `t` (`a``b`) VALUES ('\\\\''); drop table z; -- ')");
+    }
+
+    #[test]
     fn without_the_key_nothing_is_overwritten() {
         let r = row(&[("name", SeedValue { int: None, str: None })]);
         assert_eq!(seed_row_sql("t", &["id".into()], &r).1, "INSERT IGNORE INTO `t` (`name`) VALUES (NULL)");

@@ -4,20 +4,16 @@ use crate::normalize::{canonical_default, default_to_sql, is_integer_type, norma
 use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, TriggerDef};
 use schemahero_schema::normalize_fk_action;
 use schemahero_schema::spec::PostgresTableSchema;
+use schemahero_schema::sql_safety::Dialect;
 
-/// Postgres truncates identifiers to 63 bytes; generated and given names are compared after
-/// the same truncation so they never re-plan.
-pub const MAX_IDENTIFIER_BYTES: usize = 63;
+/// Postgres keeps the first 63 bytes of a longer identifier. Names a spec gives are checked
+/// against that limit when the spec is read (`schemahero_schema::sql_safety`); the names
+/// SchemaHero generates are cut the way Postgres cuts them, and compared after the same cut,
+/// so that they never re-plan.
+pub const MAX_IDENTIFIER_BYTES: usize = schemahero_schema::sql_safety::POSTGRES_MAX_IDENTIFIER_BYTES;
 
 pub fn truncate_identifier(name: &str) -> String {
-    if name.len() <= MAX_IDENTIFIER_BYTES {
-        return name.to_string();
-    }
-    let mut end = MAX_IDENTIFIER_BYTES;
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    name[..end].to_string()
+    schemahero_schema::sql_safety::truncate_identifier(Dialect::Postgres, name)
 }
 
 pub fn generated_index_name(table: &str, columns: &[String]) -> String {
@@ -28,8 +24,11 @@ pub fn generated_fk_name(table: &str, columns: &[String]) -> String {
     truncate_identifier(&format!("{}_{}_fkey", table, columns.join("_")))
 }
 
+/// The name Postgres gives a primary key it names itself (`makeObjectName`): the table name cut
+/// so that `_pkey` fits, never the table's own name.
 pub fn generated_pk_name(table: &str) -> String {
-    truncate_identifier(&format!("{table}_pkey"))
+    let suffix = "_pkey";
+    format!("{}{suffix}", schemahero_schema::sql_safety::clip_bytes(table, MAX_IDENTIFIER_BYTES - suffix.len()))
 }
 
 /// The table the spec describes, in canonical form.
@@ -285,4 +284,22 @@ fn name_fks(table: &TableDef, fks: &[ForeignKeyDef]) -> Vec<ForeignKeyDef> {
     fks.iter()
         .map(|f| ForeignKeyDef { name: Some(f.name.clone().unwrap_or_else(|| generated_fk_name(&table.name, &f.columns))), ..f.clone() })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_names_are_cut_as_postgres_cuts_them() {
+        let table = "t".repeat(63);
+        // Postgres' own primary key name: the table cut so that `_pkey` fits, never the table name.
+        assert_eq!(generated_pk_name(&table), format!("{}_pkey", "t".repeat(58)));
+        assert_eq!(generated_pk_name("users"), "users_pkey");
+        // The names SchemaHero sends are cut from the end, as Postgres stores them.
+        let ix = generated_index_name("t", &["é".repeat(40)]);
+        assert_eq!(ix.len(), 62, "cut on a character boundary");
+        assert!(ix.starts_with("idx_t_é"));
+        assert_eq!(generated_fk_name("orders", &["customer_id".into()]), "orders_customer_id_fkey");
+    }
 }

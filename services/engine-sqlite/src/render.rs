@@ -75,7 +75,8 @@ pub fn trigger_sql(table: &str, t: &Trigger) -> String {
         sql.push_str(" FOR EACH ROW");
     }
     if let Some(c) = &t.condition {
-        sql.push_str(&format!(" WHEN {c}"));
+        // In parentheses, as on Postgres: the condition (checked to balance) cannot reach past them.
+        sql.push_str(&format!(" WHEN ({c})"));
     }
     let body =
         t.execute_procedure.as_deref().or(t.execute.as_ref().map(|e| e.name.as_str())).unwrap_or_default().trim().trim_end_matches(';');
@@ -200,4 +201,25 @@ pub fn render(work: &[TableWork<'_>]) -> Vec<PlannedStatement> {
         out.extend(w.seed.iter().cloned());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trigger_conditions_are_parenthesised_and_events_keep_their_text() {
+        let t = Trigger {
+            name: "t".into(),
+            events: vec!["after insert".into(), "update of a".into()],
+            for_each_row: Some(true),
+            condition: Some("NEW.a > 0".into()),
+            execute_procedure: Some("SELECT 1".into()),
+            ..Trigger::default()
+        };
+        assert_eq!(
+            trigger_sql("x", &t),
+            "CREATE TRIGGER \"t\" AFTER insert OR update of a ON \"x\" FOR EACH ROW WHEN (NEW.a > 0) BEGIN SELECT 1; END"
+        );
+    }
 }

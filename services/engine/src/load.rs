@@ -74,3 +74,31 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemahero_schema::SpecError;
+
+    /// A spec whose type would inject SQL is refused when it is loaded, before any engine sees
+    /// it: the error names the file, the table, the column and the field.
+    #[test]
+    fn an_injected_type_is_refused_at_load_naming_file_table_column_and_field() {
+        let dir = std::env::temp_dir().join(format!("schemahero-load-inject-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.join("victims.yaml");
+        let spec = "database: db\nname: victims\nschema:\n  postgres:\n    columns:\n      - name: ok\n        type: text\n      - name: id\n        type: \"integer); drop table z; --\"\n";
+        std::fs::write(&file, spec).unwrap_or_else(|e| panic!("{e}"));
+        match load_specs(&dir) {
+            Err(LoadError::Spec(SpecError::Field { file: f, table, field, message })) => {
+                assert!(f.ends_with("victims.yaml"), "{f}");
+                assert_eq!(table, "victims");
+                assert_eq!(field, "spec.schema.postgres.columns[1].type");
+                assert!(message.contains("column \"id\"") && message.contains("';'"), "{message}");
+            }
+            other => panic!("expected a spec error, got {other:?}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

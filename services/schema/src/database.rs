@@ -129,6 +129,14 @@ impl DatabaseManifest {
             Ok(s) => s,
             Err(e) => return Some(Err(err(&format!("spec.{}", e.path()), e.inner().to_string()))),
         };
+        if let Some(my) = &spec.connection.mysql {
+            // Written into DDL unquoted (`DEFAULT CHARSET=…`): plain names only.
+            for (field, value) in [("defaultCharset", &my.default_charset), ("collation", &my.collation)] {
+                if let Some(Err(message)) = value.as_deref().map(crate::sql_safety::check_charset_name) {
+                    return Some(Err(err(&format!("spec.connection.mysql.{field}"), message)));
+                }
+            }
+        }
         let namespace = doc.value.get("metadata").and_then(|m| m.get("namespace")).and_then(|n| n.as_str()).map(str::to_string);
         Some(Ok(DatabaseManifest { source: doc.source.clone(), name, namespace, spec }))
     }
@@ -325,5 +333,13 @@ mod tests {
         );
         let dsn = "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: m\nspec:\n  connection:\n    mysql:\n      uri: {value: \"u:p@tcp(h:3306)/d?tls=false\"}\n";
         assert_eq!(database(dsn).spec.resolve("m", &|_| None, &|_, _| None).unwrap().1, "u:p@tcp(h:3306)/d?tls=false");
+
+        let hostile = parts.replace("collation: utf8mb4_bin", "collation: \"utf8mb4_bin; drop table z\"");
+        let doc = match parse_documents("db.yaml", &hostile).unwrap().documents.pop() {
+            Some(Document::Other(o)) => o,
+            other => panic!("not a database: {other:?}"),
+        };
+        let err = DatabaseManifest::from_document(&doc).unwrap().unwrap_err().to_string();
+        assert!(err.contains("spec.connection.mysql.collation") && err.contains("not a charset or collation name"), "{err}");
     }
 }

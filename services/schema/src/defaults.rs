@@ -16,6 +16,13 @@ pub fn default_to_sql(raw: &str) -> Option<String> {
     if is_expression(t) { Some(t.to_string()) } else { Some(quote_literal(raw)) }
 }
 
+/// Whether [`default_to_sql`] writes this default as written (SQL) rather than as a literal or
+/// no default at all.
+pub fn is_sql_default(raw: &str) -> bool {
+    let t = raw.trim();
+    !t.eq_ignore_ascii_case("null") && is_expression(t)
+}
+
 const SQL_VALUE_KEYWORDS: &[&str] = &[
     "current_timestamp",
     "current_date",

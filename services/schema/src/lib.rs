@@ -4,9 +4,11 @@
 pub mod database;
 pub mod defaults;
 pub mod model;
+pub mod mysql_defaults;
 mod parse;
 pub mod seed;
 pub mod spec;
+pub mod sql_safety;
 pub mod validate;
 
 pub use parse::{Document, OtherDocument, Parsed, SpecError, TableManifest, Warning, parse_documents};

@@ -73,6 +73,13 @@ mod tests {
     }
 
     #[test]
+    fn hostile_values_and_names_stay_inside_their_quotes() {
+        let r = row(&[("a\"); drop table z; --", SeedValue { int: None, str: Some("'); drop table z; --".into()) })]);
+        let sql = seed_row_sql("\"t\"", &[], &r);
+        assert_eq!(sql.upsert, "INSERT INTO \"t\" (\"a\"\"); drop table z; --\") VALUES ('''); drop table z; --') ON CONFLICT DO NOTHING");
+    }
+
+    #[test]
     fn without_the_key_nothing_is_overwritten() {
         let r = row(&[("name", SeedValue { int: None, str: None })]);
         assert_eq!(seed_row_sql("\"t\"", &["id".into()], &r).upsert, "INSERT INTO \"t\" (\"name\") VALUES (NULL) ON CONFLICT DO NOTHING");

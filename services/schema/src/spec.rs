@@ -248,7 +248,7 @@ impl Trigger {
                 .iter()
                 .find(|p| lower.starts_with(**p))
                 .map(|p| (p.trim().to_ascii_uppercase(), e[p.len()..].trim().to_string()))
-                .unwrap_or_default();
+                .unwrap_or_else(|| (String::new(), e.to_string()));
             if i == 0 {
                 timing = prefix;
             }

@@ -139,3 +139,94 @@ fn triggers_accept_both_for_each_row_spellings() {
     let trig = &t[0].spec.schema.as_ref().unwrap().postgres.as_ref().unwrap().triggers[0];
     assert_eq!(trig.for_each_row, Some(true));
 }
+
+/// Every spec string that reaches SQL is checked when the spec is read; the error names the
+/// file, the table, the column and the field.
+#[test]
+fn sql_in_spec_strings_is_an_error_naming_file_table_and_field() {
+    let email = "        - name: email\n          type: varchar(255)\n";
+    let with = |replacement: &str| GUIDE.replace(email, replacement);
+    let cases = [
+        (with("        - name: email\n          type: \"integer); drop table z; --\"\n"), "spec.schema.postgres.columns[1].type", "\"email\""),
+        (with("        - name: email\n          type: text /* x */\n"), "spec.schema.postgres.columns[1].type", "comment"),
+        (with("        - name: email\n          type: int, evil int\n"), "spec.schema.postgres.columns[1].type", "','"),
+        (with("        - name: email\n          type: text\n          default: \"now()); drop table z; --\"\n"), "spec.schema.postgres.columns[1].default", "\"email\""),
+        (with("        - name: email\n          type: text\n          default: \"1; drop table z\"\n"), "spec.schema.postgres.columns[1].default", "';'"),
+        (with("        - name: email\n          type: text\n          default: \"'a' -- x\"\n"), "spec.schema.postgres.columns[1].default", "comment"),
+        (with(&format!("        - name: {}\n          type: text\n", "e".repeat(64))), "spec.schema.postgres.columns[1].name", "63 bytes"),
+        (
+            GUIDE.replace("      primaryKey: [id]\n", "      primaryKey: [id]\n      indexes:\n        - columns: [email]\n          type: \"btree (x); drop\"\n"),
+            "spec.schema.postgres.indexes[0].type",
+            "unknown index type",
+        ),
+        (
+            GUIDE.replace(
+                "      primaryKey: [id]\n",
+                "      primaryKey: [id]\n      indexes:\n        - columns: [email]\n          with: {fillfactor: \"70); drop table t; --\"}\n",
+            ),
+            "spec.schema.postgres.indexes[0].with.fillfactor",
+            "storage parameter",
+        ),
+        (
+            GUIDE.replace("      primaryKey: [id]\n", "      primaryKey: [id]\n      foreignKeys:\n        - columns: [email]\n          references: {table: t, columns: [a]}\n          onDelete: \"CASCADE; DROP TABLE x\"\n"),
+            "spec.schema.postgres.foreignKeys[0].onDelete",
+            "unknown action",
+        ),
+        (
+            GUIDE.replace("      primaryKey: [id]\n", "      primaryKey: [id]\n      triggers:\n        - name: t\n          events: [\"before insert; drop table z\"]\n          executeProcedure: f()\n"),
+            "spec.schema.postgres.triggers[0].events[0]",
+            "';'",
+        ),
+        (
+            GUIDE.replace("      primaryKey: [id]\n", "      primaryKey: [id]\n      triggers:\n        - name: t\n          events: [\"before insert\"]\n          condition: \"true) execute function evil(); --\"\n          executeProcedure: f()\n"),
+            "spec.schema.postgres.triggers[0].condition",
+            "';'",
+        ),
+    ];
+    for (text, field, detail) in cases {
+        let e = error(&text);
+        assert!(e.starts_with("bad.yaml: table \"users\": field "), "{e}");
+        assert!(e.contains(field) && e.contains(detail), "expected {field} and {detail} in: {e}");
+    }
+    let mysql = "database: db\nname: t\nschema:\n  mysql:\n    columns:\n      - name: id\n        type: int\n";
+    let e = error(&format!("{mysql}        collation: \"utf8mb4_bin; drop\"\n"));
+    assert!(e.contains("spec.schema.mysql.columns[0].collation"), "{e}");
+    let e = error(&format!("{mysql}      - name: {}\n        type: int\n", "c".repeat(65)));
+    assert!(e.contains("spec.schema.mysql.columns[1].name") && e.contains("64 characters"), "{e}");
+    let e = error(&mysql.replace("type: int\n", "type: \"enum('a'), evil int\"\n"));
+    assert!(e.contains("spec.schema.mysql.columns[0].type"), "{e}");
+    let e = error(&format!("{mysql}        default: \"CURRENT_TIMESTAMP ON UPDATE evil()\"\n"));
+    assert!(e.contains("spec.schema.mysql.columns[0].default") && e.contains("ON UPDATE"), "{e}");
+}
+
+#[test]
+fn generated_names_that_collide_once_cut_are_an_error() {
+    // Two 60-byte column names are fine, but `idx_t_<column>` is cut to the same 63 bytes.
+    let (a, b) = (format!("{}a", "x".repeat(59)), format!("{}b", "x".repeat(59)));
+    let text = format!(
+        "database: db\nname: t\nschema:\n  postgres:\n    columns:\n      - name: {a}\n        type: int\n      - name: {b}\n        type: int\n    indexes:\n      - columns: [{a}]\n      - columns: [{b}]\n"
+    );
+    let e = error(&text);
+    assert!(e.contains("spec.schema.postgres.indexes[1]") && e.contains("indexes[0]") && e.contains("give one of them a name"), "{e}");
+    // Named, they are fine.
+    let named = text.replace("      - columns: [", "      - name: i\n        columns: [").replacen("name: i\n", "name: j\n", 1);
+    assert!(parse_documents("ok.yaml", &named).is_ok());
+}
+
+/// The planner reads specs as JSON and calls `validate_table` directly: the same refusal.
+#[test]
+fn the_planner_path_refuses_the_same_specs() {
+    let json =
+        r#"{"database":"db","name":"victims","schema":{"postgres":{"columns":[{"name":"id","type":"integer); drop table z; --"}]}}}"#;
+    let spec: crate::spec::TableSpec = serde_json::from_str(json).unwrap();
+    let e = crate::validate::validate_table("default/victims", &spec, &mut Vec::new()).unwrap_err();
+    assert_eq!(
+        e,
+        SpecError::Field {
+            file: "default/victims".into(),
+            table: "victims".into(),
+            field: "spec.schema.postgres.columns[0].type".into(),
+            message: "column \"id\": type \"integer); drop table z; --\": a ';' outside quotes (one statement cannot be ended and another begun here)".into(),
+        }
+    );
+}

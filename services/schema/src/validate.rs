@@ -79,6 +79,10 @@ pub fn validate_table(source: &str, spec: &TableSpec, warnings: &mut Vec<Warning
     if let Some(my) = &schema.mysql {
         let columns: Vec<Column> = my.columns.iter().map(|c| c.as_column()).collect();
         check_parts("spec.schema.mysql", &columns, &my.primary_key, &my.indexes, &my.foreign_keys, &[], my.is_deleted, &err)?;
+    }
+    // Everything that reaches SQL: quoted, or valid in the engine's grammar (`sql_safety`).
+    crate::sql_safety::check_table(spec, &err)?;
+    if let Some(my) = &schema.mysql {
         check_mysql_names("spec.schema.mysql", my, &err)?;
     }
     if let Some(seed) = &spec.seed_data {
@@ -200,20 +204,12 @@ fn check_parts(
     Ok(())
 }
 
-/// MySQL-only checks: charset and collation names are plain words (they are written into DDL
-/// unquoted), a collation names its charset, and index types are ones MySQL knows.
+/// MySQL-only check: a collation names its charset. (Charset and collation names, and index
+/// types, are checked with everything else that reaches SQL in `sql_safety`.)
 fn check_mysql_names(base: &str, my: &MysqlTableSchema, err: &dyn Fn(&str, String) -> SpecError) -> Result<(), SpecError> {
     if my.is_deleted {
         return Ok(());
     }
-    let word = |field: &str, v: &Option<String>| -> Result<(), SpecError> {
-        match v {
-            Some(s) if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
-                Err(err(field, format!("{s:?} is not a charset or collation name")))
-            }
-            _ => Ok(()),
-        }
-    };
     let matches = |charset: &Option<String>, collation: &Option<String>, field: &str| -> Result<(), SpecError> {
         if let (Some(cs), Some(co)) = (charset, collation) {
             let cs = cs.to_ascii_lowercase();
@@ -227,23 +223,9 @@ fn check_mysql_names(base: &str, my: &MysqlTableSchema, err: &dyn Fn(&str, Strin
         }
         Ok(())
     };
-    word(&format!("{base}.defaultCharset"), &my.default_charset)?;
-    word(&format!("{base}.collation"), &my.collation)?;
     matches(&my.default_charset, &my.collation, &format!("{base}.collation"))?;
     for (i, c) in my.columns.iter().enumerate() {
-        word(&format!("{base}.columns[{i}].charset"), &c.charset)?;
-        word(&format!("{base}.columns[{i}].collation"), &c.collation)?;
         matches(&c.charset, &c.collation, &format!("{base}.columns[{i}].collation"))?;
-    }
-    for (i, ix) in my.indexes.iter().enumerate() {
-        if let Some(t) = &ix.index_type
-            && !["btree", "hash", "fulltext", "spatial"].contains(&t.to_ascii_lowercase().as_str())
-        {
-            return Err(err(
-                &format!("{base}.indexes[{i}].type"),
-                format!("unknown index type {t:?} (expected btree, hash, fulltext or spatial)"),
-            ));
-        }
     }
     Ok(())
 }
