@@ -167,6 +167,17 @@ pub fn merge_condition(conditions: &[Condition], report: &ConditionReport, now: 
     Some(out)
 }
 
+/// `conditions` with every report merged in; `None` when nothing changes.
+fn merge_conditions(conditions: &[Condition], reports: &[ConditionReport], now: &str) -> Option<Vec<Condition>> {
+    let mut merged: Option<Vec<Condition>> = None;
+    for report in reports {
+        if let Some(next) = merge_condition(merged.as_deref().unwrap_or(conditions), report, now) {
+            merged = Some(next);
+        }
+    }
+    merged
+}
+
 fn rfc3339_now() -> String {
     k8s_openapi::jiff::Timestamp::now().to_string()
 }
@@ -177,15 +188,7 @@ async fn patch_conditions<K>(api: Api<K>, name: &str, current: Option<Vec<Condit
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
-    let now = rfc3339_now();
-    let mut merged: Option<Vec<Condition>> = None;
-    for report in reports {
-        let base = merged.as_deref().or(current.as_deref()).unwrap_or_default();
-        if let Some(next) = merge_condition(base, report, &now) {
-            merged = Some(next);
-        }
-    }
-    let Some(merged) = merged else { return };
+    let Some(merged) = merge_conditions(&current.unwrap_or_default(), reports, &rfc3339_now()) else { return };
     let patch = serde_json::json!({ "status": { "conditions": merged } });
     if let Err(e) = api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch)).await {
         tracing::debug!(name, error = %e, "could not record a condition");
@@ -219,6 +222,39 @@ impl MigrationStore for KubeStore {
                     patch_conditions(api, name, d.status.map(|s| s.conditions), &conditions).await;
                 }
             }
+        }
+    }
+
+    /// One status patch: the spec hash and the merged conditions together.
+    async fn record_planned(
+        &self,
+        namespace: &str,
+        table_resource: &str,
+        spec_hash: Option<&str>,
+        conditions: Vec<ConditionReport>,
+    ) -> Result<(), StoreError> {
+        let Some(table) = self.table(namespace, table_resource).await? else { return Ok(()) }; // the Table is gone
+        let current = table.status.as_ref().map(|s| s.conditions.clone()).unwrap_or_default();
+        let merged = merge_conditions(&current, &conditions, &rfc3339_now());
+        let mut status = serde_json::Map::new();
+        if let Some(hash) = spec_hash {
+            status.insert("lastPlannedTableSpecSHA".into(), hash.into());
+        }
+        if let Some(merged) = merged {
+            status.insert(
+                "conditions".into(),
+                serde_json::to_value(merged).map_err(|e| StoreError::Open { target: "kubernetes".into(), message: e.to_string() })?,
+            );
+        }
+        if status.is_empty() {
+            return Ok(());
+        }
+        let api: Api<Table> = Api::namespaced(self.client.clone(), namespace);
+        let patch = serde_json::json!({ "status": status });
+        match api.patch_status(table_resource, &PatchParams::default(), &Patch::Merge(&patch)).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(err(e)),
         }
     }
 

@@ -381,11 +381,6 @@ impl<S: MigrationStore> PlannerCore<S> {
                     .await;
             }
         };
-        if planned_hash != Some(&table.spec_hash) {
-            if let Err(e) = self.store().set_planned_spec_hash(&key.0, &key.1, Some(&table.spec_hash)).await {
-                tracing::warn!(namespace = %key.0, table = %key.1, error = %e, "could not record the planned spec hash");
-            }
-        }
         {
             let mut r = self.resources();
             let memory = r.memory.entry(key.clone()).or_default();
@@ -402,7 +397,15 @@ impl<S: MigrationStore> PlannerCore<S> {
                 ConditionReport::new("Drifted", false, "NoDrift", ""),
             ),
         };
-        self.report_conditions(table_target(key), vec![ConditionReport::new("Error", false, "Planned", ""), planned, drifted]).await;
+        let target = table_target(key);
+        let conditions = self.unreported(target, vec![ConditionReport::new("Error", false, "Planned", ""), planned, drifted]);
+        let new_hash = (planned_hash != Some(&table.spec_hash)).then_some(table.spec_hash.as_str());
+        if new_hash.is_some() || !conditions.is_empty() {
+            match self.store().record_planned(&key.0, &key.1, new_hash, conditions.clone()).await {
+                Ok(()) => self.mark_reported(target, conditions),
+                Err(e) => tracing::warn!(namespace = %key.0, table = %key.1, error = %e, "could not record the planned spec hash"),
+            }
+        }
         TableOutcome::Planned(recorded)
     }
 
@@ -450,28 +453,37 @@ impl<S: MigrationStore> PlannerCore<S> {
     /// Reports the conditions that differ from what was last reported for that resource, in
     /// one store write.
     pub(crate) async fn report_conditions(&self, target: ConditionTarget<'_>, conditions: Vec<ConditionReport>) {
-        let (kind, namespace, name) = match target {
-            ConditionTarget::Table { namespace, name } => ("Table", namespace, name),
-            ConditionTarget::Database { namespace, name } => ("Database", namespace, name),
-        };
-        let changed: Vec<ConditionReport> = {
-            let r = self.resources();
-            conditions
-                .into_iter()
-                .filter(|c| {
-                    let key = (kind, namespace.to_string(), name.to_string(), c.kind);
-                    r.reported.get(&key) != Some(&(c.status, c.reason.clone(), c.message.clone()))
-                })
-                .collect()
-        };
+        let changed = self.unreported(target, conditions);
         if changed.is_empty() {
             return;
         }
         self.store().report_conditions(target, changed.clone()).await;
+        self.mark_reported(target, changed);
+    }
+
+    /// The conditions that differ from what was last reported for the resource.
+    fn unreported(&self, target: ConditionTarget<'_>, conditions: Vec<ConditionReport>) -> Vec<ConditionReport> {
+        let r = self.resources();
+        conditions
+            .into_iter()
+            .filter(|c| r.reported.get(&reported_key(target, c.kind)) != Some(&(c.status, c.reason.clone(), c.message.clone())))
+            .collect()
+    }
+
+    fn mark_reported(&self, target: ConditionTarget<'_>, conditions: Vec<ConditionReport>) {
         let mut r = self.resources();
-        for c in changed {
-            r.reported.insert((kind, namespace.to_string(), name.to_string(), c.kind), (c.status, c.reason, c.message));
+        for c in conditions {
+            r.reported.insert(reported_key(target, c.kind), (c.status, c.reason, c.message));
         }
+    }
+}
+
+type ReportedKey = (&'static str, String, String, &'static str);
+
+fn reported_key(target: ConditionTarget<'_>, kind: &'static str) -> ReportedKey {
+    match target {
+        ConditionTarget::Table { namespace, name } => ("Table", namespace.to_string(), name.to_string(), kind),
+        ConditionTarget::Database { namespace, name } => ("Database", namespace.to_string(), name.to_string(), kind),
     }
 }
 

@@ -71,6 +71,26 @@ pub trait MigrationStore: Send + Sync + 'static {
         }
     }
 
+    /// Records that a table was planned: the spec hash planned (when it changed) and the
+    /// table's conditions, in one write where the store can.
+    fn record_planned(
+        &self,
+        namespace: &str,
+        table_resource: &str,
+        spec_hash: Option<&str>,
+        conditions: Vec<ConditionReport>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async move {
+            if let Some(hash) = spec_hash {
+                self.set_planned_spec_hash(namespace, table_resource, Some(hash)).await?;
+            }
+            if !conditions.is_empty() {
+                self.report_conditions(ConditionTarget::Table { namespace, name: table_resource }, conditions).await;
+            }
+            Ok(())
+        }
+    }
+
     /// The migrations of one database, read once for a whole planning batch, for stores where
     /// one listing per table would be a storm of requests (Kubernetes: one planner replica
     /// writes them). `None`: the planner lists each table's migrations under the transition
