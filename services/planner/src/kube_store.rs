@@ -17,6 +17,9 @@ use std::sync::Arc;
 mod cache;
 use cache::{Pace, TableCache};
 
+/// Batches up to this many tables list each table's Migrations instead of the database's.
+const PER_TABLE_LISTING_UP_TO: usize = 16;
+
 /// Migrations created per second at most (client-side, like client-go's QPS).
 const MIGRATION_CREATIONS_PER_SECOND: u32 = 50;
 
@@ -258,7 +261,12 @@ impl MigrationStore for KubeStore {
         }
     }
 
-    async fn preload_migrations(&self, namespace: &str, database: &str) -> Result<Option<Vec<MigrationRecord>>, StoreError> {
+    async fn preload_migrations(&self, namespace: &str, database: &str, tables: usize) -> Result<Option<Vec<MigrationRecord>>, StoreError> {
+        if tables <= PER_TABLE_LISTING_UP_TO {
+            // A change or two: listing each table's Migrations (by label) is cheaper than
+            // reading all of the database's.
+            return Ok(None);
+        }
         let filter = Filter { namespace: Some(namespace.to_string()), database: Some(database.to_string()), ..Filter::default() };
         Ok(Some(self.list(&filter).await?))
     }

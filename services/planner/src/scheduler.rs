@@ -328,7 +328,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         }
         // Stores that would otherwise be asked once per table read the database's migrations
         // once; they are only needed for tables that did not come out unchanged.
-        let preloaded = match self.store().preload_migrations(&db_key.0, &db_key.1).await {
+        let preloaded = match self.store().preload_migrations(&db_key.0, &db_key.1, tables.len()).await {
             Ok(preloaded) => preloaded,
             Err(e) => return self.retry_all(tables, "StoreUnavailable", &e.to_string()).await,
         };

@@ -99,6 +99,7 @@ pub trait MigrationStore: Send + Sync + 'static {
         &self,
         _namespace: &str,
         _database: &str,
+        _tables: usize,
     ) -> impl Future<Output = Result<Option<Vec<MigrationRecord>>, StoreError>> + Send {
         async { Ok(None) }
     }

@@ -51,10 +51,16 @@ impl TableCache {
                             flag.store(true, Ordering::SeqCst);
                         }
                     };
-                    // managedFields are of no use here and would double the memory per Table.
+                    // Only the status and the uid are read here; the spec (the planner has it
+                    // from the watcher) and managedFields would be most of the memory per Table.
                     let events = watcher(api, watcher::Config::default())
                         .default_backoff()
-                        .modify(|t: &mut Table| t.meta_mut().managed_fields = None)
+                        .modify(|t: &mut Table| {
+                            t.meta_mut().managed_fields = None;
+                            t.meta_mut().annotations = None;
+                            t.spec.schema = None;
+                            t.spec.seed_data = None;
+                        })
                         .reflect(writer)
                         .for_each(|event| async move {
                             if let Err(e) = event {
