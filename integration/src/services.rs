@@ -1,7 +1,9 @@
 //! Running the real binaries (planner, watcher, executors, CLI) as processes for tests.
 
 use schemahero_proto::v1 as pb;
-use schemahero_proto::v1::planner_client::PlannerClient;
+use schemahero_proto::v1::executor_service_client::ExecutorServiceClient;
+use schemahero_proto::v1::migration_service_client::MigrationServiceClient;
+use schemahero_proto::v1::resource_service_client::ResourceServiceClient;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -181,18 +183,54 @@ pub fn cli(args: &[&str]) -> Output {
     Command::new(bin_dir().join("kubectl-schemahero")).args(args).output().expect("run the CLI")
 }
 
-pub async fn client(planner: &str) -> PlannerClient<Channel> {
+/// A channel to the planner, waiting up to 10 s for it to listen.
+pub async fn channel(planner: &str) -> Channel {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match Channel::from_shared(planner.to_string()).expect("planner URL").connect().await {
-            Ok(channel) => return PlannerClient::new(channel),
+            Ok(channel) => return channel,
             Err(e) if Instant::now() > deadline => panic!("cannot reach the planner at {planner}: {e}"),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
 }
 
-pub async fn migrations(client: &mut PlannerClient<Channel>, table: &str) -> Vec<pb::Migration> {
+/// The planner's `MigrationService`: what a reviewer (the CLI) uses, and what most tests need.
+pub type Client = MigrationServiceClient<Channel>;
+
+/// A `MigrationService` client, as a reviewer has.
+pub async fn client(planner: &str) -> Client {
+    MigrationServiceClient::new(channel(planner).await)
+}
+
+/// An `ExecutorService` client, as an executor has.
+pub async fn executor_client(planner: &str) -> ExecutorServiceClient<Channel> {
+    ExecutorServiceClient::new(channel(planner).await)
+}
+
+/// A `ResourceService` client, as a watcher has.
+pub async fn resource_client(planner: &str) -> ResourceServiceClient<Channel> {
+    ResourceServiceClient::new(channel(planner).await)
+}
+
+/// Approves migration `id`; panics when the planner refuses.
+pub async fn approve_migration(client: &mut Client, id: &str) -> pb::Migration {
+    match client.approve_migration(pb::ApproveMigrationRequest { id: id.to_string() }).await {
+        Ok(r) => r.into_inner().migration.expect("the approved migration"),
+        Err(status) => panic!("approve {id}: {status}"),
+    }
+}
+
+/// Migration `id`; panics when the planner does not return it.
+pub async fn get_migration(client: &mut Client, id: &str) -> pb::Migration {
+    match client.get_migration(pb::GetMigrationRequest { id: id.to_string() }).await {
+        Ok(r) => r.into_inner().migration.expect("the migration"),
+        Err(status) => panic!("get {id}: {status}"),
+    }
+}
+
+/// The migrations of `table` (all of them when empty); none while the planner is unreachable.
+pub async fn migrations(client: &mut Client, table: &str) -> Vec<pb::Migration> {
     match client.list_migrations(pb::ListMigrationsRequest { table: table.to_string(), ..Default::default() }).await {
         Ok(r) => r.into_inner().migrations,
         Err(_) => Vec::new(), // a restarting planner: callers poll

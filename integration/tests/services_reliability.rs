@@ -23,7 +23,7 @@ fn sqlite_table(name: &str, database: &str, extra: &str) -> String {
     )
 }
 
-async fn all_migrations(client: &mut pb::planner_client::PlannerClient<tonic::transport::Channel>) -> Vec<pb::Migration> {
+async fn all_migrations(client: &mut Client) -> Vec<pb::Migration> {
     migrations(client, "").await
 }
 
@@ -52,7 +52,7 @@ async fn restarting_planner_and_watcher_loses_and_duplicates_nothing() {
     })
     .await;
     let t1 = first.iter().find(|m| m.table == "t1").expect("t1 planned").id.clone();
-    client.approve_migration(pb::MigrationRef { id: t1.clone() }).await.expect("approve t1");
+    approve_migration(&mut client, &t1).await;
 
     // Kill the planner mid-stream; change a spec while it is down; restart it on the same port.
     planner.kill9();
@@ -239,32 +239,35 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
     let dir = scratch("malformed");
     let (mut planner, address) = start_planner(&dir, "127.0.0.1:0", &dir.join("planner.db"), 300);
     let mut client = client(&address).await;
-    let code = |r: Result<tonic::Response<pb::Migration>, tonic::Status>| r.map(|_| ()).map_err(|s| (s.code(), s.message().to_string()));
+    let mut executor = executor_client(&address).await;
+    let mut resources = resource_client(&address).await;
 
-    let (c, m) = code(client.approve_migration(pb::MigrationRef { id: String::new() }).await).unwrap_err();
-    assert_eq!((c, m.as_str()), (tonic::Code::InvalidArgument, "id: must not be empty"));
-    let (c, m) = code(client.get_migration(pb::MigrationRef { id: "ghost-1".into() }).await).unwrap_err();
-    assert_eq!((c, m.as_str()), (tonic::Code::NotFound, "migration ghost-1 not found"));
-    let status = client.claim_migration(pb::ClaimRequest { executor_id: String::new(), lease_seconds: 5 }).await.unwrap_err();
+    let status = client.approve_migration(pb::ApproveMigrationRequest { id: String::new() }).await.unwrap_err();
+    assert_eq!((status.code(), status.message()), (tonic::Code::InvalidArgument, "id: must not be empty"));
+    let status = client.get_migration(pb::GetMigrationRequest { id: "ghost-1".into() }).await.unwrap_err();
+    assert_eq!((status.code(), status.message()), (tonic::Code::NotFound, "migration ghost-1 not found"));
+    let status = executor.claim_migration(pb::ClaimMigrationRequest { executor_id: String::new(), lease_seconds: 5 }).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     assert!(status.message().starts_with("executor_id"), "{}", status.message());
     let status = client.list_migrations(pb::ListMigrationsRequest { phase: 99, ..Default::default() }).await.unwrap_err();
     assert_eq!((status.code(), status.message()), (tonic::Code::InvalidArgument, "phase: unknown value 99"));
-    let status = client
-        .report_result(pb::ReportRequest { migration_id: "x".into(), fencing_token: 1, outcome: 0, error: String::new() })
+    let status = executor
+        .report_result(pb::ReportResultRequest { migration_id: "x".into(), fencing_token: 1, outcome: 0, error: String::new() })
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
-    let status =
-        client.renew_lease(pb::LeaseRequest { migration_id: "ghost-1".into(), fencing_token: 3, lease_seconds: 5 }).await.unwrap_err();
+    let status = executor
+        .renew_lease(pb::RenewLeaseRequest { migration_id: "ghost-1".into(), fencing_token: 3, lease_seconds: 5 })
+        .await
+        .unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
 
     // Bad resource events are acknowledged with an error naming the field; the stream goes on.
     let events = vec![
-        pb::ResourceEvent { sequence: 1, ..Default::default() },
-        pb::ResourceEvent {
+        pb::StreamResourcesRequest { sequence: 1, ..Default::default() },
+        pb::StreamResourcesRequest {
             sequence: 2,
-            event: Some(pb::resource_event::Event::UpsertTable(pb::Table {
+            event: Some(pb::stream_resources_request::Event::UpsertTable(pb::Table {
                 namespace: "default".into(),
                 name: "t".into(),
                 source: "t.yaml".into(),
@@ -272,9 +275,9 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
             })),
             ..Default::default()
         },
-        pb::ResourceEvent {
+        pb::StreamResourcesRequest {
             sequence: 3,
-            event: Some(pb::resource_event::Event::UpsertTable(pb::Table {
+            event: Some(pb::stream_resources_request::Event::UpsertTable(pb::Table {
                 namespace: "default".into(),
                 name: "dup".into(),
                 source: "dup.yaml".into(),
@@ -284,9 +287,9 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
             })),
             ..Default::default()
         },
-        pb::ResourceEvent {
+        pb::StreamResourcesRequest {
             sequence: 4,
-            event: Some(pb::resource_event::Event::UpsertDatabase(pb::Database {
+            event: Some(pb::stream_resources_request::Event::UpsertDatabase(pb::Database {
                 namespace: "default".into(),
                 name: "d".into(),
                 driver: "oracle".into(),
@@ -295,9 +298,13 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
             })),
             ..Default::default()
         },
-        pb::ResourceEvent { sequence: 5, event: Some(pb::resource_event::Event::ResyncStart(pb::ResyncStart {})), ..Default::default() },
+        pb::StreamResourcesRequest {
+            sequence: 5,
+            event: Some(pb::stream_resources_request::Event::ResyncStart(pb::ResyncStart {})),
+            ..Default::default()
+        },
     ];
-    let mut acks = client.stream_resources(tokio_stream::iter(events)).await.expect("stream opens").into_inner();
+    let mut acks = resources.stream_resources(tokio_stream::iter(events)).await.expect("stream opens").into_inner();
     let mut got = Vec::new();
     while got.len() < 5 {
         let ack =
@@ -313,9 +320,10 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
     // Still healthy, still serving.
     let channel = tonic::transport::Channel::from_shared(address.clone()).unwrap().connect().await.unwrap();
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-    let serving =
-        health.check(tonic_health::pb::HealthCheckRequest { service: "schemahero.v1.Planner".into() }).await.expect("health").into_inner();
-    assert_eq!(serving.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    for service in pb::SERVICE_NAMES {
+        let serving = health.check(tonic_health::pb::HealthCheckRequest { service: service.into() }).await.expect("health").into_inner();
+        assert_eq!(serving.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32, "{service}");
+    }
     assert!(planner.is_running());
     assert!(client.list_migrations(pb::ListMigrationsRequest::default()).await.is_ok());
 }
@@ -362,7 +370,7 @@ async fn a_table_waits_for_the_tables_it_references() {
     let parent_id = planned.iter().find(|m| m.table == "parent").unwrap().id.clone();
 
     // Approving only the child: it waits for the parent's migration, and says so.
-    client.approve_migration(pb::MigrationRef { id: child_id.clone() }).await.unwrap();
+    approve_migration(&mut client, &child_id).await;
     let waiting = wait_for("the child to wait for its parent", WAIT, || {
         let mut c = client.clone();
         let id = child_id.clone();
@@ -372,10 +380,10 @@ async fn a_table_waits_for_the_tables_it_references() {
     assert_eq!(phase(&waiting), pb::Phase::Approved);
     assert!(waiting.waiting_reason.contains(&parent_id) && waiting.waiting_reason.contains("parent"), "{}", waiting.waiting_reason);
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let still = client.get_migration(pb::MigrationRef { id: child_id.clone() }).await.unwrap().into_inner();
+    let still = get_migration(&mut client, &child_id).await;
     assert_eq!(phase(&still), pb::Phase::Approved, "the child must not run before its parent");
 
-    client.approve_migration(pb::MigrationRef { id: parent_id.clone() }).await.unwrap();
+    approve_migration(&mut client, &parent_id).await;
     let done = wait_for("both tables executed", WAIT, || {
         let mut c = client.clone();
         async move { Some(all_migrations(&mut c).await).filter(|all| all.len() == 2 && all.iter().all(|m| phase(m) == pb::Phase::Executed)) }
@@ -433,7 +441,7 @@ async fn a_stale_plan_is_not_applied_and_is_planned_again() {
         async move { migrations(&mut c, "items").await.into_iter().find(|m| phase(m) == pb::Phase::Planned) }
     })
     .await;
-    client.approve_migration(pb::MigrationRef { id: planned.id.clone() }).await.unwrap();
+    approve_migration(&mut client, &planned.id).await;
 
     // Someone changes the table by hand after the plan was approved (SchemaHero issue #140).
     sqlx::raw_sql("ALTER TABLE items ADD COLUMN rogue integer").execute(&mut conn).await.unwrap();
@@ -488,7 +496,7 @@ async fn an_unreachable_database_is_retried_and_says_why() {
         .execute(&mut admin)
         .await
         .unwrap();
-    client.approve_migration(pb::MigrationRef { id: planned.id.clone() }).await.unwrap();
+    approve_migration(&mut client, &planned.id).await;
     let _executor = start_executor(&dir, &address, "exec-u", 5);
     let waiting =
         wait_for("the migration to show why it waits", WAIT, || {

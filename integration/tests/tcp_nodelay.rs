@@ -62,7 +62,9 @@ async fn every_database_connection_sets_tcp_nodelay() {
     let server = tokio::spawn(schemahero_planner::serve(listener, store, config, async {
         let _ = stopped.await;
     }));
-    let mut client = pb::planner_client::PlannerClient::connect(format!("http://127.0.0.1:{port}")).await.expect("connect to the planner");
+    let mut client = pb::migration_service_client::MigrationServiceClient::connect(format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("connect to the planner");
     client.list_migrations(pb::ListMigrationsRequest::default()).await.expect("a call");
     let accepted = nodelay_of_sockets_accepted_on(port);
     assert!(!accepted.is_empty(), "the planner's accepted connection is found");

@@ -194,7 +194,7 @@ async fn one_change_is_one_trace_and_metrics_move() {
     })
     .await;
     assert_eq!(planned.trace_id.len(), 32, "the Migration records its trace id: {planned:?}");
-    client.approve_migration(pb::MigrationRef { id: planned.id.clone() }).await.unwrap();
+    approve_migration(&mut client, &planned.id).await;
     let executed = wait_for("the migration to be executed", Duration::from_secs(60), || {
         let mut c = client.clone();
         let id = planned.id.clone();
@@ -208,7 +208,10 @@ async fn one_change_is_one_trace_and_metrics_move() {
     assert!(sample(&planner_metrics, "schemahero_plans_total{") >= 1.0, "{planner_metrics}");
     assert!(sample(&planner_metrics, "schemahero_migrations_total{phase=\"Executed\"}") >= 1.0, "{planner_metrics}");
     assert!(
-        sample(&planner_metrics, "grpc_server_requests_total{method=\"/schemahero.v1.Planner/ApproveMigration\",grpc_status=\"0\"}") >= 1.0,
+        sample(
+            &planner_metrics,
+            "grpc_server_requests_total{method=\"/schemahero.v1.MigrationService/ApproveMigration\",grpc_status=\"0\"}"
+        ) >= 1.0,
         "{planner_metrics}"
     );
     assert!(planner_metrics.contains("schemahero_plan_duration_seconds_count"), "{planner_metrics}");

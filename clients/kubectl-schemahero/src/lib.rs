@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use migrations::{Output, PlannerArgs};
 use schemahero_engine::{Driver, Engine, load_specs};
+use schemahero_proto::v1 as pb;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -229,7 +230,7 @@ async fn get(args: GetArgs) -> Result<()> {
     };
     check_migration_kind(&args.resource)?;
     let mut client = migrations::client(planner).await?;
-    let request = schemahero_proto::v1::ListMigrationsRequest {
+    let request = pb::ListMigrationsRequest {
         namespace: args.namespace.unwrap_or_default(),
         database: args.database.unwrap_or_default(),
         table: args.table.unwrap_or_default(),
@@ -265,14 +266,14 @@ async fn target(args: TargetArgs, verb: Verb) -> Result<()> {
         return Ok(());
     };
     let mut client = migrations::client(planner).await?;
-    let id = schemahero_proto::v1::MigrationRef { id: args.name.clone() };
-    let result = match verb {
-        Verb::Describe => client.get_migration(id).await,
-        Verb::Approve => client.approve_migration(id).await,
-        Verb::Reject => client.reject_migration(id).await,
-        Verb::Recalculate => client.recalculate_migration(id).await,
+    let id = args.name.clone();
+    let returned = match verb {
+        Verb::Describe => client.get_migration(pb::GetMigrationRequest { id }).await.map(|r| r.into_inner().migration),
+        Verb::Approve => client.approve_migration(pb::ApproveMigrationRequest { id }).await.map(|r| r.into_inner().migration),
+        Verb::Reject => client.reject_migration(pb::RejectMigrationRequest { id }).await.map(|r| r.into_inner().migration),
+        Verb::Recalculate => client.recalculate_migration(pb::RecalculateMigrationRequest { id }).await.map(|r| r.into_inner().migration),
     };
-    let m = result.map_err(migrations::rpc_error)?.into_inner();
+    let m = migrations::returned(returned.map_err(migrations::rpc_error)?)?;
     match verb {
         Verb::Describe => print!("{}", migrations::describe(&m, args.output)?),
         _ if args.output != Output::Table => print!("{}", migrations::describe(&m, args.output)?),

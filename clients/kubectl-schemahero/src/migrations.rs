@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use schemahero_proto::v1 as pb;
-use schemahero_proto::v1::planner_client::PlannerClient;
+use schemahero_proto::v1::migration_service_client::MigrationServiceClient;
 use serde::Serialize;
 use tonic::transport::Channel;
 
@@ -140,8 +140,10 @@ pub fn view(m: &pb::Migration) -> MigrationView {
     }
 }
 
-/// A planner client that sends the CLI's trace context with every call.
-pub type Client = PlannerClient<tonic::service::interceptor::InterceptedService<Channel, schemahero_telemetry::TraceparentInterceptor>>;
+/// A client of the planner's `MigrationService` that sends the CLI's trace context with every
+/// call.
+pub type Client =
+    MigrationServiceClient<tonic::service::interceptor::InterceptedService<Channel, schemahero_telemetry::TraceparentInterceptor>>;
 
 pub async fn client(planner: &str) -> Result<Client> {
     let endpoint = Channel::from_shared(planner.to_string()).with_context(|| format!("--planner {planner:?} is not a URL"))?;
@@ -150,7 +152,12 @@ pub async fn client(planner: &str) -> Result<Client> {
         .connect()
         .await
         .with_context(|| format!("cannot reach the planner at {planner}"))?;
-    Ok(PlannerClient::with_interceptor(channel, schemahero_telemetry::TraceparentInterceptor))
+    Ok(MigrationServiceClient::with_interceptor(channel, schemahero_telemetry::TraceparentInterceptor))
+}
+
+/// The migration a response holds; a planner that answers without one is in error.
+pub fn returned(migration: Option<pb::Migration>) -> Result<pb::Migration> {
+    migration.context("the planner answered without a migration")
 }
 
 /// A gRPC error as the one line a user needs.

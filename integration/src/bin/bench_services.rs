@@ -17,7 +17,7 @@
 use anyhow::{Context, Result, bail};
 use schemahero_integration::bench::*;
 use schemahero_proto::v1 as pb;
-use schemahero_proto::v1::planner_client::PlannerClient;
+use schemahero_proto::v1::migration_service_client::MigrationServiceClient;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -85,11 +85,11 @@ fn start_watcher(dir: &Path, planner: &str, specs: &Path) -> Result<Service> {
     spawn("schemahero-watcher", &["--planner", planner, "--spec-dir", specs.to_str().context("utf-8 path")?], &dir.join("watcher.log"))
 }
 
-async fn client(planner: &str) -> Result<PlannerClient<Channel>> {
+async fn client(planner: &str) -> Result<MigrationServiceClient<Channel>> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         match Channel::from_shared(planner.to_string())?.connect().await {
-            Ok(channel) => return Ok(PlannerClient::new(channel)),
+            Ok(channel) => return Ok(MigrationServiceClient::new(channel)),
             Err(e) if Instant::now() > deadline => bail!("cannot reach the planner at {planner}: {e}"),
             Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
         }

@@ -12,7 +12,7 @@ mod engines;
 pub use engines::Engines;
 use schemahero_engine::{Driver, Engine};
 use schemahero_proto::v1 as pb;
-use schemahero_proto::v1::planner_client::PlannerClient;
+use schemahero_proto::v1::executor_service_client::ExecutorServiceClient;
 use schemahero_schema::TableManifest;
 use schemahero_schema::spec::TableSpec;
 use std::sync::Arc;
@@ -21,8 +21,8 @@ use std::time::Duration;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-/// The planner client; every call carries the current trace context.
-type Client = PlannerClient<InterceptedService<Channel, schemahero_telemetry::TraceparentInterceptor>>;
+/// The planner's `ExecutorService` client; every call carries the current trace context.
+type Client = ExecutorServiceClient<InterceptedService<Channel, schemahero_telemetry::TraceparentInterceptor>>;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -72,7 +72,7 @@ async fn connect(planner: &str) -> Result<Client, ExecutorError> {
         .map_err(|_| ExecutorError::Rpc(tonic::Status::invalid_argument(format!("--planner {planner:?} is not a URL"))))?
         .connect_timeout(Duration::from_secs(5));
     let channel = endpoint.connect().await.map_err(|e| ExecutorError::Connect(planner.to_string(), e))?;
-    Ok(PlannerClient::with_interceptor(channel, schemahero_telemetry::TraceparentInterceptor))
+    Ok(ExecutorServiceClient::with_interceptor(channel, schemahero_telemetry::TraceparentInterceptor))
 }
 
 async fn work(
@@ -83,7 +83,7 @@ async fn work(
 ) -> Result<(), ExecutorError> {
     while !*shutdown.borrow() {
         let claim = client
-            .claim_migration(pb::ClaimRequest { executor_id: config.executor_id.clone(), lease_seconds: config.lease_seconds })
+            .claim_migration(pb::ClaimMigrationRequest { executor_id: config.executor_id.clone(), lease_seconds: config.lease_seconds })
             .await?
             .into_inner()
             .claim;
@@ -110,7 +110,7 @@ fn keep_lease(config: &Config, mut client: Client, id: String, token: u64, lost:
         loop {
             tokio::time::sleep(every).await;
             let span = tracing::info_span!(parent: &parent, "executor.lease", migration = %id, fencing_token = token);
-            let request = pb::LeaseRequest { migration_id: id.clone(), fencing_token: token, lease_seconds };
+            let request = pb::RenewLeaseRequest { migration_id: id.clone(), fencing_token: token, lease_seconds };
             let renewed = tracing::Instrument::instrument(client.renew_lease(request), span).await;
             if let Err(status) = renewed {
                 if status.code() == tonic::Code::FailedPrecondition || status.code() == tonic::Code::NotFound {
@@ -158,9 +158,12 @@ async fn execute_traced(config: &Config, engines: &Engines, mut client: Client, 
     if lost.load(Ordering::SeqCst) && outcome != pb::Outcome::Executed {
         return; // another executor owns it now
     }
-    let report = pb::ReportRequest { migration_id: id.clone(), fencing_token: token, outcome: outcome as i32, error: error.clone() };
+    let report = pb::ReportResultRequest { migration_id: id.clone(), fencing_token: token, outcome: outcome as i32, error: error.clone() };
     match client.report_result(report).await {
-        Ok(m) => tracing::info!(migration = %id, phase = ?pb::Phase::try_from(m.into_inner().phase).unwrap_or_default(), error, "reported"),
+        Ok(response) => {
+            let phase = response.into_inner().migration.map(|m| pb::Phase::try_from(m.phase).unwrap_or_default()).unwrap_or_default();
+            tracing::info!(migration = %id, phase = ?phase, error, "reported")
+        }
         Err(status) => tracing::warn!(migration = %id, error = %status.message(), "report refused"),
     }
 }

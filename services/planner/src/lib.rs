@@ -11,14 +11,18 @@ pub mod service;
 pub mod store;
 
 use crate::core::{Config, PlannerCore};
-use crate::service::PlannerService;
+use crate::service::{ExecutorApi, MigrationApi, ResourceApi};
 use crate::store::MigrationStore;
-use schemahero_proto::v1::planner_server::PlannerServer;
+use schemahero_proto::v1::executor_service_server::ExecutorServiceServer;
+use schemahero_proto::v1::migration_service_server::MigrationServiceServer;
+use schemahero_proto::v1::resource_service_server::ResourceServiceServer;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tonic_health::ServingStatus;
 
-/// Serves the planner (with gRPC health and reflection) on `listener` until `shutdown`
+/// Serves the planner's three services (`ResourceService`, `MigrationService`,
+/// `ExecutorService`), with gRPC health and reflection, on `listener` until `shutdown`
 /// completes, running the drift check on its interval meanwhile.
 pub async fn serve<S: MigrationStore>(
     listener: TcpListener,
@@ -48,13 +52,21 @@ pub async fn serve_core<S: MigrationStore>(
         }
     });
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_serving::<PlannerServer<PlannerService<S>>>().await;
+    // The whole server ("") and each service answer SERVING.
+    health_reporter.set_service_status("", ServingStatus::Serving).await;
+    health_reporter.set_serving::<ResourceServiceServer<ResourceApi<S>>>().await;
+    health_reporter.set_serving::<MigrationServiceServer<MigrationApi<S>>>().await;
+    health_reporter.set_serving::<ExecutorServiceServer<ExecutorApi<S>>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(schemahero_proto::v1::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1();
     let mut builder = tonic::transport::Server::builder().layer(schemahero_telemetry::GrpcTraceLayer);
-    let router = builder.add_service(health_service).add_service(PlannerServer::new(PlannerService::new(core)));
+    let router = builder
+        .add_service(health_service)
+        .add_service(ResourceServiceServer::new(ResourceApi::new(Arc::clone(&core))))
+        .add_service(MigrationServiceServer::new(MigrationApi::new(Arc::clone(&core))))
+        .add_service(ExecutorServiceServer::new(ExecutorApi::new(core)));
     let router = match reflection {
         Ok(r) => router.add_service(r),
         Err(e) => {

@@ -1,5 +1,5 @@
 //! The SchemaHero watcher: reads Database and Table resources from a source (a directory of
-//! manifests; Kubernetes later) and streams them to the planner over `Planner.StreamResources`.
+//! manifests; Kubernetes later) and streams them to the planner over `ResourceService.StreamResources`.
 
 pub mod directory;
 pub mod kube_source;

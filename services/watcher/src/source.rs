@@ -1,7 +1,7 @@
 //! Where resources come from. The watcher only needs a stream of full listings and changes, so a
 //! directory of manifests today and a Kubernetes informer later implement the same trait.
 
-use schemahero_proto::v1::{Database, ResourceRef, Table, resource_event};
+use schemahero_proto::v1::{Database, ResourceRef, Table, stream_resources_request};
 use std::fmt;
 use std::future::Future;
 
@@ -36,11 +36,11 @@ impl ResourceKey {
     }
 
     /// The delete event the planner understands for this key.
-    pub fn delete_event(&self) -> resource_event::Event {
+    pub fn delete_event(&self) -> stream_resources_request::Event {
         let reference = ResourceRef { namespace: self.namespace.clone(), name: self.name.clone() };
         match self.kind {
-            ResourceKind::Database => resource_event::Event::DeleteDatabase(reference),
-            ResourceKind::Table => resource_event::Event::DeleteTable(reference),
+            ResourceKind::Database => stream_resources_request::Event::DeleteDatabase(reference),
+            ResourceKind::Table => stream_resources_request::Event::DeleteTable(reference),
         }
     }
 }
@@ -67,10 +67,10 @@ impl Resource {
     }
 
     /// The upsert event the planner understands for this resource.
-    pub fn upsert_event(&self) -> resource_event::Event {
+    pub fn upsert_event(&self) -> stream_resources_request::Event {
         match self {
-            Resource::Database(d) => resource_event::Event::UpsertDatabase(d.clone()),
-            Resource::Table(t) => resource_event::Event::UpsertTable(t.clone()),
+            Resource::Database(d) => stream_resources_request::Event::UpsertDatabase(d.clone()),
+            Resource::Table(t) => stream_resources_request::Event::UpsertTable(t.clone()),
         }
     }
 }

@@ -1,12 +1,12 @@
-//! Streaming resources to the planner over `Planner.StreamResources`.
+//! Streaming resources to the planner over `ResourceService.StreamResources`.
 //!
 //! The watcher keeps the full current state. Every stream starts with a full resync
 //! (ResyncStart, every resource, ResyncEnd), so after any disconnect the planner converges on
 //! the current state without the watcher having to know what the planner missed.
 
 use crate::source::{Resource, ResourceKey, ResourceSource, SourceEvent};
-use schemahero_proto::v1::planner_client::PlannerClient;
-use schemahero_proto::v1::{EventAck, ResourceEvent, ResyncEnd, ResyncStart, resource_event::Event};
+use schemahero_proto::v1::resource_service_client::ResourceServiceClient;
+use schemahero_proto::v1::{ResyncEnd, ResyncStart, StreamResourcesRequest, StreamResourcesResponse, stream_resources_request::Event};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
@@ -235,14 +235,14 @@ impl Watcher {
         };
         debug!(planner = %self.planner_url, "connected");
 
-        let mut client = PlannerClient::new(channel);
+        let mut client = ResourceServiceClient::new(channel);
         let (tx, rx) = mpsc::channel(REQUEST_BUFFER);
         // Everything goes through `outbox` so that sending never blocks reading acks, source
         // events or the shutdown signal, and so that changes queue up behind the resync.
         let mut outbox: VecDeque<Outgoing> = self.resync();
         let call = client.stream_resources(ReceiverStream::new(rx));
         tokio::pin!(call);
-        let mut acks: Option<Streaming<EventAck>> = None;
+        let mut acks: Option<Streaming<StreamResourcesResponse>> = None;
         let mut sequence = 0u64;
         let mut in_flight: HashMap<u64, Label> = HashMap::new();
         let mut resync_end: Option<u64> = None;
@@ -288,7 +288,7 @@ impl Watcher {
                         _ => String::new(),
                     };
                     in_flight.insert(sequence, label);
-                    permit.send(ResourceEvent { sequence, traceparent, event: Some(event) });
+                    permit.send(StreamResourcesRequest { sequence, traceparent, event: Some(event) });
                 },
                 event = self.events.recv() => outbox.extend(self.apply(event)?),
             }
@@ -335,14 +335,14 @@ impl Watcher {
     }
 }
 
-async fn next_ack(acks: &mut Option<Streaming<EventAck>>) -> Result<Option<EventAck>, tonic::Status> {
+async fn next_ack(acks: &mut Option<Streaming<StreamResourcesResponse>>) -> Result<Option<StreamResourcesResponse>, tonic::Status> {
     match acks {
         Some(stream) => stream.message().await,
         None => std::future::pending().await,
     }
 }
 
-fn log_ack(ack: &EventAck, label: Option<&Label>) {
+fn log_ack(ack: &StreamResourcesResponse, label: Option<&Label>) {
     if ack.error.is_empty() {
         return;
     }

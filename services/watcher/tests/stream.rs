@@ -1,8 +1,8 @@
 //! The watcher against an in-process fake planner: initial resync, live changes, and a full
 //! resync after the planner restarts on the same port.
 
-use schemahero_proto::v1::planner_server::{Planner, PlannerServer};
-use schemahero_proto::v1::resource_event::Event;
+use schemahero_proto::v1::resource_service_server::{ResourceService, ResourceServiceServer};
+use schemahero_proto::v1::stream_resources_request::Event;
 use schemahero_proto::v1::*;
 use schemahero_watcher::{DirectorySource, run_stream};
 use std::path::{Path, PathBuf};
@@ -17,15 +17,18 @@ const WAIT: Duration = Duration::from_secs(20);
 /// a planner refuses an invalid spec.
 #[derive(Clone)]
 struct FakePlanner {
-    received: mpsc::UnboundedSender<ResourceEvent>,
+    received: mpsc::UnboundedSender<StreamResourcesRequest>,
     stop: watch::Receiver<bool>,
 }
 
 #[tonic::async_trait]
-impl Planner for FakePlanner {
-    type StreamResourcesStream = ReceiverStream<Result<EventAck, Status>>;
+impl ResourceService for FakePlanner {
+    type StreamResourcesStream = ReceiverStream<Result<StreamResourcesResponse, Status>>;
 
-    async fn stream_resources(&self, request: Request<Streaming<ResourceEvent>>) -> Result<Response<Self::StreamResourcesStream>, Status> {
+    async fn stream_resources(
+        &self,
+        request: Request<Streaming<StreamResourcesRequest>>,
+    ) -> Result<Response<Self::StreamResourcesStream>, Status> {
         let mut inbound = request.into_inner();
         let (acks, rx) = mpsc::channel(16);
         let received = self.received.clone();
@@ -44,7 +47,7 @@ impl Planner for FakePlanner {
                         };
                         let sequence = event.sequence;
                         let _ = received.send(event);
-                        if acks.send(Ok(EventAck { sequence, error })).await.is_err() {
+                        if acks.send(Ok(StreamResourcesResponse { sequence, error })).await.is_err() {
                             break;
                         }
                     }
@@ -52,31 +55,6 @@ impl Planner for FakePlanner {
             }
         });
         Ok(Response::new(ReceiverStream::new(rx)))
-    }
-
-    async fn list_migrations(&self, _: Request<ListMigrationsRequest>) -> Result<Response<ListMigrationsResponse>, Status> {
-        Err(Status::unimplemented("fake planner"))
-    }
-    async fn get_migration(&self, _: Request<MigrationRef>) -> Result<Response<Migration>, Status> {
-        Err(Status::unimplemented("fake planner"))
-    }
-    async fn approve_migration(&self, _: Request<MigrationRef>) -> Result<Response<Migration>, Status> {
-        Err(Status::unimplemented("fake planner"))
-    }
-    async fn reject_migration(&self, _: Request<MigrationRef>) -> Result<Response<Migration>, Status> {
-        Err(Status::unimplemented("fake planner"))
-    }
-    async fn recalculate_migration(&self, _: Request<MigrationRef>) -> Result<Response<Migration>, Status> {
-        Err(Status::unimplemented("fake planner"))
-    }
-    async fn claim_migration(&self, _: Request<ClaimRequest>) -> Result<Response<ClaimResponse>, Status> {
-        Err(Status::unimplemented("fake planner"))
-    }
-    async fn renew_lease(&self, _: Request<LeaseRequest>) -> Result<Response<LeaseResponse>, Status> {
-        Err(Status::unimplemented("fake planner"))
-    }
-    async fn report_result(&self, _: Request<ReportRequest>) -> Result<Response<Migration>, Status> {
-        Err(Status::unimplemented("fake planner"))
     }
 }
 
@@ -91,7 +69,7 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 }
 
 struct RunningPlanner {
-    received: mpsc::UnboundedReceiver<ResourceEvent>,
+    received: mpsc::UnboundedReceiver<StreamResourcesRequest>,
     stop: watch::Sender<bool>,
     server: tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
 }
@@ -104,13 +82,14 @@ impl RunningPlanner {
         let (stop, stop_rx) = watch::channel(false);
         let planner = FakePlanner { received: received_tx, stop: stop_rx.clone() };
         let mut server_stop = stop_rx;
-        let server =
-            tokio::spawn(tonic::transport::Server::builder().add_service(PlannerServer::new(planner)).serve_with_incoming_shutdown(
+        let server = tokio::spawn(
+            tonic::transport::Server::builder().add_service(ResourceServiceServer::new(planner)).serve_with_incoming_shutdown(
                 TcpListenerStream::new(listener),
                 async move {
                     stopped(&mut server_stop).await;
                 },
-            ));
+            ),
+        );
         RunningPlanner { received, stop, server }
     }
 
@@ -120,12 +99,12 @@ impl RunningPlanner {
         served.unwrap();
     }
 
-    async fn next(&mut self) -> ResourceEvent {
+    async fn next(&mut self) -> StreamResourcesRequest {
         tokio::time::timeout(WAIT, self.received.recv()).await.expect("no event from the watcher").unwrap()
     }
 
     /// The events of one full resync, checking that it is one.
-    async fn resync(&mut self) -> Vec<ResourceEvent> {
+    async fn resync(&mut self) -> Vec<StreamResourcesRequest> {
         let first = self.next().await;
         assert!(matches!(first.event, Some(Event::ResyncStart(_))), "a stream must start with ResyncStart: {first:?}");
         let mut events = vec![first];
@@ -140,7 +119,7 @@ impl RunningPlanner {
     }
 }
 
-fn describe(event: &ResourceEvent) -> String {
+fn describe(event: &StreamResourcesRequest) -> String {
     match &event.event {
         Some(Event::ResyncStart(_)) => "start".into(),
         Some(Event::ResyncEnd(_)) => "end".into(),
@@ -152,7 +131,7 @@ fn describe(event: &ResourceEvent) -> String {
     }
 }
 
-fn sequences(events: &[ResourceEvent]) -> Vec<u64> {
+fn sequences(events: &[StreamResourcesRequest]) -> Vec<u64> {
     events.iter().map(|e| e.sequence).collect()
 }
 
