@@ -30,7 +30,7 @@ async fn main() -> Result<()> {
         let uri = database_of_tables(&name, n).await?;
         let specs = scratch(&format!("plan-{n}"))?;
         write_table_specs(&specs, n, "bench")?;
-        let out_file = specs.join("plan.sql");
+        let out_file = specs.with_extension("plan.sql");
         let mut times = Vec::new();
         let mut plaintext = Vec::new();
         let mut peak_kb = 0;
@@ -58,6 +58,7 @@ async fn main() -> Result<()> {
             bail!("expected {} planned statements for {n} tables, got {statements}", n.div_ceil(20));
         }
         let _ = std::fs::remove_dir_all(&specs);
+        let _ = std::fs::remove_file(&out_file);
     }
     apply_benchmark(&cli).await
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 mod cache;
-use cache::{Pace, TableCache};
+use cache::{MigrationCache, Pace, TableCache};
 
 /// Batches up to this many tables list each table's Migrations instead of the database's.
 const PER_TABLE_LISTING_UP_TO: usize = 16;
@@ -36,6 +36,8 @@ pub struct KubeStore {
     /// Every served Table as last seen by a watch (status included): spec hashes, conditions
     /// and owner uids are read here instead of one GET per table.
     tables: TableCache,
+    /// Every served Migration, for lists and gets without a request each.
+    migrations: MigrationCache,
     /// Paces Migration creations (a burst of plans must not flood the API server).
     creations: Pace,
 }
@@ -53,7 +55,15 @@ impl KubeStore {
     /// first listing is in). Needs a tokio runtime.
     pub fn new(client: Client, namespace: impl Into<String>, served: Vec<String>) -> Self {
         let tables = TableCache::start(&client, &served);
-        KubeStore { client, namespace: namespace.into(), served, tables, creations: Pace::per_second(MIGRATION_CREATIONS_PER_SECOND) }
+        let migrations = MigrationCache::start(&client, &served);
+        KubeStore {
+            client,
+            namespace: namespace.into(),
+            served,
+            tables,
+            migrations,
+            creations: Pace::per_second(MIGRATION_CREATIONS_PER_SECOND),
+        }
     }
 
     /// A served Table: from the watch cache once it is ready, else from the API server.
@@ -321,10 +331,14 @@ impl MigrationStore for KubeStore {
         api.create(&PostParams::default(), &object).await.map_err(err)?;
         let patch = serde_json::json!({ "status": status_of(m) });
         api.patch_status(&m.id, &PatchParams::default(), &Patch::Merge(&patch)).await.map_err(err)?;
+        self.migrations.wrote(m);
         Ok(())
     }
 
     async fn get(&self, id: &str) -> Result<Option<MigrationRecord>, StoreError> {
+        if let Some(found) = self.migrations.get(id) {
+            return Ok(found);
+        }
         for api in self.migration_apis(None) {
             let found = api.list(&ListParams::default().fields(&format!("metadata.name={id}"))).await.map_err(err)?;
             if let Some(record) = found.items.iter().find_map(record_of) {
@@ -335,6 +349,10 @@ impl MigrationStore for KubeStore {
     }
 
     async fn list(&self, filter: &Filter) -> Result<Vec<MigrationRecord>, StoreError> {
+        if let Some(mut found) = self.migrations.list(filter) {
+            found.sort_by(|a, b| (a.planned_at, &a.id).cmp(&(b.planned_at, &b.id)));
+            return Ok(found);
+        }
         let mut selectors = Vec::new();
         if let Some(db) = &filter.database {
             selectors.push(format!("{LABEL_DATABASE}={db}"));
@@ -371,7 +389,10 @@ impl MigrationStore for KubeStore {
             "status": status,
         });
         match api.patch_status(&m.id, &PatchParams::default(), &Patch::Merge(&patch)).await {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                self.migrations.wrote(m);
+                Ok(true)
+            }
             Err(e) if is_conflict(&e) => Ok(false),
             Err(e) => Err(err(e)),
         }

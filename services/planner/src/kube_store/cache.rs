@@ -1,13 +1,17 @@
 //! What the Kubernetes store keeps locally so that planning thousands of Tables does not turn
-//! into thousands of GETs: a watch cache of the served Tables, and a pace for creations.
+//! into thousands of GETs and LISTs: watch caches of the served Tables and Migrations, and a
+//! pace for creations.
 
+use crate::model::MigrationRecord;
+use crate::store::Filter;
 use futures_util::StreamExt;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
-use kube::{Api, Client, Resource};
-use schemahero_k8s::Table;
+use kube::{Api, Client, Resource, ResourceExt};
+use schemahero_k8s::{Migration, Table};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -123,5 +127,127 @@ mod tests {
         }
         // 101 events at 1000 per second: the last one cannot come before 100 ms.
         assert!(started.elapsed() >= Duration::from_millis(100), "{:?}", started.elapsed());
+    }
+}
+
+/// The served Migrations as records, kept current by watches and by this planner's own writes
+/// (so a Migration it just created or moved is seen at once, before its watch event arrives).
+/// Lists and gets are answered here once every watch has listed, instead of a LIST per table.
+pub struct MigrationCache {
+    records: Arc<std::sync::Mutex<HashMap<(String, String), MigrationRecord>>>,
+    /// Watches that have completed their first listing.
+    listed: Arc<AtomicUsize>,
+    watches: usize,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for MigrationCache {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+type Records = Arc<std::sync::Mutex<HashMap<(String, String), MigrationRecord>>>;
+
+fn lock(records: &Records) -> std::sync::MutexGuard<'_, HashMap<(String, String), MigrationRecord>> {
+    // A poisoned lock only means a panic elsewhere mid-update of a plain map; keep going.
+    records.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Keeps `record` unless a newer version (by the planner's own counter) is already there: a
+/// late watch event never undoes a write this planner made.
+fn keep_newest(records: &mut HashMap<(String, String), MigrationRecord>, record: MigrationRecord) {
+    let key = (record.namespace.clone(), record.id.clone());
+    if records.get(&key).is_none_or(|known| known.version <= record.version) {
+        records.insert(key, record);
+    }
+}
+
+impl MigrationCache {
+    pub fn start(client: &Client, served: &[String]) -> Self {
+        let records: Records = Arc::default();
+        let listed = Arc::new(AtomicUsize::new(0));
+        let apis: Vec<(Option<String>, Api<Migration>)> = if served.is_empty() {
+            vec![(None, Api::all(client.clone()))]
+        } else {
+            served.iter().map(|ns| (Some(ns.clone()), Api::namespaced(client.clone(), ns))).collect()
+        };
+        let watches = apis.len();
+        let tasks = apis
+            .into_iter()
+            .map(|(namespace, api)| {
+                let (records, listed) = (Arc::clone(&records), Arc::clone(&listed));
+                tokio::spawn(async move {
+                    let mut seen: Option<HashSet<(String, String)>> = None;
+                    let mut first = true;
+                    let mut events = std::pin::pin!(watcher(api, watcher::Config::default()).default_backoff());
+                    while let Some(event) = events.next().await {
+                        match event {
+                            Err(e) => tracing::debug!(error = %e, "watching Migrations for the store"),
+                            Ok(watcher::Event::Init) => seen = Some(HashSet::new()),
+                            Ok(watcher::Event::InitApply(m)) | Ok(watcher::Event::Apply(m)) => {
+                                if let Some(set) = seen.as_mut() {
+                                    set.insert((m.namespace().unwrap_or_default(), m.name_any()));
+                                }
+                                if let Some(record) = super::record_of(&m) {
+                                    keep_newest(&mut lock(&records), record);
+                                }
+                            }
+                            Ok(watcher::Event::Delete(m)) => {
+                                lock(&records).remove(&(m.namespace().unwrap_or_default(), m.name_any()));
+                            }
+                            Ok(watcher::Event::InitDone) => {
+                                // What this watch covers and did not list again is gone.
+                                if let Some(set) = seen.take() {
+                                    lock(&records).retain(|k, _| namespace.as_deref().is_some_and(|ns| ns != k.0) || set.contains(k));
+                                }
+                                if first {
+                                    first = false;
+                                    listed.fetch_add(1, Ordering::SeqCst);
+                                }
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        MigrationCache { records, listed, watches, tasks }
+    }
+
+    fn ready(&self) -> bool {
+        self.listed.load(Ordering::SeqCst) >= self.watches
+    }
+
+    /// A write this planner made (created, or moved by compare-and-set).
+    pub fn wrote(&self, record: &MigrationRecord) {
+        keep_newest(&mut lock(&self.records), record.clone());
+    }
+
+    /// `None` until every watch has listed; then the Migration, if it exists.
+    pub fn get(&self, id: &str) -> Option<Option<MigrationRecord>> {
+        if !self.ready() {
+            return None;
+        }
+        Some(lock(&self.records).values().find(|m| m.id == id).cloned())
+    }
+
+    /// `None` until every watch has listed; then the Migrations matching `filter`.
+    pub fn list(&self, filter: &Filter) -> Option<Vec<MigrationRecord>> {
+        if !self.ready() {
+            return None;
+        }
+        let records = lock(&self.records);
+        Some(
+            records
+                .values()
+                .filter(|m| filter.namespace.as_ref().is_none_or(|ns| *ns == m.namespace))
+                .filter(|m| filter.database.as_ref().is_none_or(|db| *db == m.database))
+                .filter(|m| filter.table.as_ref().is_none_or(|t| *t == m.table_resource))
+                .filter(|m| filter.phase.is_none_or(|p| m.phase == p))
+                .cloned()
+                .collect(),
+        )
     }
 }
