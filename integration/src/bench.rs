@@ -154,3 +154,25 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
 }
+
+/// `GET /metrics` (HTTP/1.1, one request per connection).
+pub async fn scrape(address: &str) -> String {
+    let Ok(mut stream) = tokio::net::TcpStream::connect(address).await else { return String::new() };
+    let request = format!("GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    if tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes()).await.is_err() {
+        return String::new();
+    }
+    let mut body = String::new();
+    let _ = tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut body).await;
+    body
+}
+
+/// Sum of the samples of metric `name` whose labels include every `label="value"` given.
+pub fn metric(text: &str, name: &str, labels: &[&str]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.split(['{', ' ']).next() == Some(name))
+        .filter(|l| labels.iter().all(|want| l.contains(want)))
+        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
+        .fold(0.0, |sum, v| sum + v)
+}

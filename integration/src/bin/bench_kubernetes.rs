@@ -22,7 +22,6 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const EDITS: usize = 100;
 
@@ -45,26 +44,6 @@ fn spawn(binary: &str, args: &[&str], log: &Path) -> Result<Service> {
         .spawn()
         .with_context(|| format!("start {binary}"))?;
     Ok(Service(child))
-}
-
-async fn scrape(address: &str) -> String {
-    let Ok(mut stream) = tokio::net::TcpStream::connect(address).await else { return String::new() };
-    let request = format!("GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).await.is_err() {
-        return String::new();
-    }
-    let mut body = String::new();
-    let _ = stream.read_to_string(&mut body).await;
-    body
-}
-
-fn metric(text: &str, name: &str, labels: &[&str]) -> f64 {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter(|l| l.split(['{', ' ']).next() == Some(name))
-        .filter(|l| labels.iter().all(|want| l.contains(want)))
-        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
-        .fold(0.0, |sum, v| sum + v)
 }
 
 /// The API server's request counts for our resources, by (verb, resource).

@@ -22,7 +22,6 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::transport::Channel;
 
 const EDITS: usize = 100;
@@ -94,28 +93,6 @@ async fn client(planner: &str) -> Result<MigrationServiceClient<Channel>> {
             Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
         }
     }
-}
-
-/// `GET /metrics` (HTTP/1.1, one request per connection).
-async fn scrape(address: &str) -> String {
-    let Ok(mut stream) = tokio::net::TcpStream::connect(address).await else { return String::new() };
-    let request = format!("GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).await.is_err() {
-        return String::new();
-    }
-    let mut body = String::new();
-    let _ = stream.read_to_string(&mut body).await;
-    body
-}
-
-/// Sum of the samples of metric `name` whose labels include every `label="value"` given.
-fn metric(text: &str, name: &str, labels: &[&str]) -> f64 {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter(|l| l.split(['{', ' ']).next() == Some(name))
-        .filter(|l| labels.iter().all(|want| l.contains(want)))
-        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
-        .fold(0.0, |sum, v| sum + v)
 }
 
 /// Polls the metrics every 10 ms until `done` holds; returns the last scrape.
