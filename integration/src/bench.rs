@@ -96,7 +96,7 @@ pub fn table_file(dir: &Path, i: usize) -> PathBuf {
 pub fn write_table_specs(dir: &Path, n: usize, database: &str) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     for i in 0..n {
-        let extra: &[&str] = if i % 20 == 0 { &["extra"] } else { &[] };
+        let extra: &[&str] = if i.is_multiple_of(20) { &["extra"] } else { &[] };
         std::fs::write(table_file(dir, i), table_spec(i, database, extra))?;
     }
     Ok(())

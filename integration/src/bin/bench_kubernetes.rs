@@ -101,7 +101,7 @@ async fn run(client: &Client, n: usize) -> Result<()> {
             let tables = tables.clone();
             let namespace = namespace.clone();
             async move {
-                let extra: &[&str] = if i % 20 == 0 { &["extra"] } else { &[] };
+                let extra: &[&str] = if i.is_multiple_of(20) { &["extra"] } else { &[] };
                 tables.create(&PostParams::default(), &table_object(i, &namespace, extra)?).await?;
                 anyhow::Ok(())
             }
@@ -168,7 +168,7 @@ async fn run(client: &Client, n: usize) -> Result<()> {
     let mut latencies = Vec::with_capacity(EDITS);
     for k in 0..EDITS {
         let i = (k * 7 + 1) % n;
-        let i = if i % 20 == 0 { i + 1 } else { i };
+        let i = if i.is_multiple_of(20) { i + 1 } else { i };
         let table = table_object(i, &namespace, &[&format!("edit{k}")])?;
         let patch = serde_json::json!({ "spec": table.spec });
         tables.patch(&table.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await?;

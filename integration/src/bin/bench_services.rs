@@ -165,7 +165,7 @@ async fn tables_benchmark(n: usize) -> Result<()> {
     for k in 0..EDITS {
         // Tables not changed by the specs (i % 20 != 0), each edited once.
         let i = (k * 7 + 1) % n;
-        let i = if i % 20 == 0 { i + 1 } else { i };
+        let i = if i.is_multiple_of(20) { i + 1 } else { i };
         let table = format!("t{i}");
         let column = format!("edit{k}");
         std::fs::write(table_file(&specs, i), table_spec(i, "bench", &[&column]))?;

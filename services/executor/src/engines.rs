@@ -12,10 +12,12 @@ use std::sync::{Arc, Mutex};
 /// At most this many databases keep an open pool.
 const CAPACITY: usize = 16;
 
+/// (driver, uri) → (last use, engine with its ledger ensured). The URI never leaves here.
+type Open = HashMap<(String, String), (u64, Arc<Engine>)>;
+
 #[derive(Default)]
 pub struct Engines {
-    // (driver, uri) → (last use, engine with its ledger ensured). The URI never leaves here.
-    open: Mutex<HashMap<(String, String), (u64, Arc<Engine>)>>,
+    open: Mutex<Open>,
     clock: std::sync::atomic::AtomicU64,
 }
 
@@ -60,7 +62,7 @@ impl Engines {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (u64, Arc<Engine>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Open> {
         // A poisoned lock only means a panic elsewhere mid-insert of a plain map; keep going.
         self.open.lock().unwrap_or_else(|p| p.into_inner())
     }

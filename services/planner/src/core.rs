@@ -7,7 +7,7 @@
 //! the store, so a restart neither loses an approval nor plans an unchanged table again.
 
 use crate::model::{MigrationRecord, Phase, StoredStatement, now_millis};
-use crate::scheduler::{DbQueue, Reason, TableMemory};
+use crate::scheduler::{DbQueue, Reason, ReportedCondition, ReportedKey, TableMemory};
 use crate::store::{Filter, MigrationStore, StoreError};
 use schemahero_engine::{Driver, Engine};
 use schemahero_plan::{Plan, fingerprint};
@@ -69,7 +69,7 @@ pub(crate) struct Resources {
     /// Batches with drift entries being planned now (a drift pass waits for them).
     pub(crate) drift_batches: usize,
     /// The condition last reported per (kind of resource, namespace, name, condition).
-    pub(crate) reported: HashMap<(&'static str, String, String, &'static str), (bool, String, String)>,
+    pub(crate) reported: HashMap<ReportedKey, ReportedCondition>,
 }
 
 pub struct PlannerCore<S: MigrationStore> {
@@ -266,12 +266,12 @@ impl<S: MigrationStore> PlannerCore<S> {
             // Approved or executing: let it finish; the next drift check plans what remains.
             return Ok(Some((*busy).clone()));
         }
-        if reason == "drift" {
-            if let Some(last) = existing.last() {
-                if last.phase == Phase::Rejected && last.same_statements(&statements) {
-                    return Ok(None); // the reviewer already said no to exactly this
-                }
-            }
+        if reason == "drift"
+            && let Some(last) = existing.last()
+            && last.phase == Phase::Rejected
+            && last.same_statements(&statements)
+        {
+            return Ok(None); // the reviewer already said no to exactly this
         }
         for m in open.iter().filter(|m| m.phase == Phase::Planned) {
             self.set_phase(m, Phase::Superseded, "replaced by a newer plan").await?;

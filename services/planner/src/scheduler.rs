@@ -85,7 +85,7 @@ pub fn retry_delay(attempt: u32) -> Duration {
 /// How one table of a batch came out.
 enum TableOutcome {
     Unchanged,
-    Planned(Option<MigrationRecord>),
+    Planned(Option<Box<MigrationRecord>>),
     Failed(String),
 }
 
@@ -182,7 +182,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         let pending = Pending { force, reason, due: Instant::now() };
         let mut outcomes = self.plan_batch(&db_key, vec![(key.clone(), pending)]).await;
         match outcomes.pop() {
-            Some(TableOutcome::Planned(m)) => Ok(m),
+            Some(TableOutcome::Planned(m)) => Ok(m.map(|m| *m)),
             Some(TableOutcome::Failed(message)) => Err(CoreError::Plan { table: format!("{}/{}", key.0, key.1), message }),
             Some(TableOutcome::Unchanged) | None => Ok(self.current_migration(key).await?),
         }
@@ -356,6 +356,7 @@ impl<S: MigrationStore> PlannerCore<S> {
     }
 
     /// Records one table's plan (unless the table is known to be unchanged).
+    #[allow(clippy::too_many_arguments)] // one table's pieces of the batch, each borrowed
     async fn take_plan(
         self: &Arc<Self>,
         key: &Key,
@@ -406,7 +407,7 @@ impl<S: MigrationStore> PlannerCore<S> {
                 Err(e) => tracing::warn!(namespace = %key.0, table = %key.1, error = %e, "could not record the planned spec hash"),
             }
         }
-        TableOutcome::Planned(recorded)
+        TableOutcome::Planned(recorded.map(Box::new))
     }
 
     async fn retry_all(self: &Arc<Self>, tables: &[(Key, Pending, TableEntry)], reason: &str, message: &str) -> Vec<TableOutcome> {
@@ -435,10 +436,10 @@ impl<S: MigrationStore> PlannerCore<S> {
     }
 
     async fn engine_for(&self, key: &Key, db: &DatabaseEntry) -> Result<Arc<Engine>, EngineError> {
-        if let Some((uri, engine)) = self.resources().engines.get(key) {
-            if *uri == db.uri {
-                return Ok(Arc::clone(engine));
-            }
+        if let Some((uri, engine)) = self.resources().engines.get(key)
+            && *uri == db.uri
+        {
+            return Ok(Arc::clone(engine));
         }
         let engine = Arc::new(Engine::connect_with(db.driver, &db.uri, PoolLimits::SERVICE).await?);
         self.resources().engines.insert(key.clone(), (db.uri.clone(), Arc::clone(&engine)));
@@ -478,7 +479,10 @@ impl<S: MigrationStore> PlannerCore<S> {
     }
 }
 
-type ReportedKey = (&'static str, String, String, &'static str);
+/// (kind of resource, namespace, name, condition).
+pub(crate) type ReportedKey = (&'static str, String, String, &'static str);
+/// (status, reason, message) of a condition as last reported.
+pub(crate) type ReportedCondition = (bool, String, String);
 
 fn reported_key(target: ConditionTarget<'_>, kind: &'static str) -> ReportedKey {
     match target {

@@ -142,7 +142,7 @@ fn table_change(event: Result<Event<Table>, watcher::Error>) -> Option<Change> {
         }
         Ok(Event::Init) => Some(Change::Init),
         Ok(Event::InitDone) => Some(Change::InitDone),
-        Ok(Event::InitApply(t)) | Ok(Event::Apply(t)) => table_resource(&t).map(|r| Change::Item(r)),
+        Ok(Event::InitApply(t)) | Ok(Event::Apply(t)) => table_resource(&t).map(Change::Item),
         Ok(Event::Delete(t)) => {
             Some(Change::Delete(ResourceKey::new(ResourceKind::Table, t.namespace().unwrap_or_default(), t.name_any())))
         }
@@ -169,7 +169,7 @@ async fn database_change(client: Client, event: Result<Event<Database>, watcher:
         }
         Ok(Event::Init) => Some(Change::Init),
         Ok(Event::InitDone) => Some(Change::InitDone),
-        Ok(Event::InitApply(d)) | Ok(Event::Apply(d)) => database_resource(&client, &d).await.map(|r| Change::Item(r)),
+        Ok(Event::InitApply(d)) | Ok(Event::Apply(d)) => database_resource(&client, &d).await.map(Change::Item),
         Ok(Event::Delete(d)) => {
             Some(Change::Delete(ResourceKey::new(ResourceKind::Database, d.namespace().unwrap_or_default(), d.name_any())))
         }

@@ -113,23 +113,6 @@ impl Pace {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Pace;
-    use std::time::Duration;
-
-    #[tokio::test]
-    async fn pace_spreads_a_burst_evenly() {
-        let pace = Pace::per_second(1000);
-        let started = tokio::time::Instant::now();
-        for _ in 0..101 {
-            pace.wait().await;
-        }
-        // 101 events at 1000 per second: the last one cannot come before 100 ms.
-        assert!(started.elapsed() >= Duration::from_millis(100), "{:?}", started.elapsed());
-    }
-}
-
 /// The served Migrations as records, kept current by watches and by this planner's own writes
 /// (so a Migration it just created or moved is seen at once, before its watch event arrives).
 /// Lists and gets are answered here once every watch has listed, instead of a LIST per table.
@@ -249,5 +232,22 @@ impl MigrationCache {
                 .cloned()
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pace;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn pace_spreads_a_burst_evenly() {
+        let pace = Pace::per_second(1000);
+        let started = tokio::time::Instant::now();
+        for _ in 0..101 {
+            pace.wait().await;
+        }
+        // 101 events at 1000 per second: the last one cannot come before 100 ms.
+        assert!(started.elapsed() >= Duration::from_millis(100), "{:?}", started.elapsed());
     }
 }
