@@ -176,3 +176,34 @@ pub fn metric(text: &str, name: &str, labels: &[&str]) -> f64 {
         .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
         .fold(0.0, |sum, v| sum + v)
 }
+
+/// A service process started by a benchmark, killed when dropped.
+pub struct Service {
+    pub child: Child,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free port on loopback.
+pub fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Starts a binary built next to the benchmark, its stderr in `log`, its stdout piped;
+/// `SCHEMAHERO_BENCH_LOG` sets its RUST_LOG (default warn).
+pub fn spawn(binary: &str, args: &[&str], log: &Path) -> Result<Service> {
+    let child = Command::new(sibling_binary(binary)?)
+        .args(args)
+        .env("RUST_LOG", std::env::var("SCHEMAHERO_BENCH_LOG").unwrap_or_else(|_| "warn".into()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log)?)
+        .spawn()
+        .with_context(|| format!("start {binary}"))?;
+    Ok(Service { child })
+}

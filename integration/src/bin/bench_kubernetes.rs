@@ -19,32 +19,9 @@ use schemahero_integration::kube_env::{apply_crds, fresh_namespace, kubectl_ok};
 use schemahero_k8s::{Database, Migration, Table};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const EDITS: usize = 100;
-
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn(binary: &str, args: &[&str], log: &Path) -> Result<Service> {
-    let child = Command::new(sibling_binary(binary)?)
-        .args(args)
-        .env("RUST_LOG", std::env::var("SCHEMAHERO_BENCH_LOG").unwrap_or_else(|_| "warn".into()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log)?)
-        .spawn()
-        .with_context(|| format!("start {binary}"))?;
-    Ok(Service(child))
-}
 
 /// The API server's request counts for our resources, by (verb, resource).
 fn api_requests() -> BTreeMap<(String, String), f64> {
@@ -112,7 +89,7 @@ async fn run(client: &Client, n: usize) -> Result<()> {
     eprintln!("created {n} Table resources in {:.1}s", created.elapsed().as_secs_f64());
 
     let before = api_requests();
-    let metrics = format!("127.0.0.1:{}", std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port());
+    let metrics = format!("127.0.0.1:{}", free_port()?);
     let started = Instant::now();
     let mut planner = spawn(
         "schemahero-planner",
@@ -131,7 +108,7 @@ async fn run(client: &Client, n: usize) -> Result<()> {
         ],
         &dir.join("planner.log"),
     )?;
-    let stdout = planner.0.stdout.take().context("planner stdout")?;
+    let stdout = planner.child.stdout.take().context("planner stdout")?;
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
     let address = format!("http://{}", line.trim().strip_prefix("planner listening on ").context("planner address")?);
@@ -192,7 +169,7 @@ async fn run(client: &Client, n: usize) -> Result<()> {
     println!("\nKubernetes mode, {n} Tables (one Postgres database, TLS)");
     println!("  planner start → every Table planned: {cold:.2} s ({migrations} migrations, {failed} failed)");
     println!("  change → Migration over {EDITS} edits: p50 {:.1} ms, p99 {:.1} ms", quantile(&latencies, 0.5), quantile(&latencies, 0.99));
-    println!("  peak RSS: planner {:.1} MB, watcher {:.1} MB", peak_rss_mb(&planner.0), peak_rss_mb(&watcher_proc.0));
+    println!("  peak RSS: planner {:.1} MB, watcher {:.1} MB", peak_rss_mb(&planner.child), peak_rss_mb(&watcher_proc.child));
     println!("  API requests from start to every Table planned (verb resource: count):");
     for ((verb, resource), count) in &after {
         let delta = count - before.get(&(verb.clone(), resource.clone())).copied().unwrap_or(0.0);

@@ -20,40 +20,11 @@ use schemahero_proto::v1 as pb;
 use schemahero_proto::v1::migration_service_client::MigrationServiceClient;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 
 const EDITS: usize = 100;
 const EXECUTOR_DATABASES: usize = 40;
-
-/// A service process, killed when dropped.
-struct Service {
-    child: Child,
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-fn spawn(binary: &str, args: &[&str], log: &Path) -> Result<Service> {
-    let child = Command::new(sibling_binary(binary)?)
-        .args(args)
-        .env("RUST_LOG", std::env::var("SCHEMAHERO_BENCH_LOG").unwrap_or_else(|_| "warn".into()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log)?)
-        .spawn()
-        .with_context(|| format!("start {binary}"))?;
-    Ok(Service { child })
-}
 
 /// Starts a planner on a fresh SQLite store; returns it, its gRPC URL and its metrics address.
 fn start_planner(dir: &Path, drift_secs: u64) -> Result<(Service, String, String)> {
