@@ -84,6 +84,33 @@ async fn the_three_services_health_and_reflection_answer_on_one_port() {
         assert_eq!((ack.sequence, ack.error.as_str()), (sequence, ""));
     }
 
+    // A spec over the size limit is refused, naming the table and the limit; the stream goes on.
+    let huge =
+        format!("{{\"database\":\"db\",\"name\":\"big\",\"requires\":[\"{}\"]}}", "x".repeat(schemahero_planner::core::MAX_SPEC_BYTES));
+    let events = [
+        pb::StreamResourcesRequest {
+            sequence: 1,
+            event: Some(pb::stream_resources_request::Event::UpsertTable(pb::Table {
+                namespace: "default".into(),
+                name: "big".into(),
+                source: "big.yaml".into(),
+                spec_json: huge,
+            })),
+            ..Default::default()
+        },
+        pb::StreamResourcesRequest {
+            sequence: 2,
+            event: Some(pb::stream_resources_request::Event::ResyncStart(pb::ResyncStart {})),
+            ..Default::default()
+        },
+    ];
+    let mut acks = resources.stream_resources(tokio_stream::iter(events)).await.expect("StreamResources").into_inner();
+    let refused = tokio::time::timeout(WAIT, acks.message()).await.expect("in time").expect("stream ok").expect("an ack");
+    assert_eq!(refused.sequence, 1);
+    assert!(refused.error.contains("big.yaml") && refused.error.contains("at most 1048576"), "{}", refused.error);
+    let next = tokio::time::timeout(WAIT, acks.message()).await.expect("in time").expect("stream ok").expect("an ack");
+    assert_eq!((next.sequence, next.error.as_str()), (2, ""));
+
     // Health: SERVING for the server and for each service; the old single service is unknown.
     let mut health = HealthClient::new(channel.clone());
     for service in [""].into_iter().chain(pb::SERVICE_NAMES) {

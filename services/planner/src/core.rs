@@ -19,6 +19,11 @@ use std::time::Duration;
 
 pub type Key = (String, String);
 
+/// The largest Table spec (as JSON) the planner accepts: far above any real table (a spec of a
+/// thousand columns is ~100 KiB), small enough that a hostile or broken client cannot make the
+/// planner hold, parse and hash megabytes per event.
+pub const MAX_SPEC_BYTES: usize = 1024 * 1024;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatabaseEntry {
     pub driver: Driver,
@@ -158,6 +163,12 @@ impl<S: MigrationStore> PlannerCore<S> {
             return Err(CoreError::Invalid("upsert_table.name: must not be empty".into()));
         }
         let label = if source.is_empty() { format!("{}/{}", key.0, key.1) } else { source.to_string() };
+        if spec_json.len() > MAX_SPEC_BYTES {
+            return Err(CoreError::Invalid(format!(
+                "upsert_table.spec_json: {label}: the spec is {} bytes; at most {MAX_SPEC_BYTES} are accepted",
+                spec_json.len()
+            )));
+        }
         let spec: TableSpec = serde_json::from_str(spec_json)
             .map_err(|e| CoreError::Invalid(format!("upsert_table.spec_json: {label}: not a Table spec: {e}")))?;
         let mut warnings: Vec<Warning> = Vec::new();
