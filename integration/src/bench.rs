@@ -207,3 +207,13 @@ pub fn spawn(binary: &str, args: &[&str], log: &Path) -> Result<Service> {
         .with_context(|| format!("start {binary}"))?;
     Ok(Service { child })
 }
+
+/// Reads the address a planner prints on its first line of stdout, as an `http://` URL.
+pub fn planner_url(planner: &mut Service) -> Result<String> {
+    use std::io::BufRead;
+    let stdout = planner.child.stdout.take().context("planner stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let address = line.trim().strip_prefix("planner listening on ").context("the planner prints its address")?;
+    Ok(format!("http://{address}"))
+}

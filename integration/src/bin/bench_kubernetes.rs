@@ -18,7 +18,6 @@ use schemahero_integration::bench::*;
 use schemahero_integration::kube_env::{apply_crds, fresh_namespace, kubectl_ok};
 use schemahero_k8s::{Database, Migration, Table};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 const EDITS: usize = 100;
@@ -108,10 +107,7 @@ async fn run(client: &Client, n: usize) -> Result<()> {
         ],
         &dir.join("planner.log"),
     )?;
-    let stdout = planner.child.stdout.take().context("planner stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let address = format!("http://{}", line.trim().strip_prefix("planner listening on ").context("planner address")?);
+    let address = planner_url(&mut planner)?;
     let watcher_proc =
         spawn("schemahero-watcher", &["--kubernetes", "--namespace", &namespace, "--planner", &address], &dir.join("watcher.log"))?;
     let deadline = Instant::now() + Duration::from_secs(900);

@@ -18,7 +18,6 @@ use anyhow::{Context, Result, bail};
 use schemahero_integration::bench::*;
 use schemahero_proto::v1 as pb;
 use schemahero_proto::v1::migration_service_client::MigrationServiceClient;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
@@ -44,11 +43,8 @@ fn start_planner(dir: &Path, drift_secs: u64) -> Result<(Service, String, String
         ],
         &dir.join("planner.log"),
     )?;
-    let stdout = planner.child.stdout.take().context("planner stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let address = line.trim().strip_prefix("planner listening on ").context("the planner prints its address")?.to_string();
-    Ok((planner, format!("http://{address}"), metrics))
+    let address = planner_url(&mut planner)?;
+    Ok((planner, address, metrics))
 }
 
 fn start_watcher(dir: &Path, planner: &str, specs: &Path) -> Result<Service> {

@@ -317,23 +317,12 @@ pub(crate) fn trigger_event(c: &mut Cursor<'_>, dialect: Dialect) -> Result<(), 
 
 /// Every `(` and `[` closed in order, none closed that was not opened.
 pub(crate) fn balanced_throughout(toks: &[Tok]) -> Result<(), String> {
-    let mut stack = Vec::new();
+    let mut brackets = super::lex::Brackets::default();
     for t in toks {
-        if let Tok::Sym(s) = t {
-            match s.as_str() {
-                "(" | "[" => stack.push(s.as_str()),
-                ")" | "]" => {
-                    let want = if s == ")" { "(" } else { "[" };
-                    if stack.pop() != Some(want) {
-                        return Err(format!("an unmatched '{s}'"));
-                    }
-                }
-                _ => {}
-            }
-        }
+        brackets.take(t)?;
     }
-    match stack.last() {
-        Some(open) => Err(format!("an unclosed '{open}'")),
+    match brackets.unclosed() {
+        Some(message) => Err(message),
         None => Ok(()),
     }
 }

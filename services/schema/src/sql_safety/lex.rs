@@ -280,29 +280,48 @@ impl<'a> Cursor<'a> {
         if !self.peek().is_some_and(|t| t.is_sym("(") || t.is_sym("[")) {
             return Err(format!("expected '(', found {}", self.found()));
         }
-        let mut stack: Vec<&str> = Vec::new();
+        let mut brackets = Brackets::default();
         loop {
             let Some(t) = self.bump() else {
-                return Err(match stack.last() {
-                    Some(open) => format!("an unclosed '{open}'"),
-                    None => "the end".into(),
-                });
+                return Err(brackets.unclosed().unwrap_or_else(|| "the end".into()));
             };
-            if let Tok::Sym(s) = t {
-                match s.as_str() {
-                    "(" | "[" => stack.push(s.as_str()),
-                    ")" | "]" => {
-                        let want = if s == ")" { "(" } else { "[" };
-                        if stack.pop() != Some(want) {
-                            return Err(format!("an unmatched '{s}'"));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            if stack.is_empty() {
+            brackets.take(t)?;
+            if brackets.is_empty() {
                 return Ok(());
             }
         }
+    }
+}
+
+/// The `(` and `[` opened and not yet closed, in order.
+#[derive(Default)]
+pub(crate) struct Brackets(Vec<&'static str>);
+
+impl Brackets {
+    /// Opens or closes on a bracket token; a closer that does not match is an error.
+    pub(crate) fn take(&mut self, t: &Tok) -> Result<(), String> {
+        if let Tok::Sym(s) = t {
+            match s.as_str() {
+                "(" => self.0.push("("),
+                "[" => self.0.push("["),
+                ")" | "]" => {
+                    let want = if s == ")" { "(" } else { "[" };
+                    if self.0.pop() != Some(want) {
+                        return Err(format!("an unmatched '{s}'"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The message for what is still open, if anything.
+    pub(crate) fn unclosed(&self) -> Option<String> {
+        self.0.last().map(|open| format!("an unclosed '{open}'"))
     }
 }
