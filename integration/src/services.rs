@@ -101,6 +101,13 @@ pub fn spawn_with_env(name: &str, binary: &str, args: &[&str], env: &[(&str, &st
     Proc { child, log, name: name.to_string() }
 }
 
+/// Starts a planner with exactly `args`; returns it and the `host:port` it printed.
+pub fn spawn_planner(dir: &Path, args: &[&str]) -> (Proc, String) {
+    let mut p = spawn("planner", "schemahero-planner", args, dir);
+    let address = planner_address(&mut p);
+    (p, address.trim_start_matches("http://").to_string())
+}
+
 /// Reads the address a planner prints on its first line of stdout.
 fn planner_address(p: &mut Proc) -> String {
     let stdout = p.child.stdout.take().expect("planner stdout");

@@ -72,6 +72,9 @@ pub fn to_proto(m: &Migration) -> pb::Migration {
         attempts: status.attempts.clamp(0, u32::MAX as i64) as u32,
         executor: status.executor,
         reason: m.spec.reason.clone(),
+        approved_by: status.approved_by,
+        rejected_by: status.rejected_by,
+        recalculated_by: status.recalculated_by,
     }
 }
 
@@ -170,6 +173,20 @@ async fn find(client: &Client, namespace: Option<&str>, name: &str) -> Result<Mi
     found.ok_or_else(|| anyhow::anyhow!("migration {name} not found"))
 }
 
+/// The Kubernetes user this CLI is authenticated as (a SelfSubjectReview, Kubernetes 1.28+),
+/// recorded on the Migration as who approved, rejected or recalculated it.
+async fn whoami(client: &Client) -> String {
+    use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+    let review = SelfSubjectReview::default();
+    match Api::<SelfSubjectReview>::all(client.clone()).create(&kube::api::PostParams::default(), &review).await {
+        Ok(r) => r.status.and_then(|s| s.user_info).and_then(|u| u.username).unwrap_or_else(|| "unknown Kubernetes user".into()),
+        Err(e) => {
+            tracing::debug!(error = %e, "SelfSubjectReview");
+            "unknown Kubernetes user (SelfSubjectReview unavailable)".into()
+        }
+    }
+}
+
 pub enum Action {
     Describe,
     Approve,
@@ -191,17 +208,17 @@ pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: A
                 "Rejected" => bail!("migration {name} is rejected and cannot be approved; change the Table to plan again"),
                 other => bail!("migration {name} is {other}; only Planned migrations can be approved"),
             }
-            serde_json::json!({ "spec": { "approved": true } })
+            serde_json::json!({ "spec": { "approved": true, "requestedBy": whoami(&client).await } })
         }
         Action::Reject => {
             if !matches!(phase.as_str(), "Planned" | "Approved") {
                 bail!("migration {name} is {phase}; only Planned or Approved migrations can be rejected");
             }
-            serde_json::json!({ "spec": { "rejected": true } })
+            serde_json::json!({ "spec": { "rejected": true, "requestedBy": whoami(&client).await } })
         }
         Action::Recalculate => {
             let token = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
-            serde_json::json!({ "spec": { "recalculate": token.to_string() } })
+            serde_json::json!({ "spec": { "recalculate": token.to_string(), "requestedBy": whoami(&client).await } })
         }
     };
     Api::<Migration>::namespaced(client, &ns)

@@ -229,7 +229,7 @@ async fn get(args: GetArgs) -> Result<()> {
         return Ok(());
     };
     check_migration_kind(&args.resource)?;
-    let mut client = migrations::client(planner).await?;
+    let mut client = migrations::client(planner, &args.planner.tls).await?;
     let request = pb::ListMigrationsRequest {
         namespace: args.namespace.unwrap_or_default(),
         database: args.database.unwrap_or_default(),
@@ -265,7 +265,7 @@ async fn target(args: TargetArgs, verb: Verb) -> Result<()> {
         print!("{}", kube_mode::act(&args.kube, args.namespace.as_deref(), &args.name, action, args.output).await?);
         return Ok(());
     };
-    let mut client = migrations::client(planner).await?;
+    let mut client = migrations::client(planner, &args.planner.tls).await?;
     let id = args.name.clone();
     let returned = match verb {
         Verb::Describe => client.get_migration(pb::GetMigrationRequest { id }).await.map(|r| r.into_inner().migration),

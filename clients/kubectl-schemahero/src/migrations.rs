@@ -12,6 +12,10 @@ pub struct PlannerArgs {
     /// Talk to a planner's gRPC API (e.g. http://127.0.0.1:7070) instead of Kubernetes.
     #[arg(long, env = "SCHEMAHERO_PLANNER")]
     pub planner: Option<String>,
+    /// mTLS to the planner (with an https:// --planner): the CLI's certificate needs the
+    /// group schemahero:reviewer.
+    #[command(flatten)]
+    pub tls: schemahero_tls::ClientTlsArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -56,6 +60,9 @@ pub struct MigrationView {
     error: String,
     fingerprint: String,
     trace_id: String,
+    approved_by: String,
+    rejected_by: String,
+    recalculated_by: String,
     statements: Vec<StatementView>,
 }
 
@@ -128,6 +135,9 @@ pub fn view(m: &pb::Migration) -> MigrationView {
         error: m.error.clone(),
         fingerprint: m.fingerprint.clone(),
         trace_id: m.trace_id.clone(),
+        approved_by: m.approved_by.clone(),
+        rejected_by: m.rejected_by.clone(),
+        recalculated_by: m.recalculated_by.clone(),
         statements: m
             .statements
             .iter()
@@ -145,13 +155,14 @@ pub fn view(m: &pb::Migration) -> MigrationView {
 pub type Client =
     MigrationServiceClient<tonic::service::interceptor::InterceptedService<Channel, schemahero_telemetry::TraceparentInterceptor>>;
 
-pub async fn client(planner: &str) -> Result<Client> {
-    let endpoint = Channel::from_shared(planner.to_string()).with_context(|| format!("--planner {planner:?} is not a URL"))?;
-    let channel = endpoint
+pub async fn client(planner: &str, tls: &schemahero_tls::ClientTlsArgs) -> Result<Client> {
+    let tls = tls.load(planner)?;
+    let endpoint = Channel::from_shared(planner.to_string())
+        .with_context(|| format!("--planner {planner:?} is not a URL"))?
         .connect_timeout(std::time::Duration::from_secs(5))
-        .connect()
-        .await
-        .with_context(|| format!("cannot reach the planner at {planner}"))?;
+        .timeout(std::time::Duration::from_secs(60));
+    let channel =
+        schemahero_tls::client::connect(&endpoint, tls.as_ref()).await.with_context(|| format!("cannot reach the planner at {planner}"))?;
     Ok(MigrationServiceClient::with_interceptor(channel, schemahero_telemetry::TraceparentInterceptor))
 }
 
@@ -205,6 +216,9 @@ pub fn describe(m: &pb::Migration, output: Output) -> Result<String> {
                 ("Reason", v.reason.clone()),
                 ("Planned", v.planned_at.clone()),
                 ("Approved", v.approved_at.clone()),
+                ("Approved by", v.approved_by.clone()),
+                ("Rejected by", v.rejected_by.clone()),
+                ("Recalculated by", v.recalculated_by.clone()),
                 ("Executed", v.executed_at.clone()),
                 ("Attempts", v.attempts.to_string()),
                 ("Executor", v.executor.clone()),
@@ -213,7 +227,7 @@ pub fn describe(m: &pb::Migration, output: Output) -> Result<String> {
                 ("Fingerprint", v.fingerprint.clone()),
                 ("Trace ID", v.trace_id.clone()),
             ] {
-                out.push_str(&format!("{:<13}{}\n", format!("{label}:"), dash(&value)));
+                out.push_str(&format!("{:<17}{}\n", format!("{label}:"), dash(&value)));
             }
             out.push_str("SQL:\n");
             for s in &v.statements {

@@ -30,6 +30,8 @@ pub struct Config {
     pub executor_id: String,
     pub lease_seconds: u32,
     pub poll_interval: Duration,
+    /// mTLS to the planner (an https:// planner URL); None for plaintext.
+    pub tls: Option<std::sync::Arc<schemahero_tls::ClientTls>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +47,7 @@ pub async fn run(config: Config, mut shutdown: tokio::sync::watch::Receiver<bool
     let engines = Engines::default();
     let mut backoff = Duration::from_millis(100);
     while !*shutdown.borrow() {
-        let client = match connect(&config.planner).await {
+        let client = match connect(&config.planner, config.tls.as_ref()).await {
             Ok(c) => {
                 backoff = Duration::from_millis(100);
                 c
@@ -67,11 +69,13 @@ pub async fn run(config: Config, mut shutdown: tokio::sync::watch::Receiver<bool
     tracing::info!(executor = %config.executor_id, "executor stopped");
 }
 
-async fn connect(planner: &str) -> Result<Client, ExecutorError> {
+async fn connect(planner: &str, tls: Option<&std::sync::Arc<schemahero_tls::ClientTls>>) -> Result<Client, ExecutorError> {
     let endpoint = Channel::from_shared(planner.to_string())
         .map_err(|_| ExecutorError::Rpc(tonic::Status::invalid_argument(format!("--planner {planner:?} is not a URL"))))?
-        .connect_timeout(Duration::from_secs(5));
-    let channel = endpoint.connect().await.map_err(|e| ExecutorError::Connect(planner.to_string(), e))?;
+        .connect_timeout(Duration::from_secs(5))
+        // Every call has a deadline: a planner that stops answering is noticed and reconnected.
+        .timeout(Duration::from_secs(30));
+    let channel = schemahero_tls::client::connect(&endpoint, tls).await.map_err(|e| ExecutorError::Connect(planner.to_string(), e))?;
     Ok(ExecutorServiceClient::with_interceptor(channel, schemahero_telemetry::TraceparentInterceptor))
 }
 

@@ -25,6 +25,8 @@ struct Args {
     /// Serve Prometheus metrics on this address (`/metrics`), e.g. 0.0.0.0:9090.
     #[arg(long, env = "SCHEMAHERO_METRICS_LISTEN")]
     metrics_listen: Option<String>,
+    #[command(flatten)]
+    tls: schemahero_tls::ClientTlsArgs,
 }
 
 #[tokio::main]
@@ -41,7 +43,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "executor".into());
     let executor_id = args.id.unwrap_or_else(|| format!("{host}-{}", std::process::id()));
+    let tls = args.tls.load(&args.planner)?;
     let config = schemahero_executor::Config {
+        tls,
         planner: args.planner,
         executor_id,
         lease_seconds: args.lease_seconds,

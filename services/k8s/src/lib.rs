@@ -149,6 +149,10 @@ pub struct MigrationSpec {
     /// Set to a new value (e.g. a timestamp) to ask the planner for a fresh plan.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub recalculate: String,
+    /// Who set `approved`, `rejected` or `recalculate`: `kubectl schemahero` fills in the
+    /// Kubernetes user it is authenticated as; the planner copies it to the status.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub requested_by: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -188,6 +192,13 @@ pub struct MigrationStatus {
     /// The last `spec.recalculate` value the planner acted on.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub recalculated: String,
+    /// Who approved, rejected or last recalculated it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub approved_by: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rejected_by: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub recalculated_by: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
 }

@@ -315,6 +315,9 @@ impl<S: MigrationStore> PlannerCore<S> {
             lease_expires_at: 0,
             not_before: 0,
             version: 1,
+            approved_by: if database.immediate_deploy { "immediateDeploy".into() } else { String::new() },
+            rejected_by: String::new(),
+            recalculated_by: String::new(),
         };
         self.store.insert(&record).await?;
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", record.phase.as_str())]).inc();
@@ -356,7 +359,8 @@ impl<S: MigrationStore> PlannerCore<S> {
         Ok(self.store.list(filter).await?)
     }
 
-    pub async fn approve(&self, id: &str) -> Result<MigrationRecord, CoreError> {
+    /// Approves a Planned migration on behalf of `actor` (recorded as `approved_by`).
+    pub async fn approve(&self, id: &str, actor: &str) -> Result<MigrationRecord, CoreError> {
         let _guard = self.transitions_lock().await?;
         let m = self.get(id).await?;
         if m.phase != Phase::Planned {
@@ -371,14 +375,18 @@ impl<S: MigrationStore> PlannerCore<S> {
         let mut next = m.clone();
         next.phase = Phase::Approved;
         next.approved_at = now_millis();
+        next.approved_by = actor.to_string();
         next.version += 1;
-        tracing::Instrument::instrument(self.store.update(&next), span).await?;
+        if !tracing::Instrument::instrument(self.store.update(&next), span).await? {
+            return Err(CoreError::Precondition(format!("migration {id} changed concurrently; try again")));
+        }
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", "Approved")]).inc();
-        tracing::info!(migration = %id, "approved");
+        tracing::info!(migration = %id, by = %actor, "approved");
         Ok(next)
     }
 
-    pub async fn reject(&self, id: &str) -> Result<MigrationRecord, CoreError> {
+    /// Rejects a Planned or Approved migration on behalf of `actor` (recorded as `rejected_by`).
+    pub async fn reject(&self, id: &str, actor: &str) -> Result<MigrationRecord, CoreError> {
         let _guard = self.transitions_lock().await?;
         let m = self.get(id).await?;
         if !matches!(m.phase, Phase::Planned | Phase::Approved) {
@@ -387,12 +395,17 @@ impl<S: MigrationStore> PlannerCore<S> {
                 m.phase.as_str()
             )));
         }
-        self.set_phase(&m, Phase::Rejected, "").await
+        let mut rejected = m.clone();
+        rejected.rejected_by = actor.to_string();
+        let next = self.set_phase(&rejected, Phase::Rejected, "").await?;
+        tracing::info!(migration = %id, by = %actor, "rejected");
+        Ok(next)
     }
 
     /// Plans the migration's table afresh; returns the migration now current for it (the same
     /// one when nothing changed).
-    pub async fn recalculate(self: &Arc<Self>, id: &str) -> Result<MigrationRecord, CoreError> {
+    /// `actor` is recorded as `recalculated_by` on the migration returned.
+    pub async fn recalculate(self: &Arc<Self>, id: &str, actor: &str) -> Result<MigrationRecord, CoreError> {
         let m = self.get(id).await?;
         let key = (m.namespace.clone(), m.table_resource.clone());
         if !self.resources().tables.contains_key(&key) {
@@ -402,9 +415,21 @@ impl<S: MigrationStore> PlannerCore<S> {
             )));
         }
         let current = self.plan_table(&key, true, Reason::Recalculate).await?;
-        Ok(match current {
+        let current = match current {
             Some(c) => c,
             None => self.get(id).await?,
-        })
+        };
+        if current.recalculated_by == actor {
+            return Ok(current);
+        }
+        let _guard = self.transitions_lock().await?;
+        let mut next = self.get(&current.id).await?;
+        next.recalculated_by = actor.to_string();
+        next.version += 1;
+        if !self.store.update(&next).await? {
+            return Err(CoreError::Precondition(format!("migration {} changed concurrently; try again", next.id)));
+        }
+        tracing::info!(migration = %next.id, by = %actor, "recalculated");
+        Ok(next)
     }
 }

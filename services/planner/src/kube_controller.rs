@@ -43,19 +43,29 @@ pub fn request_of(m: &Migration) -> Request {
     Request::Nothing
 }
 
+/// Who asked: `spec.requestedBy`, which `kubectl schemahero` sets to the Kubernetes user it is
+/// authenticated as (RBAC decides who may patch Migrations at all).
+fn actor_of(m: &Migration) -> String {
+    match m.spec.requested_by.trim() {
+        "" => "unknown Kubernetes user (spec.requestedBy not set)".to_string(),
+        user => user.to_string(),
+    }
+}
+
 pub async fn reconcile<S: MigrationStore>(m: Arc<Migration>, ctx: Arc<Context<S>>) -> Result<Action, CoreError> {
     let id = m.name_any();
+    let actor = actor_of(&m);
     match request_of(&m) {
         Request::Approve => {
-            ctx.core.approve(&id).await?;
+            ctx.core.approve(&id, &actor).await?;
             tracing::info!(migration = %id, "approved (spec.approved)");
         }
         Request::Reject => {
-            ctx.core.reject(&id).await?;
+            ctx.core.reject(&id, &actor).await?;
             tracing::info!(migration = %id, "rejected (spec.rejected)");
         }
         Request::Recalculate(token) => {
-            let current = ctx.core.recalculate(&id).await?;
+            let current = ctx.core.recalculate(&id, &actor).await?;
             let api: Api<Migration> = Api::namespaced(ctx.client.clone(), &m.namespace().unwrap_or_default());
             let patch = serde_json::json!({ "status": { "recalculated": token } });
             api.patch_status(&id, &PatchParams::default(), &Patch::Merge(&patch))

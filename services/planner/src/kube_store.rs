@@ -107,6 +107,9 @@ pub fn status_of(m: &MigrationRecord) -> MigrationStatus {
         not_before: m.not_before,
         version: m.version,
         recalculated: String::new(),
+        approved_by: m.approved_by.clone(),
+        rejected_by: m.rejected_by.clone(),
+        recalculated_by: m.recalculated_by.clone(),
         conditions: Vec::new(),
     }
 }
@@ -148,6 +151,9 @@ pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
         lease_expires_at: status.lease_expires_at,
         not_before: status.not_before,
         version: status.version,
+        approved_by: status.approved_by,
+        rejected_by: status.rejected_by,
+        recalculated_by: status.recalculated_by,
     })
 }
 
@@ -324,6 +330,7 @@ impl MigrationStore for KubeStore {
                 approved: false,
                 rejected: false,
                 recalculate: String::new(),
+                requested_by: String::new(),
             },
             status: None,
         };

@@ -16,10 +16,45 @@ use crate::store::MigrationStore;
 use schemahero_proto::v1::executor_service_server::ExecutorServiceServer;
 use schemahero_proto::v1::migration_service_server::MigrationServiceServer;
 use schemahero_proto::v1::resource_service_server::ResourceServiceServer;
+use schemahero_tls::{AuthorizeLayer, Policy, ServerTls, roles};
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic_health::ServingStatus;
+
+/// The largest request message accepted (a Table spec may be up to 1 MiB, see
+/// [`core::MAX_SPEC_BYTES`]; the rest is room for the envelope).
+pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+/// The largest response message sent (a list of many migrations).
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// How the planner's gRPC server is exposed.
+#[derive(Clone)]
+pub struct ServeOptions {
+    /// mTLS with client certificates; None serves plaintext, where every caller may call every
+    /// service (the binary allows that only on loopback unless `--insecure`).
+    pub tls: Option<Arc<ServerTls>>,
+    /// The events per second one `ResourceService` stream may send, with bursts of five
+    /// seconds' worth; a faster watcher is slowed down (its events wait), never dropped.
+    pub stream_events_per_second: u32,
+    /// The longest a unary call may take (a shorter `grpc-timeout` from the client wins).
+    pub request_timeout: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self { tls: None, stream_events_per_second: 2000, request_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// Which role each service requires (see [`schemahero_tls::roles`]).
+pub fn policy() -> Policy {
+    Policy::new()
+        .require("schemahero.v1.ResourceService", roles::WATCHER)
+        .require("schemahero.v1.MigrationService", roles::REVIEWER)
+        .require("schemahero.v1.ExecutorService", roles::EXECUTOR)
+}
 
 /// Serves the planner's three services (`ResourceService`, `MigrationService`,
 /// `ExecutorService`), with gRPC health and reflection, on `listener` until `shutdown`
@@ -30,13 +65,15 @@ pub async fn serve<S: MigrationStore>(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
-    serve_core(listener, PlannerCore::new(store, config), shutdown).await
+    serve_core(listener, PlannerCore::new(store, config), ServeOptions::default(), shutdown).await
 }
 
-/// As [`serve`], for a core the caller also uses (e.g. the Kubernetes Migration controller).
+/// As [`serve`], for a core the caller also uses (e.g. the Kubernetes Migration controller),
+/// exposed as `options` say.
 pub async fn serve_core<S: MigrationStore>(
     listener: TcpListener,
     core: Arc<PlannerCore<S>>,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
     let drift_core = Arc::clone(&core);
@@ -61,12 +98,25 @@ pub async fn serve_core<S: MigrationStore>(
         .register_encoded_file_descriptor_set(schemahero_proto::v1::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1();
-    let mut builder = tonic::transport::Server::builder().layer(schemahero_telemetry::GrpcTraceLayer);
-    let router = builder
-        .add_service(health_service)
-        .add_service(ResourceServiceServer::new(ResourceApi::new(Arc::clone(&core))))
-        .add_service(MigrationServiceServer::new(MigrationApi::new(Arc::clone(&core))))
-        .add_service(ExecutorServiceServer::new(ExecutorApi::new(core)));
+    let mut builder = tonic::transport::Server::builder()
+        .timeout(options.request_timeout)
+        // Per connection: a client cannot open unbounded concurrent calls.
+        .max_concurrent_streams(Some(256))
+        .concurrency_limit_per_connection(256)
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+        .layer(schemahero_telemetry::GrpcTraceLayer)
+        // Before any handler reads the request: refused calls never reach the services.
+        .layer(AuthorizeLayer::new(policy()));
+    let resources = ResourceServiceServer::new(ResourceApi::new(Arc::clone(&core), options.stream_events_per_second))
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let migrations = MigrationServiceServer::new(MigrationApi::new(Arc::clone(&core)))
+        .max_decoding_message_size(MAX_REQUEST_BYTES)
+        .max_encoding_message_size(MAX_RESPONSE_BYTES);
+    let executors = ExecutorServiceServer::new(ExecutorApi::new(core))
+        .max_decoding_message_size(MAX_REQUEST_BYTES)
+        .max_encoding_message_size(MAX_RESPONSE_BYTES);
+    let router = builder.add_service(health_service).add_service(resources).add_service(migrations).add_service(executors);
     let router = match reflection {
         Ok(r) => router.add_service(r),
         Err(e) => {
@@ -75,13 +125,8 @@ pub async fn serve_core<S: MigrationStore>(
         }
     };
     // Every accepted connection gets TCP_NODELAY (tonic sets it only on listeners it binds
-    // itself): without it each response waits ~40 ms for the client's delayed ACK.
-    let incoming = tokio_stream::StreamExt::map(tokio_stream::wrappers::TcpListenerStream::new(listener), |accepted| {
-        accepted.and_then(|stream| {
-            stream.set_nodelay(true)?;
-            Ok(stream)
-        })
-    });
+    // itself) and, with TLS, completes its handshake before tonic sees it.
+    let incoming = schemahero_tls::incoming::incoming(listener, options.tls);
     let result = router.serve_with_incoming_shutdown(incoming, shutdown).await;
     drift.abort();
     result

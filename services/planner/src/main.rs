@@ -40,6 +40,15 @@ struct Args {
     /// (repeatable or comma-separated; default all).
     #[arg(long = "watch-namespace", env = "SCHEMAHERO_WATCH_NAMESPACES", value_delimiter = ',')]
     watch_namespaces: Vec<String>,
+    /// Events per second one watcher stream may send (bursts of five seconds' worth); a faster
+    /// watcher is slowed down, never dropped.
+    #[arg(long, env = "SCHEMAHERO_STREAM_EVENT_RATE", default_value_t = 2000)]
+    stream_event_rate: u32,
+    /// The longest a unary call may take, in seconds (a shorter client deadline wins).
+    #[arg(long, env = "SCHEMAHERO_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+    #[command(flatten)]
+    tls: schemahero_tls::ServerTlsArgs,
 }
 
 #[tokio::main]
@@ -53,8 +62,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr()?;
+    let tls = args.tls.load(address)?;
     println!("planner listening on {address}");
-    tracing::info!(%address, "planner listening");
+    tracing::info!(%address, tls = tls.is_some(), "planner listening");
+    let options = schemahero_planner::ServeOptions {
+        tls,
+        stream_events_per_second: args.stream_event_rate,
+        request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
+    };
     let config =
         Config { debounce: Duration::from_millis(args.debounce_ms), drift_interval: Duration::from_secs(args.drift_interval_secs.max(1)) };
     if args.kubernetes {
@@ -62,11 +77,11 @@ async fn main() -> anyhow::Result<()> {
         let core = PlannerCore::new(KubeStore::new(client.clone(), &args.namespace, args.watch_namespaces.clone()), config);
         let controller =
             tokio::spawn(schemahero_planner::kube_controller::run(client, std::sync::Arc::clone(&core), args.watch_namespaces.clone()));
-        schemahero_planner::serve_core(listener, core, shutdown_signal()).await?;
+        schemahero_planner::serve_core(listener, core, options, shutdown_signal()).await?;
         controller.abort();
     } else {
         let store = SqlStore::open(&args.store).await?;
-        schemahero_planner::serve(listener, store, config, shutdown_signal()).await?;
+        schemahero_planner::serve_core(listener, PlannerCore::new(store, config), options, shutdown_signal()).await?;
     }
     tracing::info!("planner stopped");
     telemetry.shutdown();

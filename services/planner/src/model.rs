@@ -101,6 +101,10 @@ pub struct MigrationRecord {
     /// An approved migration is not handed out before this time (retry backoff).
     pub not_before: i64,
     pub version: i64,
+    /// Who approved, rejected or last recalculated it (see `pb::Migration`).
+    pub approved_by: String,
+    pub rejected_by: String,
+    pub recalculated_by: String,
 }
 
 impl MigrationRecord {
@@ -133,6 +137,9 @@ impl MigrationRecord {
             attempts: self.attempts.clamp(0, u32::MAX as i64) as u32,
             executor: self.executor.clone(),
             reason: self.reason.clone(),
+            approved_by: self.approved_by.clone(),
+            rejected_by: self.rejected_by.clone(),
+            recalculated_by: self.recalculated_by.clone(),
         }
     }
 

@@ -149,7 +149,7 @@ const TRANSITION_LOCK_KEY: i64 = 0x5348_5f50_4c41_4e; // "SH_PLAN"
 
 const COLUMNS: &str = "id, namespace, database_name, table_resource, table_name, phase, statements_json, fingerprint, spec_hash, \
 spec_json, planned_at, approved_at, executed_at, trace_id, error, waiting_reason, attempts, executor, reason, fencing_token, \
-lease_expires_at, not_before, version, traceparent";
+lease_expires_at, not_before, version, traceparent, approved_by, rejected_by, recalculated_by";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS schemahero_migrations (
@@ -158,12 +158,20 @@ const SCHEMA: &[&str] = &[
       spec_hash TEXT NOT NULL, spec_json TEXT NOT NULL, planned_at BIGINT NOT NULL, approved_at BIGINT NOT NULL,
       executed_at BIGINT NOT NULL, trace_id TEXT NOT NULL, error TEXT NOT NULL, waiting_reason TEXT NOT NULL,
       attempts BIGINT NOT NULL, executor TEXT NOT NULL, reason TEXT NOT NULL, fencing_token BIGINT NOT NULL,
-      lease_expires_at BIGINT NOT NULL, not_before BIGINT NOT NULL, version BIGINT NOT NULL, traceparent TEXT NOT NULL)",
+      lease_expires_at BIGINT NOT NULL, not_before BIGINT NOT NULL, version BIGINT NOT NULL, traceparent TEXT NOT NULL,
+      approved_by TEXT NOT NULL DEFAULT '', rejected_by TEXT NOT NULL DEFAULT '', recalculated_by TEXT NOT NULL DEFAULT '')",
     "CREATE INDEX IF NOT EXISTS schemahero_migrations_table ON schemahero_migrations (namespace, table_resource)",
     "CREATE INDEX IF NOT EXISTS schemahero_migrations_phase ON schemahero_migrations (phase)",
     "CREATE TABLE IF NOT EXISTS schemahero_table_state (
       namespace TEXT NOT NULL, table_resource TEXT NOT NULL, spec_hash TEXT NOT NULL, PRIMARY KEY (namespace, table_resource))",
     "CREATE TABLE IF NOT EXISTS schemahero_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+];
+
+/// Columns added after the first release: (name, definition), added to older stores on open.
+const ADDED_COLUMNS: &[(&str, &str)] = &[
+    ("approved_by", "TEXT NOT NULL DEFAULT ''"),
+    ("rejected_by", "TEXT NOT NULL DEFAULT ''"),
+    ("recalculated_by", "TEXT NOT NULL DEFAULT ''"),
 ];
 
 /// `sqlite:…` / `postgres://…` URLs, or a plain file path (SQLite, created if missing).
@@ -210,6 +218,23 @@ impl SqlStore {
         for statement in SCHEMA {
             sqlx::query(*statement).execute(&mut *tx).await.map_err(open_err)?;
         }
+        // Stores made before a column existed get it (with its default).
+        for (column, definition) in ADDED_COLUMNS {
+            let exists = if sqlite {
+                sqlx::query("SELECT 1 FROM pragma_table_info('schemahero_migrations') WHERE name = $1")
+            } else {
+                sqlx::query("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'schemahero_migrations' AND column_name = $1")
+            }
+            .bind(*column)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(open_err)?
+            .is_some();
+            if !exists {
+                let sql = format!("ALTER TABLE schemahero_migrations ADD COLUMN {column} {definition}");
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(open_err)?;
+            }
+        }
         tx.commit().await.map_err(open_err)?;
         Ok(Self { pool, postgres: !sqlite })
     }
@@ -255,6 +280,9 @@ fn from_row(row: &AnyRow) -> Result<MigrationRecord, StoreError> {
         lease_expires_at: row.try_get("lease_expires_at")?,
         not_before: row.try_get("not_before")?,
         version: row.try_get("version")?,
+        approved_by: row.try_get("approved_by")?,
+        rejected_by: row.try_get("rejected_by")?,
+        recalculated_by: row.try_get("recalculated_by")?,
         id,
     })
 }
@@ -277,7 +305,7 @@ impl MigrationStore for SqlStore {
     }
 
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
-        let placeholders: Vec<String> = (1..=24).map(|i| format!("${i}")).collect();
+        let placeholders: Vec<String> = (1..=27).map(|i| format!("${i}")).collect();
         let sql = format!("INSERT INTO schemahero_migrations ({COLUMNS}) VALUES ({})", placeholders.join(", "));
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&m.id)
@@ -304,6 +332,9 @@ impl MigrationStore for SqlStore {
             .bind(m.not_before)
             .bind(m.version)
             .bind(&m.traceparent)
+            .bind(&m.approved_by)
+            .bind(&m.rejected_by)
+            .bind(&m.recalculated_by)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -343,7 +374,8 @@ impl MigrationStore for SqlStore {
         let result = sqlx::query(
             "UPDATE schemahero_migrations SET phase = $1, statements_json = $2, approved_at = $3, executed_at = $4, error = $5,
                waiting_reason = $6, attempts = $7, executor = $8, fencing_token = $9, lease_expires_at = $10, not_before = $11,
-               trace_id = $12, version = $13 WHERE id = $14 AND version = $15",
+               trace_id = $12, version = $13, approved_by = $14, rejected_by = $15, recalculated_by = $16
+             WHERE id = $17 AND version = $18",
         )
         .bind(m.phase.as_str())
         .bind(statements_json(m))
@@ -358,6 +390,9 @@ impl MigrationStore for SqlStore {
         .bind(m.not_before)
         .bind(&m.trace_id)
         .bind(m.version)
+        .bind(&m.approved_by)
+        .bind(&m.rejected_by)
+        .bind(&m.recalculated_by)
         .bind(&m.id)
         .bind(m.version - 1)
         .execute(&self.pool)

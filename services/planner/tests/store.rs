@@ -34,6 +34,9 @@ fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
         lease_expires_at: 0,
         not_before: 0,
         version: 1,
+        approved_by: String::new(),
+        rejected_by: "bob".into(),
+        recalculated_by: String::new(),
     }
 }
 
@@ -49,8 +52,10 @@ async fn exercise(store: SqlStore) {
 
     let mut approved = got.clone();
     approved.phase = Phase::Approved;
+    approved.approved_by = "alice".into();
     approved.version = 2;
     assert!(store.update(&approved).await.unwrap());
+    assert_eq!(store.get("a-1").await.unwrap().unwrap().approved_by, "alice", "who approved is stored");
     let mut stale = got.clone();
     stale.phase = Phase::Rejected;
     stale.version = 2; // based on version 1, which is gone
@@ -81,6 +86,39 @@ async fn sqlite_store() {
     // Reopening finds what was stored (survives a planner restart).
     let reopened = SqlStore::open(path.to_str().unwrap()).await.unwrap();
     assert_eq!(reopened.get("a-1").await.unwrap().map(|m| m.phase), Some(Phase::Approved));
+    let _ = std::fs::remove_file(&path);
+}
+
+/// A store made before `approved_by` & co. existed gains them on open and keeps its rows.
+#[tokio::test]
+async fn old_sqlite_store_gains_the_review_columns() {
+    use sqlx::Connection;
+    let path = std::env::temp_dir().join(format!("schemahero-old-store-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    {
+        let mut old = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE schemahero_migrations (
+              id TEXT PRIMARY KEY, namespace TEXT NOT NULL, database_name TEXT NOT NULL, table_resource TEXT NOT NULL,
+              table_name TEXT NOT NULL, phase TEXT NOT NULL, statements_json TEXT NOT NULL, fingerprint TEXT NOT NULL,
+              spec_hash TEXT NOT NULL, spec_json TEXT NOT NULL, planned_at BIGINT NOT NULL, approved_at BIGINT NOT NULL,
+              executed_at BIGINT NOT NULL, trace_id TEXT NOT NULL, error TEXT NOT NULL, waiting_reason TEXT NOT NULL,
+              attempts BIGINT NOT NULL, executor TEXT NOT NULL, reason TEXT NOT NULL, fencing_token BIGINT NOT NULL,
+              lease_expires_at BIGINT NOT NULL, not_before BIGINT NOT NULL, version BIGINT NOT NULL, traceparent TEXT NOT NULL);
+             INSERT INTO schemahero_migrations VALUES ('old-1', 'default', 'db', 't', 't', 'Approved', '[]', 'fp', 'h', '{}',
+               1, 2, 0, '', '', '', 0, '', 'spec', 0, 0, 0, 3, '');",
+        )
+        .execute(&mut old)
+        .await
+        .unwrap();
+    }
+    let store = SqlStore::open(path.to_str().unwrap()).await.unwrap();
+    let old = store.get("old-1").await.unwrap().expect("the old row is still there");
+    assert_eq!((old.phase, old.version, old.approved_by.as_str()), (Phase::Approved, 3, ""));
+    drop(store);
+    // Opening again finds the columns in place.
+    let store = SqlStore::open(path.to_str().unwrap()).await.unwrap();
+    assert!(store.get("old-1").await.unwrap().is_some());
     let _ = std::fs::remove_file(&path);
 }
 

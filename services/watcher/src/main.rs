@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use schemahero_watcher::{DirectorySource, KubeSource, run_stream};
+use schemahero_watcher::{DirectorySource, KubeSource, StreamConfig, run_stream_with};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -56,6 +56,9 @@ struct Args {
     /// Serve Prometheus metrics on this address (`/metrics`), e.g. 0.0.0.0:9090.
     #[arg(long, env = "SCHEMAHERO_METRICS_LISTEN")]
     metrics_listen: Option<String>,
+
+    #[command(flatten)]
+    tls: schemahero_tls::ClientTlsArgs,
 }
 
 #[tokio::main]
@@ -68,15 +71,19 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!(%bound, "metrics on /metrics");
     }
 
+    let mut stream_config = StreamConfig::new(&args.planner);
+    stream_config.tls = args.tls.load(&args.planner)?;
     if let Some(spec_dir) = &args.spec_dir {
         let poll_interval = Duration::from_millis(args.poll_interval_ms);
         let source = DirectorySource::with_notifications(spec_dir, poll_interval, !args.poll_only).context("cannot watch --spec-dir")?;
         tracing::info!(spec_dir = %spec_dir.display(), planner = %args.planner, notifications = source.notifications(), "watching");
-        run_stream(&args.planner, source, shutdown_signal()).await.context("watcher stopped")?;
+        run_stream_with(stream_config, source, shutdown_signal()).await.context("watcher stopped")?;
     } else {
         let client = kube::Client::try_default().await.context("cannot reach Kubernetes (KUBECONFIG or in-cluster config)")?;
         tracing::info!(namespaces = ?args.namespaces, planner = %args.planner, "watching Kubernetes");
-        run_stream(&args.planner, KubeSource::new(client, args.namespaces.clone()), shutdown_signal()).await.context("watcher stopped")?;
+        run_stream_with(stream_config, KubeSource::new(client, args.namespaces.clone()), shutdown_signal())
+            .await
+            .context("watcher stopped")?;
     }
     telemetry.shutdown();
     Ok(())

@@ -35,6 +35,8 @@ pub struct StreamConfig {
     /// the connection (a node lost, a partition) is noticed and the watcher reconnects.
     pub keepalive_interval: Duration,
     pub keepalive_timeout: Duration,
+    /// mTLS to the planner (an https:// planner URL); None for plaintext.
+    pub tls: Option<std::sync::Arc<schemahero_tls::ClientTls>>,
 }
 
 impl StreamConfig {
@@ -46,6 +48,7 @@ impl StreamConfig {
             connect_timeout: Duration::from_secs(5),
             keepalive_interval: Duration::from_secs(10),
             keepalive_timeout: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -90,6 +93,7 @@ pub async fn run_stream_with<S: ResourceSource>(
 
     let mut watcher = Watcher {
         endpoint,
+        tls: config.tls.clone(),
         planner_url: config.planner_url.clone(),
         events,
         state: BTreeMap::new(),
@@ -170,6 +174,7 @@ type Outgoing = (Label, Event);
 
 struct Watcher {
     endpoint: Endpoint,
+    tls: Option<std::sync::Arc<schemahero_tls::ClientTls>>,
     planner_url: String,
     events: mpsc::Receiver<SourceEvent>,
     /// The current resources; every resync sends all of them.
@@ -221,7 +226,8 @@ impl Watcher {
     async fn session(&mut self) -> Result<Lost, Stop> {
         let lost = |reason: String, resynced: bool| Ok(Lost { reason, resynced });
         let endpoint = self.endpoint.clone();
-        let connect = endpoint.connect();
+        let tls = self.tls.clone();
+        let connect = async move { schemahero_tls::client::connect(&endpoint, tls.as_ref()).await };
         tokio::pin!(connect);
         let channel = loop {
             tokio::select! {
@@ -383,6 +389,7 @@ mod tests {
         let endpoint = Endpoint::from_static("http://127.0.0.1:1");
         let w = Watcher {
             endpoint,
+            tls: None,
             planner_url: String::new(),
             events,
             state: BTreeMap::new(),

@@ -9,6 +9,11 @@ use schemahero_proto::v1::migration_service_server::MigrationService;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
+/// Who made a request: the client certificate's user, or "anonymous" on plaintext.
+fn actor<T>(request: &Request<T>) -> String {
+    request.extensions().get::<schemahero_tls::PeerInfo>().map(|p| p.actor()).unwrap_or_else(|| "anonymous".into())
+}
+
 /// Serves `MigrationService` over the planner core.
 pub struct MigrationApi<S: MigrationStore> {
     core: Arc<PlannerCore<S>>,
@@ -43,7 +48,8 @@ impl<S: MigrationStore> MigrationService for MigrationApi<S> {
         &self,
         request: Request<pb::ApproveMigrationRequest>,
     ) -> Result<Response<pb::ApproveMigrationResponse>, Status> {
-        let m = self.core.approve(&request.into_inner().id).await.map_err(status)?;
+        let actor = actor(&request);
+        let m = self.core.approve(&request.into_inner().id, &actor).await.map_err(status)?;
         Ok(Response::new(pb::ApproveMigrationResponse { migration: Some(m.to_proto()) }))
     }
 
@@ -51,7 +57,8 @@ impl<S: MigrationStore> MigrationService for MigrationApi<S> {
         &self,
         request: Request<pb::RejectMigrationRequest>,
     ) -> Result<Response<pb::RejectMigrationResponse>, Status> {
-        let m = self.core.reject(&request.into_inner().id).await.map_err(status)?;
+        let actor = actor(&request);
+        let m = self.core.reject(&request.into_inner().id, &actor).await.map_err(status)?;
         Ok(Response::new(pb::RejectMigrationResponse { migration: Some(m.to_proto()) }))
     }
 
@@ -59,7 +66,8 @@ impl<S: MigrationStore> MigrationService for MigrationApi<S> {
         &self,
         request: Request<pb::RecalculateMigrationRequest>,
     ) -> Result<Response<pb::RecalculateMigrationResponse>, Status> {
-        let m = self.core.recalculate(&request.into_inner().id).await.map_err(status)?;
+        let actor = actor(&request);
+        let m = self.core.recalculate(&request.into_inner().id, &actor).await.map_err(status)?;
         Ok(Response::new(pb::RecalculateMigrationResponse { migration: Some(m.to_proto()) }))
     }
 }

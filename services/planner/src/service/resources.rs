@@ -13,11 +13,13 @@ use tonic::{Request, Response, Status, Streaming};
 /// Serves `ResourceService` over the planner core.
 pub struct ResourceApi<S: MigrationStore> {
     core: Arc<PlannerCore<S>>,
+    events_per_second: u32,
 }
 
 impl<S: MigrationStore> ResourceApi<S> {
-    pub fn new(core: Arc<PlannerCore<S>>) -> Self {
-        Self { core }
+    /// Each stream may send `events_per_second` (bursts of five seconds' worth).
+    pub fn new(core: Arc<PlannerCore<S>>, events_per_second: u32) -> Self {
+        Self { core, events_per_second: events_per_second.max(1) }
     }
 
     async fn handle_event(core: &Arc<PlannerCore<S>>, event: pb::StreamResourcesRequest) -> Result<(), CoreError> {
@@ -45,6 +47,36 @@ fn key(namespace: &str, name: &str) -> (String, String) {
     (if namespace.is_empty() { "default".to_string() } else { namespace.to_string() }, name.to_string())
 }
 
+/// One stream's event budget: `rate` tokens a second, up to five seconds' worth saved up.
+/// (Small enough to keep here rather than pull in a rate-limiting crate for one counter.)
+struct TokenBucket {
+    rate: f64,
+    capacity: f64,
+    tokens: f64,
+    updated: tokio::time::Instant,
+}
+
+impl TokenBucket {
+    fn new(rate: u32) -> Self {
+        let rate = f64::from(rate);
+        Self { rate, capacity: rate * 5.0, tokens: rate * 5.0, updated: tokio::time::Instant::now() }
+    }
+
+    /// Takes one token, waiting for it if the bucket is empty.
+    async fn take(&mut self) {
+        let now = tokio::time::Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.updated).as_secs_f64() * self.rate).min(self.capacity);
+        self.updated = now;
+        if self.tokens < 1.0 {
+            let wait = (1.0 - self.tokens) / self.rate;
+            tokio::time::sleep(std::time::Duration::from_secs_f64(wait)).await;
+            self.tokens = 1.0;
+            self.updated = tokio::time::Instant::now();
+        }
+        self.tokens -= 1.0;
+    }
+}
+
 type AckStream = Pin<Box<dyn Stream<Item = Result<pb::StreamResourcesResponse, Status>> + Send + 'static>>;
 
 #[tonic::async_trait]
@@ -55,8 +87,13 @@ impl<S: MigrationStore> ResourceService for ResourceApi<S> {
         let mut events = request.into_inner();
         let core = Arc::clone(&self.core);
         let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let mut pace = TokenBucket::new(self.events_per_second);
         tokio::spawn(async move {
-            while let Some(next) = events.next().await {
+            loop {
+                // Reading waits while the stream is over its rate: HTTP/2 flow control then
+                // holds the watcher back, and review calls keep their share of the planner.
+                pace.take().await;
+                let Some(next) = events.next().await else { break };
                 let event = match next {
                     Ok(event) => event,
                     Err(e) => {

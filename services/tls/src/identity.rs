@@ -1,0 +1,54 @@
+//! Who a caller is, read from its client certificate as Kubernetes does: the subject's common
+//! name (CN) is the user and each organization (O) is a group.
+
+use x509_cert::Certificate;
+use x509_cert::der::Decode;
+use x509_cert::der::asn1::ObjectIdentifier;
+use x509_cert::ext::pkix::name::DirectoryString;
+
+const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub user: String,
+    pub groups: Vec<String>,
+}
+
+impl Identity {
+    /// Reads the identity from a DER certificate. A certificate without a CN has user "".
+    pub fn from_der(der: &[u8]) -> Result<Self, String> {
+        let cert = Certificate::from_der(der).map_err(|e| format!("client certificate: {e}"))?;
+        let mut identity = Identity { user: String::new(), groups: Vec::new() };
+        for attribute in cert.tbs_certificate().subject().iter() {
+            let is_cn = attribute.oid == COMMON_NAME;
+            if !is_cn && attribute.oid != ORGANIZATION {
+                continue;
+            }
+            let value = DirectoryString::try_from(&attribute.value).map_err(|e| format!("client certificate subject: {e}"))?;
+            let value = value.value().into_owned();
+            if is_cn {
+                if identity.user.is_empty() {
+                    identity.user = value;
+                }
+            } else if !identity.groups.contains(&value) {
+                identity.groups.push(value);
+            }
+        }
+        Ok(identity)
+    }
+
+    pub fn has_group(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| g == group)
+    }
+}
+
+impl std::fmt::Display for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.groups.is_empty() {
+            write!(f, "{:?} (no groups)", self.user)
+        } else {
+            write!(f, "{:?} (groups {})", self.user, self.groups.join(", "))
+        }
+    }
+}
