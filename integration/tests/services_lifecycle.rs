@@ -74,7 +74,7 @@ async fn spec_to_executed_with_review_drift_and_bad_input() {
     assert!(listing.starts_with("NAMESPACE   NAME"), "{listing}");
     assert!(listing.contains(&format!("default     {}   app        users   Planned", planned.id)), "{listing}");
     let described = cli_ok(&["describe", "migration", &planned.id, "--planner", &address]);
-    assert!(described.contains("CREATE TABLE \"users\"") && described.contains("Phase:       Planned"), "{described}");
+    assert!(described.contains("CREATE TABLE \"users\"") && described.contains("Phase:           Planned"), "{described}");
     assert!(sqlite_columns(&app_db, "users").await.is_empty(), "nothing is applied before approval");
 
     // Approve with the CLI → Executed, and the table exists, recorded once in the ledger.
@@ -89,6 +89,8 @@ async fn spec_to_executed_with_review_drift_and_bad_input() {
     .await;
     assert_eq!(sqlite_columns(&app_db, "users").await, vec!["id", "email"]);
     assert_eq!(ledger_ids(&app_db).await, vec![planned.id.clone()]);
+    // Over plaintext there is no identity: the approval is recorded as anonymous.
+    assert_eq!(get_migration(&mut client.clone(), &planned.id).await.approved_by, "anonymous");
 
     // Approving it again is refused with a clear error.
     let again = cli(&["approve", "migration", &planned.id, "--planner", &address]);
@@ -110,6 +112,7 @@ async fn spec_to_executed_with_review_drift_and_bad_input() {
     tokio::time::sleep(Duration::from_millis(2500)).await; // two drift intervals
     let after_reject = migrations(&mut client, "users").await;
     assert_eq!(after_reject.len(), 2, "{after_reject:?}");
+    assert_eq!(get_migration(&mut client, &edited.id).await.rejected_by, "anonymous", "who rejected is recorded");
     assert_eq!(sqlite_columns(&app_db, "users").await, vec!["id", "email"]);
 
     // A hand-made change to the live table is drift: a new Planned migration, reason drift.
@@ -132,15 +135,17 @@ async fn spec_to_executed_with_review_drift_and_bad_input() {
     // Recalculate returns the same migration when nothing changed.
     let recalculated = cli_ok(&["recalculate", "migration", &drift.id, "--planner", &address]);
     assert!(recalculated.contains("unchanged"), "{recalculated}");
+    assert_eq!(get_migration(&mut client, &drift.id).await.recalculated_by, "anonymous", "who recalculated is recorded");
 
     // immediateDeploy: applied without approval.
     std::fs::write(specs.join("db-dev.yaml"), database_yaml("dev", &dev_db, true)).unwrap();
     std::fs::write(specs.join("events.yaml"), table_yaml("events", "dev", "")).unwrap();
-    wait_for("the immediateDeploy migration to be executed", WAIT, || {
+    let immediate = wait_for("the immediateDeploy migration to be executed", WAIT, || {
         let mut c = client.clone();
         async move { migrations(&mut c, "events").await.into_iter().find(|m| phase(m) == pb::Phase::Executed) }
     })
     .await;
+    assert_eq!(immediate.approved_by, "immediateDeploy");
     assert_eq!(sqlite_columns(&dev_db, "events").await, vec!["id", "email"]);
 
     // Bad input: a broken spec file and a duplicate column are reported, nothing stops.

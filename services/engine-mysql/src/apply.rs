@@ -127,6 +127,7 @@ async fn run_all(conn: &mut MySqlConnection, statements: &[String]) -> Result<()
                 statement: statement.clone(),
                 message: e.to_string(),
                 progress: describe_progress(i + 1, statements.len()),
+                connection_lost: matches!(e, sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)),
             });
         }
     }

@@ -37,7 +37,7 @@ pub enum MysqlError {
     #[error("reading seed data of {table}: {source}")]
     Seed { table: String, source: sqlx::Error },
     #[error("statement {index} of {total} failed: {message}\n  statement: {statement}\n  {progress}")]
-    Apply { index: usize, total: usize, statement: String, message: String, progress: String },
+    Apply { index: usize, total: usize, statement: String, message: String, progress: String, connection_lost: bool },
     #[error("another apply holds the lock on database {database:?}; gave up after {seconds}s")]
     Lock { database: String, seconds: u32 },
     #[error("migration {migration_id} is already in the ledger; nothing was applied")]
@@ -46,6 +46,24 @@ pub enum MysqlError {
     Ledger { migration_id: String, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+}
+
+impl MysqlError {
+    /// The connection went away rather than a statement being refused (see the Postgres engine).
+    pub fn is_connection_lost(&self) -> bool {
+        let lost = |e: &sqlx::Error| {
+            matches!(
+                e,
+                sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
+            )
+        };
+        match self {
+            MysqlError::Connect { .. } => true,
+            MysqlError::Apply { connection_lost, .. } => *connection_lost,
+            MysqlError::Database(e) | MysqlError::Introspect { source: e, .. } | MysqlError::Seed { source: e, .. } => lost(e),
+            _ => false,
+        }
+    }
 }
 
 /// A table the user wants, as the planner receives it.

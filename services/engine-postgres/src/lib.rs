@@ -27,9 +27,41 @@ pub enum PostgresError {
     #[error("reading seed data of {table}: {source}")]
     Seed { table: String, source: sqlx::Error },
     #[error("statement {index} failed: {message}\n  statement: {statement}")]
-    Apply { index: usize, statement: String, message: String },
+    Apply { index: usize, statement: String, message: String, connection_lost: bool },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+}
+
+impl PostgresError {
+    /// The connection went away (the server restarted, the network broke) rather than a
+    /// statement being refused: the transaction did not commit, or its outcome is unknown, and
+    /// trying again later is the right answer.
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            PostgresError::Connect { .. } => true,
+            PostgresError::Apply { connection_lost, .. } => *connection_lost,
+            PostgresError::Database(e) | PostgresError::Introspect { source: e, .. } | PostgresError::Seed { source: e, .. } => {
+                connection_lost(e)
+            }
+            PostgresError::Uri(_) => false,
+        }
+    }
+}
+
+/// Whether `e` is the loss of the connection: an I/O or TLS failure, or the server saying it is
+/// shutting down (SQLSTATE class 57P: admin/crash shutdown, cannot connect now) or that the
+/// connection failed (class 08).
+pub fn connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
 }
 
 /// A table the user wants, as the planner receives it.
@@ -170,7 +202,12 @@ impl PostgresEngine {
                 Ok(done) => traced.finish(Ok(done.rows_affected())),
                 Err(e) => {
                     traced.finish(Err(e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())));
-                    return Err(PostgresError::Apply { index: i + 1, statement: statement.clone(), message: e.to_string() });
+                    return Err(PostgresError::Apply {
+                        index: i + 1,
+                        statement: statement.clone(),
+                        message: e.to_string(),
+                        connection_lost: connection_lost(&e),
+                    });
                 }
             }
         }

@@ -73,6 +73,18 @@ pub enum EngineError {
     Split(String),
 }
 
+impl EngineError {
+    /// The database connection was lost (not a statement refused): worth retrying later. A
+    /// retry is safe: the ledger, written in the applying transaction, tells whether it committed.
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            EngineError::Postgres(e) => e.is_connection_lost(),
+            EngineError::Mysql(e) => e.is_connection_lost(),
+            _ => false,
+        }
+    }
+}
+
 pub enum Engine {
     Postgres(PostgresEngine),
     Sqlite(SqliteEngine),

@@ -163,12 +163,33 @@ async fn execute_traced(config: &Config, engines: &Engines, mut client: Client, 
         return; // another executor owns it now
     }
     let report = pb::ReportResultRequest { migration_id: id.clone(), fencing_token: token, outcome: outcome as i32, error: error.clone() };
-    match client.report_result(report).await {
-        Ok(response) => {
-            let phase = response.into_inner().migration.map(|m| pb::Phase::try_from(m.phase).unwrap_or_default()).unwrap_or_default();
-            tracing::info!(migration = %id, phase = ?phase, error, "reported")
+    // The planner (or its store) may be restarting: keep reporting for as long as the lease
+    // would have lasted. Past that the lease expires, the next claim finds the ledger row and
+    // the migration is Executed all the same; only a refusal on the merits ends it early.
+    let deadline = std::time::Instant::now() + Duration::from_secs(u64::from(config.lease_seconds).max(5));
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match client.report_result(report.clone()).await {
+            Ok(response) => {
+                let phase = response.into_inner().migration.map(|m| pb::Phase::try_from(m.phase).unwrap_or_default()).unwrap_or_default();
+                tracing::info!(migration = %id, phase = ?phase, error, "reported");
+                return;
+            }
+            Err(status)
+                if matches!(
+                    status.code(),
+                    tonic::Code::Unavailable | tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DeadlineExceeded
+                ) && std::time::Instant::now() + backoff < deadline =>
+            {
+                tracing::warn!(migration = %id, error = %status.message(), "could not report; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+            Err(status) => {
+                tracing::warn!(migration = %id, error = %status.message(), "report refused");
+                return;
+            }
         }
-        Err(status) => tracing::warn!(migration = %id, error = %status.message(), "report refused"),
     }
 }
 
@@ -234,6 +255,13 @@ async fn apply_on(
         .await
     {
         Ok(()) => (pb::Outcome::Executed, String::new()),
+        Err(e) if e.is_connection_lost() => {
+            // The server went away mid-apply (a restart, a failover, the network). Postgres
+            // rolled the transaction back, or committed it with the ledger row if the loss came
+            // after COMMIT: the next attempt reads the ledger first, so it never applies twice.
+            tracing::warn!(migration = %m.id, error = %e, "lost the database connection while applying; will retry");
+            (pb::Outcome::Retry, format!("database connection lost while applying (retrying): {e}"))
+        }
         Err(e) => match engine.ledger_contains(&m.id).await {
             // Someone else applied it while we tried: our transaction rolled back.
             Ok(true) => (pb::Outcome::Executed, String::new()),

@@ -159,7 +159,11 @@ impl<S: MigrationStore> PlannerCore<S> {
             Outcome::Executed => {
                 m.phase = Phase::Executed;
                 m.executed_at = now;
-                m.error.clear();
+                // After retries, the migration keeps what interrupted the earlier attempts.
+                m.error = match m.error.strip_prefix("retried: ") {
+                    Some(last) if m.attempts > 1 => format!("executed on attempt {} after: {last}", m.attempts),
+                    _ => String::new(),
+                };
             }
             Outcome::Failed => {
                 m.phase = Phase::Failed;
@@ -172,6 +176,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             Outcome::Retry => {
                 m.phase = Phase::Approved;
                 m.waiting_reason = error.to_string();
+                m.error = format!("retried: attempt {}: {error}", m.attempts);
                 m.not_before = now + retry_delay_ms(m.attempts);
             }
         }
