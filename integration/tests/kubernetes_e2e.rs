@@ -121,6 +121,11 @@ async fn the_operator_guide_end_to_end() {
     assert_eq!(plugin_ok(&["approve", "migration", &planned.name]).trim(), format!("Migration {} approved", planned.name));
     wait_row("the Migration to be executed", &ns, |r| r.name == planned.name && r.phase == "Executed").await;
     assert_eq!(columns(&uri, "users").await, vec!["id", "email"]);
+    // Who approved: the Kubernetes user the plugin is authenticated as (the test cluster's
+    // token user "admin", found by a TokenReview on this 1.20 server).
+    let approved_by = kubectl_ok(&["get", "migration", &planned.name, "-n", &ns, "-o", "jsonpath={.status.approvedBy}"], None);
+    assert_eq!(approved_by, "admin");
+    assert!(plugin_ok(&["describe", "migration", &planned.name]).contains("Approved by:     admin"));
     let again = plugin(&["approve", "migration", &planned.name]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("is already executed"), "{}", String::from_utf8_lossy(&again.stderr));
     let table_status = kubectl_ok(&["get", "table", "users", "-n", &ns, "-o", "jsonpath={.status.lastPlannedTableSpecSHA}"], None);
@@ -151,6 +156,8 @@ async fn the_operator_guide_end_to_end() {
     assert!(edited.ddl.contains("ADD COLUMN \"nickname\""), "{}", edited.ddl);
     plugin_ok(&["reject", "migration", &edited.name]);
     wait_row("the rejection", &ns, |r| r.name == edited.name && r.phase == "Rejected").await;
+    let rejected_by = kubectl_ok(&["get", "migration", &edited.name, "-n", &ns, "-o", "jsonpath={.status.rejectedBy}"], None);
+    assert_eq!(rejected_by, "admin");
     let refused = plugin(&["approve", "migration", &edited.name]);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("rejected and cannot be approved"));
     assert_eq!(columns(&uri, "users").await, vec!["id", "email"]);
@@ -163,6 +170,8 @@ async fn the_operator_guide_end_to_end() {
     let third = wait_row("a third Migration", &ns, |r| r.phase == "Planned").await;
     kubectl_ok(&["patch", "migration", &third.name, "-n", &ns, "--type", "merge", "-p", r#"{"spec":{"approved":true}}"#], None);
     wait_row("the patched approval to run", &ns, |r| r.name == third.name && r.phase == "Executed").await;
+    let approved_by = kubectl_ok(&["get", "migration", &third.name, "-n", &ns, "-o", "jsonpath={.status.approvedBy}"], None);
+    assert!(approved_by.starts_with("unknown Kubernetes user"), "a bare patch does not say who: {approved_by}");
     assert_eq!(columns(&uri, "users").await, vec!["id", "email", "nickname", "age"]);
 
     // Deleting the Table garbage-collects its Migrations; the database table stays.

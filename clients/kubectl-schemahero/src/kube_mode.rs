@@ -24,6 +24,10 @@ pub struct KubeArgs {
 }
 
 pub async fn client(args: &KubeArgs) -> Result<Client> {
+    Client::try_from(config(args).await?).context("cannot create a Kubernetes client")
+}
+
+async fn config(args: &KubeArgs) -> Result<Config> {
     let options = KubeConfigOptions { context: args.context.clone(), ..KubeConfigOptions::default() };
     let config = match &args.kubeconfig {
         Some(path) => {
@@ -33,7 +37,31 @@ pub async fn client(args: &KubeArgs) -> Result<Client> {
         None if args.context.is_some() => Config::from_kubeconfig(&options).await.context("no usable cluster in the kubeconfig")?,
         None => Config::infer().await.context("no cluster: set KUBECONFIG, pass --kubeconfig, or use --planner")?,
     };
-    Client::try_from(config).context("cannot create a Kubernetes client")
+    Ok(config)
+}
+
+/// How the kubeconfig authenticates, as far as telling who the user is goes.
+#[derive(Clone, Default)]
+struct Credentials {
+    /// The CN of its client certificate: how Kubernetes itself names such a user.
+    certificate_user: Option<String>,
+    /// Its bearer token, for a TokenReview.
+    token: Option<String>,
+}
+
+fn credentials(auth: &kube::config::AuthInfo) -> Credentials {
+    use secrecy::ExposeSecret;
+    Credentials { certificate_user: certificate_user(auth), token: auth.token.as_ref().map(|t| t.expose_secret().to_string()) }
+}
+
+fn certificate_user(auth: &kube::config::AuthInfo) -> Option<String> {
+    use base64::Engine;
+    let pem = match (&auth.client_certificate_data, &auth.client_certificate) {
+        (Some(data), _) => base64::engine::general_purpose::STANDARD.decode(data.trim()).ok()?,
+        (None, Some(path)) => std::fs::read(path).ok()?,
+        _ => return None,
+    };
+    schemahero_tls::Identity::from_pem(&pem).ok().map(|i| i.user).filter(|u| !u.is_empty())
 }
 
 fn phase_of(name: &str) -> pb::Phase {
@@ -173,18 +201,39 @@ async fn find(client: &Client, namespace: Option<&str>, name: &str) -> Result<Mi
     found.ok_or_else(|| anyhow::anyhow!("migration {name} not found"))
 }
 
-/// The Kubernetes user this CLI is authenticated as (a SelfSubjectReview, Kubernetes 1.28+),
-/// recorded on the Migration as who approved, rejected or recalculated it.
-async fn whoami(client: &Client) -> String {
-    use k8s_openapi::api::authentication::v1::SelfSubjectReview;
-    let review = SelfSubjectReview::default();
-    match Api::<SelfSubjectReview>::all(client.clone()).create(&kube::api::PostParams::default(), &review).await {
-        Ok(r) => r.status.and_then(|s| s.user_info).and_then(|u| u.username).unwrap_or_else(|| "unknown Kubernetes user".into()),
-        Err(e) => {
-            tracing::debug!(error = %e, "SelfSubjectReview");
-            "unknown Kubernetes user (SelfSubjectReview unavailable)".into()
+/// The Kubernetes user this CLI is authenticated as, recorded on the Migration as who approved,
+/// rejected or recalculated it. Asked of the API server where it can answer: a
+/// SelfSubjectReview (Kubernetes 1.28+); else the CN of the kubeconfig's client certificate;
+/// else a TokenReview of its own token (needs `create tokenreviews`); else "unknown".
+async fn whoami(client: &Client, credentials: Credentials) -> String {
+    use k8s_openapi::api::authentication::v1::{SelfSubjectReview, TokenReview, TokenReviewSpec};
+    let post = kube::api::PostParams::default();
+    match Api::<SelfSubjectReview>::all(client.clone()).create(&post, &SelfSubjectReview::default()).await {
+        Ok(r) => {
+            if let Some(user) = r.status.and_then(|s| s.user_info).and_then(|u| u.username) {
+                return user;
+            }
+        }
+        Err(e) => tracing::debug!(error = %e, "SelfSubjectReview unavailable"),
+    }
+    if let Some(user) = credentials.certificate_user {
+        return user;
+    }
+    if let Some(token) = credentials.token {
+        let review = TokenReview { spec: TokenReviewSpec { token: Some(token), ..TokenReviewSpec::default() }, ..TokenReview::default() };
+        match Api::<TokenReview>::all(client.clone()).create(&post, &review).await {
+            Ok(r) => {
+                let status = r.status.unwrap_or_default();
+                if status.authenticated == Some(true)
+                    && let Some(user) = status.user.and_then(|u| u.username)
+                {
+                    return user;
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "TokenReview refused"),
         }
     }
+    "unknown Kubernetes user".into()
 }
 
 pub enum Action {
@@ -195,7 +244,9 @@ pub enum Action {
 }
 
 pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: Action, output: Output) -> Result<String> {
-    let client = client(kube).await?;
+    let config = config(kube).await?;
+    let who = credentials(&config.auth_info);
+    let client = Client::try_from(config).context("cannot create a Kubernetes client")?;
     let m = find(&client, namespace, name).await?;
     let phase = m.status.as_ref().map(|s| s.phase.clone()).unwrap_or_default();
     let ns = m.namespace().unwrap_or_default();
@@ -208,17 +259,17 @@ pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: A
                 "Rejected" => bail!("migration {name} is rejected and cannot be approved; change the Table to plan again"),
                 other => bail!("migration {name} is {other}; only Planned migrations can be approved"),
             }
-            serde_json::json!({ "spec": { "approved": true, "requestedBy": whoami(&client).await } })
+            serde_json::json!({ "spec": { "approved": true, "requestedBy": whoami(&client, who.clone()).await } })
         }
         Action::Reject => {
             if !matches!(phase.as_str(), "Planned" | "Approved") {
                 bail!("migration {name} is {phase}; only Planned or Approved migrations can be rejected");
             }
-            serde_json::json!({ "spec": { "rejected": true, "requestedBy": whoami(&client).await } })
+            serde_json::json!({ "spec": { "rejected": true, "requestedBy": whoami(&client, who.clone()).await } })
         }
         Action::Recalculate => {
             let token = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
-            serde_json::json!({ "spec": { "recalculate": token.to_string(), "requestedBy": whoami(&client).await } })
+            serde_json::json!({ "spec": { "recalculate": token.to_string(), "requestedBy": whoami(&client, who.clone()).await } })
         }
     };
     Api::<Migration>::namespaced(client, &ns)

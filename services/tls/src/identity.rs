@@ -38,6 +38,13 @@ impl Identity {
         Ok(identity)
     }
 
+    /// Reads the identity from the first certificate of a PEM document.
+    pub fn from_pem(pem: &[u8]) -> Result<Self, String> {
+        use rustls_pki_types::pem::PemObject;
+        let der = rustls_pki_types::CertificateDer::from_pem_slice(pem).map_err(|e| format!("certificate PEM: {e}"))?;
+        Self::from_der(der.as_ref())
+    }
+
     pub fn has_group(&self, group: &str) -> bool {
         self.groups.iter().any(|g| g == group)
     }
