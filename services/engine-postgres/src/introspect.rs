@@ -70,9 +70,8 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
         });
     }
 
-    let constraints: Vec<(String, String, String, Vec<String>, Option<String>, Option<String>, Vec<String>, String)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(by_name(
-            "SELECT c.relname::text, con.conname::text, con.contype::text,
+    let constraints: Vec<ConstraintRow> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+        "SELECT c.relname::text, con.conname::text, con.contype::text,
                 ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
                       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord),
                 fn.nspname::text, fc.relname::text,
@@ -86,12 +85,12 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
          LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
          WHERE n.nspname = $1 AND con.contype IN ('p', 'f') AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname, con.conname",
-            by_names,
-        )))
-        .bind(schema)
-        .bind(&names)
-        .fetch_all(pool)
-        .await?;
+        by_names,
+    )))
+    .bind(schema)
+    .bind(&names)
+    .fetch_all(pool)
+    .await?;
     for (table, name, kind, columns, ref_schema, ref_table, ref_columns, on_delete) in constraints {
         let Some(def) = result.get_mut(&table) else {
             continue;
@@ -112,9 +111,8 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
 
     // Indexes other than the primary key's; unique constraints come back flagged.
     // Expression and partial indexes cannot be expressed in a spec and are left alone.
-    let indexes: Vec<(String, String, bool, String, Vec<String>, Option<Vec<String>>, bool)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(by_name(
-            "SELECT c.relname::text, i.relname::text, ix.indisunique, am.amname::text,
+    let indexes: Vec<IndexRow> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+        "SELECT c.relname::text, i.relname::text, ix.indisunique, am.amname::text,
                 ARRAY(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
                       JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
                       WHERE k.ord <= ix.indnkeyatts ORDER BY k.ord),
@@ -128,12 +126,12 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
          WHERE n.nspname = $1 AND NOT ix.indisprimary AND ix.indexprs IS NULL AND ix.indpred IS NULL
            AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname, i.relname",
-            by_names,
-        )))
-        .bind(schema)
-        .bind(&names)
-        .fetch_all(pool)
-        .await?;
+        by_names,
+    )))
+    .bind(schema)
+    .bind(&names)
+    .fetch_all(pool)
+    .await?;
     for (table, name, unique, method, columns, options, constraint) in indexes {
         let Some(def) = result.get_mut(&table) else {
             continue;
@@ -209,3 +207,8 @@ pub fn canonical_text_of(tables: &HashMap<(String, String), TableDef>, keys: &[(
     keys.dedup();
     keys.iter().map(|k| format!("{:?}\n", tables[*k])).collect()
 }
+
+/// One row of the constraint query, in its column order.
+type ConstraintRow = (String, String, String, Vec<String>, Option<String>, Option<String>, Vec<String>, String);
+/// One row of the index query, in its column order.
+type IndexRow = (String, String, bool, String, Vec<String>, Option<Vec<String>>, bool);

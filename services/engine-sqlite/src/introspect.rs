@@ -101,7 +101,7 @@ pub async fn introspect(pool: &SqlitePool, only: Option<&[String]>) -> Result<BT
         }
     }
 
-    let fks: Vec<(String, i64, i64, String, String, Option<String>, String)> = sqlx::query_as(
+    let fks: Vec<ForeignKeyRow> = sqlx::query_as(
         "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_delete FROM sqlite_master m
          JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq",
     )
@@ -177,3 +177,6 @@ pub fn contains_keyword(sql: &str, keyword: &str) -> bool {
     }
     false
 }
+
+/// (table, foreign key id, column position, referenced table, column, referenced column, on delete)
+type ForeignKeyRow = (String, i64, i64, String, String, Option<String>, String);

@@ -145,7 +145,7 @@ pub struct SqlStore {
 pub struct SqlTransitionLock(#[allow(dead_code)] Option<sqlx::Transaction<'static, sqlx::Any>>);
 
 /// An arbitrary, fixed advisory-lock key for planner transitions.
-const TRANSITION_LOCK_KEY: i64 = 0x5348_5f50_4c41_4e; // "SH_PLAN"
+const TRANSITION_LOCK_KEY: i64 = 0x0053_485f_504c_414e; // "SH_PLAN"
 
 const COLUMNS: &str = "id, namespace, database_name, table_resource, table_name, phase, statements_json, fingerprint, spec_hash, \
 spec_json, planned_at, approved_at, executed_at, trace_id, error, waiting_reason, attempts, executor, reason, fencing_token, \

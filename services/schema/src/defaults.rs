@@ -240,8 +240,8 @@ fn cast_type_len(t: &str) -> usize {
         "bit varying",
     ];
     let lower = t.to_ascii_lowercase();
-    if t.starts_with('"') {
-        return t[1..].find('"').map(|p| p + 2).unwrap_or(t.len());
+    if let Some(rest) = t.strip_prefix('"') {
+        return rest.find('"').map(|p| p + 2).unwrap_or(t.len());
     }
     let mut len = MULTI_WORD
         .iter()

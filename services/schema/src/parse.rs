@@ -27,6 +27,8 @@ pub struct OtherDocument {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+// Documents are parsed one at a time and consumed at once, so the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Document {
     Table(TableManifest),
     Other(OtherDocument),

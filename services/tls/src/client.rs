@@ -8,7 +8,7 @@ use hyper_util::rt::TokioIo;
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::net::TcpStream;
 use tonic::transport::{Channel, Endpoint};
@@ -105,10 +105,10 @@ pub async fn connect(endpoint: &Endpoint, tls: Option<&Arc<ClientTls>>) -> Resul
     }
 }
 
-fn build(ca: &PathBuf, cert: &PathBuf, key: &PathBuf) -> Result<ClientConfig, TlsError> {
+fn build(ca: &Path, cert: &Path, key: &Path) -> Result<ClientConfig, TlsError> {
     let mut roots = rustls::RootCertStore::empty();
     for der in pem::certificates("--tls-ca", ca)? {
-        roots.add(der).map_err(|e| TlsError::File { flag: "--tls-ca", path: ca.clone(), reason: e.to_string() })?;
+        roots.add(der).map_err(|e| TlsError::File { flag: "--tls-ca", path: ca.to_path_buf(), reason: e.to_string() })?;
     }
     let chain = pem::certificates("--tls-cert", cert)?;
     let key_der = pem::private_key("--tls-key", key)?;
@@ -118,7 +118,7 @@ fn build(ca: &PathBuf, cert: &PathBuf, key: &PathBuf) -> Result<ClientConfig, Tl
         .map_err(|e| TlsError::Config(e.to_string()))?
         .with_root_certificates(roots)
         .with_client_auth_cert(chain, key_der)
-        .map_err(|e| TlsError::File { flag: "--tls-key", path: key.clone(), reason: format!("does not fit --tls-cert: {e}") })?;
+        .map_err(|e| TlsError::File { flag: "--tls-key", path: key.to_path_buf(), reason: format!("does not fit --tls-cert: {e}") })?;
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(config)
 }

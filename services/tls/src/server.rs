@@ -6,7 +6,7 @@ use crate::{TlsError, pem};
 use rustls::ServerConfig;
 use rustls::server::WebPkiClientVerifier;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The server's TLS flags, shared by every SchemaHero server binary.
@@ -66,23 +66,23 @@ impl ServerTls {
     }
 }
 
-fn build(cert: &PathBuf, key: &PathBuf, client_ca: &PathBuf) -> Result<ServerConfig, TlsError> {
+fn build(cert: &Path, key: &Path, client_ca: &Path) -> Result<ServerConfig, TlsError> {
     let chain = pem::certificates("--tls-cert", cert)?;
     let key_der = pem::private_key("--tls-key", key)?;
     let mut roots = rustls::RootCertStore::empty();
     for ca in pem::certificates("--tls-client-ca", client_ca)? {
-        roots.add(ca).map_err(|e| TlsError::File { flag: "--tls-client-ca", path: client_ca.clone(), reason: e.to_string() })?;
+        roots.add(ca).map_err(|e| TlsError::File { flag: "--tls-client-ca", path: client_ca.to_path_buf(), reason: e.to_string() })?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
         .build()
-        .map_err(|e| TlsError::File { flag: "--tls-client-ca", path: client_ca.clone(), reason: e.to_string() })?;
+        .map_err(|e| TlsError::File { flag: "--tls-client-ca", path: client_ca.to_path_buf(), reason: e.to_string() })?;
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError::Config(e.to_string()))?
         .with_client_cert_verifier(verifier)
         .with_single_cert(chain, key_der)
-        .map_err(|e| TlsError::File { flag: "--tls-key", path: key.clone(), reason: format!("does not fit --tls-cert: {e}") })?;
+        .map_err(|e| TlsError::File { flag: "--tls-key", path: key.to_path_buf(), reason: format!("does not fit --tls-cert: {e}") })?;
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(config)
 }
