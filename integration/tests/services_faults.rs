@@ -40,16 +40,11 @@ async fn restart_postgres() {
     .await;
 }
 
-fn table_yaml(name: &str, database: &str, columns: &[&str]) -> String {
-    let columns: String = columns.iter().map(|c| format!("        - name: {c}\n          type: integer\n")).collect();
+/// A Table manifest for `engine` with an integer primary key `id` and integer `columns`.
+fn table_yaml(engine: &str, name: &str, database: &str, columns: &[&str]) -> String {
+    let columns: String = ["id"].iter().chain(columns).map(|c| format!("        - name: {c}\n          type: integer\n")).collect();
     format!(
-        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Table\nmetadata:\n  name: {name}\nspec:\n  database: {database}\n  name: {name}\n  schema:\n    postgres:\n      primaryKey: [id]\n      columns:\n        - name: id\n          type: integer\n{columns}"
-    )
-}
-
-fn sqlite_table_yaml(name: &str, database: &str) -> String {
-    format!(
-        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Table\nmetadata:\n  name: {name}\nspec:\n  database: {database}\n  name: {name}\n  schema:\n    sqlite:\n      primaryKey: [id]\n      columns:\n        - name: id\n          type: integer\n"
+        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Table\nmetadata:\n  name: {name}\nspec:\n  database: {database}\n  name: {name}\n  schema:\n    {engine}:\n      primaryKey: [id]\n      columns:\n{columns}"
     )
 }
 
@@ -68,7 +63,7 @@ async fn the_target_postgres_restarts_in_the_middle_of_an_apply() {
     std::fs::create_dir_all(&specs).unwrap();
     let uri = fresh_postgres_database("shfault_target").await;
     std::fs::write(specs.join("db.yaml"), postgres_database_yaml("target", &uri, true)).unwrap();
-    std::fs::write(specs.join("users.yaml"), table_yaml("users", "target", &[])).unwrap();
+    std::fs::write(specs.join("users.yaml"), table_yaml("postgres", "users", "target", &[])).unwrap();
 
     let (_planner, address) = start_planner(&dir, "127.0.0.1:0", &dir.join("planner.db"), 3600);
     let _watcher = start_watcher(&dir, &address, &specs);
@@ -84,7 +79,7 @@ async fn the_target_postgres_restarts_in_the_middle_of_an_apply() {
     use sqlx::Connection;
     let mut holder = sqlx::PgConnection::connect(&uri).await.unwrap();
     sqlx::raw_sql("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE").execute(&mut holder).await.unwrap();
-    std::fs::write(specs.join("users.yaml"), table_yaml("users", "target", &["email"])).unwrap();
+    std::fs::write(specs.join("users.yaml"), table_yaml("postgres", "users", "target", &["email"])).unwrap();
     let blocked = wait_for("the apply to block on the lock", WAIT, || {
         let mut c = client.clone();
         let uri = uri.clone();
@@ -175,7 +170,7 @@ async fn the_planner_store_restarts_with_migrations_in_flight() {
     let write_tables = |range: std::ops::Range<usize>| {
         for t in range {
             for d in 0..DATABASES {
-                std::fs::write(specs.join(format!("t{t}-db{d}.yaml")), sqlite_table_yaml(&format!("t{t}_db{d}"), &format!("db{d}")))
+                std::fs::write(specs.join(format!("t{t}-db{d}.yaml")), table_yaml("sqlite", &format!("t{t}_db{d}"), &format!("db{d}"), &[]))
                     .unwrap();
             }
         }

@@ -106,10 +106,7 @@ pub async fn connect(endpoint: &Endpoint, tls: Option<&Arc<ClientTls>>) -> Resul
 }
 
 fn build(ca: &Path, cert: &Path, key: &Path) -> Result<ClientConfig, TlsError> {
-    let mut roots = rustls::RootCertStore::empty();
-    for der in pem::certificates("--tls-ca", ca)? {
-        roots.add(der).map_err(|e| TlsError::File { flag: "--tls-ca", path: ca.to_path_buf(), reason: e.to_string() })?;
-    }
+    let roots = pem::roots("--tls-ca", ca)?;
     let chain = pem::certificates("--tls-cert", cert)?;
     let key_der = pem::private_key("--tls-key", key)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -18,6 +18,15 @@ pub fn certificates(flag: &'static str, path: &Path) -> Result<Vec<CertificateDe
     Ok(certs)
 }
 
+/// The CA certificates in `path` as a trust store.
+pub fn roots(flag: &'static str, path: &Path) -> Result<rustls::RootCertStore, TlsError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for der in certificates(flag, path)? {
+        roots.add(der).map_err(|e| TlsError::File { flag, path: path.to_path_buf(), reason: e.to_string() })?;
+    }
+    Ok(roots)
+}
+
 /// The private key in `path` (PKCS#8, PKCS#1 or SEC1).
 pub fn private_key(flag: &'static str, path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| TlsError::File { flag, path: path.to_path_buf(), reason: pem_reason(&e) })

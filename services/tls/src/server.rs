@@ -69,10 +69,7 @@ impl ServerTls {
 fn build(cert: &Path, key: &Path, client_ca: &Path) -> Result<ServerConfig, TlsError> {
     let chain = pem::certificates("--tls-cert", cert)?;
     let key_der = pem::private_key("--tls-key", key)?;
-    let mut roots = rustls::RootCertStore::empty();
-    for ca in pem::certificates("--tls-client-ca", client_ca)? {
-        roots.add(ca).map_err(|e| TlsError::File { flag: "--tls-client-ca", path: client_ca.to_path_buf(), reason: e.to_string() })?;
-    }
+    let roots = pem::roots("--tls-client-ca", client_ca)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
         .build()
