@@ -59,6 +59,9 @@ pub enum CoreError {
     Precondition(String),
     #[error("planning {table}: {message}")]
     Plan { table: String, message: String },
+    /// A compare-and-set lost: someone changed the migration since it was read.
+    #[error("migration {0} changed concurrently; try again")]
+    Conflict(String),
 }
 
 #[derive(Default)]
@@ -99,6 +102,12 @@ fn statements_of(plan: &Plan) -> Vec<StoredStatement> {
 impl<S: MigrationStore> PlannerCore<S> {
     pub fn new(store: S, config: Config) -> Arc<Self> {
         Arc::new(Self { store, config, resources: Mutex::new(Resources::default()), transitions: tokio::sync::Mutex::new(()) })
+    }
+
+    /// Writes `m` (its `version` already increased) if nobody changed it since it was read;
+    /// a lost compare-and-set is [`CoreError::Conflict`], never a silent success.
+    pub(crate) async fn update(&self, m: &MigrationRecord) -> Result<(), CoreError> {
+        if self.store.update(m).await? { Ok(()) } else { Err(CoreError::Conflict(m.id.clone())) }
     }
 
     pub fn store(&self) -> &S {
@@ -212,7 +221,7 @@ impl<S: MigrationStore> PlannerCore<S> {
                 m.phase = Phase::Superseded;
                 m.error = "the Table resource was deleted".into();
                 m.version += 1;
-                self.store.update(&m).await?;
+                self.update(&m).await?;
             }
         }
         self.store.set_planned_spec_hash(&key.0, &key.1, None).await?;
@@ -336,9 +345,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             next.error = note.to_string();
         }
         next.version += 1;
-        if !self.store.update(&next).await? {
-            return Err(CoreError::Precondition(format!("migration {} changed concurrently; try again", m.id)));
-        }
+        self.update(&next).await?;
         Ok(next)
     }
 
@@ -377,9 +384,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         next.approved_at = now_millis();
         next.approved_by = actor.to_string();
         next.version += 1;
-        if !tracing::Instrument::instrument(self.store.update(&next), span).await? {
-            return Err(CoreError::Precondition(format!("migration {id} changed concurrently; try again")));
-        }
+        tracing::Instrument::instrument(self.update(&next), span).await?;
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", "Approved")]).inc();
         tracing::info!(migration = %id, by = %actor, "approved");
         Ok(next)
@@ -426,9 +431,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         let mut next = self.get(&current.id).await?;
         next.recalculated_by = actor.to_string();
         next.version += 1;
-        if !self.store.update(&next).await? {
-            return Err(CoreError::Precondition(format!("migration {} changed concurrently; try again", next.id)));
-        }
+        self.update(&next).await?;
         tracing::info!(migration = %next.id, by = %actor, "recalculated");
         Ok(next)
     }

@@ -84,7 +84,10 @@ impl<S: MigrationStore> PlannerCore<S> {
                     let mut waiting = m.clone();
                     waiting.waiting_reason = reason;
                     waiting.version += 1;
-                    self.store().update(&waiting).await?;
+                    // Only a note: if someone changed the migration meanwhile, theirs stands.
+                    if let Err(e) = self.update(&waiting).await {
+                        tracing::debug!(migration = %waiting.id, error = %e, "waiting reason not recorded");
+                    }
                 }
                 seen_db.remove(&db); // later migrations of this database may still go
                 continue;
@@ -94,7 +97,10 @@ impl<S: MigrationStore> PlannerCore<S> {
                     let mut waiting = m.clone();
                     waiting.waiting_reason = format!("database {}/{} is not known to the planner yet", db.0, db.1);
                     waiting.version += 1;
-                    self.store().update(&waiting).await?;
+                    // Only a note: if someone changed the migration meanwhile, theirs stands.
+                    if let Err(e) = self.update(&waiting).await {
+                        tracing::debug!(migration = %waiting.id, error = %e, "waiting reason not recorded");
+                    }
                 }
                 continue;
             };
@@ -140,7 +146,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         }
         m.lease_expires_at = now_millis() + i64::from(lease_seconds) * 1000;
         m.version += 1;
-        self.store().update(&m).await?;
+        self.update(&m).await?;
         Ok(m.lease_expires_at)
     }
 
@@ -181,7 +187,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             }
         }
         m.version += 1;
-        self.store().update(&m).await?;
+        self.update(&m).await?;
         drop(guard);
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", m.phase.as_str())]).inc();
         if outcome == Outcome::Retry {

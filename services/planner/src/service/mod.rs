@@ -21,6 +21,7 @@ fn status(e: CoreError) -> Status {
         CoreError::NotFound(id) => Status::not_found(format!("migration {id} not found")),
         CoreError::Precondition(m) => Status::failed_precondition(m),
         CoreError::Plan { .. } => Status::unavailable(e.to_string()),
-        CoreError::Store(e) => Status::internal(e.to_string()),
+        CoreError::Conflict(_) => Status::aborted(e.to_string()),
+        CoreError::Store(e) => Status::unavailable(e.to_string()),
     }
 }
