@@ -20,12 +20,34 @@ pub fn cases_dir(engine: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("cases").join(engine)
 }
 
+/// The cases named by `CASE` (comma-separated case directory names), if it is set: run one case
+/// with e.g. `CASE=add-column cargo test -p schemahero-integration --test postgres_cases`.
+pub fn case_filter() -> Option<Vec<String>> {
+    let names = std::env::var("CASE").ok()?;
+    let names: Vec<String> = names.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
+    (!names.is_empty()).then_some(names)
+}
+
+/// The engine's case directories in name order, only those `CASE` names when it is set.
+/// Panics when `CASE` names a case the engine does not have, so a typo is not a silent pass.
 pub fn list_cases(engine: &str) -> Vec<PathBuf> {
     let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir(engine))
         .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect())
         .unwrap_or_default();
     cases.sort();
+    if let Some(names) = case_filter() {
+        let name_of = |p: &PathBuf| p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        for wanted in &names {
+            assert!(cases.iter().any(|c| &name_of(c) == wanted), "CASE={wanted}: no such {engine} case in {}", cases_dir(engine).display());
+        }
+        cases.retain(|c| names.contains(&name_of(c)));
+    }
     cases
+}
+
+/// Whether the whole set of cases runs (no `CASE` filter), so that its size can be checked.
+pub fn all_cases() -> bool {
+    case_filter().is_none()
 }
 
 fn blessing() -> bool {

@@ -3,7 +3,7 @@
 //! database.
 
 use schemahero_engine::Driver;
-use schemahero_integration::{dump, list_cases, run_case};
+use schemahero_integration::{all_cases, dump, list_cases, run_case};
 use sqlx::{Connection, PgConnection};
 
 fn server() -> String {
@@ -38,5 +38,5 @@ async fn postgres_acceptance_cases() {
         }
     }
     assert!(failures.is_empty(), "{} of {} postgres cases failed: {failures:?}", failures.len(), cases.len());
-    assert!(cases.len() >= 40, "expected at least 40 postgres cases, found {}", cases.len());
+    assert!(!all_cases() || cases.len() >= 40, "expected at least 40 postgres cases, found {}", cases.len());
 }

@@ -1,7 +1,7 @@
 //! Runs every case under `integration/cases/sqlite` against a fresh SQLite file each.
 
 use schemahero_engine::Driver;
-use schemahero_integration::{dump, list_cases, run_case};
+use schemahero_integration::{all_cases, dump, list_cases, run_case};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_acceptance_cases() {
@@ -24,5 +24,5 @@ async fn sqlite_acceptance_cases() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{} of {} sqlite cases failed: {failures:?}", failures.len(), cases.len());
-    assert!(cases.len() >= 30, "expected at least 30 sqlite cases, found {}", cases.len());
+    assert!(!all_cases() || cases.len() >= 30, "expected at least 30 sqlite cases, found {}", cases.len());
 }
