@@ -170,8 +170,11 @@ async fn the_planner_store_restarts_with_migrations_in_flight() {
     let write_tables = |range: std::ops::Range<usize>| {
         for t in range {
             for d in 0..DATABASES {
-                std::fs::write(specs.join(format!("t{t}-db{d}.yaml")), table_yaml("sqlite", &format!("t{t}_db{d}"), &format!("db{d}"), &[]))
-                    .unwrap();
+                std::fs::write(
+                    specs.join(format!("t{t}-db{d}.yaml")),
+                    table_yaml("sqlite", &format!("t{t}_db{d}"), &format!("db{d}"), &[]),
+                )
+                .unwrap();
             }
         }
     };

@@ -277,9 +277,40 @@ pub async fn database_defaults(pool: &MySqlPool, database: &str) -> Result<(Stri
     Ok((canonical_charset(&cs), canonical_collation(&co)))
 }
 
-/// A canonical text of the given tables, for fingerprints.
-pub fn canonical_text(tables: &BTreeMap<String, MyTable>) -> String {
-    tables.values().map(|t| format!("{t:?}\n")).collect()
+/// The fingerprint of `tables` (in the order given), over the versioned canonical text
+/// (`schemahero_plan::canonical`), written field by field.
+pub fn fingerprint_tables(tables: &[&MyTable]) -> String {
+    use schemahero_plan::canonical::{Canonical, write_foreign_key, write_index};
+    let mut c = Canonical::new();
+    for t in tables {
+        c.record("mysql_table")
+            .str("name", &t.name)
+            .str("charset", &t.charset)
+            .str("collation", &t.collation)
+            .bool("explicit_charset", t.explicit_charset);
+        for col in &t.columns {
+            c.record(" column")
+                .str("name", &col.name)
+                .str("type", &col.data_type)
+                .bool("not_null", col.not_null)
+                .opt("default", col.default.as_deref())
+                .opt("on_update", col.on_update.as_deref())
+                .bool("auto_increment", col.auto_increment)
+                .opt("charset", col.charset.as_deref())
+                .opt("collation", col.collation.as_deref())
+                .bool("explicit_charset", col.explicit_charset);
+        }
+        if let Some(pk) = &t.primary_key {
+            c.record(" primary_key").list("columns", pk);
+        }
+        for fk in &t.foreign_keys {
+            write_foreign_key(&mut c, fk);
+        }
+        for index in &t.indexes {
+            write_index(&mut c, index);
+        }
+    }
+    schemahero_plan::fingerprint(&c.finish())
 }
 
 pub type LiveTables = HashMap<String, MyTable>;

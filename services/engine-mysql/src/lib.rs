@@ -15,7 +15,7 @@ mod seed;
 
 pub use apply::{CREATE_LEDGER, LEDGER_TABLE};
 use model::{Charsets, MyTable};
-use schemahero_plan::{Plan, fingerprint};
+use schemahero_plan::Plan;
 use schemahero_schema::spec::{MysqlTableSchema, SeedData};
 use sqlx::MySqlPool;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlSslMode};
@@ -194,8 +194,9 @@ impl MysqlEngine {
         }
         // The fingerprint covers exactly the planned tables that exist.
         let named: std::collections::BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        let subset = live.iter().filter(|(name, _)| named.contains(name.as_str())).map(|(n, t)| (n.clone(), t.clone())).collect();
-        Ok(Plan { statements: render::render(work, self.flavor), fingerprint: fingerprint(&introspect::canonical_text(&subset)) })
+        let mut subset: Vec<&MyTable> = live.iter().filter(|(name, _)| named.contains(name.as_str())).map(|(_, t)| t).collect();
+        subset.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Plan { statements: render::render(work, self.flavor), fingerprint: introspect::fingerprint_tables(&subset) })
     }
 
     /// Every base table of the database, as specs.

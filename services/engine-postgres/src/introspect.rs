@@ -192,20 +192,13 @@ fn is_serial_default(default: Option<&str>) -> bool {
     default.is_some_and(|d| d.starts_with("nextval("))
 }
 
-/// A canonical text of the given tables, for fingerprints.
-pub fn canonical_text(tables: &HashMap<(String, String), TableDef>) -> String {
-    let mut keys: Vec<_> = tables.keys().collect();
-    keys.sort();
-    keys.iter().map(|k| format!("{:?}\n", tables[*k])).collect()
-}
-
-/// `canonical_text` of just the tables named by `keys` (the ones that exist), so a table planned
-/// in a batch gets the fingerprint it would get planned alone.
-pub fn canonical_text_of(tables: &HashMap<(String, String), TableDef>, keys: &[(String, String)]) -> String {
+/// The fingerprint of just the tables named by `keys` (the ones that exist, in key order), so a
+/// table planned in a batch gets the fingerprint it would get planned alone.
+pub fn fingerprint_of(tables: &HashMap<(String, String), TableDef>, keys: &[(String, String)]) -> String {
     let mut keys: Vec<&(String, String)> = keys.iter().filter(|k| tables.contains_key(*k)).collect();
     keys.sort();
     keys.dedup();
-    keys.iter().map(|k| format!("{:?}\n", tables[*k])).collect()
+    schemahero_plan::canonical::fingerprint_tables(keys.iter().filter_map(|k| tables.get(*k)))
 }
 
 /// One row of the constraint query, in its column order.

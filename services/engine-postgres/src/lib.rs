@@ -8,7 +8,7 @@ pub mod render;
 mod seed;
 
 use render::{TableRef, TableWork, quote_ident};
-use schemahero_plan::{Plan, fingerprint};
+use schemahero_plan::Plan;
 use schemahero_schema::model::TableDef;
 use schemahero_schema::spec::{PostgresTableSchema, SeedData};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -183,7 +183,7 @@ impl PostgresEngine {
             work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed });
         }
         let statements = tracing::info_span!("diff_render", engine = "postgres", tables = work.len()).in_scope(|| render::render(work));
-        Ok(Plan { statements, fingerprint: fingerprint(&introspect::canonical_text_of(live, keys)) })
+        Ok(Plan { statements, fingerprint: introspect::fingerprint_of(live, keys) })
     }
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either

@@ -7,7 +7,7 @@ pub mod normalize;
 pub mod render;
 
 use render::TableWork;
-use schemahero_plan::{HazardKind, Plan, PlannedStatement, fingerprint};
+use schemahero_plan::{HazardKind, Plan, PlannedStatement};
 use schemahero_schema::model::TableDef;
 use schemahero_schema::seed::{quote_ident, seed_row_sql};
 use schemahero_schema::spec::{
@@ -109,9 +109,9 @@ impl SqliteEngine {
         }
         // The fingerprint covers exactly the planned tables that exist, in name order.
         let named: std::collections::BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        let canonical: String = named.iter().filter_map(|n| live.get(*n)).map(|t| format!("{t:?}\n")).collect();
+        let fingerprint = schemahero_plan::canonical::fingerprint_tables(named.iter().filter_map(|n| live.get(*n)));
         let statements = tracing::info_span!("diff_render", engine = "sqlite", tables = work.len()).in_scope(|| render::render(&work));
-        Ok(Plan { statements, fingerprint: fingerprint(&canonical) })
+        Ok(Plan { statements, fingerprint })
     }
 
     async fn plan_seed(

@@ -154,8 +154,9 @@ impl Engine {
         warnings: &mut Vec<Warning>,
     ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
         fn spread<E: Into<EngineError>>(count: usize, planned: Vec<usize>, plans: Vec<Result<Plan, E>>) -> Vec<Result<Plan, EngineError>> {
-            let mut out: Vec<Result<Plan, EngineError>> =
-                (0..count).map(|_| Ok(Plan { statements: Vec::new(), fingerprint: schemahero_plan::fingerprint("") })).collect();
+            let mut out: Vec<Result<Plan, EngineError>> = (0..count)
+                .map(|_| Ok(Plan { statements: Vec::new(), fingerprint: schemahero_plan::canonical::empty_fingerprint() }))
+                .collect();
             for (index, plan) in planned.into_iter().zip(plans) {
                 out[index] = plan.map_err(Into::into);
             }

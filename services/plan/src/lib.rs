@@ -5,6 +5,7 @@
 //! plan carries the fingerprint of the live schema it was computed against, so an executor can
 //! refuse to run a plan whose premises have changed.
 
+pub mod canonical;
 mod hazard;
 mod split;
 
