@@ -341,9 +341,8 @@ fn network_policy_admits_only_the_watcher_and_executors_to_the_planner() {
     assert!(strings(&spec["policyTypes"]).contains(&"Ingress".to_string()));
     let rules = spec["ingress"].as_array().cloned().unwrap_or_default();
     // Every rule names its ports (a rule without ports would open the gRPC port too).
-    let covers_grpc = |r: &serde_json::Value| {
-        r["ports"].as_array().is_none_or(|ports| ports.iter().any(|p| p["port"] == 7070 || p["port"] == "grpc"))
-    };
+    let covers_grpc =
+        |r: &serde_json::Value| r["ports"].as_array().is_none_or(|ports| ports.iter().any(|p| p["port"] == 7070 || p["port"] == "grpc"));
     let grpc: Vec<_> = rules.iter().filter(|r| covers_grpc(r)).collect();
     assert_eq!(grpc.len(), 1, "one rule covers the gRPC port: {rules:?}");
     let peers = grpc[0]["from"].as_array().cloned().unwrap_or_default();
@@ -390,16 +389,10 @@ fn the_reviewer_role_patches_migrations_and_nothing_more() {
 
 #[test]
 fn the_cert_manager_example_issues_the_secrets_the_base_mounts() {
-    let certificates: Vec<_> = docs(&kustomize("cert-manager"))
-        .into_iter()
-        .filter(|d| d["kind"] == "Certificate" && d["spec"]["isCA"] != true)
-        .collect();
+    let certificates: Vec<_> =
+        docs(&kustomize("cert-manager")).into_iter().filter(|d| d["kind"] == "Certificate" && d["spec"]["isCA"] != true).collect();
     let by_secret = |secret: &str| {
-        certificates
-            .iter()
-            .find(|c| c["spec"]["secretName"] == secret)
-            .unwrap_or_else(|| panic!("no Certificate writes {secret}"))
-            .clone()
+        certificates.iter().find(|c| c["spec"]["secretName"] == secret).unwrap_or_else(|| panic!("no Certificate writes {secret}")).clone()
     };
     let planner = by_secret("schemahero-planner-tls");
     let names = strings(&planner["spec"]["dnsNames"]);
@@ -414,9 +407,10 @@ fn the_cert_manager_example_issues_the_secrets_the_base_mounts() {
     }
     assert_eq!(strings(&planner["spec"]["ipAddresses"]), ["127.0.0.1"]);
     assert!(strings(&planner["spec"]["usages"]).contains(&"server auth".to_string()));
-    for (secret, cn, group) in
-        [("schemahero-watcher-tls", "schemahero-watcher", "schemahero:watcher"), ("schemahero-executor-tls", "schemahero-executor", "schemahero:executor")]
-    {
+    for (secret, cn, group) in [
+        ("schemahero-watcher-tls", "schemahero-watcher", "schemahero:watcher"),
+        ("schemahero-executor-tls", "schemahero-executor", "schemahero:executor"),
+    ] {
         let c = by_secret(secret);
         assert_eq!(c["spec"]["commonName"], cn);
         assert_eq!(strings(&c["spec"]["subject"]["organizations"]), [group]);
