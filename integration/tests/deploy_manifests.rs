@@ -120,7 +120,7 @@ fn install_and_uninstall_in_a_cluster() {
     let own = tls_secrets(&own_ns);
     let out = plugin(&["install", "--namespace", &own_ns]);
     assert!(out.contains("Secret/schemahero-watcher-tls exists (not created by install, e.g. cert-manager): left untouched"), "{out}");
-    assert!(!out.contains("created"), "{out}");
+    assert!(!out.contains("created (generated"), "{out}");
     assert_eq!(tls_secrets(&own_ns), own);
     let out = plugin(&["uninstall", "--namespace", &own_ns]);
     assert!(out.contains("Secret/schemahero-executor-tls was not created by install: left in place"), "{out}");
@@ -201,16 +201,20 @@ fn assert_generated_certificates(ns: &str, secrets: &[(String, String, String, S
 /// Bound to schemahero-reviewer, a user may patch Migrations (approve) and nothing else.
 fn assert_reviewer_role_in_cluster(ns: &str) {
     kubectl_ok(&["create", "rolebinding", "reviewers", "-n", ns, "--clusterrole=schemahero-reviewer", "--user=jane"], None);
-    let can = |user: &str, verb: &str, resource: &str| {
-        let out = kubectl(&["auth", "can-i", verb, resource, "-n", ns, "--as", user], None);
+    // `auth can-i VERB RESOURCE [--subresource S]`: "yes" (exit 0) or "no" (exit 1).
+    let can = |user: &str, verb: &str, resource: &str, subresource: Option<&str>| {
+        let mut args = vec!["auth", "can-i", verb, resource, "-n", ns, "--as", user];
+        args.extend(subresource.map(|s| ["--subresource", s]).into_iter().flatten());
+        let out = kubectl(&args, None);
         String::from_utf8_lossy(&out.stdout).trim() == "yes"
     };
-    assert!(can("jane", "patch", "migrations.schemas.schemahero.io"));
-    assert!(can("jane", "list", "migrations.schemas.schemahero.io"));
-    assert!(!can("jane", "patch", "migrations.schemas.schemahero.io/status"));
-    assert!(!can("jane", "delete", "migrations.schemas.schemahero.io"));
-    assert!(!can("jane", "get", "secrets"));
-    assert!(!can("bob", "patch", "migrations.schemas.schemahero.io"), "unbound users may not approve");
+    let migrations = "migrations.schemas.schemahero.io";
+    assert!(can("jane", "patch", migrations, None));
+    assert!(can("jane", "list", migrations, None));
+    assert!(!can("jane", "patch", migrations, Some("status")), "status is the planner's");
+    assert!(!can("jane", "delete", migrations, None));
+    assert!(!can("jane", "get", "secrets", None));
+    assert!(!can("bob", "patch", migrations, None), "unbound users may not approve");
 }
 
 /// Secrets made by "someone else" (no install label), from another CA.

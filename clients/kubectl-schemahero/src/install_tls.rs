@@ -198,12 +198,13 @@ pub async fn remove_generated(client: &Client, namespace: &str) -> Result<(Strin
 
 /// The comment `install --yaml` starts with: the Secrets hold private keys and are not printed.
 pub fn yaml_note(namespace: &str) -> String {
+    let [planner, watcher, executor] = secret_names();
     format!(
-        "# The TLS Secrets {} (kubernetes.io/tls: tls.crt, tls.key, ca.crt) are not printed: they hold\n\
-         # private keys. The pods start once they exist in namespace {namespace}: issue them with cert-manager\n\
+        "# Not printed: the TLS Secrets {planner}, {watcher} and\n\
+         # {executor} (kubernetes.io/tls: tls.crt, tls.key, ca.crt), which hold private keys.\n\
+         # The pods start once they exist in namespace {namespace}: issue them with cert-manager\n\
          # (deploy/cert-manager), or generate a CA and the three certificates with\n\
-         #   kubectl schemahero install --tls-secrets-only -n {namespace}\n",
-        secret_names().join(", ")
+         #   kubectl schemahero install --tls-secrets-only -n {namespace}\n"
     )
 }
 
