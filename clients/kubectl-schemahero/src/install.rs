@@ -1,7 +1,9 @@
 //! `kubectl schemahero install` / `uninstall`: the objects of `deploy/base` (CRDs, namespace,
 //! service accounts, RBAC, the three Deployments, the planner Service, the executor autoscaler),
-//! applied with server-side apply, or printed with `--yaml`.
+//! applied with server-side apply, or printed with `--yaml`; and the services' TLS Secrets,
+//! generated when none exists (see [`crate::install_tls`]; never printed).
 
+use crate::install_tls;
 use crate::kube_mode::{KubeArgs, client};
 use anyhow::{Context, Result, bail};
 use kube::api::{DeleteParams, DynamicObject, Patch, PatchParams};
@@ -20,6 +22,7 @@ const MANIFESTS: &[&str] = &[
     include_str!("../../../deploy/base/planner.yaml"),
     include_str!("../../../deploy/base/watcher.yaml"),
     include_str!("../../../deploy/base/executor.yaml"),
+    include_str!("../../../deploy/base/networkpolicy.yaml"),
 ];
 
 /// Every object, as YAML documents, placed in `namespace`.
@@ -56,18 +59,28 @@ async fn api_for(discovery: &Discovery, client: &kube::Client, obj: &DynamicObje
     })
 }
 
-pub async fn install(kube: &KubeArgs, namespace: &str, print_yaml: bool) -> Result<String> {
+pub async fn install(kube: &KubeArgs, namespace: &str, print_yaml: bool, tls_secrets_only: bool) -> Result<String> {
     valid_namespace(namespace)?;
+    if print_yaml && tls_secrets_only {
+        bail!("--yaml never prints the TLS Secrets (they hold private keys): give one of --yaml and --tls-secrets-only");
+    }
     if print_yaml {
-        return Ok(manifests(namespace));
+        return Ok(format!("{}{}", install_tls::yaml_note(namespace), manifests(namespace)));
     }
     let client = client(kube).await?;
+    if tls_secrets_only {
+        return install_tls::ensure_with_namespace(&client, namespace).await;
+    }
     let mut out = String::new();
     let objects = objects(namespace)?;
     let (crds, rest): (Vec<_>, Vec<_>) =
         objects.into_iter().partition(|o| o.types.as_ref().is_some_and(|t| t.kind == "CustomResourceDefinition" || t.kind == "Namespace"));
-    // CRDs and the namespace first; discovery afterwards sees everything else.
-    for batch in [crds, rest] {
+    // CRDs and the namespace first; discovery afterwards sees everything else. The TLS Secrets
+    // between the two, so the pods find them when they are scheduled.
+    for (i, batch) in [crds, rest].into_iter().enumerate() {
+        if i == 1 {
+            out.push_str(&install_tls::ensure(&client, namespace).await?);
+        }
         let discovery = Discovery::new(client.clone()).run().await.context("discovering the cluster's APIs")?;
         for obj in batch {
             let api = api_for(&discovery, &client, &obj).await?;
@@ -87,10 +100,19 @@ pub async fn uninstall(kube: &KubeArgs, namespace: &str) -> Result<String> {
     valid_namespace(namespace)?;
     let client = client(kube).await?;
     let discovery = Discovery::new(client.clone()).run().await.context("discovering the cluster's APIs")?;
-    let mut out = String::new();
+    // Generated Secrets go; others (cert-manager's) stay, and so does their namespace.
+    let (mut out, kept) = install_tls::remove_generated(&client, namespace).await?;
     for obj in objects(namespace)?.into_iter().rev() {
         let name = obj.name_any();
         let kind = obj.types.as_ref().map(|t| t.kind.clone()).unwrap_or_default();
+        if kind == "Namespace" && !kept.is_empty() {
+            out.push_str(&format!(
+                "Namespace/{name} kept: it holds TLS Secrets install did not create ({}); delete it yourself when done: \
+                 kubectl delete namespace {name}\n",
+                kept.join(", ")
+            ));
+            continue;
+        }
         let Ok(api) = api_for(&discovery, &client, &obj).await else { continue };
         match api.delete(&name, &DeleteParams::background()).await {
             Ok(_) => out.push_str(&format!("{kind}/{name} deleted\n")),
@@ -119,6 +141,9 @@ mod tests {
         }
         assert_eq!(kinds.iter().filter(|k| *k == "CustomResourceDefinition").count(), 3);
         assert_eq!(kinds.iter().filter(|k| *k == "Deployment").count(), 3);
+        assert!(kinds.iter().any(|k| k == "NetworkPolicy"));
+        assert!(!kinds.iter().any(|k| k == "Secret"), "no private key is bundled");
+        assert!(yaml.contains("https://schemahero-planner.ops.svc:7070"));
         assert!(objects.iter().filter(|o| o.types.as_ref().unwrap().kind == "Deployment").all(|o| o.namespace().as_deref() == Some("ops")));
         assert!(valid_namespace("Bad_NS").is_err());
     }

@@ -2,6 +2,7 @@
 //! commands and flags existing SchemaHero users already call.
 
 mod install;
+mod install_tls;
 mod kube_mode;
 mod migrations;
 
@@ -54,9 +55,13 @@ struct InstallArgs {
     /// The namespace for SchemaHero's own objects.
     #[arg(short = 'n', long, default_value = "schemahero-system")]
     namespace: String,
-    /// Print the manifests instead of applying them.
+    /// Print the manifests instead of applying them (without the TLS Secrets: they hold private keys).
     #[arg(long)]
     yaml: bool,
+    /// Only create the namespace (when missing) and the TLS Secrets (a CA and the three services'
+    /// certificates, when none exists), e.g. before `helm install`.
+    #[arg(long)]
+    tls_secrets_only: bool,
     #[command(flatten)]
     kube: kube_mode::KubeArgs,
 }
@@ -201,12 +206,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Reject(args) => target(args, Verb::Reject).await,
         Command::Recalculate(args) => target(args, Verb::Recalculate).await,
         Command::Install(args) => {
-            print!("{}", install::install(&args.kube, &args.namespace, args.yaml).await?);
+            print!("{}", install::install(&args.kube, &args.namespace, args.yaml, args.tls_secrets_only).await?);
             Ok(())
         }
         Command::Uninstall(args) => {
-            if args.yaml {
-                bail!("--yaml is only for install");
+            if args.yaml || args.tls_secrets_only {
+                bail!("--yaml and --tls-secrets-only are only for install");
             }
             print!("{}", install::uninstall(&args.kube, &args.namespace).await?);
             Ok(())
