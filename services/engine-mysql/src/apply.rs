@@ -111,7 +111,7 @@ impl MysqlEngine {
 
 async fn run_all(conn: &mut MySqlConnection, statements: &[String]) -> Result<(), MysqlError> {
     for (i, statement) in statements.iter().enumerate() {
-        let traced = schemahero_telemetry::statement::start(i + 1, statement);
+        let traced = schemahero_observe::statement::start(i + 1, statement);
         let result =
             tracing::Instrument::instrument(sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *conn), traced.span.clone())
                 .await;

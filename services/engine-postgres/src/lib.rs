@@ -192,7 +192,7 @@ impl PostgresEngine {
         let mut conn = self.pool.acquire().await?;
         let mut tx = conn.begin().await?;
         for (i, statement) in statements.iter().enumerate() {
-            let traced = schemahero_telemetry::statement::start(i + 1, statement);
+            let traced = schemahero_observe::statement::start(i + 1, statement);
             let result = tracing::Instrument::instrument(
                 sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx),
                 traced.span.clone(),

@@ -152,7 +152,7 @@ impl SqliteEngine {
     async fn apply_in_transaction(&self, conn: &mut sqlx::SqliteConnection, statements: &[String]) -> Result<(), SqliteError> {
         let mut tx = conn.begin().await?;
         for (i, statement) in statements.iter().enumerate() {
-            let traced = schemahero_telemetry::statement::start(i + 1, statement);
+            let traced = schemahero_observe::statement::start(i + 1, statement);
             let result = tracing::Instrument::instrument(
                 sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx),
                 traced.span.clone(),
