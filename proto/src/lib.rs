@@ -12,3 +12,78 @@ pub mod v1 {
     pub const SERVICE_NAMES: [&str; 3] =
         [resource_service_server::SERVICE_NAME, migration_service_server::SERVICE_NAME, executor_service_server::SERVICE_NAME];
 }
+
+/// The plan's statement and hazard types on the wire and back.
+mod convert {
+    use crate::v1 as pb;
+    use schemahero_plan::{Hazard, HazardKind, PlannedStatement};
+
+    impl From<HazardKind> for pb::HazardKind {
+        fn from(kind: HazardKind) -> Self {
+            match kind {
+                HazardKind::DeletesData => pb::HazardKind::DeletesData,
+                HazardKind::TableRewrite => pb::HazardKind::TableRewrite,
+                HazardKind::LongLock => pb::HazardKind::LongLock,
+                HazardKind::IndexBuild => pb::HazardKind::IndexBuild,
+                HazardKind::UpdatesRows => pb::HazardKind::UpdatesRows,
+                HazardKind::MayFail => pb::HazardKind::MayFail,
+            }
+        }
+    }
+
+    impl pb::HazardKind {
+        /// The plan's kind; None for UNSPECIFIED (a newer or broken sender).
+        pub fn to_plan(self) -> Option<HazardKind> {
+            Some(match self {
+                pb::HazardKind::Unspecified => return None,
+                pb::HazardKind::DeletesData => HazardKind::DeletesData,
+                pb::HazardKind::TableRewrite => HazardKind::TableRewrite,
+                pb::HazardKind::LongLock => HazardKind::LongLock,
+                pb::HazardKind::IndexBuild => HazardKind::IndexBuild,
+                pb::HazardKind::UpdatesRows => HazardKind::UpdatesRows,
+                pb::HazardKind::MayFail => HazardKind::MayFail,
+            })
+        }
+    }
+
+    impl From<&PlannedStatement> for pb::Statement {
+        fn from(s: &PlannedStatement) -> Self {
+            pb::Statement {
+                table: s.table.clone(),
+                sql: s.sql.clone(),
+                hazards: s
+                    .hazards
+                    .iter()
+                    .map(|h: &Hazard| pb::Hazard { kind: pb::HazardKind::from(h.kind) as i32, message: h.message.clone() })
+                    .collect(),
+            }
+        }
+    }
+
+    impl pb::Hazard {
+        /// The kind as the plan names it (`DELETES_DATA`, …), `UNSPECIFIED` when unknown.
+        pub fn kind_name(&self) -> String {
+            pb::HazardKind::try_from(self.kind)
+                .ok()
+                .and_then(pb::HazardKind::to_plan)
+                .map(|k| k.to_string())
+                .unwrap_or_else(|| "UNSPECIFIED".to_string())
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn every_hazard_kind_round_trips_through_the_wire() {
+            for kind in HazardKind::ALL {
+                let wire = pb::HazardKind::from(kind);
+                assert_eq!(wire.to_plan(), Some(kind));
+                let hazard = pb::Hazard { kind: wire as i32, message: String::new() };
+                assert_eq!(hazard.kind_name(), kind.to_string());
+            }
+            assert_eq!(pb::Hazard { kind: 99, message: String::new() }.kind_name(), "UNSPECIFIED");
+        }
+    }
+}

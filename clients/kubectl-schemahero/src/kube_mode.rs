@@ -78,16 +78,7 @@ pub fn to_proto(m: &Migration) -> pb::Migration {
         table_resource: m.spec.table_resource.clone(),
         table: m.spec.table_name.clone(),
         phase: phase_of(&status.phase) as i32,
-        statements: m
-            .spec
-            .statements
-            .iter()
-            .map(|s| pb::Statement {
-                table: s.table.clone(),
-                sql: s.sql.clone(),
-                hazards: s.hazards.iter().map(|h| pb::Hazard { kind: h.kind.clone(), message: h.message.clone() }).collect(),
-            })
-            .collect(),
+        statements: m.spec.statements.iter().map(pb::Statement::from).collect(),
         fingerprint: m.spec.schema_fingerprint.clone(),
         spec_hash: m.spec.spec_hash.clone(),
         planned_at: status.planned_at,

@@ -144,7 +144,7 @@ pub fn view(m: &pb::Migration) -> MigrationView {
             .map(|s| StatementView {
                 table: s.table.clone(),
                 sql: s.sql.clone(),
-                hazards: s.hazards.iter().map(|h| HazardView { kind: h.kind.clone(), message: h.message.clone() }).collect(),
+                hazards: s.hazards.iter().map(|h| HazardView { kind: h.kind_name(), message: h.message.clone() }).collect(),
             })
             .collect(),
     }

@@ -95,19 +95,8 @@ pub struct TableStatus {
     pub conditions: Vec<Condition>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Hazard {
-    pub kind: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct PlannedStatement {
-    pub table: String,
-    pub sql: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub hazards: Vec<Hazard>,
-}
+/// A Migration's statements are the plan's own type: hazards keep their closed kind.
+pub use schemahero_plan::{Hazard, HazardKind, PlannedStatement};
 
 /// `schemas.schemahero.io/v1alpha4` Migration: one planned change to one table. Approve or
 /// reject it by setting `spec.approved` / `spec.rejected` (plain `kubectl patch`, the plugin or

@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What could go wrong when a statement runs. Reviewers see these before approving.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum HazardKind {
     /// Data is removed for good (dropped table or column, or a narrowing rebuild).
@@ -34,7 +34,23 @@ impl fmt::Display for HazardKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl HazardKind {
+    pub const ALL: [HazardKind; 6] = [
+        HazardKind::DeletesData,
+        HazardKind::TableRewrite,
+        HazardKind::LongLock,
+        HazardKind::IndexBuild,
+        HazardKind::UpdatesRows,
+        HazardKind::MayFail,
+    ];
+
+    /// The kind named as [`fmt::Display`] writes it (`DELETES_DATA`, …).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.to_string() == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Hazard {
     pub kind: HazardKind,
     pub message: String,

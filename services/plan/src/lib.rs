@@ -15,8 +15,10 @@ pub use split::{SplitError, split_statements};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// One DDL (or seed-data) statement, without its terminating `;`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One DDL (or seed-data) statement, without its terminating `;`: the one statement type from
+/// the engines to the planner's store, the wire (`schemahero.v1.Statement`), the Migration
+/// resource and the CLI, hazards kept as [`HazardKind`] all the way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlannedStatement {
     /// Qualified name of the table the statement belongs to (for display and grouping).
     pub table: String,

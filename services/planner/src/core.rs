@@ -89,14 +89,7 @@ pub struct PlannerCore<S: MigrationStore> {
 }
 
 fn statements_of(plan: &Plan) -> Vec<StoredStatement> {
-    plan.statements
-        .iter()
-        .map(|s| StoredStatement {
-            table: s.table.clone(),
-            sql: s.sql.clone(),
-            hazards: s.hazards.iter().map(|h| (h.kind.to_string(), h.message.clone())).collect(),
-        })
-        .collect()
+    plan.statements.clone()
 }
 
 impl<S: MigrationStore> PlannerCore<S> {

@@ -4,13 +4,13 @@
 //! resourceVersion plus our own version counter. The spec hash last planned is the Table's
 //! `status.lastPlannedTableSpecSHA` (SchemaHero's field); fencing tokens come from a ConfigMap.
 
-use crate::model::{MigrationRecord, Phase, StoredStatement};
+use crate::model::{MigrationRecord, Phase};
 use crate::store::{ConditionReport, ConditionTarget, Filter, MigrationStore, StoreError};
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
-use schemahero_k8s::{Condition, Database, Hazard, Migration, MigrationSpec, MigrationStatus, PlannedStatement, Table};
+use schemahero_k8s::{Condition, Database, Migration, MigrationSpec, MigrationStatus, Table};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -124,16 +124,7 @@ pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
         table_resource: obj.spec.table_resource.clone(),
         table: obj.spec.table_name.clone(),
         phase,
-        statements: obj
-            .spec
-            .statements
-            .iter()
-            .map(|s| StoredStatement {
-                table: s.table.clone(),
-                sql: s.sql.clone(),
-                hazards: s.hazards.iter().map(|h| (h.kind.clone(), h.message.clone())).collect(),
-            })
-            .collect(),
+        statements: obj.spec.statements.clone(),
         fingerprint: obj.spec.schema_fingerprint.clone(),
         spec_hash: obj.spec.spec_hash.clone(),
         spec_json: obj.spec.table_spec.clone(),
@@ -314,15 +305,7 @@ impl MigrationStore for KubeStore {
                 table_name: m.table.clone(),
                 table_resource: m.table_resource.clone(),
                 planned_ddl: planned_ddl(m),
-                statements: m
-                    .statements
-                    .iter()
-                    .map(|s| PlannedStatement {
-                        table: s.table.clone(),
-                        sql: s.sql.clone(),
-                        hazards: s.hazards.iter().map(|(kind, message)| Hazard { kind: kind.clone(), message: message.clone() }).collect(),
-                    })
-                    .collect(),
+                statements: m.statements.clone(),
                 schema_fingerprint: m.fingerprint.clone(),
                 spec_hash: m.spec_hash.clone(),
                 table_spec: m.spec_json.clone(),

@@ -64,12 +64,8 @@ impl Phase {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredStatement {
-    pub table: String,
-    pub sql: String,
-    pub hazards: Vec<(String, String)>,
-}
+/// A migration's statements are the plan's own type, stored and sent as they were planned.
+pub use schemahero_plan::PlannedStatement as StoredStatement;
 
 /// A migration row. `version` increases with every update (optimistic concurrency).
 #[derive(Debug, Clone, PartialEq)]
@@ -116,15 +112,7 @@ impl MigrationRecord {
             table_resource: self.table_resource.clone(),
             table: self.table.clone(),
             phase: self.phase.to_proto() as i32,
-            statements: self
-                .statements
-                .iter()
-                .map(|s| pb::Statement {
-                    table: s.table.clone(),
-                    sql: s.sql.clone(),
-                    hazards: s.hazards.iter().map(|(kind, message)| pb::Hazard { kind: kind.clone(), message: message.clone() }).collect(),
-                })
-                .collect(),
+            statements: self.statements.iter().map(pb::Statement::from).collect(),
             fingerprint: self.fingerprint.clone(),
             spec_hash: self.spec_hash.clone(),
             planned_at: self.planned_at,

@@ -250,12 +250,42 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Statements as stored: the plan's type, or the layout before it (hazards as `[kind, message]`
+/// pairs), which stores made by earlier releases hold.
+fn statements_from_json(json: &str) -> Result<Vec<StoredStatement>, String> {
+    #[derive(serde::Deserialize)]
+    struct Legacy {
+        table: String,
+        sql: String,
+        hazards: Vec<(String, String)>,
+    }
+    let current = match serde_json::from_str::<Vec<StoredStatement>>(json) {
+        Ok(statements) => return Ok(statements),
+        Err(e) => e,
+    };
+    let legacy: Vec<Legacy> = serde_json::from_str(json).map_err(|_| current.to_string())?;
+    legacy
+        .into_iter()
+        .map(|l| {
+            let hazards = l
+                .hazards
+                .into_iter()
+                .map(|(kind, message)| {
+                    let kind = schemahero_plan::HazardKind::parse(&kind).ok_or_else(|| format!("unknown hazard kind {kind:?}"))?;
+                    Ok(schemahero_plan::Hazard { kind, message })
+                })
+                .collect::<Result<_, String>>()?;
+            Ok(StoredStatement { table: l.table, sql: l.sql, hazards })
+        })
+        .collect()
+}
+
 fn from_row(row: &AnyRow) -> Result<MigrationRecord, StoreError> {
     let id: String = row.try_get("id")?;
     let corrupt = |message: String| StoreError::Corrupt { id: id.clone(), message };
     let phase: String = row.try_get("phase")?;
     let statements_json: String = row.try_get("statements_json")?;
-    let statements: Vec<StoredStatement> = serde_json::from_str(&statements_json).map_err(|e| corrupt(e.to_string()))?;
+    let statements = statements_from_json(&statements_json).map_err(corrupt)?;
     Ok(MigrationRecord {
         phase: Phase::parse(&phase).ok_or_else(|| corrupt(format!("unknown phase {phase:?}")))?,
         statements,

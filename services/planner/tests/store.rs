@@ -15,7 +15,7 @@ fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
         statements: vec![StoredStatement {
             table: table.into(),
             sql: "CREATE TABLE \"x\" (a int)".into(),
-            hazards: vec![("MAY_FAIL".into(), "why".into())],
+            hazards: vec![schemahero_plan::Hazard { kind: schemahero_plan::HazardKind::MayFail, message: "why".into() }],
         }],
         fingerprint: "fp".into(),
         spec_hash: "hash".into(),
@@ -105,7 +105,8 @@ async fn old_sqlite_store_gains_the_review_columns() {
               executed_at BIGINT NOT NULL, trace_id TEXT NOT NULL, error TEXT NOT NULL, waiting_reason TEXT NOT NULL,
               attempts BIGINT NOT NULL, executor TEXT NOT NULL, reason TEXT NOT NULL, fencing_token BIGINT NOT NULL,
               lease_expires_at BIGINT NOT NULL, not_before BIGINT NOT NULL, version BIGINT NOT NULL, traceparent TEXT NOT NULL);
-             INSERT INTO schemahero_migrations VALUES ('old-1', 'default', 'db', 't', 't', 'Approved', '[]', 'fp', 'h', '{}',
+             INSERT INTO schemahero_migrations VALUES ('old-1', 'default', 'db', 't', 't', 'Approved',
+               '[{\"table\":\"t\",\"sql\":\"DROP TABLE t\",\"hazards\":[[\"DELETES_DATA\",\"drops t\"]]}]', 'fp', 'h', '{}',
                1, 2, 0, '', '', '', 0, '', 'spec', 0, 0, 0, 3, '');",
         )
         .execute(&mut old)
@@ -115,6 +116,9 @@ async fn old_sqlite_store_gains_the_review_columns() {
     let store = SqlStore::open(path.to_str().unwrap()).await.unwrap();
     let old = store.get("old-1").await.unwrap().expect("the old row is still there");
     assert_eq!((old.phase, old.version, old.approved_by.as_str()), (Phase::Approved, 3, ""));
+    // Statements in the layout before hazards were typed (`[kind, message]` pairs) still read.
+    assert_eq!(old.statements[0].hazards[0].kind, schemahero_plan::HazardKind::DeletesData);
+    assert_eq!(old.statements[0].hazards[0].message, "drops t");
     drop(store);
     // Opening again finds the columns in place.
     let store = SqlStore::open(path.to_str().unwrap()).await.unwrap();

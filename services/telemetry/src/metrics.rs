@@ -37,4 +37,3 @@ pub async fn spawn(address: &str) -> std::io::Result<std::net::SocketAddr> {
     tokio::spawn(serve(listener));
     Ok(bound)
 }
-
