@@ -1,0 +1,56 @@
+//! Connection strings: Postgres URIs, MySQL URLs and Go-driver DSNs, SQLite paths. They must
+//! not panic, and a password never shows in what is printed: the redacted form and `Debug`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use schemahero_engine::{check_mysql_uri, check_postgres_uri, redact_uri, sqlite_path};
+use schemahero_mysql::dsn;
+
+/// Occurrences of `needle` in `hay`, overlapping ones included.
+fn occurrences(hay: &str, needle: &str) -> usize {
+    (0..hay.len()).filter(|&i| hay.is_char_boundary(i) && hay[i..].starts_with(needle)).count()
+}
+
+/// A password worth checking for: long enough not to be part of the `***` replacement or of
+/// the rest by chance, and appearing exactly once in the input.
+fn distinctive(input: &str, password: &str) -> bool {
+    password.len() >= 3 && !password.contains('*') && occurrences(input, password) == 1
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(input) = std::str::from_utf8(data) else { return };
+
+    let _ = sqlite_path(input);
+    let _ = check_mysql_uri(input);
+
+    match dsn::parse(input) {
+        Ok(target) => {
+            if let Some(password) = target.password.as_deref()
+                && distinctive(input, password)
+            {
+                let shown = dsn::redact(input);
+                assert!(!shown.contains(password), "password {password:?} shows in the redacted {shown:?}");
+                let debug = format!("{target:?}");
+                assert!(!debug.contains(password), "password {password:?} shows in {debug:?}");
+            }
+        }
+        Err(e) => {
+            assert!(!e.reason.is_empty());
+        }
+    }
+
+    let pg = check_postgres_uri(input);
+    if pg.is_ok()
+        && let Ok(url) = url::Url::parse(input)
+        && let Some(raw) = url.password()
+    {
+        let shown = redact_uri(input);
+        if distinctive(input, raw) {
+            assert!(!shown.contains(raw), "password {raw:?} shows in the redacted {shown:?}");
+        }
+        let message = schemahero_postgres::redact_error(&format!("connection failed for {raw}"), input);
+        if distinctive(input, raw) {
+            assert!(!message.contains(raw), "password {raw:?} shows in the scrubbed error {message:?}");
+        }
+    }
+});
