@@ -10,9 +10,29 @@ pub enum SplitError {
     Unterminated { what: &'static str, line: usize },
 }
 
+/// The server whose reading of `[` a script follows: SQLite's `[` always opens a quoted
+/// identifier; Postgres (array subscripts) and MySQL never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitDialect {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
 /// Splits `script` into statements, each trimmed and without its terminating `;`.
-/// Chunks that hold only whitespace and comments are dropped.
+/// Chunks that hold only whitespace and comments are dropped. Without a dialect, `[` opens a
+/// SQLite identifier where one may stand and is a subscript elsewhere: see
+/// [`split_statements_for`] when the server is known.
 pub fn split_statements(script: &str) -> Result<Vec<String>, SplitError> {
+    split(script, None)
+}
+
+/// [`split_statements`] as `dialect`'s server reads `[`.
+pub fn split_statements_for(script: &str, dialect: SplitDialect) -> Result<Vec<String>, SplitError> {
+    split(script, Some(dialect))
+}
+
+fn split(script: &str, dialect: Option<SplitDialect>) -> Result<Vec<String>, SplitError> {
     let bytes = script.as_bytes();
     let mut statements = Vec::new();
     let mut start = 0;
@@ -32,7 +52,12 @@ pub fn split_statements(script: &str) -> Result<Vec<String>, SplitError> {
             b'"' | b'`' => {
                 i = skip_quoted(bytes, i, c, false).ok_or(SplitError::Unterminated { what: "quoted identifier", line: line_at(i) })?;
             }
-            b'[' if trigger_depth == 0 && starts_like_sqlite_bracket(bytes, i) => {
+            b'[' if match dialect {
+                Some(SplitDialect::Sqlite) => true,
+                Some(SplitDialect::Postgres | SplitDialect::Mysql) => false,
+                None => trigger_depth == 0 && starts_like_sqlite_bracket(bytes, i),
+            } =>
+            {
                 i = match bytes[i + 1..].iter().position(|&b| b == b']') {
                     Some(p) => i + 1 + p + 1,
                     None => {
@@ -303,6 +328,20 @@ mod tests {
         }
         // Only SQL whitespace is trimmed: a no-break space is part of the statement.
         assert_eq!(split("\u{a0}[x]"), vec!["\u{a0}[x]"]);
+    }
+
+    #[test]
+    fn brackets_as_the_server_reads_them() {
+        // Found by fuzzing (fuzz/, target default_classifier): a SQLite trigger condition
+        // `a[b;c]` is a name followed by the identifier [b;c], one statement on SQLite; the
+        // dialect-free guess reads the `[` after a word as a Postgres subscript.
+        let script = "SELECT 1 WHERE (a[b);c]); select 2";
+        assert_eq!(split_statements_for(script, SplitDialect::Sqlite), Ok(vec!["SELECT 1 WHERE (a[b);c])".into(), "select 2".into()]));
+        assert_eq!(split_statements(script).map(|s| s.len()), Ok(3));
+        assert_eq!(split_statements_for(script, SplitDialect::Postgres).map(|s| s.len()), Ok(3));
+        let trigger = "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE [end] SET x = 1; END; select 1";
+        assert_eq!(split_statements_for(trigger, SplitDialect::Sqlite).map(|s| s.len()), Ok(2));
+        assert_eq!(split_statements_for("select [a;b]", SplitDialect::Mysql).map(|s| s.len()), Ok(2));
     }
 
     #[test]
