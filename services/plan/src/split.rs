@@ -46,7 +46,11 @@ fn split(script: &str, dialect: Option<SplitDialect>) -> Result<Vec<String>, Spl
         let c = bytes[i];
         match c {
             b'\'' => {
-                let escapes = i > 0 && matches!(bytes[i - 1], b'e' | b'E') && !is_word_byte_before(bytes, i - 1);
+                // E'…' (backslash escapes) is Postgres'; elsewhere `E` is a name before a literal.
+                let escapes = matches!(dialect, None | Some(SplitDialect::Postgres))
+                    && i > 0
+                    && matches!(bytes[i - 1], b'e' | b'E')
+                    && !is_word_byte_before(bytes, i - 1);
                 i = skip_quoted(bytes, i, b'\'', escapes).ok_or(SplitError::Unterminated { what: "string literal", line: line_at(i) })?;
             }
             b'"' | b'`' => {
@@ -342,6 +346,15 @@ mod tests {
         let trigger = "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE [end] SET x = 1; END; select 1";
         assert_eq!(split_statements_for(trigger, SplitDialect::Sqlite).map(|s| s.len()), Ok(2));
         assert_eq!(split_statements_for("select [a;b]", SplitDialect::Mysql).map(|s| s.len()), Ok(2));
+    }
+
+    #[test]
+    fn escape_strings_are_postgres_only() {
+        // Found by fuzzing (fuzz/, target default_classifier): on SQLite `E'a\'` is the name E
+        // and the literal 'a\', which a trigger condition may hold.
+        let script = "SELECT 1 WHERE (x > E'a\\'); select 2";
+        assert_eq!(split_statements_for(script, SplitDialect::Sqlite).map(|s| s.len()), Ok(2));
+        assert!(split_statements_for(script, SplitDialect::Postgres).is_err());
     }
 
     #[test]
