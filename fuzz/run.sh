@@ -48,15 +48,17 @@ printf '\n%-20s %8s %14s %10s %8s\n' target seconds executions exec/s crashes
 for t in "${TARGETS[@]}"; do
     log="logs/$t.log"
     before=$(find "artifacts/$t" -type f | wc -l)
+    started=$SECONDS
     # -fork/-jobs off: one process. Crashes stop the run; the artifact is kept.
     $NICE cargo fuzz run "${FLAGS[@]}" "$t" "$FUZZ_DIR/corpus/$t" "$FUZZ_DIR/seeds/$t" -- \
         -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -max_len=4096 -timeout=10 \
         -artifact_prefix="$FUZZ_DIR/artifacts/$t/" >"$log" 2>&1 || true
     after=$(find "artifacts/$t" -type f | wc -l)
+    elapsed=$((SECONDS - started))
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n1)
     [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tr -d '#' | tail -n1)
     rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n1)
-    printf '%-20s %8s %14s %10s %8s\n' "$t" "$SECONDS_PER_TARGET" "${execs:-?}" "${rate:-?}" "$((after - before))"
+    printf '%-20s %8s %14s %10s %8s\n' "$t" "$elapsed" "${execs:-?}" "${rate:-?}" "$((after - before))"
     if [ "$after" -gt "$before" ]; then
         grep -m1 -A3 -E 'panicked at|ERROR: libFuzzer' "$log" | sed 's/^/    /' || true
     fi

@@ -51,11 +51,7 @@ pub struct DsnError {
 pub fn parse(input: &str) -> Result<Target, DsnError> {
     let input = input.trim();
     let fail = |reason: &str| DsnError { shown: redact(input), reason: reason.to_string() };
-    let target = if is_url(input) {
-        parse_url(input).map_err(|r| fail(&r))?
-    } else {
-        parse_go_dsn(input).map_err(|r| fail(&r))?
-    };
+    let target = if is_url(input) { parse_url(input).map_err(|r| fail(&r))? } else { parse_go_dsn(input).map_err(|r| fail(&r))? };
     if target.database.is_empty() {
         return Err(fail("no database name"));
     }

@@ -236,7 +236,10 @@ fn is_after_keyword(bytes: &[u8], i: usize) -> bool {
         "and", "or", "as",
     ]
     .iter()
-    .any(|kw| before.ends_with(kw) && !before[..before.len() - kw.len()].ends_with(|c: char| !c.is_ascii() || c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+    .any(|kw| {
+        before.ends_with(kw)
+            && !before[..before.len() - kw.len()].ends_with(|c: char| !c.is_ascii() || c.is_ascii_alphanumeric() || c == '_' || c == '$')
+    })
 }
 
 fn is_trigger_statement(prefix: &str) -> bool {
