@@ -51,12 +51,7 @@ pub struct DsnError {
 pub fn parse(input: &str) -> Result<Target, DsnError> {
     let input = input.trim();
     let fail = |reason: &str| DsnError { shown: redact(input), reason: reason.to_string() };
-    let lower = input.to_ascii_lowercase();
-    let target = if lower.starts_with("mysql://") || lower.starts_with("mariadb://") {
-        parse_url(input).map_err(|r| fail(&r))?
-    } else {
-        parse_go_dsn(input).map_err(|r| fail(&r))?
-    };
+    let target = if is_url(input) { parse_url(input).map_err(|r| fail(&r))? } else { parse_go_dsn(input).map_err(|r| fail(&r))? };
     if target.database.is_empty() {
         return Err(fail("no database name"));
     }
@@ -192,19 +187,43 @@ fn apply_params(t: &mut Target, query: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-/// The input with any password replaced by `***`, in either form.
+/// Whether `input` (trimmed) is the URL form; otherwise it is read as a Go driver DSN.
+fn is_url(input: &str) -> bool {
+    let lower = input.to_ascii_lowercase();
+    lower.starts_with("mysql://") || lower.starts_with("mariadb://")
+}
+
+/// Where the user info of `input` (trimmed) is: its first byte and the '@' ending it, found
+/// exactly as [`parse`] finds it in the form `input` is in.
+fn userinfo_span(input: &str) -> Option<(usize, usize)> {
+    if is_url(input) {
+        // mysql://userinfo@host:port/db?params: the authority ends at the first '/' or '?'.
+        let start = input.find("://")? + 3;
+        let rest = &input[start..];
+        let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+        Some((start, start + authority.rfind('@')?))
+    } else {
+        // userinfo@net(addr)/db?params: the last '@' before the last '/' (before the params).
+        let main = match input.rfind('?') {
+            Some(q) if input[..q].contains('/') => &input[..q],
+            _ => input,
+        };
+        let slash = main.rfind('/')?;
+        Some((0, main[..slash].rfind('@')?))
+    }
+}
+
+/// The input with any password replaced by `***`, in either form. The password is found as
+/// [`parse`] finds it, so what parses as the password is what is hidden (a Go DSN's password
+/// may hold '/', '@' and even "://").
 pub fn redact(input: &str) -> String {
-    let (prefix, rest) = match input.split_once("://") {
-        Some((scheme, rest)) => (format!("{scheme}://"), rest),
-        None => (String::new(), input),
-    };
-    let end = rest.find('/').unwrap_or(rest.len());
-    let head = &rest[..end];
-    let Some(at) = head.rfind('@') else {
+    let lead = input.len() - input.trim_start().len();
+    let trimmed = input.trim();
+    let Some((start, at)) = userinfo_span(trimmed) else {
         return input.to_string();
     };
-    match head[..at].split_once(':') {
-        Some((user, _)) => format!("{prefix}{user}:***{}", &rest[at..]),
+    match trimmed[start..at].find(':') {
+        Some(colon) => format!("{}:***{}", &input[..lead + start + colon], &trimmed[at..]),
         None => input.to_string(),
     }
 }
@@ -263,5 +282,28 @@ mod tests {
         let t = parse("u:s3cret@tcp(h:1)/d").unwrap();
         assert!(!format!("{t:?}").contains("s3cret"));
         assert_eq!(scrub("Access denied (s3cret)", &t), "Access denied (***)");
+    }
+
+    #[test]
+    fn redaction_finds_the_password_where_parsing_does() {
+        // Found by fuzzing (fuzz/, target uri_dsn): a Go DSN's password may hold '/' and '@'
+        // (the driver splits at the last '/' and the last '@' before it), and "://" (which made
+        // the whole DSN read as a URL with the user name as its scheme).
+        for (input, password, shown) in [
+            ("u:p@ss:w/rd@tcp(h:1)/d", "p@ss:w/rd", "u:***@tcp(h:1)/d"),
+            ("u:a://b@tcp(h:1)/d", "a://b", "u:***@tcp(h:1)/d"),
+            ("u:x/y@tcp(h:1)/d?tls=false", "x/y", "u:***@tcp(h:1)/d?tls=false"),
+            ("mysql://u:p%2Fw@h:1/d?x=a@b", "p/w", "mysql://u:***@h:1/d?x=a@b"),
+            ("mysql://u:pw@h?x=/y@z", "pw", "mysql://u:***@h?x=/y@z"),
+        ] {
+            let parsed = parse(input);
+            assert_eq!(redact(input), shown, "{input}");
+            if let Ok(t) = parsed {
+                assert_eq!(t.password.as_deref(), Some(password), "{input}");
+            }
+        }
+        let err = parse("u:p@ss:w/rd@tcp(h:x)/d").unwrap_err().to_string();
+        assert!(!err.contains("ss:w/rd"), "{err}");
+        assert_eq!(redact("  u:s3cret@tcp(h:1)/d"), "  u:***@tcp(h:1)/d");
     }
 }

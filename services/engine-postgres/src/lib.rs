@@ -304,9 +304,13 @@ pub fn redact_error(message: &str, uri: &str) -> String {
     out
 }
 
+/// The password as the URL parser behind `PgConnectOptions` reads it: the authority ends at the
+/// first '/', '?' or '#', the user info at the last '@' in it (a user name may hold a raw '@',
+/// as `user@server` names do), and the password starts after the first ':'.
 fn password_of(uri: &str) -> Option<String> {
     let rest = uri.split_once("://")?.1;
-    let userinfo = rest.split_once('@')?.0;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let userinfo = &authority[..authority.rfind('@')?];
     let (_, password) = userinfo.split_once(':')?;
     Some(password.to_string())
 }
@@ -314,4 +318,19 @@ fn password_of(uri: &str) -> Option<String> {
 /// Schema-qualified, quoted name (for callers outside the renderer).
 pub fn qualified_name(schema: &str, table: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(table))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_error_finds_the_password_after_an_at_sign_in_the_user_name() {
+        // Found by fuzzing (fuzz/, target uri_dsn): the user info was cut at the first '@', so
+        // with a user such as `app@server` nothing was scrubbed.
+        let uri = "postgres://app@server:s3cret%23@db.example:5432/app";
+        assert_eq!(redact_error("password authentication failed (s3cret%23)", uri), "password authentication failed (***)");
+        assert_eq!(redact_error("x s3cret y", "postgres://u:s3cret@h/db?options=a@b"), "x *** y");
+        assert_eq!(redact_error("no password here", "postgres://u@h/db"), "no password here");
+    }
 }

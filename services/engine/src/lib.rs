@@ -10,9 +10,12 @@ pub use generate::{GeneratedFile, generated_files};
 pub use ledger::{LEDGER_TABLE, LedgerEntry};
 pub use load::{LoadError, LoadedSpecs, load_specs};
 pub use uri::{UriError, check_mysql_uri, sqlite_path};
+/// For the fuzz targets (`fuzz/`): the Postgres URI check and the redaction messages use.
+#[doc(hidden)]
+pub use uri::{check_postgres_uri, redact as redact_uri};
 
 use schemahero_mysql::{DesiredTable as MyTable, MysqlEngine, MysqlError};
-use schemahero_plan::Plan;
+use schemahero_plan::{Plan, SplitDialect};
 use schemahero_postgres::{DesiredTable as PgTable, PostgresEngine, PostgresError};
 use schemahero_schema::{TableManifest, Warning};
 use schemahero_sqlite::{DesiredTable as LiteTable, SqliteEngine, SqliteError};
@@ -181,7 +184,12 @@ impl Engine {
     /// Splits a script into statements and applies them (one transaction; on MySQL one by one
     /// under a per-database lock, naming the statements that ran if one fails).
     pub async fn apply_script(&self, script: &str) -> Result<usize, EngineError> {
-        let statements = schemahero_plan::split_statements(script).map_err(|e| EngineError::Split(e.to_string()))?;
+        let dialect = match self {
+            Engine::Postgres(_) => SplitDialect::Postgres,
+            Engine::Sqlite(_) => SplitDialect::Sqlite,
+            Engine::Mysql(_) => SplitDialect::Mysql,
+        };
+        let statements = schemahero_plan::split_statements_for(script, dialect).map_err(|e| EngineError::Split(e.to_string()))?;
         self.apply(&statements).await?;
         Ok(statements.len())
     }

@@ -10,7 +10,7 @@ mod hazard;
 mod split;
 
 pub use hazard::{Hazard, HazardKind};
-pub use split::{SplitError, split_statements};
+pub use split::{SplitDialect, SplitError, split_statements, split_statements_for};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
