@@ -10,8 +10,8 @@ pub use generate::{GeneratedFile, generated_files};
 pub use ledger::{LEDGER_TABLE, LedgerEntry};
 pub use load::{LoadError, LoadedSpecs, load_specs};
 pub use uri::{UriError, check_mysql_uri, sqlite_path};
-/// For the fuzz targets (`fuzz/`): the Postgres URI check and the redaction messages use.
-#[doc(hidden)]
+/// The Postgres URI check, and the redaction every message that names a URI goes through (also
+/// exercised by the fuzz targets in `fuzz/`).
 pub use uri::{check_postgres_uri, redact as redact_uri};
 
 use schemahero_mysql::{DesiredTable as MyTable, MysqlEngine, MysqlError};

@@ -240,14 +240,10 @@ impl SqlStore {
     }
 }
 
+/// The store URL with its password replaced by `***` (the engines' redaction, which the fuzz
+/// targets check: the password ends at the last `@`, as the URL parser reads it).
 fn redact(url: &str) -> String {
-    match (url.split_once("://"), url.rfind('@')) {
-        (Some((scheme, rest)), Some(_)) => match rest.split_once('@') {
-            Some((userinfo, host)) => format!("{scheme}://{}:***@{host}", userinfo.split(':').next().unwrap_or_default()),
-            None => url.to_string(),
-        },
-        _ => url.to_string(),
-    }
+    schemahero_engine::redact_uri(url)
 }
 
 /// Statements as stored: the plan's type, or the layout before it (hazards as `[kind, message]`
@@ -497,5 +493,15 @@ impl MigrationStore for SqlStore {
                 .await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn store_urls_are_redacted_up_to_the_last_at() {
+        assert_eq!(super::redact("postgres://app:s3cr@t@db:5432/store"), "postgres://app:***@db:5432/store");
+        assert_eq!(super::redact("postgres://app@server:pw@db/store"), "postgres://app@server:***@db/store");
+        assert_eq!(super::redact("sqlite://planner.db"), "sqlite://planner.db");
     }
 }
