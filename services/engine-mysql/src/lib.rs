@@ -6,6 +6,8 @@
 
 pub mod apply;
 pub mod diff;
+#[cfg(test)]
+mod diff_render_tests;
 pub mod dsn;
 pub mod introspect;
 pub mod model;

@@ -2,6 +2,8 @@
 //! schema, normalize specs, diff, and render DDL with hazards.
 
 pub mod diff;
+#[cfg(test)]
+mod diff_render_tests;
 pub mod introspect;
 pub mod normalize;
 pub mod render;

@@ -2,6 +2,8 @@
 //! cannot do, inside the same transaction as the rest of the plan.
 
 pub mod diff;
+#[cfg(test)]
+mod diff_render_tests;
 pub mod introspect;
 pub mod normalize;
 pub mod render;
