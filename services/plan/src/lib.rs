@@ -6,6 +6,7 @@
 //! refuse to run a plan whose premises have changed.
 
 pub mod canonical;
+pub mod cases;
 mod hazard;
 mod split;
 
