@@ -255,7 +255,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         table: &TableEntry,
         database: &DatabaseEntry,
         plan: &Plan,
-        reason: &str,
+        reason: Reason,
         preloaded: Option<&[MigrationRecord]>,
     ) -> Result<Option<MigrationRecord>, CoreError> {
         let statements = statements_of(plan);
@@ -279,7 +279,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             // Approved or executing: let it finish; the next drift check plans what remains.
             return Ok(Some((*busy).clone()));
         }
-        if reason == "drift"
+        if reason == Reason::Drift
             && let Some(last) = existing.last()
             && last.phase == Phase::Rejected
             && last.same_statements(&statements)
@@ -312,7 +312,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             waiting_reason: String::new(),
             attempts: 0,
             executor: String::new(),
-            reason: reason.to_string(),
+            reason,
             fencing_token: 0,
             lease_expires_at: 0,
             not_before: 0,
@@ -324,10 +324,10 @@ impl<S: MigrationStore> PlannerCore<S> {
         self.store.insert(&record).await?;
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", record.phase.as_str())]).inc();
         schemahero_telemetry::metrics::counter("schemahero_tables_planned_total", &[]).inc();
-        if reason == "drift" {
+        if reason == Reason::Drift {
             schemahero_telemetry::metrics::counter("schemahero_drift_detected_total", &[]).inc();
         }
-        tracing::info!(migration = %record.id, phase = record.phase.as_str(), reason, statements = record.statements.len(), "planned");
+        tracing::info!(migration = %record.id, phase = record.phase.as_str(), reason = reason.as_str(), statements = record.statements.len(), "planned");
         Ok(Some(record))
     }
 

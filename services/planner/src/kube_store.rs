@@ -4,7 +4,7 @@
 //! resourceVersion plus our own version counter. The spec hash last planned is the Table's
 //! `status.lastPlannedTableSpecSHA` (SchemaHero's field); fencing tokens come from a ConfigMap.
 
-use crate::model::{MigrationRecord, Phase};
+use crate::model::{MigrationRecord, Phase, Reason};
 use crate::store::{ConditionReport, ConditionTarget, Filter, MigrationStore, StoreError};
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
@@ -137,7 +137,7 @@ pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
         waiting_reason: status.waiting_reason,
         attempts: status.attempts,
         executor: status.executor,
-        reason: obj.spec.reason.clone(),
+        reason: Reason::parse(&obj.spec.reason)?,
         fencing_token: status.fencing_token,
         lease_expires_at: status.lease_expires_at,
         not_before: status.not_before,
@@ -309,7 +309,7 @@ impl MigrationStore for KubeStore {
                 schema_fingerprint: m.fingerprint.clone(),
                 spec_hash: m.spec_hash.clone(),
                 table_spec: m.spec_json.clone(),
-                reason: m.reason.clone(),
+                reason: m.reason.as_str().to_string(),
                 approved: false,
                 rejected: false,
                 recalculate: String::new(),

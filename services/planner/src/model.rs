@@ -64,6 +64,38 @@ impl Phase {
     }
 }
 
+/// Why a table is planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Its spec (or its Database) changed.
+    Spec,
+    /// The periodic pass that finds changes made outside SchemaHero.
+    Drift,
+    /// A reviewer asked for a fresh plan.
+    Recalculate,
+}
+
+impl Reason {
+    /// As stored and sent: `spec`, `drift` or `recalculate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Spec => "spec",
+            Reason::Drift => "drift",
+            Reason::Recalculate => "recalculate",
+        }
+    }
+}
+
+impl Reason {
+    /// The stored name; "" (records made before reasons were kept) reads as `Spec`.
+    pub fn parse(s: &str) -> Option<Self> {
+        if s.is_empty() {
+            return Some(Reason::Spec);
+        }
+        [Reason::Spec, Reason::Drift, Reason::Recalculate].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// A migration's statements are the plan's own type, stored and sent as they were planned.
 pub use schemahero_plan::PlannedStatement as StoredStatement;
 
@@ -91,7 +123,7 @@ pub struct MigrationRecord {
     pub waiting_reason: String,
     pub attempts: i64,
     pub executor: String,
-    pub reason: String,
+    pub reason: Reason,
     pub fencing_token: i64,
     pub lease_expires_at: i64,
     /// An approved migration is not handed out before this time (retry backoff).
@@ -124,7 +156,7 @@ impl MigrationRecord {
             waiting_reason: self.waiting_reason.clone(),
             attempts: self.attempts.clamp(0, u32::MAX as i64) as u32,
             executor: self.executor.clone(),
-            reason: self.reason.clone(),
+            reason: self.reason.as_str().to_string(),
             approved_by: self.approved_by.clone(),
             rejected_by: self.rejected_by.clone(),
             recalculated_by: self.recalculated_by.clone(),

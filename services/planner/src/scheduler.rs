@@ -25,26 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Why a table is planned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    /// Its spec (or its Database) changed.
-    Spec,
-    /// The periodic pass that finds changes made outside SchemaHero.
-    Drift,
-    /// A reviewer asked for a fresh plan.
-    Recalculate,
-}
-
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Spec => "spec",
-            Reason::Drift => "drift",
-            Reason::Recalculate => "recalculate",
-        }
-    }
-}
+pub use crate::model::Reason;
 
 /// A table waiting in its database's queue.
 #[derive(Debug, Clone, Copy)]
@@ -374,7 +355,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             return TableOutcome::Unchanged;
         }
         tracing::Span::current().record("trace_id", schemahero_telemetry::current_trace_id());
-        let recorded = match self.record_plan(key, table, database, &plan, reason.as_str(), preloaded).await {
+        let recorded = match self.record_plan(key, table, database, &plan, reason, preloaded).await {
             Ok(recorded) => recorded,
             Err(e) => {
                 return self
@@ -391,7 +372,12 @@ impl<S: MigrationStore> PlannerCore<S> {
         let (planned, drifted) = match &recorded {
             Some(m) => (
                 ConditionReport::new("Planned", true, "MigrationPlanned", format!("migration {} is {}", m.id, m.phase.as_str())),
-                ConditionReport::new("Drifted", m.reason == "drift", if m.reason == "drift" { "LiveSchemaChanged" } else { "NoDrift" }, ""),
+                ConditionReport::new(
+                    "Drifted",
+                    m.reason == Reason::Drift,
+                    if m.reason == Reason::Drift { "LiveSchemaChanged" } else { "NoDrift" },
+                    "",
+                ),
             ),
             None => (
                 ConditionReport::new("Planned", true, "InSync", "the table matches its spec"),

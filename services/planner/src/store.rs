@@ -2,7 +2,7 @@
 //! several planner replicas) through sqlx's Any driver. Updates are compare-and-set on a version
 //! column, so two replicas can never both move the same migration.
 
-use crate::model::{MigrationRecord, Phase, StoredStatement};
+use crate::model::{MigrationRecord, Phase, Reason, StoredStatement};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::collections::{BTreeSet, HashMap};
@@ -301,7 +301,10 @@ fn from_row(row: &AnyRow) -> Result<MigrationRecord, StoreError> {
         waiting_reason: row.try_get("waiting_reason")?,
         attempts: row.try_get("attempts")?,
         executor: row.try_get("executor")?,
-        reason: row.try_get("reason")?,
+        reason: {
+            let reason: String = row.try_get("reason")?;
+            Reason::parse(&reason).ok_or_else(|| corrupt(format!("unknown reason {reason:?}")))?
+        },
         fencing_token: row.try_get("fencing_token")?,
         lease_expires_at: row.try_get("lease_expires_at")?,
         not_before: row.try_get("not_before")?,
@@ -352,7 +355,7 @@ impl MigrationStore for SqlStore {
             .bind(&m.waiting_reason)
             .bind(m.attempts)
             .bind(&m.executor)
-            .bind(&m.reason)
+            .bind(m.reason.as_str())
             .bind(m.fencing_token)
             .bind(m.lease_expires_at)
             .bind(m.not_before)

@@ -29,7 +29,7 @@ fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
         waiting_reason: String::new(),
         attempts: 0,
         executor: String::new(),
-        reason: "spec".into(),
+        reason: schemahero_planner::model::Reason::Spec,
         fencing_token: 0,
         lease_expires_at: 0,
         not_before: 0,
