@@ -77,12 +77,12 @@ where
     Fut: std::future::Future<Output = Result<String, String>>,
 {
     let engine = Engine::connect(driver, uri).await.map_err(|e| format!("connect: {e}"))?;
-    let result = run_case_on(&engine, case, driver, uri, dump).await;
+    let result = run_case_on(&engine, case, uri, dump).await;
     engine.close().await;
     result
 }
 
-async fn run_case_on<F, Fut>(engine: &Engine, case: &Path, driver: Driver, uri: &str, dump: F) -> Result<(), String>
+async fn run_case_on<F, Fut>(engine: &Engine, case: &Path, uri: &str, dump: F) -> Result<(), String>
 where
     F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = Result<String, String>>,
@@ -94,16 +94,16 @@ where
     let seed = read_optional(&case.join("flags")).contains("seed-data");
     let specs = load_specs(&case.join("spec.yaml")).map_err(|e| format!("spec.yaml: {e}"))?;
     let mut warnings = Vec::new();
-    let plan = engine.plan(driver, &specs.tables, seed, &mut warnings).await.map_err(|e| format!("plan: {e}"))?;
+    let plan = engine.plan(&specs.tables, seed, &mut warnings).await.map_err(|e| format!("plan: {e}"))?;
     let mut failures = Vec::new();
     failures.extend(check_file(&case.join("expected.sql"), &plan.to_sql()));
-    failures.extend(check_plan_each(engine, driver, &specs.tables, seed).await?);
+    failures.extend(check_plan_each(engine, &specs.tables, seed).await?);
     let statements: Vec<String> = plan.statements.iter().map(|s| s.sql.clone()).collect();
     engine.apply(&statements).await.map_err(|e| format!("applying the plan: {e}"))?;
     let state = dump(uri.to_string()).await?;
     failures.extend(check_file(&case.join("expected-state.txt"), &state));
     let mut warnings = Vec::new();
-    let again = engine.plan(driver, &specs.tables, seed, &mut warnings).await.map_err(|e| format!("re-plan: {e}"))?;
+    let again = engine.plan(&specs.tables, seed, &mut warnings).await.map_err(|e| format!("re-plan: {e}"))?;
     if !again.is_empty() {
         failures.push(format!("re-planning after apply is not empty:\n{}", again.to_sql()));
     }
@@ -113,17 +113,12 @@ where
 /// The planner plans a database's tables in one batch (`plan_each`): each table's plan there
 /// must be exactly what planning that table alone gives, fingerprint included (the executor
 /// checks a migration against the fingerprint of its one table).
-async fn check_plan_each(
-    engine: &Engine,
-    driver: Driver,
-    tables: &[schemahero_schema::TableManifest],
-    seed: bool,
-) -> Result<Option<String>, String> {
+async fn check_plan_each(engine: &Engine, tables: &[schemahero_schema::TableManifest], seed: bool) -> Result<Option<String>, String> {
     let mut warnings = Vec::new();
-    let each = engine.plan_each(driver, tables, seed, &mut warnings).await.map_err(|e| format!("plan_each: {e}"))?;
+    let each = engine.plan_each(tables, seed, &mut warnings).await.map_err(|e| format!("plan_each: {e}"))?;
     for (table, batched) in tables.iter().zip(each) {
         let batched = batched.map_err(|e| format!("plan_each of {}: {e}", table.spec.name))?;
-        let alone = engine.plan(driver, std::slice::from_ref(table), seed, &mut warnings).await.map_err(|e| format!("plan: {e}"))?;
+        let alone = engine.plan(std::slice::from_ref(table), seed, &mut warnings).await.map_err(|e| format!("plan: {e}"))?;
         if batched != alone {
             return Ok(Some(format!(
                 "table {}: planned in a batch differs from planned alone\n--- alone ({})\n{}--- batch ({})\n{}",

@@ -79,11 +79,11 @@ async fn go_dsn_and_database_default_charset() {
     let engine = schemahero_engine::Engine::connect(Driver::Mysql, &dsn).await.expect("connect with a Go DSN");
     let tables = tables_of("database: db\nname: t\nschema:\n  mysql:\n    columns:\n      - name: a\n        type: varchar(10)\n");
     let mut warnings = Vec::new();
-    let plan = engine.plan(Driver::Mysql, &tables, false, &mut warnings).await.expect("plan");
+    let plan = engine.plan(&tables, false, &mut warnings).await.expect("plan");
     assert_eq!(plan.to_sql(), "CREATE TABLE `t` (\n  `a` varchar(10)\n) DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;\n");
     let statements: Vec<String> = plan.statements.iter().map(|s| s.sql.clone()).collect();
     engine.apply(&statements).await.expect("apply");
-    let again = engine.plan(Driver::Mysql, &tables, false, &mut warnings).await.expect("re-plan");
+    let again = engine.plan(&tables, false, &mut warnings).await.expect("re-plan");
     assert!(again.is_empty(), "{}", again.to_sql());
     engine.close().await;
 }
@@ -100,7 +100,7 @@ async fn apply_failure_names_what_ran() {
     assert!(err.contains("statement 3 did not run"), "{err}");
     let mut warnings = Vec::new();
     let spec = "database: db\nname: c\nschema:\n  mysql:\n    columns:\n      - name: x\n        type: int\n---\ndatabase: db\nname: a\nschema:\n  mysql:\n    columns:\n      - name: x\n        type: int\n";
-    let plan = engine.plan(Driver::Mysql, &tables_of(spec), false, &mut warnings).await.expect("plan");
+    let plan = engine.plan(&tables_of(spec), false, &mut warnings).await.expect("plan");
     assert_eq!(plan.to_sql(), "CREATE TABLE `c` (\n  `x` int\n);\n", "a exists (statement 1 ran), c does not");
     engine.close().await;
 }
@@ -139,13 +139,13 @@ async fn generate_round_trips() {
                  CREATE TABLE pets (id bigint unsigned NOT NULL, owner_id int, body text, PRIMARY KEY (id), FULLTEXT KEY ft (body), \
                  CONSTRAINT pets_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES owners (id) ON DELETE CASCADE) DEFAULT CHARSET=latin1;";
     engine.apply_script(setup).await.expect("setup");
-    let files = engine.generate(Driver::Mysql, "db", &[]).await.expect("generate");
+    let files = engine.generate("db", &[]).await.expect("generate");
     let yaml: Vec<String> = files.iter().filter(|f| f.file_name != "kustomization.yaml").map(|f| f.contents.clone()).collect();
     assert_eq!(yaml.len(), 2, "one manifest per table");
     assert!(yaml.iter().any(|y| y.contains("defaultCharset: latin1")), "{yaml:?}");
     let tables = tables_of(&yaml.join("---\n"));
     let mut warnings = Vec::new();
-    let plan = engine.plan(Driver::Mysql, &tables, false, &mut warnings).await.expect("plan");
+    let plan = engine.plan(&tables, false, &mut warnings).await.expect("plan");
     assert!(plan.is_empty(), "generated specs re-plan:\n{}\n{}", plan.to_sql(), yaml.join("---\n"));
     engine.close().await;
 }

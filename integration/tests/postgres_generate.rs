@@ -33,7 +33,7 @@ async fn generate_then_plan_is_empty() {
     let engine = Engine::connect(Driver::Postgres, &uri).await.unwrap();
     engine.apply_script(SCHEMA).await.unwrap();
 
-    let files = engine.generate(Driver::Postgres, "my-db", &["public".into(), "app".into()]).await.unwrap();
+    let files = engine.generate("my-db", &["public".into(), "app".into()]).await.unwrap();
     let dir = std::env::temp_dir().join(format!("schemahero-generate-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -51,7 +51,7 @@ async fn generate_then_plan_is_empty() {
     let specs = load_specs(&dir).unwrap();
     assert_eq!(specs.tables.len(), 3);
     let mut warnings = Vec::new();
-    let plan = engine.plan(Driver::Postgres, &specs.tables, false, &mut warnings).await.unwrap();
+    let plan = engine.plan(&specs.tables, false, &mut warnings).await.unwrap();
     assert!(plan.is_empty(), "generate then plan must be empty, got:\n{}", plan.to_sql());
     engine.close().await;
     let _ = std::fs::remove_dir_all(&dir);

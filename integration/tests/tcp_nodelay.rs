@@ -31,8 +31,8 @@ fn assert_all_nodelay(port: u16, what: &str) {
 async fn every_database_connection_sets_tcp_nodelay() {
     // Postgres with the default sslmode (prefer): TLS here.
     let pg = postgres_server();
-    let engine = Engine::connect(Driver::Postgres, &format!("{pg}/postgres")).await.expect("PostgreSQL must be reachable");
-    let Engine::Postgres(inner) = &engine else { panic!("a postgres engine") };
+    // The Postgres engine itself (what `Engine` connects for Driver::Postgres), for its pool.
+    let inner = schemahero_postgres::PostgresEngine::connect(&format!("{pg}/postgres")).await.expect("PostgreSQL must be reachable");
     let (tls,): (bool,) = sqlx::query_as("SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)")
         .fetch_one(inner.pool())
         .await
@@ -40,7 +40,7 @@ async fn every_database_connection_sets_tcp_nodelay() {
     let (ssl,): (String,) = sqlx::query_as("SHOW ssl").fetch_one(inner.pool()).await.expect("SHOW ssl");
     assert_eq!(tls, ssl == "on", "the default sslmode negotiates TLS whenever the server offers it");
     assert_all_nodelay(port_of(&pg), "postgres engine");
-    engine.close().await;
+    inner.close().await;
 
     // The planner's store on Postgres.
     let store = SqlStore::open(&format!("{pg}/postgres")).await.expect("store on PostgreSQL");

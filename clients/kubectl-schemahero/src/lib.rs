@@ -312,7 +312,7 @@ async fn plan(args: PlanArgs) -> Result<()> {
         }
     }
     let engine = Engine::connect(driver, &args.connection.uri).await?;
-    let plan = engine.plan(driver, &loaded.tables, args.seed_data, &mut warnings).await;
+    let plan = engine.plan(&loaded.tables, args.seed_data, &mut warnings).await;
     engine.close().await;
     let plan = plan?;
     for w in &warnings {
@@ -370,7 +370,7 @@ fn read_ddl(path: &Path) -> Result<String> {
 async fn generate(args: GenerateArgs) -> Result<()> {
     let driver = Driver::parse(&args.connection.driver)?;
     let engine = Engine::connect(driver, &args.connection.uri).await?;
-    let files = engine.generate(driver, &args.dbname, &args.schema).await;
+    let files = engine.generate(&args.dbname, &args.schema).await;
     engine.close().await;
     let files = files?;
     std::fs::create_dir_all(&args.output_dir).with_context(|| format!("creating {}", args.output_dir.display()))?;

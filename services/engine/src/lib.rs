@@ -1,10 +1,15 @@
-//! The engine-independent entry points the CLI (and later the planner and executor) use:
-//! choose a driver, parse its URI, load spec files, plan, apply, generate.
+//! The engine-independent entry points the CLI, the planner and the executor use: choose a
+//! driver, parse its URI, load spec files, and hold one [`Engine`] (a [`SchemaEngine`] trait
+//! object that each database engine implements) to plan, apply, keep the ledger and generate.
 
+mod adapters;
+mod engine;
 mod generate;
 mod ledger;
 mod load;
 mod uri;
+
+pub use engine::{Engine, SchemaEngine};
 
 pub use generate::{GeneratedFile, generated_files};
 pub use ledger::{LEDGER_TABLE, LedgerEntry};
@@ -14,11 +19,11 @@ pub use uri::{UriError, check_mysql_uri, sqlite_path};
 /// exercised by the fuzz targets in `fuzz/`).
 pub use uri::{check_postgres_uri, redact as redact_uri};
 
-use schemahero_mysql::{DesiredTable as MyTable, MysqlEngine, MysqlError};
-use schemahero_plan::{Plan, SplitDialect};
-use schemahero_postgres::{DesiredTable as PgTable, PostgresEngine, PostgresError};
+use schemahero_mysql::{DesiredTable as MyTable, MysqlError};
+use schemahero_plan::Plan;
+use schemahero_postgres::{DesiredTable as PgTable, PostgresError};
 use schemahero_schema::{TableManifest, Warning};
-use schemahero_sqlite::{DesiredTable as LiteTable, SqliteEngine, SqliteError};
+use schemahero_sqlite::{DesiredTable as LiteTable, SqliteError};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,12 +93,6 @@ impl EngineError {
     }
 }
 
-pub enum Engine {
-    Postgres(PostgresEngine),
-    Sqlite(SqliteEngine),
-    Mysql(MysqlEngine),
-}
-
 /// How many connections an engine may hold, and how long idle ones stay open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolLimits {
@@ -110,109 +109,8 @@ impl PoolLimits {
     pub const SERVICE: PoolLimits = PoolLimits { max_connections: 1, idle_timeout: Some(std::time::Duration::from_secs(30)) };
 }
 
-impl Engine {
-    pub async fn connect(driver: Driver, uri: &str) -> Result<Self, EngineError> {
-        Self::connect_with(driver, uri, PoolLimits::COMMAND).await
-    }
-
-    pub async fn connect_with(driver: Driver, uri: &str, limits: PoolLimits) -> Result<Self, EngineError> {
-        match driver {
-            Driver::Postgres | Driver::CockroachDb => {
-                uri::check_postgres_uri(uri)?;
-                Ok(Engine::Postgres(PostgresEngine::connect_with(uri, limits.max_connections, limits.idle_timeout).await?))
-            }
-            Driver::Sqlite => Ok(Engine::Sqlite(SqliteEngine::open(&sqlite_path(uri)?).await?)),
-            Driver::Mysql => {
-                uri::check_mysql_uri(uri)?;
-                Ok(Engine::Mysql(MysqlEngine::connect_with(uri, limits.max_connections, limits.idle_timeout).await?))
-            }
-        }
-    }
-
-    /// Plans the tables that have a section for `driver`; the others are reported as warnings.
-    pub async fn plan(
-        &self,
-        driver: Driver,
-        tables: &[TableManifest],
-        seed_data: bool,
-        warnings: &mut Vec<Warning>,
-    ) -> Result<Plan, EngineError> {
-        Ok(match self {
-            Engine::Postgres(pg) => pg.plan(&postgres_tables(driver, tables, warnings).0, seed_data).await?,
-            Engine::Sqlite(lite) => lite.plan(&sqlite_tables(driver, tables, warnings).0, seed_data).await?,
-            Engine::Mysql(my) => my.plan(&mysql_tables(driver, tables, warnings).0, seed_data).await?,
-        })
-    }
-
-    /// Plans every table on its own — its own statements and the fingerprint of its own live
-    /// definition, exactly as `plan` of that table alone — from one bulk introspection of all of
-    /// them (what a planner does for a whole database). The outer error is the introspection's
-    /// (the database is unreachable, …); a table's own failure is its entry's. A table without a
-    /// section for `driver` gets an empty plan and a warning.
-    pub async fn plan_each(
-        &self,
-        driver: Driver,
-        tables: &[TableManifest],
-        seed_data: bool,
-        warnings: &mut Vec<Warning>,
-    ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
-        fn spread<E: Into<EngineError>>(count: usize, planned: Vec<usize>, plans: Vec<Result<Plan, E>>) -> Vec<Result<Plan, EngineError>> {
-            let mut out: Vec<Result<Plan, EngineError>> = (0..count)
-                .map(|_| Ok(Plan { statements: Vec::new(), fingerprint: schemahero_plan::canonical::empty_fingerprint() }))
-                .collect();
-            for (index, plan) in planned.into_iter().zip(plans) {
-                out[index] = plan.map_err(Into::into);
-            }
-            out
-        }
-        Ok(match self {
-            Engine::Postgres(pg) => {
-                let (desired, planned) = postgres_tables(driver, tables, warnings);
-                spread(tables.len(), planned, pg.plan_each(&desired, seed_data).await?)
-            }
-            Engine::Sqlite(lite) => {
-                let (desired, planned) = sqlite_tables(driver, tables, warnings);
-                spread(tables.len(), planned, lite.plan_each(&desired, seed_data).await?)
-            }
-            Engine::Mysql(my) => {
-                let (desired, planned) = mysql_tables(driver, tables, warnings);
-                spread(tables.len(), planned, my.plan_each(&desired, seed_data).await?)
-            }
-        })
-    }
-
-    /// Splits a script into statements and applies them (one transaction; on MySQL one by one
-    /// under a per-database lock, naming the statements that ran if one fails).
-    pub async fn apply_script(&self, script: &str) -> Result<usize, EngineError> {
-        let dialect = match self {
-            Engine::Postgres(_) => SplitDialect::Postgres,
-            Engine::Sqlite(_) => SplitDialect::Sqlite,
-            Engine::Mysql(_) => SplitDialect::Mysql,
-        };
-        let statements = schemahero_plan::split_statements_for(script, dialect).map_err(|e| EngineError::Split(e.to_string()))?;
-        self.apply(&statements).await?;
-        Ok(statements.len())
-    }
-
-    pub async fn apply(&self, statements: &[String]) -> Result<(), EngineError> {
-        match self {
-            Engine::Postgres(pg) => Ok(pg.apply(statements).await?),
-            Engine::Sqlite(lite) => Ok(lite.apply(statements).await?),
-            Engine::Mysql(my) => Ok(my.apply(statements).await?),
-        }
-    }
-
-    pub async fn close(self) {
-        match self {
-            Engine::Postgres(pg) => pg.close().await,
-            Engine::Sqlite(lite) => lite.close().await,
-            Engine::Mysql(my) => my.close().await,
-        }
-    }
-}
-
 /// The tables with a section for `driver`, and the index of each in `tables`.
-fn postgres_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<PgTable>, Vec<usize>) {
+pub(crate) fn postgres_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<PgTable>, Vec<usize>) {
     select(driver, tables, warnings, |t| {
         let schema = t.spec.schema.as_ref()?;
         let section = if driver == Driver::CockroachDb { schema.cockroachdb.clone() } else { schema.postgres.clone() }?;
@@ -220,14 +118,14 @@ fn postgres_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<
     })
 }
 
-fn sqlite_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<LiteTable>, Vec<usize>) {
+pub(crate) fn sqlite_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<LiteTable>, Vec<usize>) {
     select(driver, tables, warnings, |t| {
         let section = t.spec.schema.as_ref().and_then(|s| s.sqlite.clone().or_else(|| s.rqlite.clone()))?;
         Some(LiteTable { name: t.spec.name.clone(), schema: section, seed_data: t.spec.seed_data.clone() })
     })
 }
 
-fn mysql_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<MyTable>, Vec<usize>) {
+pub(crate) fn mysql_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<MyTable>, Vec<usize>) {
     select(driver, tables, warnings, |t| {
         let section = t.spec.schema.as_ref().and_then(|s| s.mysql.clone())?;
         Some(MyTable { name: t.spec.name.clone(), schema: section, seed_data: t.spec.seed_data.clone() })
@@ -261,27 +159,17 @@ fn missing_section(t: &TableManifest, driver: Driver) -> Warning {
     }
 }
 
-impl Engine {
-    /// One Table manifest per live table (plus a kustomization.yaml).
-    pub async fn generate(&self, driver: Driver, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
-        use generate::GeneratedSchema;
-        let tables = match self {
-            Engine::Postgres(pg) => {
-                let default_schema = pg.default_schema().to_string();
-                pg.generate(schemas)
-                    .await?
-                    .into_iter()
-                    .map(|(schema, name, spec)| {
-                        let qualifier = (schema != default_schema).then_some(schema);
-                        (qualifier, name, GeneratedSchema::Postgres { cockroach: driver == Driver::CockroachDb, schema: spec })
-                    })
-                    .collect()
-            }
-            Engine::Sqlite(lite) => {
-                lite.generate().await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Sqlite(spec))).collect()
-            }
-            Engine::Mysql(my) => my.generate().await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Mysql(spec))).collect(),
-        };
-        generated_files(database, tables).map_err(EngineError::Split)
+/// Plans for `count` tables from the plans of those that had a section (`planned` holds their
+/// indexes); the others get an empty plan.
+pub(crate) fn spread<E: Into<EngineError>>(
+    count: usize,
+    planned: Vec<usize>,
+    plans: Vec<Result<Plan, E>>,
+) -> Vec<Result<Plan, EngineError>> {
+    let mut out: Vec<Result<Plan, EngineError>> =
+        (0..count).map(|_| Ok(Plan { statements: Vec::new(), fingerprint: schemahero_plan::canonical::empty_fingerprint() })).collect();
+    for (index, plan) in planned.into_iter().zip(plans) {
+        out[index] = plan.map_err(Into::into);
     }
+    out
 }

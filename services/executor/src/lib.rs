@@ -208,7 +208,7 @@ async fn apply(
         Ok(e) => e,
         Err(e) => return (pb::Outcome::Retry, format!("database unreachable: {e}")),
     };
-    let result = apply_on(config, &engine, driver, claim, migration, lost).await;
+    let result = apply_on(config, &engine, claim, migration, lost).await;
     if result.0 != pb::Outcome::Executed {
         // The next attempt connects afresh, whatever went wrong.
         engines.forget(driver, &claim.uri);
@@ -216,14 +216,7 @@ async fn apply(
     result
 }
 
-async fn apply_on(
-    config: &Config,
-    engine: &Engine,
-    driver: Driver,
-    claim: &pb::Claim,
-    m: &pb::Migration,
-    lost: &AtomicBool,
-) -> (pb::Outcome, String) {
+async fn apply_on(config: &Config, engine: &Engine, claim: &pb::Claim, m: &pb::Migration, lost: &AtomicBool) -> (pb::Outcome, String) {
     match engine.ledger_contains(&m.id).await {
         Ok(true) => return (pb::Outcome::Executed, String::new()),
         Ok(false) => {}
@@ -236,7 +229,7 @@ async fn apply_on(
     let manifest = TableManifest { source: format!("{}/{}", m.namespace, m.table_resource), metadata_name: None, namespace: None, spec };
     let mut warnings = Vec::new();
     let check = tracing::info_span!("executor.fingerprint_check", planned = %short(&m.fingerprint));
-    match tracing::Instrument::instrument(engine.plan(driver, &[manifest], true, &mut warnings), check).await {
+    match tracing::Instrument::instrument(engine.plan(&[manifest], true, &mut warnings), check).await {
         Ok(plan) if plan.fingerprint != m.fingerprint => {
             return (
                 pb::Outcome::Stale,

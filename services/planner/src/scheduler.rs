@@ -300,7 +300,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             })
             .collect();
         let mut warnings = Vec::new();
-        let plans: Vec<Result<Plan, EngineError>> = match engine.plan_each(database.driver, &manifests, true, &mut warnings).await {
+        let plans: Vec<Result<Plan, EngineError>> = match engine.plan_each(&manifests, true, &mut warnings).await {
             Ok(plans) => plans,
             Err(e) => return self.retry_all(tables, "PlanFailed", &e.to_string()).await,
         };

@@ -1,0 +1,262 @@
+//! [`SchemaEngine`] for each database engine: which spec section it reads, how it splits
+//! scripts, and how it reaches its ledger. Planning, diffing and rendering stay in the engine
+//! crates; this is the seam between them and their callers.
+
+use crate::generate::{GeneratedFile, GeneratedSchema, generated_files};
+use crate::ledger::{self, LedgerEntry};
+use crate::{Driver, EngineError, PoolLimits, SchemaEngine, mysql_tables, postgres_tables, spread, sqlite_tables};
+use schemahero_mysql::{MysqlEngine, MysqlError};
+use schemahero_plan::{Plan, SplitDialect};
+use schemahero_postgres::{PostgresEngine, PostgresError};
+use schemahero_schema::{TableManifest, Warning};
+use schemahero_sqlite::{SqliteEngine, SqliteError};
+
+/// Postgres, and CockroachDB through the same engine (its own spec section).
+pub(crate) struct Postgres {
+    engine: PostgresEngine,
+    driver: Driver,
+}
+
+impl Postgres {
+    pub(crate) async fn connect(driver: Driver, uri: &str, limits: PoolLimits) -> Result<Self, EngineError> {
+        Ok(Self { engine: PostgresEngine::connect_with(uri, limits.max_connections, limits.idle_timeout).await?, driver })
+    }
+}
+
+#[async_trait::async_trait]
+impl SchemaEngine for Postgres {
+    fn driver(&self) -> Driver {
+        self.driver
+    }
+
+    fn split_dialect(&self) -> SplitDialect {
+        SplitDialect::Postgres
+    }
+
+    async fn plan(&self, tables: &[TableManifest], seed_data: bool, warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
+        Ok(self.engine.plan(&postgres_tables(self.driver, tables, warnings).0, seed_data).await?)
+    }
+
+    async fn plan_each(
+        &self,
+        tables: &[TableManifest],
+        seed_data: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
+        let (desired, planned) = postgres_tables(self.driver, tables, warnings);
+        Ok(spread(tables.len(), planned, self.engine.plan_each(&desired, seed_data).await?))
+    }
+
+    async fn apply(&self, statements: &[String]) -> Result<(), EngineError> {
+        Ok(self.engine.apply(statements).await?)
+    }
+
+    async fn ensure_ledger(&self) -> Result<(), EngineError> {
+        self.apply(&[ledger::CREATE_LEDGER.to_string()]).await
+    }
+
+    async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
+        let rows = sqlx::query_as(ledger::SELECT_ENTRIES).fetch_all(self.engine.pool()).await.map_err(PostgresError::from)?;
+        Ok(ledger::entries(rows))
+    }
+
+    async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError> {
+        let found: i64 =
+            sqlx::query_scalar(ledger::count_sql(migration_id)).fetch_one(self.engine.pool()).await.map_err(PostgresError::from)?;
+        Ok(found > 0)
+    }
+
+    async fn apply_recorded(
+        &self,
+        statements: &[String],
+        migration_id: &str,
+        fencing_token: u64,
+        executor: &str,
+    ) -> Result<(), EngineError> {
+        self.apply(&ledger::with_ledger_row(statements, migration_id, fencing_token, executor)).await
+    }
+
+    async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
+        let default_schema = self.engine.default_schema().to_string();
+        let cockroach = self.driver == Driver::CockroachDb;
+        let tables = self
+            .engine
+            .generate(schemas)
+            .await?
+            .into_iter()
+            .map(|(schema, name, spec)| {
+                let qualifier = (schema != default_schema).then_some(schema);
+                (qualifier, name, GeneratedSchema::Postgres { cockroach, schema: spec })
+            })
+            .collect();
+        generated_files(database, tables).map_err(EngineError::Split)
+    }
+
+    async fn close(self: Box<Self>) {
+        self.engine.close().await
+    }
+}
+
+pub(crate) struct Sqlite {
+    engine: SqliteEngine,
+}
+
+impl Sqlite {
+    pub(crate) async fn open(path: &str) -> Result<Self, EngineError> {
+        Ok(Self { engine: SqliteEngine::open(path).await? })
+    }
+}
+
+#[async_trait::async_trait]
+impl SchemaEngine for Sqlite {
+    fn driver(&self) -> Driver {
+        Driver::Sqlite
+    }
+
+    fn split_dialect(&self) -> SplitDialect {
+        SplitDialect::Sqlite
+    }
+
+    async fn plan(&self, tables: &[TableManifest], seed_data: bool, warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
+        Ok(self.engine.plan(&sqlite_tables(Driver::Sqlite, tables, warnings).0, seed_data).await?)
+    }
+
+    async fn plan_each(
+        &self,
+        tables: &[TableManifest],
+        seed_data: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
+        let (desired, planned) = sqlite_tables(Driver::Sqlite, tables, warnings);
+        Ok(spread(tables.len(), planned, self.engine.plan_each(&desired, seed_data).await?))
+    }
+
+    async fn apply(&self, statements: &[String]) -> Result<(), EngineError> {
+        Ok(self.engine.apply(statements).await?)
+    }
+
+    async fn ensure_ledger(&self) -> Result<(), EngineError> {
+        self.apply(&[ledger::CREATE_LEDGER.to_string()]).await
+    }
+
+    async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
+        let rows = sqlx::query_as(ledger::SELECT_ENTRIES).fetch_all(self.engine.pool()).await.map_err(SqliteError::from)?;
+        Ok(ledger::entries(rows))
+    }
+
+    async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError> {
+        let found: i64 =
+            sqlx::query_scalar(ledger::count_sql(migration_id)).fetch_one(self.engine.pool()).await.map_err(SqliteError::from)?;
+        Ok(found > 0)
+    }
+
+    async fn apply_recorded(
+        &self,
+        statements: &[String],
+        migration_id: &str,
+        fencing_token: u64,
+        executor: &str,
+    ) -> Result<(), EngineError> {
+        self.apply(&ledger::with_ledger_row(statements, migration_id, fencing_token, executor)).await
+    }
+
+    async fn generate(&self, database: &str, _schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
+        let tables = self.engine.generate().await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Sqlite(spec))).collect();
+        generated_files(database, tables).map_err(EngineError::Split)
+    }
+
+    async fn close(self: Box<Self>) {
+        self.engine.close().await
+    }
+}
+
+/// MySQL and MariaDB (the flavor is detected on connect).
+pub(crate) struct Mysql {
+    engine: MysqlEngine,
+}
+
+impl Mysql {
+    pub(crate) async fn connect(uri: &str, limits: PoolLimits) -> Result<Self, EngineError> {
+        Ok(Self { engine: MysqlEngine::connect_with(uri, limits.max_connections, limits.idle_timeout).await? })
+    }
+}
+
+#[async_trait::async_trait]
+impl SchemaEngine for Mysql {
+    fn driver(&self) -> Driver {
+        Driver::Mysql
+    }
+
+    fn split_dialect(&self) -> SplitDialect {
+        SplitDialect::Mysql
+    }
+
+    async fn plan(&self, tables: &[TableManifest], seed_data: bool, warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
+        Ok(self.engine.plan(&mysql_tables(Driver::Mysql, tables, warnings).0, seed_data).await?)
+    }
+
+    async fn plan_each(
+        &self,
+        tables: &[TableManifest],
+        seed_data: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
+        let (desired, planned) = mysql_tables(Driver::Mysql, tables, warnings);
+        Ok(spread(tables.len(), planned, self.engine.plan_each(&desired, seed_data).await?))
+    }
+
+    async fn apply(&self, statements: &[String]) -> Result<(), EngineError> {
+        Ok(self.engine.apply(statements).await?)
+    }
+
+    async fn ensure_ledger(&self) -> Result<(), EngineError> {
+        // TEXT cannot be a MySQL primary key, and TEXT columns take no literal default.
+        self.apply(&[schemahero_mysql::CREATE_LEDGER.to_string()]).await
+    }
+
+    async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
+        let exists: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'schemahero_migrations_ledger'",
+        )
+        .fetch_optional(self.engine.pool())
+        .await
+        .map_err(MysqlError::from)?;
+        if exists.is_none() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query_as(
+            "SELECT CONVERT(migration_id USING utf8mb4), fencing_token, CONVERT(executor USING utf8mb4) FROM schemahero_migrations_ledger ORDER BY migration_id",
+        )
+        .fetch_all(self.engine.pool())
+        .await
+        .map_err(MysqlError::from)?;
+        Ok(ledger::entries(rows))
+    }
+
+    async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError> {
+        let found: i64 =
+            sqlx::query_scalar(ledger::count_sql(migration_id)).fetch_one(self.engine.pool()).await.map_err(MysqlError::from)?;
+        Ok(found > 0)
+    }
+
+    async fn apply_recorded(
+        &self,
+        statements: &[String],
+        migration_id: &str,
+        fencing_token: u64,
+        executor: &str,
+    ) -> Result<(), EngineError> {
+        // DDL is not transactional here: the engine locks the database, checks the ledger and
+        // writes its row after the last statement.
+        Ok(self.engine.apply_recorded(statements, migration_id, fencing_token, executor).await?)
+    }
+
+    async fn generate(&self, database: &str, _schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
+        let tables = self.engine.generate().await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Mysql(spec))).collect();
+        generated_files(database, tables).map_err(EngineError::Split)
+    }
+
+    async fn close(self: Box<Self>) {
+        self.engine.close().await
+    }
+}

@@ -1,0 +1,144 @@
+//! The one interface every database engine implements ([`SchemaEngine`]), and the [`Engine`]
+//! the CLI, the planner and the executor hold: a connected engine behind that interface, so no
+//! caller matches on the driver.
+
+use crate::generate::GeneratedFile;
+use crate::ledger::LedgerEntry;
+use crate::{Driver, EngineError, PoolLimits, adapters, sqlite_path, uri};
+use schemahero_plan::{Plan, SplitDialect};
+use schemahero_schema::{TableManifest, Warning};
+
+/// What a database engine does: plan specs against the live schema, apply statements, keep the
+/// ledger of applied migrations, and generate specs from a live database.
+#[async_trait::async_trait]
+pub trait SchemaEngine: Send + Sync {
+    /// The driver this engine was connected for (Postgres and CockroachDB share one engine but
+    /// read different spec sections).
+    fn driver(&self) -> Driver;
+
+    /// How `apply_script` splits a script into statements.
+    fn split_dialect(&self) -> SplitDialect;
+
+    /// Plans the tables that have a section for this driver; the others become warnings.
+    async fn plan(&self, tables: &[TableManifest], seed_data: bool, warnings: &mut Vec<Warning>) -> Result<Plan, EngineError>;
+
+    /// Plans every table on its own (its own statements and fingerprint, exactly as `plan` of it
+    /// alone) from one bulk introspection. The outer error is the introspection's; a table's own
+    /// failure is its entry's. A table without a section gets an empty plan and a warning.
+    async fn plan_each(
+        &self,
+        tables: &[TableManifest],
+        seed_data: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<Result<Plan, EngineError>>, EngineError>;
+
+    /// Applies statements (one transaction where the database's DDL is transactional).
+    async fn apply(&self, statements: &[String]) -> Result<(), EngineError>;
+
+    async fn ensure_ledger(&self) -> Result<(), EngineError>;
+
+    async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError>;
+
+    /// Whether the ledger (created by `ensure_ledger`) holds the migration: one indexed lookup.
+    async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError>;
+
+    /// Applies `statements` and records the migration in the ledger, at most once whoever runs
+    /// it (see `ledger`).
+    async fn apply_recorded(
+        &self,
+        statements: &[String],
+        migration_id: &str,
+        fencing_token: u64,
+        executor: &str,
+    ) -> Result<(), EngineError>;
+
+    /// One Table manifest per live table (plus a kustomization.yaml).
+    async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError>;
+
+    async fn close(self: Box<Self>);
+}
+
+/// A connected engine.
+pub struct Engine {
+    inner: Box<dyn SchemaEngine>,
+}
+
+impl Engine {
+    pub async fn connect(driver: Driver, uri: &str) -> Result<Self, EngineError> {
+        Self::connect_with(driver, uri, PoolLimits::COMMAND).await
+    }
+
+    pub async fn connect_with(driver: Driver, uri: &str, limits: PoolLimits) -> Result<Self, EngineError> {
+        let inner: Box<dyn SchemaEngine> = match driver {
+            Driver::Postgres | Driver::CockroachDb => {
+                uri::check_postgres_uri(uri)?;
+                Box::new(adapters::Postgres::connect(driver, uri, limits).await?)
+            }
+            Driver::Sqlite => Box::new(adapters::Sqlite::open(&sqlite_path(uri)?).await?),
+            Driver::Mysql => {
+                uri::check_mysql_uri(uri)?;
+                Box::new(adapters::Mysql::connect(uri, limits).await?)
+            }
+        };
+        Ok(Self { inner })
+    }
+
+    pub fn driver(&self) -> Driver {
+        self.inner.driver()
+    }
+
+    pub async fn plan(&self, tables: &[TableManifest], seed_data: bool, warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
+        self.inner.plan(tables, seed_data, warnings).await
+    }
+
+    pub async fn plan_each(
+        &self,
+        tables: &[TableManifest],
+        seed_data: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
+        self.inner.plan_each(tables, seed_data, warnings).await
+    }
+
+    /// Splits a script into statements (by this engine's dialect) and applies them.
+    pub async fn apply_script(&self, script: &str) -> Result<usize, EngineError> {
+        let statements =
+            schemahero_plan::split_statements_for(script, self.inner.split_dialect()).map_err(|e| EngineError::Split(e.to_string()))?;
+        self.inner.apply(&statements).await?;
+        Ok(statements.len())
+    }
+
+    pub async fn apply(&self, statements: &[String]) -> Result<(), EngineError> {
+        self.inner.apply(statements).await
+    }
+
+    pub async fn ensure_ledger(&self) -> Result<(), EngineError> {
+        self.inner.ensure_ledger().await
+    }
+
+    pub async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
+        self.inner.ledger_entries().await
+    }
+
+    pub async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError> {
+        self.inner.ledger_contains(migration_id).await
+    }
+
+    pub async fn apply_recorded(
+        &self,
+        statements: &[String],
+        migration_id: &str,
+        fencing_token: u64,
+        executor: &str,
+    ) -> Result<(), EngineError> {
+        self.inner.apply_recorded(statements, migration_id, fencing_token, executor).await
+    }
+
+    pub async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
+        self.inner.generate(database, schemas).await
+    }
+
+    pub async fn close(self) {
+        self.inner.close().await
+    }
+}
