@@ -3,6 +3,7 @@
 use crate::introspect::{canonical_action, index_method};
 use crate::model::{Charsets, ForeignKeyDef, IndexDef, MyColumn, MyTable};
 use crate::normalize::{canonical_default, default_to_sql, has_charset, mbmaxlen, normalize_type, split_on_update};
+use schemahero_schema::matching::{match_foreign_keys, match_indexes};
 use schemahero_schema::spec::MysqlTableSchema;
 
 /// MySQL identifiers are at most 64 characters. Names a spec gives are checked against that
@@ -218,18 +219,10 @@ pub fn diff_table(desired: &MyTable, live: Option<&MyTable>, is_deleted: bool) -
         diff.add_primary_key = desired.primary_key.clone();
     }
 
-    // Foreign keys: a named one matches by name and shape; an unnamed one by shape.
-    let mut live_fks: Vec<Option<&ForeignKeyDef>> = live.foreign_keys.iter().map(Some).collect();
-    let mut to_add = Vec::new();
-    for fk in &desired.foreign_keys {
-        match live_fks.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(fk) && (fk.name.is_none() || fk.name == l.name))) {
-            Some(slot) => *slot = None,
-            None => to_add.push(fk.clone()),
-        }
-    }
-    let dropped_fks: Vec<&ForeignKeyDef> = live_fks.into_iter().flatten().collect();
+    let fks = match_foreign_keys(&desired.foreign_keys, &live.foreign_keys);
+    let dropped_fks = fks.drop;
     diff.drop_foreign_keys = dropped_fks.iter().filter_map(|l| l.name.clone()).collect();
-    diff.add_foreign_keys = name_fks(desired, &to_add);
+    diff.add_foreign_keys = name_fks(desired, &fks.add);
 
     // Indexes. MySQL creates an index named after a foreign key when none covers its columns;
     // it belongs to the key (and goes when another index takes over), so it is not compared —
@@ -237,35 +230,12 @@ pub fn diff_table(desired: &MyTable, live: Option<&MyTable>, is_deleted: bool) -
     let kept_fk_names: Vec<&str> =
         live.foreign_keys.iter().filter(|f| !dropped_fks.iter().any(|d| d.name == f.name)).filter_map(|f| f.name.as_deref()).collect();
     let implicit = |ix: &IndexDef| !ix.unique && ix.name.as_deref().is_some_and(|n| kept_fk_names.contains(&n));
-    let mut live_ix: Vec<Option<&IndexDef>> = live.indexes.iter().map(Some).collect();
-    let mut pending: Vec<&IndexDef> = Vec::new();
-    for ix in desired.indexes.iter().filter(|i| i.name.is_some()) {
-        match live_ix.iter_mut().find(|l| l.is_some_and(|l| l.name == ix.name && l.same_shape(ix))) {
-            Some(slot) => *slot = None,
-            None => pending.push(ix),
-        }
-    }
-    let mut to_create = Vec::new();
-    for ix in pending {
-        let name_taken = live_ix.iter().flatten().any(|l| l.name == ix.name);
-        match live_ix.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(ix) && !implicit(l))) {
-            Some(slot) if !name_taken => {
-                if let (Some(l), Some(new_name)) = (slot.take(), &ix.name) {
-                    diff.rename_indexes.push((l.name.clone().unwrap_or_default(), new_name.clone()));
-                }
-            }
-            _ => to_create.push(ix.clone()),
-        }
-    }
-    for ix in desired.indexes.iter().filter(|i| i.name.is_none()) {
-        match live_ix.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(ix))) {
-            Some(slot) => *slot = None,
-            None => to_create.push(ix.clone()),
-        }
-    }
-    diff.drop_indexes = live_ix
+    let indexes = match_indexes(&desired.indexes, &live.indexes, |l| !implicit(l));
+    diff.rename_indexes = indexes.rename.into_iter().map(|(l, name)| (l.name.clone().unwrap_or_default(), name)).collect();
+    let to_create = indexes.create;
+    diff.drop_indexes = indexes
+        .unclaimed
         .into_iter()
-        .flatten()
         .filter(|ix| !implicit(ix))
         // The index of a foreign key re-created under the same name (to change its action)
         // stays: MySQL would only build it again.

@@ -1,6 +1,7 @@
 //! What the spec asks for, and how it differs from what is live, as plain change data.
 
 use crate::normalize::{canonical_default, default_to_sql, is_integer_type, normalize_type};
+use schemahero_schema::matching::{match_foreign_keys, match_indexes};
 use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, TriggerDef};
 use schemahero_schema::normalize_fk_action;
 use schemahero_schema::spec::PostgresTableSchema;
@@ -180,49 +181,14 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
             .map(|k| KeyDef { name: Some(k.name.unwrap_or_else(|| generated_pk_name(&desired.name))), columns: k.columns });
     }
 
-    // Foreign keys: a named one matches by name and shape; an unnamed one by shape.
-    let mut live_fks: Vec<Option<&ForeignKeyDef>> = live.foreign_keys.iter().map(Some).collect();
-    let mut to_add = Vec::new();
-    for fk in &desired.foreign_keys {
-        let found = live_fks.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(fk) && (fk.name.is_none() || fk.name == l.name)));
-        match found {
-            Some(slot) => *slot = None,
-            None => to_add.push(fk.clone()),
-        }
-    }
-    diff.drop_foreign_keys = live_fks.into_iter().flatten().filter_map(|l| l.name.clone()).collect();
-    diff.add_foreign_keys = name_fks(desired, &to_add);
+    let fks = match_foreign_keys(&desired.foreign_keys, &live.foreign_keys);
+    diff.drop_foreign_keys = fks.drop.iter().filter_map(|l| l.name.clone()).collect();
+    diff.add_foreign_keys = name_fks(desired, &fks.add);
 
-    // Indexes: exact name+shape, then named with a same-shape live index under another name
-    // (a rename), then unnamed by shape.
-    let mut live_ix: Vec<Option<&IndexDef>> = live.indexes.iter().map(Some).collect();
-    let mut pending: Vec<&IndexDef> = Vec::new();
-    for ix in desired.indexes.iter().filter(|i| i.name.is_some()) {
-        match live_ix.iter_mut().find(|l| l.is_some_and(|l| l.name == ix.name && l.same_shape(ix))) {
-            Some(slot) => *slot = None,
-            None => pending.push(ix),
-        }
-    }
-    let mut to_create = Vec::new();
-    for ix in pending {
-        let name_taken = live_ix.iter().flatten().any(|l| l.name == ix.name);
-        match live_ix.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(ix))) {
-            Some(slot) if !name_taken => {
-                if let (Some(l), Some(new_name)) = (slot.take(), &ix.name) {
-                    diff.rename_indexes.push((l.clone(), new_name.clone()));
-                }
-            }
-            _ => to_create.push(ix.clone()),
-        }
-    }
-    for ix in desired.indexes.iter().filter(|i| i.name.is_none()) {
-        match live_ix.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(ix))) {
-            Some(slot) => *slot = None,
-            None => to_create.push(ix.clone()),
-        }
-    }
-    diff.drop_indexes = live_ix.into_iter().flatten().cloned().collect();
-    diff.create_indexes = name_indexes(desired, &to_create);
+    let indexes = match_indexes(&desired.indexes, &live.indexes, |_| true);
+    diff.rename_indexes = indexes.rename.into_iter().map(|(l, name)| (l.clone(), name)).collect();
+    diff.drop_indexes = indexes.unclaimed.into_iter().cloned().collect();
+    diff.create_indexes = name_indexes(desired, &indexes.create);
 
     diff.create_triggers =
         desired.triggers.iter().filter(|t| !live.triggers.iter().any(|l| l.name == t.name)).map(|t| t.name.clone()).collect();
