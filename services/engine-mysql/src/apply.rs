@@ -111,16 +111,9 @@ impl MysqlEngine {
 
 async fn run_all(conn: &mut MySqlConnection, statements: &[String]) -> Result<(), MysqlError> {
     for (i, statement) in statements.iter().enumerate() {
-        let traced = schemahero_observe::statement::start(i + 1, statement);
-        let result =
-            tracing::Instrument::instrument(sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *conn), traced.span.clone())
-                .await;
-        let outcome = result
-            .as_ref()
-            .map(|done| done.rows_affected())
-            .map_err(|e| e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned()));
-        traced.finish(outcome);
-        if let Err(e) = result {
+        let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *conn);
+        let error_code = |e: &sqlx::Error| e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned());
+        if let Err(e) = schemahero_observe::statement::traced(i + 1, statement, run, |d| d.rows_affected(), error_code).await {
             return Err(MysqlError::Apply {
                 index: i + 1,
                 total: statements.len(),

@@ -66,6 +66,11 @@ pub fn connection_lost(e: &sqlx::Error) -> bool {
     }
 }
 
+/// The database's error code (SQLSTATE), for the statement's span.
+fn error_code(e: &sqlx::Error) -> Option<String> {
+    e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())
+}
+
 /// A table the user wants, as the planner receives it.
 #[derive(Debug, Clone)]
 pub struct DesiredTable {
@@ -194,23 +199,14 @@ impl PostgresEngine {
         let mut conn = self.pool.acquire().await?;
         let mut tx = conn.begin().await?;
         for (i, statement) in statements.iter().enumerate() {
-            let traced = schemahero_observe::statement::start(i + 1, statement);
-            let result = tracing::Instrument::instrument(
-                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx),
-                traced.span.clone(),
-            )
-            .await;
-            match result {
-                Ok(done) => traced.finish(Ok(done.rows_affected())),
-                Err(e) => {
-                    traced.finish(Err(e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())));
-                    return Err(PostgresError::Apply {
-                        index: i + 1,
-                        statement: statement.clone(),
-                        message: e.to_string(),
-                        connection_lost: connection_lost(&e),
-                    });
-                }
+            let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx);
+            if let Err(e) = schemahero_observe::statement::traced(i + 1, statement, run, |d| d.rows_affected(), error_code).await {
+                return Err(PostgresError::Apply {
+                    index: i + 1,
+                    statement: statement.clone(),
+                    message: e.to_string(),
+                    connection_lost: connection_lost(&e),
+                });
             }
         }
         tx.commit().await?;

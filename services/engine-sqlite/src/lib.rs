@@ -154,18 +154,10 @@ impl SqliteEngine {
     async fn apply_in_transaction(&self, conn: &mut sqlx::SqliteConnection, statements: &[String]) -> Result<(), SqliteError> {
         let mut tx = conn.begin().await?;
         for (i, statement) in statements.iter().enumerate() {
-            let traced = schemahero_observe::statement::start(i + 1, statement);
-            let result = tracing::Instrument::instrument(
-                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx),
-                traced.span.clone(),
-            )
-            .await;
-            match result {
-                Ok(done) => traced.finish(Ok(done.rows_affected())),
-                Err(e) => {
-                    traced.finish(Err(e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())));
-                    return Err(SqliteError::Apply { index: i + 1, statement: statement.clone(), message: e.to_string() });
-                }
+            let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx);
+            let error_code = |e: &sqlx::Error| e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned());
+            if let Err(e) = schemahero_observe::statement::traced(i + 1, statement, run, |d| d.rows_affected(), error_code).await {
+                return Err(SqliteError::Apply { index: i + 1, statement: statement.clone(), message: e.to_string() });
             }
         }
         let violations: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&mut *tx).await?;

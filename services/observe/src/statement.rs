@@ -41,6 +41,21 @@ pub struct StatementSpan {
     started: Instant,
 }
 
+/// Runs statement number `index` (1-based) inside its span and records its outcome: the rows
+/// it affected (`rows`) or the database's error code (`code`).
+pub async fn traced<T, E>(
+    index: usize,
+    sql: &str,
+    run: impl std::future::Future<Output = Result<T, E>>,
+    rows: impl Fn(&T) -> u64,
+    code: impl Fn(&E) -> Option<String>,
+) -> Result<T, E> {
+    let statement = start(index, sql);
+    let result = tracing::Instrument::instrument(run, statement.span.clone()).await;
+    statement.finish(result.as_ref().map(rows).map_err(code));
+    result
+}
+
 /// Opens the span for statement number `index` (1-based).
 pub fn start(index: usize, sql: &str) -> StatementSpan {
     let kind = kind(sql);
