@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub type Key = (String, String);
+pub use crate::model::Key;
 
 /// The largest Table spec (as JSON) the planner accepts: far above any real table (a spec of a
 /// thousand columns is ~100 KiB), small enough that a hostile or broken client cannot make the
@@ -126,12 +126,12 @@ impl<S: MigrationStore> PlannerCore<S> {
     // ---- resources -------------------------------------------------------------------------
 
     pub fn upsert_database(self: &Arc<Self>, key: Key, driver: &str, uri: &str, immediate_deploy: bool) -> Result<(), CoreError> {
-        if key.1.is_empty() {
+        if key.name.is_empty() {
             return Err(CoreError::Invalid("upsert_database.name: must not be empty".into()));
         }
         let driver = Driver::parse(driver).map_err(|e| CoreError::Invalid(format!("upsert_database.driver: {e}")))?;
         if uri.trim().is_empty() {
-            return Err(CoreError::Invalid(format!("upsert_database.uri: database {}/{} has no connection URI", key.0, key.1)));
+            return Err(CoreError::Invalid(format!("upsert_database.uri: database {}/{} has no connection URI", key.namespace, key.name)));
         }
         let entry = DatabaseEntry { driver, uri: uri.to_string(), immediate_deploy };
         let (affected, changed): (Vec<Key>, bool) = {
@@ -144,7 +144,14 @@ impl<S: MigrationStore> PlannerCore<S> {
                 r.engines.remove(&key);
             }
             r.databases.insert(key.clone(), entry);
-            (r.tables.iter().filter(|(k, t)| k.0 == key.0 && t.spec.database == key.1).map(|(k, _)| k.clone()).collect(), changed)
+            (
+                r.tables
+                    .iter()
+                    .filter(|(k, t)| k.namespace == key.namespace && t.spec.database == key.name)
+                    .map(|(k, _)| k.clone())
+                    .collect(),
+                changed,
+            )
         };
         // A new or changed Database (a planner start, a new URI) means its tables must be
         // compared with what is there now, whatever was planned before.
@@ -161,10 +168,10 @@ impl<S: MigrationStore> PlannerCore<S> {
     }
 
     pub fn upsert_table(self: &Arc<Self>, key: Key, source: &str, spec_json: &str, traceparent: &str) -> Result<(), CoreError> {
-        if key.1.is_empty() {
+        if key.name.is_empty() {
             return Err(CoreError::Invalid("upsert_table.name: must not be empty".into()));
         }
-        let label = if source.is_empty() { format!("{}/{}", key.0, key.1) } else { source.to_string() };
+        let label = if source.is_empty() { format!("{}/{}", key.namespace, key.name) } else { source.to_string() };
         if spec_json.len() > MAX_SPEC_BYTES {
             return Err(CoreError::Invalid(format!(
                 "upsert_table.spec_json: {label}: the spec is {} bytes; at most {MAX_SPEC_BYTES} are accepted",
@@ -206,10 +213,12 @@ impl<S: MigrationStore> PlannerCore<S> {
             let mut r = self.resources();
             r.tables.remove(key);
             r.memory.remove(key);
-            r.reported.retain(|(kind, ns, name, _), _| !(*kind == "Table" && *ns == key.0 && *name == key.1));
+            r.reported.retain(|(kind, ns, name, _), _| !(*kind == "Table" && *ns == key.namespace && *name == key.name));
         }
         let _guard = self.transitions_lock().await?;
-        for mut m in self.store.list(&Filter { namespace: Some(key.0.clone()), table: Some(key.1.clone()), ..Filter::default() }).await? {
+        for mut m in
+            self.store.list(&Filter { namespace: Some(key.namespace.clone()), table: Some(key.name.clone()), ..Filter::default() }).await?
+        {
             if m.phase == Phase::Planned {
                 m.phase = Phase::Superseded;
                 m.error = "the Table resource was deleted".into();
@@ -217,7 +226,7 @@ impl<S: MigrationStore> PlannerCore<S> {
                 self.update(&m).await?;
             }
         }
-        self.store.set_planned_spec_hash(&key.0, &key.1, None).await?;
+        self.store.set_planned_spec_hash(&key.namespace, &key.name, None).await?;
         Ok(())
     }
 
@@ -262,8 +271,12 @@ impl<S: MigrationStore> PlannerCore<S> {
         let _guard = self.transitions_lock().await?;
         let existing = match preloaded {
             // The store's own listing of the table's database, read at the start of the batch.
-            Some(all) => all.iter().filter(|m| m.namespace == key.0 && m.table_resource == key.1).cloned().collect(),
-            None => self.store.list(&Filter { namespace: Some(key.0.clone()), table: Some(key.1.clone()), ..Filter::default() }).await?,
+            Some(all) => all.iter().filter(|m| m.namespace == key.namespace && m.table_resource == key.name).cloned().collect(),
+            None => {
+                self.store
+                    .list(&Filter { namespace: Some(key.namespace.clone()), table: Some(key.name.clone()), ..Filter::default() })
+                    .await?
+            }
         };
         let open: Vec<&MigrationRecord> = existing.iter().filter(|m| m.phase.is_open()).collect();
         if let Some(same) = open.iter().find(|m| m.same_statements(&statements)) {
@@ -291,12 +304,12 @@ impl<S: MigrationStore> PlannerCore<S> {
         }
         let now = now_millis();
         let id =
-            format!("{}-{}", key.1, &fingerprint(&format!("{key:?}{}{}{now}{}", table.spec_hash, plan.fingerprint, existing.len()))[..8]);
+            format!("{}-{}", key.name, &fingerprint(&format!("{key}{}{}{now}{}", table.spec_hash, plan.fingerprint, existing.len()))[..8]);
         let record = MigrationRecord {
             id,
-            namespace: key.0.clone(),
+            namespace: key.namespace.clone(),
             database: table.spec.database.clone(),
-            table_resource: key.1.clone(),
+            table_resource: key.name.clone(),
             table: table.spec.name.clone(),
             phase: if database.immediate_deploy { Phase::Approved } else { Phase::Planned },
             statements,
@@ -405,12 +418,9 @@ impl<S: MigrationStore> PlannerCore<S> {
     /// `actor` is recorded as `recalculated_by` on the migration returned.
     pub async fn recalculate(self: &Arc<Self>, id: &str, actor: &str) -> Result<MigrationRecord, CoreError> {
         let m = self.get(id).await?;
-        let key = (m.namespace.clone(), m.table_resource.clone());
+        let key = Key::new(&m.namespace, &m.table_resource);
         if !self.resources().tables.contains_key(&key) {
-            return Err(CoreError::Precondition(format!(
-                "the Table {}/{} of migration {id} is not known to the planner (yet)",
-                key.0, key.1
-            )));
+            return Err(CoreError::Precondition(format!("the Table {key} of migration {id} is not known to the planner (yet)")));
         }
         let current = self.plan_table(&key, true, Reason::Recalculate).await?;
         let current = match current {

@@ -7,7 +7,7 @@
 //! planner's record honest.)
 
 use crate::core::{CoreError, PlannerCore};
-use crate::model::{MigrationRecord, Phase, now_millis};
+use crate::model::{Key, MigrationRecord, Phase, now_millis};
 use crate::store::{Filter, MigrationStore};
 use std::collections::HashSet;
 
@@ -54,8 +54,8 @@ impl<S: MigrationStore> PlannerCore<S> {
         let now = now_millis();
         let mut candidates = self.store().list(&Filter { phase: Some(Phase::Approved), ..Filter::default() }).await?;
         let executing = self.store().list(&Filter { phase: Some(Phase::Executing), ..Filter::default() }).await?;
-        let busy: HashSet<(String, String)> =
-            executing.iter().filter(|m| m.lease_expires_at > now).map(|m| (m.namespace.clone(), m.database.clone())).collect();
+        let busy: HashSet<Key> =
+            executing.iter().filter(|m| m.lease_expires_at > now).map(|m| Key::new(&m.namespace, &m.database)).collect();
         // Expired leases go back into the queue, ahead of newer work for the same database.
         let mut expired: Vec<MigrationRecord> = executing.into_iter().filter(|m| m.lease_expires_at <= now).collect();
         expired.append(&mut candidates);
@@ -68,9 +68,9 @@ impl<S: MigrationStore> PlannerCore<S> {
             .chain(expired.iter())
             .map(|m| (m.namespace.clone(), m.database.clone(), m.table.clone(), m.id.clone()))
             .collect();
-        let mut seen_db: HashSet<(String, String)> = HashSet::new();
+        let mut seen_db: HashSet<Key> = HashSet::new();
         for m in expired {
-            let db = (m.namespace.clone(), m.database.clone());
+            let db = Key::new(&m.namespace, &m.database);
             if busy.contains(&db) || !seen_db.insert(db.clone()) {
                 continue; // one at a time per database, in plan order
             }
@@ -78,7 +78,9 @@ impl<S: MigrationStore> PlannerCore<S> {
                 continue;
             }
             let needs = referenced_tables(&m.spec_json);
-            if let Some((_, _, table, id)) = unfinished.iter().find(|u| u.0 == db.0 && u.1 == db.1 && u.3 != m.id && needs.contains(&u.2)) {
+            if let Some((_, _, table, id)) =
+                unfinished.iter().find(|u| u.0 == db.namespace && u.1 == db.name && u.3 != m.id && needs.contains(&u.2))
+            {
                 let reason = format!("waiting for migration {id} of table {table}, which this table references");
                 if m.waiting_reason != reason {
                     let mut waiting = m.clone();
@@ -95,7 +97,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             let Some(database) = self.database(&db) else {
                 if m.waiting_reason.is_empty() {
                     let mut waiting = m.clone();
-                    waiting.waiting_reason = format!("database {}/{} is not known to the planner yet", db.0, db.1);
+                    waiting.waiting_reason = format!("database {db} is not known to the planner yet");
                     waiting.version += 1;
                     // Only a note: if someone changed the migration meanwhile, theirs stands.
                     if let Err(e) = self.update(&waiting).await {
@@ -194,12 +196,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             schemahero_telemetry::metrics::counter("schemahero_retries_total", &[]).inc();
         }
         if outcome == Outcome::Stale {
-            self.schedule_for(
-                (m.namespace.clone(), m.table_resource.clone()),
-                true,
-                crate::scheduler::Reason::Spec,
-                std::time::Duration::ZERO,
-            );
+            self.schedule_for(Key::new(&m.namespace, &m.table_resource), true, crate::scheduler::Reason::Spec, std::time::Duration::ZERO);
         }
         Ok(m)
     }

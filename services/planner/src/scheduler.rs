@@ -83,7 +83,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         let Some(database) = r.tables.get(&key).map(|t| t.spec.database.clone()) else { return };
         let debounced = r.memory.get(&key).and_then(|m| m.last_planned).map(|at| at + self.config.debounce).filter(|at| *at > now);
         let due = debounced.unwrap_or(now).max(now + delay);
-        let db_key = (key.0.clone(), database);
+        let db_key = Key::new(&key.namespace, database);
         let queue = r.queues.entry(db_key.clone()).or_default();
         let entry = queue.pending.entry(key).or_insert(Pending { force, reason, due });
         entry.force |= force;
@@ -159,18 +159,18 @@ impl<S: MigrationStore> PlannerCore<S> {
     /// open for the table, if any.
     pub async fn plan_table(self: &Arc<Self>, key: &Key, force: bool, reason: Reason) -> Result<Option<MigrationRecord>, CoreError> {
         let Some(database) = self.resources().tables.get(key).map(|t| t.spec.database.clone()) else { return Ok(None) };
-        let db_key = (key.0.clone(), database);
+        let db_key = Key::new(&key.namespace, database);
         let pending = Pending { force, reason, due: Instant::now() };
         let mut outcomes = self.plan_batch(&db_key, vec![(key.clone(), pending)]).await;
         match outcomes.pop() {
             Some(TableOutcome::Planned(m)) => Ok(m.map(|m| *m)),
-            Some(TableOutcome::Failed(message)) => Err(CoreError::Plan { table: format!("{}/{}", key.0, key.1), message }),
+            Some(TableOutcome::Failed(message)) => Err(CoreError::Plan { table: format!("{}/{}", key.namespace, key.name), message }),
             Some(TableOutcome::Unchanged) | None => Ok(self.current_migration(key).await?),
         }
     }
 
     async fn current_migration(&self, key: &Key) -> Result<Option<MigrationRecord>, CoreError> {
-        let filter = crate::store::Filter { namespace: Some(key.0.clone()), table: Some(key.1.clone()), ..Default::default() };
+        let filter = crate::store::Filter { namespace: Some(key.namespace.clone()), table: Some(key.name.clone()), ..Default::default() };
         Ok(self.store().list(&filter).await?.into_iter().rev().find(|m| m.phase.is_open()))
     }
 
@@ -184,7 +184,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             let tables: Vec<(Key, Pending, TableEntry)> = batch
                 .into_iter()
                 .filter_map(|(k, p)| {
-                    let entry = r.tables.get(&k).filter(|t| t.spec.database == db_key.1).cloned()?;
+                    let entry = r.tables.get(&k).filter(|t| t.spec.database == db_key.name).cloned()?;
                     r.memory.entry(k.clone()).or_default().last_planned = Some(now);
                     Some((k, p, entry))
                 })
@@ -214,7 +214,7 @@ impl<S: MigrationStore> PlannerCore<S> {
     ) -> Vec<TableOutcome> {
         let Some(database) = database else {
             for (key, _, table) in &tables {
-                tracing::info!(namespace = %key.0, table = %key.1, database = %table.spec.database, "waiting for the table's Database");
+                tracing::info!(namespace = %key.namespace, table = %key.name, database = %table.spec.database, "waiting for the table's Database");
                 let message = format!("Database {} is not known (yet)", table.spec.database);
                 self.report_condition(table_target(key), ConditionReport::new("Planned", false, "WaitingForDatabase", message)).await;
             }
@@ -241,7 +241,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         let span = if tables.len() == 1 {
             plan_table_span(&tables[0].0, tables[0].1.reason, &tables[0].2)
         } else {
-            tracing::info_span!("planner.plan_batch", namespace = %db_key.0, database = %db_key.1, tables = tables.len())
+            tracing::info_span!("planner.plan_batch", namespace = %db_key.namespace, database = %db_key.name, tables = tables.len())
         };
         let outcomes = tracing::Instrument::instrument(self.plan_batch_traced(db_key, &database, &tables, &planned_hashes), span).await;
         for ((_, pending, _), outcome) in tables.iter().zip(&outcomes) {
@@ -258,7 +258,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             .observe(started.elapsed().as_secs_f64());
         let count = |f: fn(&TableOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
         tracing::info!(
-            database = %format!("{}/{}", db_key.0, db_key.1),
+            database = %format!("{}/{}", db_key.namespace, db_key.name),
             tables = tables.len(),
             unchanged = count(|o| matches!(o, TableOutcome::Unchanged)),
             migrations = count(|o| matches!(o, TableOutcome::Planned(Some(_)))),
@@ -277,7 +277,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         planned_hashes: &HashMap<Key, String>,
     ) -> Vec<TableOutcome> {
         let single = tables.len() == 1;
-        let db_target = ConditionTarget::Database { namespace: &db_key.0, name: &db_key.1 };
+        let db_target = ConditionTarget::Database { namespace: &db_key.namespace, name: &db_key.name };
         let engine = match self.engine_for(db_key, database).await {
             Ok(engine) => {
                 self.report_condition(db_target, ConditionReport::new("Connected", true, "Connected", "")).await;
@@ -294,8 +294,8 @@ impl<S: MigrationStore> PlannerCore<S> {
             .iter()
             .map(|(key, _, table)| TableManifest {
                 source: table.source.clone(),
-                metadata_name: Some(key.1.clone()),
-                namespace: Some(key.0.clone()),
+                metadata_name: Some(key.name.clone()),
+                namespace: Some(key.namespace.clone()),
                 spec: table.spec.clone(),
             })
             .collect();
@@ -309,7 +309,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         }
         // Stores that would otherwise be asked once per table read the database's migrations
         // once; they are only needed for tables that did not come out unchanged.
-        let preloaded = match self.store().preload_migrations(&db_key.0, &db_key.1, tables.len()).await {
+        let preloaded = match self.store().preload_migrations(&db_key.namespace, &db_key.name, tables.len()).await {
             Ok(preloaded) => preloaded,
             Err(e) => return self.retry_all(tables, "StoreUnavailable", &e.to_string()).await,
         };
@@ -388,9 +388,11 @@ impl<S: MigrationStore> PlannerCore<S> {
         let conditions = self.unreported(target, vec![ConditionReport::new("Error", false, "Planned", ""), planned, drifted]);
         let new_hash = (planned_hash != Some(&table.spec_hash)).then_some(table.spec_hash.as_str());
         if new_hash.is_some() || !conditions.is_empty() {
-            match self.store().record_planned(&key.0, &key.1, new_hash, conditions.clone()).await {
+            match self.store().record_planned(&key.namespace, &key.name, new_hash, conditions.clone()).await {
                 Ok(()) => self.mark_reported(target, conditions),
-                Err(e) => tracing::warn!(namespace = %key.0, table = %key.1, error = %e, "could not record the planned spec hash"),
+                Err(e) => {
+                    tracing::warn!(namespace = %key.namespace, table = %key.name, error = %e, "could not record the planned spec hash")
+                }
             }
         }
         TableOutcome::Planned(recorded.map(Box::new))
@@ -414,7 +416,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             memory.failures
         };
         let delay = retry_delay(attempt);
-        tracing::warn!(namespace = %key.0, table = %key.1, error = %message, attempt, retry_in_ms = delay.as_millis() as u64, "planning failed; retrying");
+        tracing::warn!(namespace = %key.namespace, table = %key.name, error = %message, attempt, retry_in_ms = delay.as_millis() as u64, "planning failed; retrying");
         let shown = format!("{message} (attempt {attempt}; retrying in {:.1} s)", delay.as_secs_f64());
         self.report_condition(table_target(key), ConditionReport::new("Error", true, reason.to_string(), shown)).await;
         self.schedule_for(key.clone(), pending.force, pending.reason, delay);
@@ -478,11 +480,11 @@ fn reported_key(target: ConditionTarget<'_>, kind: &'static str) -> ReportedKey 
 }
 
 fn table_target(key: &Key) -> ConditionTarget<'_> {
-    ConditionTarget::Table { namespace: &key.0, name: &key.1 }
+    ConditionTarget::Table { namespace: &key.namespace, name: &key.name }
 }
 
 fn plan_table_span(key: &Key, reason: Reason, table: &TableEntry) -> tracing::Span {
-    let span = tracing::info_span!("planner.plan_table", namespace = %key.0, table = %key.1, reason = reason.as_str(), trace_id = tracing::field::Empty);
+    let span = tracing::info_span!("planner.plan_table", namespace = %key.namespace, table = %key.name, reason = reason.as_str(), trace_id = tracing::field::Empty);
     if reason == Reason::Spec {
         // Continue the trace of the watcher event that brought this spec.
         schemahero_telemetry::set_parent(&span, &table.traceparent);

@@ -2,7 +2,7 @@
 //! several planner replicas) through sqlx's Any driver. Updates are compare-and-set on a version
 //! column, so two replicas can never both move the same migration.
 
-use crate::model::{MigrationRecord, Phase, Reason, StoredStatement};
+use crate::model::{Key, MigrationRecord, Phase, Reason, StoredStatement};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::collections::{BTreeSet, HashMap};
@@ -112,15 +112,12 @@ pub trait MigrationStore: Send + Sync + 'static {
     fn next_fencing_token(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
     fn planned_spec_hash(&self, namespace: &str, table_resource: &str) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// The spec hashes last planned for `keys` (namespace, table resource), those that have one.
-    fn planned_spec_hashes(
-        &self,
-        keys: &[(String, String)],
-    ) -> impl Future<Output = Result<HashMap<(String, String), String>, StoreError>> + Send {
+    fn planned_spec_hashes(&self, keys: &[Key]) -> impl Future<Output = Result<HashMap<Key, String>, StoreError>> + Send {
         async move {
             let mut out = HashMap::new();
-            for (namespace, table) in keys {
-                if let Some(hash) = self.planned_spec_hash(namespace, table).await? {
-                    out.insert((namespace.clone(), table.clone()), hash);
+            for key in keys {
+                if let Some(hash) = self.planned_spec_hash(&key.namespace, &key.name).await? {
+                    out.insert(key.clone(), hash);
                 }
             }
             Ok(out)
@@ -452,19 +449,19 @@ impl MigrationStore for SqlStore {
     }
 
     /// One query per namespace, whatever the number of tables (by key for a few).
-    async fn planned_spec_hashes(&self, keys: &[(String, String)]) -> Result<HashMap<(String, String), String>, StoreError> {
+    async fn planned_spec_hashes(&self, keys: &[Key]) -> Result<HashMap<Key, String>, StoreError> {
         let mut out = HashMap::new();
         if keys.len() <= 16 {
             // A change to a table or two (the common case): look them up by key.
-            for (namespace, table) in keys {
-                if let Some(hash) = self.planned_spec_hash(namespace, table).await? {
-                    out.insert((namespace.clone(), table.clone()), hash);
+            for key in keys {
+                if let Some(hash) = self.planned_spec_hash(&key.namespace, &key.name).await? {
+                    out.insert(key.clone(), hash);
                 }
             }
             return Ok(out);
         }
-        let wanted: BTreeSet<&(String, String)> = keys.iter().collect();
-        let namespaces: BTreeSet<&str> = keys.iter().map(|(ns, _)| ns.as_str()).collect();
+        let wanted: BTreeSet<&Key> = keys.iter().collect();
+        let namespaces: BTreeSet<&str> = keys.iter().map(|k| k.namespace.as_str()).collect();
         for namespace in namespaces {
             let rows: Vec<(String, String)> =
                 sqlx::query_as("SELECT table_resource, spec_hash FROM schemahero_table_state WHERE namespace = $1")
@@ -472,7 +469,7 @@ impl MigrationStore for SqlStore {
                     .fetch_all(&self.pool)
                     .await?;
             for (table, hash) in rows {
-                let key = (namespace.to_string(), table);
+                let key = Key::new(namespace, table);
                 if wanted.contains(&key) {
                     out.insert(key, hash);
                 }

@@ -43,8 +43,8 @@ impl<S: MigrationStore> ResourceApi<S> {
 }
 
 /// A resource's key; an empty namespace is "default".
-fn key(namespace: &str, name: &str) -> (String, String) {
-    (if namespace.is_empty() { "default".to_string() } else { namespace.to_string() }, name.to_string())
+fn key(namespace: &str, name: &str) -> crate::model::Key {
+    crate::model::Key::new(if namespace.is_empty() { "default" } else { namespace }, name)
 }
 
 /// One stream's event budget: `rate` tokens a second, up to five seconds' worth saved up.
