@@ -112,7 +112,8 @@ async fn apply_failure_names_what_ran() {
 async fn ledger_applies_each_migration_once() {
     let engine = std::sync::Arc::new(connect("shx_ledger").await);
     engine.ensure_ledger().await.expect("ledger");
-    let statements = vec!["CREATE TABLE once_t (x int)".to_string(), "INSERT INTO once_t VALUES (1)".to_string()];
+    let planned = |sql: &[&str]| sql.iter().map(|s| schemahero_plan::PlannedStatement::new("", *s)).collect::<Vec<_>>();
+    let statements = planned(&["CREATE TABLE once_t (x int)", "INSERT INTO once_t VALUES (1)"]);
     let (a, b) =
         tokio::join!(engine.apply_recorded(&statements, "m-1", 1, "exec-a"), engine.apply_recorded(&statements, "m-1", 2, "exec-b"));
     assert!(a.is_ok() != b.is_ok(), "exactly one applies: {a:?} / {b:?}");
@@ -122,7 +123,7 @@ async fn ledger_applies_each_migration_once() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].migration_id, "m-1");
 
-    let failing = vec!["CREATE TABLE two_t (x int)".to_string(), "INSERT INTO missing_t VALUES (1)".to_string()];
+    let failing = planned(&["CREATE TABLE two_t (x int)", "INSERT INTO missing_t VALUES (1)"]);
     let err = engine.apply_recorded(&failing, "m-2", 3, "exec-a").await.expect_err("fails").to_string();
     assert!(err.contains("statement 2 of 2 failed") && err.contains("statement 1 ran"), "{err}");
     assert!(!engine.ledger_contains("m-2").await.expect("ledger"), "a failed migration is not recorded");

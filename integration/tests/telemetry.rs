@@ -257,9 +257,9 @@ async fn one_change_is_one_trace_and_metrics_move() {
         .iter()
         .find(|s| {
             s.attributes.get("statement.kind").map(String::as_str) == Some("CREATE TABLE")
-                && s.attributes.get("statement.table").map(String::as_str) == Some("\"users\"")
+                && s.attributes.get("statement.table").map(String::as_str) == Some("public.users")
         })
-        .unwrap_or_else(|| panic!("a CREATE TABLE \"users\" span: {statements:#?}"));
+        .unwrap_or_else(|| panic!("a CREATE TABLE span on public.users (the table carried from planning): {statements:#?}"));
     assert!(
         statements.iter().any(|s| s.attributes.get("statement.kind").map(String::as_str) == Some("INSERT")),
         "the ledger row is written in the same transaction, and traced too"

@@ -56,6 +56,28 @@ mod convert {
                     .iter()
                     .map(|h: &Hazard| pb::Hazard { kind: pb::HazardKind::from(h.kind) as i32, message: h.message.clone() })
                     .collect(),
+                kind: s.kind(),
+            }
+        }
+    }
+
+    impl From<&pb::Statement> for PlannedStatement {
+        /// Hazards of a kind this build does not know are left out (they are for reviewers,
+        /// who saw them already); a statement without a kind (an older planner) gets it from
+        /// its SQL.
+        fn from(s: &pb::Statement) -> Self {
+            PlannedStatement {
+                table: s.table.clone(),
+                sql: s.sql.clone(),
+                hazards: s
+                    .hazards
+                    .iter()
+                    .filter_map(|h| {
+                        let kind = pb::HazardKind::try_from(h.kind).ok()?.to_plan()?;
+                        Some(Hazard { kind, message: h.message.clone() })
+                    })
+                    .collect(),
+                kind: if s.kind.is_empty() { schemahero_plan::statement_kind(&s.sql) } else { s.kind.clone() },
             }
         }
     }
@@ -84,6 +106,18 @@ mod convert {
                 assert_eq!(hazard.kind_name(), kind.to_string());
             }
             assert_eq!(pb::Hazard { kind: 99, message: String::new() }.kind_name(), "UNSPECIFIED");
+        }
+
+        #[test]
+        fn statements_keep_table_kind_and_hazards_across_the_wire() {
+            let planned = PlannedStatement::new("public.users", "ALTER TABLE \"users\" DROP COLUMN \"age\"")
+                .with_hazard(HazardKind::DeletesData, "drops age");
+            let wire = pb::Statement::from(&planned);
+            assert_eq!(wire.kind, "ALTER TABLE");
+            assert_eq!(PlannedStatement::from(&wire), planned);
+            // From an older planner: no kind on the wire.
+            let old = pb::Statement { kind: String::new(), ..wire };
+            assert_eq!(PlannedStatement::from(&old).kind, "ALTER TABLE");
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::render::quote_ident;
 use crate::{MysqlEngine, MysqlError};
+use schemahero_plan::PlannedStatement;
 use sqlx::MySqlConnection;
 use sqlx::pool::PoolConnection;
 
@@ -62,7 +63,7 @@ impl MysqlEngine {
 
     /// Runs the statements in order under the database's lock; stops at the first failure and
     /// says which statements ran.
-    pub async fn apply(&self, statements: &[String]) -> Result<(), MysqlError> {
+    pub async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), MysqlError> {
         let mut conn = self.lock().await?;
         let result = run_all(&mut conn, statements).await;
         self.unlock(&mut conn).await;
@@ -74,7 +75,7 @@ impl MysqlEngine {
     /// not complete) and the error says which statements ran.
     pub async fn apply_recorded(
         &self,
-        statements: &[String],
+        statements: &[PlannedStatement],
         migration_id: &str,
         fencing_token: u64,
         executor: &str,
@@ -109,15 +110,17 @@ impl MysqlEngine {
     }
 }
 
-async fn run_all(conn: &mut MySqlConnection, statements: &[String]) -> Result<(), MysqlError> {
+async fn run_all(conn: &mut MySqlConnection, statements: &[PlannedStatement]) -> Result<(), MysqlError> {
     for (i, statement) in statements.iter().enumerate() {
-        let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *conn);
+        let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.sql.clone())).execute(&mut *conn);
         let error_code = |e: &sqlx::Error| e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned());
-        if let Err(e) = schemahero_observe::statement::traced(i + 1, statement, run, |d| d.rows_affected(), error_code).await {
+        if let Err(e) =
+            schemahero_observe::statement::traced(i + 1, &statement.kind(), &statement.table, run, |d| d.rows_affected(), error_code).await
+        {
             return Err(MysqlError::Apply {
                 index: i + 1,
                 total: statements.len(),
-                statement: statement.clone(),
+                statement: statement.sql.clone(),
                 message: e.to_string(),
                 progress: describe_progress(i + 1, statements.len()),
                 connection_lost: matches!(e, sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)),

@@ -10,7 +10,7 @@ pub mod render;
 mod seed;
 
 use render::{TableRef, TableWork, quote_ident};
-use schemahero_plan::Plan;
+use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::TableDef;
 use schemahero_schema::spec::{PostgresTableSchema, SeedData};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -195,15 +195,18 @@ impl PostgresEngine {
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either
     /// all apply or none. Names the failing statement.
-    pub async fn apply(&self, statements: &[String]) -> Result<(), PostgresError> {
+    pub async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), PostgresError> {
         let mut conn = self.pool.acquire().await?;
         let mut tx = conn.begin().await?;
         for (i, statement) in statements.iter().enumerate() {
-            let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx);
-            if let Err(e) = schemahero_observe::statement::traced(i + 1, statement, run, |d| d.rows_affected(), error_code).await {
+            let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.sql.clone())).execute(&mut *tx);
+            if let Err(e) =
+                schemahero_observe::statement::traced(i + 1, &statement.kind(), &statement.table, run, |d| d.rows_affected(), error_code)
+                    .await
+            {
                 return Err(PostgresError::Apply {
                     index: i + 1,
-                    statement: statement.clone(),
+                    statement: statement.sql.clone(),
                     message: e.to_string(),
                     connection_lost: connection_lost(&e),
                 });

@@ -140,7 +140,7 @@ impl SqliteEngine {
 
     /// Runs the statements in one transaction, checks foreign keys, then commits; nothing is
     /// applied if any statement or the check fails.
-    pub async fn apply(&self, statements: &[String]) -> Result<(), SqliteError> {
+    pub async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), SqliteError> {
         let mut conn = self.pool.acquire().await?;
         // A rebuild drops a table and renames its replacement to the same name; the legacy
         // rename neither rewrites nor re-checks views and triggers of other tables, which still
@@ -151,13 +151,16 @@ impl SqliteEngine {
         result
     }
 
-    async fn apply_in_transaction(&self, conn: &mut sqlx::SqliteConnection, statements: &[String]) -> Result<(), SqliteError> {
+    async fn apply_in_transaction(&self, conn: &mut sqlx::SqliteConnection, statements: &[PlannedStatement]) -> Result<(), SqliteError> {
         let mut tx = conn.begin().await?;
         for (i, statement) in statements.iter().enumerate() {
-            let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx);
+            let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.sql.clone())).execute(&mut *tx);
             let error_code = |e: &sqlx::Error| e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned());
-            if let Err(e) = schemahero_observe::statement::traced(i + 1, statement, run, |d| d.rows_affected(), error_code).await {
-                return Err(SqliteError::Apply { index: i + 1, statement: statement.clone(), message: e.to_string() });
+            if let Err(e) =
+                schemahero_observe::statement::traced(i + 1, &statement.kind(), &statement.table, run, |d| d.rows_affected(), error_code)
+                    .await
+            {
+                return Err(SqliteError::Apply { index: i + 1, statement: statement.sql.clone(), message: e.to_string() });
             }
         }
         let violations: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&mut *tx).await?;

@@ -3,10 +3,10 @@
 //! crates; this is the seam between them and their callers.
 
 use crate::generate::{GeneratedFile, GeneratedSchema, generated_files};
-use crate::ledger::{self, LedgerEntry};
+use crate::ledger::{self, LEDGER_TABLE, LedgerEntry};
 use crate::{Driver, EngineError, PoolLimits, SchemaEngine, mysql_tables, postgres_tables, spread, sqlite_tables};
 use schemahero_mysql::{MysqlEngine, MysqlError};
-use schemahero_plan::{Plan, SplitDialect};
+use schemahero_plan::{Plan, PlannedStatement, SplitDialect};
 use schemahero_postgres::{PostgresEngine, PostgresError};
 use schemahero_schema::{TableManifest, Warning};
 use schemahero_sqlite::{SqliteEngine, SqliteError};
@@ -47,12 +47,12 @@ impl SchemaEngine for Postgres {
         Ok(spread(tables.len(), planned, self.engine.plan_each(&desired, seed_data).await?))
     }
 
-    async fn apply(&self, statements: &[String]) -> Result<(), EngineError> {
+    async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {
         Ok(self.engine.apply(statements).await?)
     }
 
     async fn ensure_ledger(&self) -> Result<(), EngineError> {
-        self.apply(&[ledger::CREATE_LEDGER.to_string()]).await
+        self.apply(&[PlannedStatement::new(LEDGER_TABLE, ledger::CREATE_LEDGER)]).await
     }
 
     async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
@@ -68,7 +68,7 @@ impl SchemaEngine for Postgres {
 
     async fn apply_recorded(
         &self,
-        statements: &[String],
+        statements: &[PlannedStatement],
         migration_id: &str,
         fencing_token: u64,
         executor: &str,
@@ -131,12 +131,12 @@ impl SchemaEngine for Sqlite {
         Ok(spread(tables.len(), planned, self.engine.plan_each(&desired, seed_data).await?))
     }
 
-    async fn apply(&self, statements: &[String]) -> Result<(), EngineError> {
+    async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {
         Ok(self.engine.apply(statements).await?)
     }
 
     async fn ensure_ledger(&self) -> Result<(), EngineError> {
-        self.apply(&[ledger::CREATE_LEDGER.to_string()]).await
+        self.apply(&[PlannedStatement::new(LEDGER_TABLE, ledger::CREATE_LEDGER)]).await
     }
 
     async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
@@ -152,7 +152,7 @@ impl SchemaEngine for Sqlite {
 
     async fn apply_recorded(
         &self,
-        statements: &[String],
+        statements: &[PlannedStatement],
         migration_id: &str,
         fencing_token: u64,
         executor: &str,
@@ -205,13 +205,13 @@ impl SchemaEngine for Mysql {
         Ok(spread(tables.len(), planned, self.engine.plan_each(&desired, seed_data).await?))
     }
 
-    async fn apply(&self, statements: &[String]) -> Result<(), EngineError> {
+    async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {
         Ok(self.engine.apply(statements).await?)
     }
 
     async fn ensure_ledger(&self) -> Result<(), EngineError> {
         // TEXT cannot be a MySQL primary key, and TEXT columns take no literal default.
-        self.apply(&[schemahero_mysql::CREATE_LEDGER.to_string()]).await
+        self.apply(&[PlannedStatement::new(LEDGER_TABLE, schemahero_mysql::CREATE_LEDGER)]).await
     }
 
     async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
@@ -241,7 +241,7 @@ impl SchemaEngine for Mysql {
 
     async fn apply_recorded(
         &self,
-        statements: &[String],
+        statements: &[PlannedStatement],
         migration_id: &str,
         fencing_token: u64,
         executor: &str,

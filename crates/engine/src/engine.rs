@@ -5,7 +5,7 @@
 use crate::generate::GeneratedFile;
 use crate::ledger::LedgerEntry;
 use crate::{Driver, EngineError, PoolLimits, adapters, sqlite_path, uri};
-use schemahero_plan::{Plan, SplitDialect};
+use schemahero_plan::{Plan, PlannedStatement, SplitDialect};
 use schemahero_schema::{TableManifest, Warning};
 
 /// What a database engine does: plan specs against the live schema, apply statements, keep the
@@ -33,7 +33,7 @@ pub trait SchemaEngine: Send + Sync {
     ) -> Result<Vec<Result<Plan, EngineError>>, EngineError>;
 
     /// Applies statements (one transaction where the database's DDL is transactional).
-    async fn apply(&self, statements: &[String]) -> Result<(), EngineError>;
+    async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError>;
 
     async fn ensure_ledger(&self) -> Result<(), EngineError>;
 
@@ -46,7 +46,7 @@ pub trait SchemaEngine: Send + Sync {
     /// it (see `ledger`).
     async fn apply_recorded(
         &self,
-        statements: &[String],
+        statements: &[PlannedStatement],
         migration_id: &str,
         fencing_token: u64,
         executor: &str,
@@ -104,11 +104,19 @@ impl Engine {
     pub async fn apply_script(&self, script: &str) -> Result<usize, EngineError> {
         let statements =
             schemahero_plan::split_statements_for(script, self.inner.split_dialect()).map_err(|e| EngineError::Split(e.to_string()))?;
-        self.inner.apply(&statements).await?;
+        self.apply(&statements).await?;
         Ok(statements.len())
     }
 
+    /// Applies SQL that did not come from a plan (a script, a test): each statement's kind and
+    /// table are read from its text once, here.
     pub async fn apply(&self, statements: &[String]) -> Result<(), EngineError> {
+        let statements: Vec<PlannedStatement> = statements.iter().map(|sql| PlannedStatement::new("", sql.as_str())).collect();
+        self.inner.apply(&statements).await
+    }
+
+    /// Applies planned statements as they are (their kind and table go to the traces).
+    pub async fn apply_statements(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {
         self.inner.apply(statements).await
     }
 
@@ -126,7 +134,7 @@ impl Engine {
 
     pub async fn apply_recorded(
         &self,
-        statements: &[String],
+        statements: &[PlannedStatement],
         migration_id: &str,
         fencing_token: u64,
         executor: &str,

@@ -40,12 +40,18 @@ pub(crate) fn count_sql(migration_id: &str) -> sqlx::AssertSqlSafe<String> {
 
 /// `statements` followed by the ledger row, for engines whose DDL is transactional (the row
 /// commits with the DDL, and its primary key refuses a second application).
-pub(crate) fn with_ledger_row(statements: &[String], migration_id: &str, fencing_token: u64, executor: &str) -> Vec<String> {
+pub(crate) fn with_ledger_row(
+    statements: &[schemahero_plan::PlannedStatement],
+    migration_id: &str,
+    fencing_token: u64,
+    executor: &str,
+) -> Vec<schemahero_plan::PlannedStatement> {
     let mut all = statements.to_vec();
-    all.push(format!(
+    let insert = format!(
         "INSERT INTO {LEDGER_TABLE} (migration_id, fencing_token, executor) VALUES ({}, {fencing_token}, {})",
         quote_literal(migration_id),
         quote_literal(executor)
-    ));
+    );
+    all.push(schemahero_plan::PlannedStatement::new(LEDGER_TABLE, insert));
     all
 }

@@ -1,39 +1,7 @@
 //! One span per applied statement (kind, table, rows affected, duration, database error code)
-//! and the per-kind duration metric.
+//! and the per-kind duration metric. Kind and table come with the statement from planning.
 
 use std::time::Instant;
-
-/// The statement's kind: its leading keywords (`CREATE TABLE`, `ALTER TABLE`, `INSERT`, …).
-pub fn kind(sql: &str) -> String {
-    let words: Vec<String> = sql
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with("--"))
-        .flat_map(str::split_whitespace)
-        .take(3)
-        .map(|w| w.to_ascii_uppercase())
-        .collect();
-    match words.first().map(String::as_str) {
-        Some("CREATE") if words.get(1).is_some_and(|w| w == "UNIQUE") => "CREATE INDEX".into(),
-        Some("CREATE" | "ALTER" | "DROP") => words.iter().take(2).cloned().collect::<Vec<_>>().join(" "),
-        Some(first) => first.to_string(),
-        None => String::new(),
-    }
-}
-
-/// The first quoted or plain identifier after TABLE / ON / INTO / UPDATE, for display.
-pub fn table(sql: &str) -> String {
-    let upper = sql.to_ascii_uppercase();
-    for keyword in [" TABLE ", " ON ", "INTO ", "UPDATE "] {
-        if let Some(pos) = upper.find(keyword) {
-            let rest = sql[pos + keyword.len()..].trim_start();
-            let rest = rest.strip_prefix("IF EXISTS ").or_else(|| rest.strip_prefix("IF NOT EXISTS ")).unwrap_or(rest);
-            let end = rest.find(|c: char| c == '(' || c.is_whitespace()).unwrap_or(rest.len());
-            return rest[..end].to_string();
-        }
-    }
-    String::new()
-}
 
 pub struct StatementSpan {
     pub span: tracing::Span,
@@ -41,35 +9,36 @@ pub struct StatementSpan {
     started: Instant,
 }
 
-/// Runs statement number `index` (1-based) inside its span and records its outcome: the rows
-/// it affected (`rows`) or the database's error code (`code`).
+/// Runs statement number `index` (1-based) of `kind` on `table` (as the statement carries
+/// them from planning) inside its span, and records its outcome: the rows it affected (`rows`)
+/// or the database's error code (`code`).
 pub async fn traced<T, E>(
     index: usize,
-    sql: &str,
+    kind: &str,
+    table: &str,
     run: impl std::future::Future<Output = Result<T, E>>,
     rows: impl Fn(&T) -> u64,
     code: impl Fn(&E) -> Option<String>,
 ) -> Result<T, E> {
-    let statement = start(index, sql);
+    let statement = start(index, kind, table);
     let result = tracing::Instrument::instrument(run, statement.span.clone()).await;
     statement.finish(result.as_ref().map(rows).map_err(code));
     result
 }
 
 /// Opens the span for statement number `index` (1-based).
-pub fn start(index: usize, sql: &str) -> StatementSpan {
-    let kind = kind(sql);
+pub fn start(index: usize, kind: &str, table: &str) -> StatementSpan {
     let span = tracing::info_span!(
         "ddl.statement",
         statement.index = index,
         statement.kind = %kind,
-        statement.table = %table(sql),
+        statement.table = %table,
         rows_affected = tracing::field::Empty,
         duration_ms = tracing::field::Empty,
         db.error_code = tracing::field::Empty,
         otel.status_code = tracing::field::Empty,
     );
-    StatementSpan { span, kind, started: Instant::now() }
+    StatementSpan { span, kind: kind.to_string(), started: Instant::now() }
 }
 
 impl StatementSpan {
@@ -87,22 +56,5 @@ impl StatementSpan {
             }
         }
         crate::metrics::histogram("schemahero_statement_duration_seconds", &[("kind", &self.kind)]).observe(elapsed.as_secs_f64());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kinds_and_tables() {
-        assert_eq!(kind("CREATE TABLE \"users\" (\n a int)"), "CREATE TABLE");
-        assert_eq!(kind("create unique index \"i\" on \"t\" (a)"), "CREATE INDEX");
-        assert_eq!(kind("-- hazard X\nALTER TABLE \"t\" ADD COLUMN x int"), "ALTER TABLE");
-        assert_eq!(kind("INSERT INTO t VALUES (1)"), "INSERT");
-        assert_eq!(table("ALTER TABLE \"app\".\"t\" ADD COLUMN x int"), "\"app\".\"t\"");
-        assert_eq!(table("CREATE INDEX \"i\" ON \"t\" (\"a\")"), "\"t\"");
-        assert_eq!(table("INSERT INTO \"t\" (\"a\") VALUES (1)"), "\"t\"");
-        assert_eq!(table("CREATE TABLE IF NOT EXISTS ledger (a int)"), "ledger");
     }
 }

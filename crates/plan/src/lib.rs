@@ -26,17 +26,70 @@ pub struct PlannedStatement {
     pub sql: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hazards: Vec<Hazard>,
+    /// What the statement does (`CREATE TABLE`, `ALTER TABLE`, `INSERT`, …), for traces and
+    /// metrics; set when the statement is made, so nothing downstream re-reads the SQL.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
 }
 
 impl PlannedStatement {
+    /// A statement on `table` ("" for SQL from a script: the table is then read from the SQL).
     pub fn new(table: impl Into<String>, sql: impl Into<String>) -> Self {
-        Self { table: table.into(), sql: sql.into(), hazards: Vec::new() }
+        let sql = sql.into();
+        let table = table.into();
+        let table = if table.is_empty() { statement_table(&sql) } else { table };
+        Self { kind: statement_kind(&sql), table, sql, hazards: Vec::new() }
+    }
+
+    /// The kind, read from the SQL for statements stored before kinds were kept.
+    pub fn kind(&self) -> String {
+        if self.kind.is_empty() { statement_kind(&self.sql) } else { self.kind.clone() }
+    }
+
+    /// Fills in the kind of a statement stored before kinds were kept.
+    pub fn with_kind(mut self) -> Self {
+        if self.kind.is_empty() {
+            self.kind = statement_kind(&self.sql);
+        }
+        self
     }
 
     pub fn with_hazard(mut self, kind: HazardKind, message: impl Into<String>) -> Self {
         self.hazards.push(Hazard { kind, message: message.into() });
         self
     }
+}
+
+/// The statement's kind: its leading keywords (`CREATE TABLE`, `ALTER TABLE`, `INSERT`, …).
+pub fn statement_kind(sql: &str) -> String {
+    let words: Vec<String> = sql
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("--"))
+        .flat_map(str::split_whitespace)
+        .take(3)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    match words.first().map(String::as_str) {
+        Some("CREATE") if words.get(1).is_some_and(|w| w == "UNIQUE") => "CREATE INDEX".into(),
+        Some("CREATE" | "ALTER" | "DROP") => words.iter().take(2).cloned().collect::<Vec<_>>().join(" "),
+        Some(first) => first.to_string(),
+        None => String::new(),
+    }
+}
+
+/// The first quoted or plain identifier after TABLE / ON / INTO / UPDATE, for display.
+pub fn statement_table(sql: &str) -> String {
+    let upper = sql.to_ascii_uppercase();
+    for keyword in [" TABLE ", " ON ", "INTO ", "UPDATE "] {
+        if let Some(pos) = upper.find(keyword) {
+            let rest = sql[pos + keyword.len()..].trim_start();
+            let rest = rest.strip_prefix("IF EXISTS ").or_else(|| rest.strip_prefix("IF NOT EXISTS ")).unwrap_or(rest);
+            let end = rest.find(|c: char| c == '(' || c.is_whitespace()).unwrap_or(rest.len());
+            return rest[..end].to_string();
+        }
+    }
+    String::new()
 }
 
 /// An ordered plan.
@@ -108,5 +161,17 @@ mod tests {
     #[test]
     fn fingerprint_is_stable_hex_sha256() {
         assert_eq!(fingerprint("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn statement_kinds_and_tables() {
+        assert_eq!(statement_kind("CREATE TABLE \"users\" (\n a int)"), "CREATE TABLE");
+        assert_eq!(statement_kind("create unique index \"i\" on \"t\" (a)"), "CREATE INDEX");
+        assert_eq!(statement_kind("-- hazard X\nALTER TABLE \"t\" ADD COLUMN x int"), "ALTER TABLE");
+        assert_eq!(statement_kind("INSERT INTO t VALUES (1)"), "INSERT");
+        assert_eq!(statement_table("ALTER TABLE \"app\".\"t\" ADD COLUMN x int"), "\"app\".\"t\"");
+        assert_eq!(statement_table("CREATE INDEX \"i\" ON \"t\" (\"a\")"), "\"t\"");
+        assert_eq!(statement_table("INSERT INTO \"t\" (\"a\") VALUES (1)"), "\"t\"");
+        assert_eq!(statement_table("CREATE TABLE IF NOT EXISTS ledger (a int)"), "ledger");
     }
 }

@@ -173,7 +173,7 @@ async fn executors_benchmark() -> Result<()> {
         "executors", "total_s", "migrations/s", "per_migration", "executor_rss_mb"
     );
     let mut per_migration_one = 0.0;
-    let mut statements: Vec<Vec<String>> = Vec::new();
+    let mut statements: Vec<Vec<schemahero_plan::PlannedStatement>> = Vec::new();
     let mut baseline_throughput = 0.0;
     for executors in [1usize, 2, 4] {
         let dir = scratch(&format!("executors-{executors}"))?;
@@ -221,7 +221,7 @@ async fn executors_benchmark() -> Result<()> {
             baseline_throughput = throughput;
             let mut client = client(&address).await?;
             let all = client.list_migrations(pb::ListMigrationsRequest::default()).await?.into_inner().migrations;
-            statements = all.iter().map(|m| m.statements.iter().map(|s| s.sql.clone()).collect()).collect();
+            statements = all.iter().map(|m| m.statements.iter().map(Into::into).collect()).collect();
         }
         let speedup = if baseline_throughput > 0.0 { throughput / baseline_throughput } else { 0.0 };
         println!(

@@ -242,7 +242,7 @@ async fn apply_on(config: &Config, engine: &Engine, claim: &pb::Claim, m: &pb::M
     if lost.load(Ordering::SeqCst) {
         return (pb::Outcome::Retry, "lease lost before applying".into());
     }
-    let statements: Vec<String> = m.statements.iter().map(|s| s.sql.clone()).collect();
+    let statements: Vec<schemahero_plan::PlannedStatement> = m.statements.iter().map(Into::into).collect();
     let applying = tracing::info_span!("executor.apply", statements = statements.len());
     match tracing::Instrument::instrument(engine.apply_recorded(&statements, &m.id, claim.fencing_token, &config.executor_id), applying)
         .await

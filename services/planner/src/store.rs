@@ -243,34 +243,12 @@ fn redact(url: &str) -> String {
     schemahero_engine::redact_uri(url)
 }
 
-/// Statements as stored: the plan's type, or the layout before it (hazards as `[kind, message]`
-/// pairs), which stores made by earlier releases hold.
+/// Statements as stored. Stores from earlier releases hold hazards as `[kind, message]` pairs,
+/// which serde reads as the same `Hazard` (a struct also reads from a sequence of its fields),
+/// and no kinds, which are read from the SQL.
 fn statements_from_json(json: &str) -> Result<Vec<StoredStatement>, String> {
-    #[derive(serde::Deserialize)]
-    struct Legacy {
-        table: String,
-        sql: String,
-        hazards: Vec<(String, String)>,
-    }
-    let current = match serde_json::from_str::<Vec<StoredStatement>>(json) {
-        Ok(statements) => return Ok(statements),
-        Err(e) => e,
-    };
-    let legacy: Vec<Legacy> = serde_json::from_str(json).map_err(|_| current.to_string())?;
-    legacy
-        .into_iter()
-        .map(|l| {
-            let hazards = l
-                .hazards
-                .into_iter()
-                .map(|(kind, message)| {
-                    let kind = schemahero_plan::HazardKind::parse(&kind).ok_or_else(|| format!("unknown hazard kind {kind:?}"))?;
-                    Ok(schemahero_plan::Hazard { kind, message })
-                })
-                .collect::<Result<_, String>>()?;
-            Ok(StoredStatement { table: l.table, sql: l.sql, hazards })
-        })
-        .collect()
+    let statements: Vec<StoredStatement> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    Ok(statements.into_iter().map(StoredStatement::with_kind).collect())
 }
 
 fn from_row(row: &AnyRow) -> Result<MigrationRecord, StoreError> {

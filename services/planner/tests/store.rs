@@ -16,6 +16,7 @@ fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
             table: table.into(),
             sql: "CREATE TABLE \"x\" (a int)".into(),
             hazards: vec![schemahero_plan::Hazard { kind: schemahero_plan::HazardKind::MayFail, message: "why".into() }],
+            kind: "CREATE TABLE".into(),
         }],
         fingerprint: "fp".into(),
         spec_hash: "hash".into(),
@@ -119,6 +120,7 @@ async fn old_sqlite_store_gains_the_review_columns() {
     // Statements in the layout before hazards were typed (`[kind, message]` pairs) still read.
     assert_eq!(old.statements[0].hazards[0].kind, schemahero_plan::HazardKind::DeletesData);
     assert_eq!(old.statements[0].hazards[0].message, "drops t");
+    assert_eq!(old.statements[0].kind, "DROP TABLE", "the kind, not stored then, is read from the SQL");
     drop(store);
     // Opening again finds the columns in place.
     let store = SqlStore::open(path.to_str().unwrap()).await.unwrap();
