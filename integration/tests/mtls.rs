@@ -137,6 +137,32 @@ async fn each_role_is_allowed_its_service_and_refused_the_others() {
         refused.message()
     );
 
+    // A service nobody granted is refused to every certificate, whatever the path spells.
+    let channel = tls_channel(&address, &pki.tls("all-roles", "root", &[roles::WATCHER, roles::REVIEWER])).await.unwrap();
+    for path in ["/schemahero.v1.Bogus/Call", "/schemahero.v1.migrationservice/ListMigrations", "/x/y"] {
+        let mut grpc = tonic::client::Grpc::new(channel.clone());
+        grpc.ready().await.unwrap();
+        let codec = tonic_prost::ProstCodec::<pb::ListMigrationsRequest, pb::ListMigrationsResponse>::default();
+        let status = grpc
+            .unary(tonic::Request::new(pb::ListMigrationsRequest::default()), http::uri::PathAndQuery::from_static(path), codec)
+            .await
+            .expect_err("not granted");
+        assert_eq!(status.code(), Code::PermissionDenied, "{path}: {status:?}");
+    }
+
+    // A certificate must name its user: no CN, or the reserved "anonymous", is refused at the
+    // handshake.
+    for (name, user) in [("no-cn", ""), ("anon", "anonymous")] {
+        let tls = pki.tls(name, user, &[roles::REVIEWER]);
+        let result = match tls_channel(&address, &tls).await {
+            Err(e) => Err(format!("{e:?}")),
+            Ok(channel) => {
+                MigrationServiceClient::new(channel).list_migrations(pb::ListMigrationsRequest::default()).await.map_err(|s| s.to_string())
+            }
+        };
+        assert!(result.is_err(), "a certificate with CN {user:?} must be refused");
+    }
+
     // Health stays open to any certificate (probes), and SERVING.
     let channel = tls_channel(&address, &pki.tls("prober", "prober", &[])).await.unwrap();
     let health = tonic_health::pb::health_client::HealthClient::new(channel)
@@ -245,6 +271,9 @@ async fn certificates_are_rotated_without_a_restart() {
     assert!(tls_channel(&address, &rotating).await.is_err(), "trusts only the old CA");
     replace(&ca, &new.ca.cert_pem);
     new.client("rotating", "carol", &[roles::REVIEWER]);
+    // The planner now trusts only the new CA: being accepted proves the client presents its
+    // new certificate, not only that it re-read the CA it trusts.
+    replace(&client_ca, &new.ca.cert_pem);
     list(tls_channel(&address, &rotating).await.expect("the client re-read its files")).await.expect("and is accepted");
 
     // A broken rotation (a key that does not fit) keeps the working certificates and says why.
@@ -294,6 +323,30 @@ async fn plaintext_is_refused_off_loopback_unless_insecure() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-cert /nonexistent.crt"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // --insecure with the TLS files: TLS stays on; plaintext gets nowhere.
+    let pki = Pki::new(&dir, "insecure");
+    let server = write_pair(&dir, "planner", &pki.ca.issue("schemahero-planner", &[], &["127.0.0.1"], 30).unwrap());
+    let (_tls_planner, tls_address) = spawn_planner(
+        &dir,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--insecure",
+            "--store",
+            dir.join("tls.db").to_str().unwrap(),
+            "--tls-cert",
+            server.0.to_str().unwrap(),
+            "--tls-key",
+            server.1.to_str().unwrap(),
+            "--tls-client-ca",
+            pki.ca_path.to_str().unwrap(),
+        ],
+    );
+    if let Ok(channel) = Channel::from_shared(format!("http://{tls_address}")).unwrap().connect().await {
+        let r = MigrationServiceClient::new(channel).list_migrations(pb::ListMigrationsRequest::default()).await;
+        assert!(r.is_err(), "--insecure must not turn TLS off");
+    }
 
     // --insecure: it starts, and anyone may call.
     let (mut planner, address) =

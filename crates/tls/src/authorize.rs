@@ -12,12 +12,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-/// Which group each service requires. Services without a rule (health, reflection) are open to
-/// any caller that completed the handshake.
+/// Which group each service requires, and which services any authenticated caller may use
+/// (health, reflection). On an authenticated server everything else is refused: a service
+/// added without a rule is closed, not open.
 #[derive(Clone, Debug, Default)]
 pub struct Policy {
     /// ("/package.Service/", group)
     rules: Arc<Vec<(String, String)>>,
+    /// "/package.Service/" prefixes open to any authenticated caller.
+    open: Arc<Vec<String>>,
+    /// Every call must come with a verified identity (the server runs TLS).
+    require_identity: bool,
 }
 
 impl Policy {
@@ -31,15 +36,35 @@ impl Policy {
         self
     }
 
+    /// Calls to `service` are allowed to any authenticated caller.
+    pub fn open(mut self, service: &str) -> Self {
+        Arc::make_mut(&mut self.open).push(format!("/{service}/"));
+        self
+    }
+
+    /// Every call must carry a verified identity: set when the server runs TLS.
+    pub fn require_identity(mut self, required: bool) -> Self {
+        self.require_identity = required;
+        self
+    }
+
     /// Whether a call to `path` by `peer` may proceed; the refusal says which role is missing.
     pub fn check(&self, path: &str, peer: Option<&PeerInfo>) -> Result<(), tonic::Status> {
-        let Some((prefix, group)) = self.rules.iter().find(|(prefix, _)| path.starts_with(prefix.as_str())) else {
-            return Ok(());
-        };
-        let Some(identity) = peer.and_then(|p| p.identity.as_ref()) else {
+        let identity = peer.and_then(|p| p.identity.as_ref());
+        if identity.is_none() {
+            if self.require_identity {
+                return Err(tonic::Status::unauthenticated("this server requires a client certificate"));
+            }
             // A plaintext connection: nothing to check against (see the module comment).
             return Ok(());
+        }
+        let Some((prefix, group)) = self.rules.iter().find(|(prefix, _)| path.starts_with(prefix.as_str())) else {
+            if self.open.iter().any(|prefix| path.starts_with(prefix.as_str())) {
+                return Ok(());
+            }
+            return Err(tonic::Status::permission_denied(format!("no role grants {path}")));
         };
+        let Some(identity) = identity else { return Ok(()) };
         if identity.has_group(group) {
             return Ok(());
         }
@@ -95,5 +120,41 @@ where
                 Box::pin(std::future::ready(Ok(status.into_http())))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Identity;
+
+    fn peer(groups: &[&str]) -> PeerInfo {
+        PeerInfo {
+            remote_addr: None,
+            identity: Some(Arc::new(Identity { user: "u".into(), groups: groups.iter().map(|g| g.to_string()).collect() })),
+        }
+    }
+
+    #[test]
+    fn authenticated_servers_refuse_what_no_rule_grants() {
+        let policy = Policy::new().require("a.A", "role:a").open("grpc.health.v1.Health").require_identity(true);
+        assert!(policy.check("/a.A/Call", Some(&peer(&["role:a"]))).is_ok());
+        assert_eq!(policy.check("/a.A/Call", Some(&peer(&["role:b"]))).unwrap_err().code(), tonic::Code::PermissionDenied);
+        assert!(policy.check("/grpc.health.v1.Health/Check", Some(&peer(&[]))).is_ok());
+        assert_eq!(policy.check("/b.B/Call", Some(&peer(&["role:a"]))).unwrap_err().code(), tonic::Code::PermissionDenied);
+        assert_eq!(policy.check("/a.AB/Call", Some(&peer(&["role:a"]))).unwrap_err().code(), tonic::Code::PermissionDenied);
+        // No identity on a server that requires one (cannot happen through the TLS listener;
+        // the layer does not rely on that).
+        let anonymous = PeerInfo { remote_addr: None, identity: None };
+        assert_eq!(policy.check("/a.A/Call", Some(&anonymous)).unwrap_err().code(), tonic::Code::Unauthenticated);
+        assert_eq!(policy.check("/a.A/Call", None).unwrap_err().code(), tonic::Code::Unauthenticated);
+    }
+
+    #[test]
+    fn plaintext_servers_let_every_call_through() {
+        let policy = Policy::new().require("a.A", "role:a").require_identity(false);
+        let anonymous = PeerInfo { remote_addr: None, identity: None };
+        assert!(policy.check("/a.A/Call", Some(&anonymous)).is_ok());
+        assert!(policy.check("/b.B/Call", Some(&anonymous)).is_ok());
     }
 }

@@ -16,7 +16,8 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Reads the identity from a DER certificate. A certificate without a CN has user "".
+    /// Reads the identity from a DER certificate. It must have exactly one CN (the user), and not
+    /// the reserved `anonymous`.
     pub fn from_der(der: &[u8]) -> Result<Self, String> {
         let cert = Certificate::from_der(der).map_err(|e| format!("client certificate: {e}"))?;
         let mut identity = Identity { user: String::new(), groups: Vec::new() };
@@ -28,12 +29,20 @@ impl Identity {
             let value = DirectoryString::try_from(&attribute.value).map_err(|e| format!("client certificate subject: {e}"))?;
             let value = value.value().into_owned();
             if is_cn {
-                if identity.user.is_empty() {
-                    identity.user = value;
+                if !identity.user.is_empty() {
+                    return Err("client certificate has more than one CN; which user it names is ambiguous".into());
                 }
+                identity.user = value;
             } else if !identity.groups.contains(&value) {
                 identity.groups.push(value);
             }
+        }
+        if identity.user.trim().is_empty() {
+            return Err("client certificate has no CN: it must name its user".into());
+        }
+        if identity.user == "anonymous" {
+            // What reviews over plaintext are recorded as; a certificate may not claim it.
+            return Err("client certificate CN \"anonymous\" is reserved".into());
         }
         Ok(identity)
     }

@@ -21,6 +21,10 @@ use tokio_stream::wrappers::ReceiverStream;
 
 /// How long a client has to complete the TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many handshakes may be under way at once. Beyond that new connections are closed at
+/// once: clients that connect and say nothing cannot exhaust the process's file descriptors
+/// (which the store and database pools need too).
+pub const MAX_PENDING_HANDSHAKES: usize = 512;
 
 /// Who is on the other end of a connection.
 #[derive(Clone, Debug)]
@@ -35,8 +39,7 @@ impl PeerInfo {
     /// on a plaintext connection (where anyone may call anything).
     pub fn actor(&self) -> String {
         match &self.identity {
-            Some(identity) if !identity.user.is_empty() => identity.user.clone(),
-            Some(_) => "(certificate without CN)".into(),
+            Some(identity) => identity.user.clone(),
             None => "anonymous".into(),
         }
     }
@@ -65,6 +68,7 @@ impl tonic::transport::server::Connected for Conn {
 /// the stream is dropped (the server shut down).
 pub fn incoming(listener: TcpListener, tls: Option<Arc<ServerTls>>) -> impl Stream<Item = io::Result<Conn>> + Send + 'static {
     let (tx, rx) = mpsc::channel::<io::Result<Conn>>(64);
+    let handshakes = Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_HANDSHAKES));
     tokio::spawn(async move {
         loop {
             let accepted = tokio::select! {
@@ -92,9 +96,14 @@ pub fn incoming(listener: TcpListener, tls: Option<Arc<ServerTls>>) -> impl Stre
                     }
                 }
                 Some(tls) => {
+                    let Ok(permit) = Arc::clone(&handshakes).try_acquire_owned() else {
+                        tracing::warn!(peer = %remote, "too many TLS handshakes under way; connection closed");
+                        continue;
+                    };
                     let config = tls.current();
                     let tx = tx.clone();
                     tokio::spawn(async move {
+                        let _permit = permit;
                         match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(stream, config)).await {
                             Ok(Ok((io, identity))) => {
                                 let info = PeerInfo { remote_addr: Some(remote), identity: Some(Arc::new(identity)) };

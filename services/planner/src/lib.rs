@@ -29,6 +29,10 @@ pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 /// The largest response message sent (a list of many migrations).
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
+/// With TLS, how long a client connection lasts before the planner asks it to reconnect (and
+/// so to present its current certificate again).
+pub const MAX_CONNECTION_AGE: Duration = Duration::from_secs(3600);
+
 /// How the planner's gRPC server is exposed.
 #[derive(Clone)]
 pub struct ServeOptions {
@@ -48,12 +52,16 @@ impl Default for ServeOptions {
     }
 }
 
-/// Which role each service requires (see [`schemahero_tls::roles`]).
-pub fn policy() -> Policy {
+/// Which role each service requires (see [`schemahero_tls::roles`]); health and reflection are
+/// open to any authenticated caller; with TLS every call needs a verified identity.
+pub fn policy(tls: bool) -> Policy {
     Policy::new()
         .require("schemahero.v1.ResourceService", roles::WATCHER)
         .require("schemahero.v1.MigrationService", roles::REVIEWER)
         .require("schemahero.v1.ExecutorService", roles::EXECUTOR)
+        .open("grpc.health.v1.Health")
+        .open("grpc.reflection.v1.ServerReflection")
+        .require_identity(tls)
 }
 
 /// Serves the planner's three services (`ResourceService`, `MigrationService`,
@@ -98,7 +106,13 @@ pub async fn serve_core<S: MigrationStore>(
         .register_encoded_file_descriptor_set(schemahero_proto::v1::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1();
-    let mut builder = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if options.tls.is_some() {
+        // Connections are re-established hourly, so a CA taken out of --tls-client-ca or an
+        // expired certificate stops working within the hour, not only for new connections.
+        builder = builder.max_connection_age(MAX_CONNECTION_AGE).max_connection_age_grace(Duration::from_secs(60));
+    }
+    let mut builder = builder
         .timeout(options.request_timeout)
         // Per connection: a client cannot open unbounded concurrent calls.
         .max_concurrent_streams(Some(256))
@@ -107,7 +121,7 @@ pub async fn serve_core<S: MigrationStore>(
         .http2_keepalive_timeout(Some(Duration::from_secs(10)))
         .layer(schemahero_telemetry::GrpcTraceLayer)
         // Before any handler reads the request: refused calls never reach the services.
-        .layer(AuthorizeLayer::new(policy()));
+        .layer(AuthorizeLayer::new(policy(options.tls.is_some())));
     let resources = ResourceServiceServer::new(ResourceApi::new(Arc::clone(&core), options.stream_events_per_second))
         .max_decoding_message_size(MAX_REQUEST_BYTES);
     let migrations = MigrationServiceServer::new(MigrationApi::new(Arc::clone(&core)))
