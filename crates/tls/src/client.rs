@@ -52,7 +52,7 @@ impl ClientTlsArgs {
 
 /// The client's TLS configuration, rebuilt when a file changes.
 pub struct ClientTls {
-    config: Reloading<Arc<ClientConfig>>,
+    config: Reloading<ClientConfig>,
     server_name: Option<String>,
 }
 
@@ -68,7 +68,7 @@ impl ClientTls {
             ServerName::try_from(name.clone()).map_err(|e| TlsError::Config(format!("--tls-server-name {name:?}: {e}")))?;
         }
         let paths = vec![ca.clone(), cert.clone(), key.clone()];
-        let config = Reloading::new(paths, move || build(&ca, &cert, &key).map(Arc::new))?;
+        let config = Reloading::new(paths, move || build(&ca, &cert, &key))?;
         Ok(Self { config, server_name })
     }
 
@@ -84,7 +84,7 @@ impl ClientTls {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("server name {name:?}: {e}")))?;
         let tcp = TcpStream::connect((host.as_str(), port)).await?;
         tcp.set_nodelay(true)?;
-        let connector = tokio_rustls::TlsConnector::from(self.config.current().as_ref().clone());
+        let connector = tokio_rustls::TlsConnector::from(self.config.current());
         let tls = connector.connect(name, tcp).await?;
         Ok(TokioIo::new(tls))
     }

@@ -50,19 +50,19 @@ impl ServerTlsArgs {
 
 /// The server's TLS configuration, rebuilt when a file changes.
 pub struct ServerTls {
-    config: Reloading<Arc<ServerConfig>>,
+    config: Reloading<ServerConfig>,
 }
 
 impl ServerTls {
     pub fn load(cert: PathBuf, key: PathBuf, client_ca: PathBuf) -> Result<Self, TlsError> {
         let paths = vec![cert.clone(), key.clone(), client_ca.clone()];
-        let config = Reloading::new(paths, move || build(&cert, &key, &client_ca).map(Arc::new))?;
+        let config = Reloading::new(paths, move || build(&cert, &key, &client_ca))?;
         Ok(Self { config })
     }
 
     /// The configuration for the next handshake.
     pub fn current(&self) -> Arc<ServerConfig> {
-        Arc::clone(&self.config.current())
+        self.config.current()
     }
 }
 
