@@ -156,7 +156,7 @@ fn planned_ddl(m: &MigrationRecord) -> String {
 pub fn merge_condition(conditions: &[Condition], report: &ConditionReport, now: &str) -> Option<Vec<Condition>> {
     let status = if report.status { "True" } else { "False" };
     let mut out = conditions.to_vec();
-    match out.iter_mut().find(|c| c.type_ == report.kind) {
+    match out.iter_mut().find(|c| c.type_ == report.kind.as_str()) {
         Some(c) if c.status == status && c.reason == report.reason && c.message == report.message => return None,
         Some(c) => {
             if c.status != status {
@@ -167,7 +167,7 @@ pub fn merge_condition(conditions: &[Condition], report: &ConditionReport, now: 
             c.message = report.message.clone();
         }
         None => out.push(Condition {
-            type_: report.kind.into(),
+            type_: report.kind.as_str().into(),
             status: status.into(),
             reason: report.reason.clone(),
             message: report.message.clone(),
@@ -439,19 +439,22 @@ impl MigrationStore for KubeStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::ConditionKind;
 
     #[test]
     fn conditions_merge_by_type_and_keep_their_transition_time() {
-        let planned = ConditionReport::new("Planned", true, "InSync", "ok");
+        let planned = ConditionReport::new(ConditionKind::Planned, true, "InSync", "ok");
         let first = merge_condition(&[], &planned, "t1").unwrap();
         assert_eq!(first.len(), 1);
         assert_eq!((first[0].status.as_str(), first[0].last_transition_time.as_str()), ("True", "t1"));
         assert_eq!(merge_condition(&first, &planned, "t2"), None, "nothing to write when nothing changed");
-        let reworded = merge_condition(&first, &ConditionReport::new("Planned", true, "MigrationPlanned", "m1"), "t3").unwrap();
+        let reworded =
+            merge_condition(&first, &ConditionReport::new(ConditionKind::Planned, true, "MigrationPlanned", "m1"), "t3").unwrap();
         assert_eq!((reworded[0].reason.as_str(), reworded[0].last_transition_time.as_str()), ("MigrationPlanned", "t1"));
-        let flipped = merge_condition(&reworded, &ConditionReport::new("Planned", false, "WaitingForDatabase", "x"), "t4").unwrap();
+        let flipped =
+            merge_condition(&reworded, &ConditionReport::new(ConditionKind::Planned, false, "WaitingForDatabase", "x"), "t4").unwrap();
         assert_eq!((flipped[0].status.as_str(), flipped[0].last_transition_time.as_str()), ("False", "t4"));
-        let both = merge_condition(&flipped, &ConditionReport::new("Error", true, "PlanFailed", "boom"), "t5").unwrap();
+        let both = merge_condition(&flipped, &ConditionReport::new(ConditionKind::Error, true, "PlanFailed", "boom"), "t5").unwrap();
         assert_eq!(both.iter().map(|c| c.type_.as_str()).collect::<Vec<_>>(), vec!["Planned", "Error"]);
     }
 }

@@ -15,7 +15,7 @@
 
 use crate::core::{CoreError, DatabaseEntry, Key, PlannerCore, TableEntry};
 use crate::model::MigrationRecord;
-use crate::store::{ConditionReport, ConditionTarget, MigrationStore};
+use crate::store::{ConditionKind, ConditionReport, ConditionTarget, MigrationStore};
 use futures_util::StreamExt;
 use schemahero_engine::{Engine, EngineError, PoolLimits};
 use schemahero_plan::Plan;
@@ -216,7 +216,11 @@ impl<S: MigrationStore> PlannerCore<S> {
             for (key, _, table) in &tables {
                 tracing::info!(namespace = %key.namespace, table = %key.name, database = %table.spec.database, "waiting for the table's Database");
                 let message = format!("Database {} is not known (yet)", table.spec.database);
-                self.report_condition(table_target(key), ConditionReport::new("Planned", false, "WaitingForDatabase", message)).await;
+                self.report_condition(
+                    table_target(key),
+                    ConditionReport::new(ConditionKind::Planned, false, "WaitingForDatabase", message),
+                )
+                .await;
             }
             return Vec::new();
         };
@@ -280,13 +284,14 @@ impl<S: MigrationStore> PlannerCore<S> {
         let db_target = ConditionTarget::Database { namespace: &db_key.namespace, name: &db_key.name };
         let engine = match self.engine_for(db_key, database).await {
             Ok(engine) => {
-                self.report_condition(db_target, ConditionReport::new("Connected", true, "Connected", "")).await;
+                self.report_condition(db_target, ConditionReport::new(ConditionKind::Connected, true, "Connected", "")).await;
                 engine
             }
             Err(e) => {
                 // Engine errors never carry the password.
                 let message = e.to_string();
-                self.report_condition(db_target, ConditionReport::new("Connected", false, "ConnectFailed", message.clone())).await;
+                self.report_condition(db_target, ConditionReport::new(ConditionKind::Connected, false, "ConnectFailed", message.clone()))
+                    .await;
                 return self.retry_all(tables, "DatabaseUnreachable", &message).await;
             }
         };
@@ -371,21 +376,26 @@ impl<S: MigrationStore> PlannerCore<S> {
         }
         let (planned, drifted) = match &recorded {
             Some(m) => (
-                ConditionReport::new("Planned", true, "MigrationPlanned", format!("migration {} is {}", m.id, m.phase.as_str())),
                 ConditionReport::new(
-                    "Drifted",
+                    ConditionKind::Planned,
+                    true,
+                    "MigrationPlanned",
+                    format!("migration {} is {}", m.id, m.phase.as_str()),
+                ),
+                ConditionReport::new(
+                    ConditionKind::Drifted,
                     m.reason == Reason::Drift,
                     if m.reason == Reason::Drift { "LiveSchemaChanged" } else { "NoDrift" },
                     "",
                 ),
             ),
             None => (
-                ConditionReport::new("Planned", true, "InSync", "the table matches its spec"),
-                ConditionReport::new("Drifted", false, "NoDrift", ""),
+                ConditionReport::new(ConditionKind::Planned, true, "InSync", "the table matches its spec"),
+                ConditionReport::new(ConditionKind::Drifted, false, "NoDrift", ""),
             ),
         };
         let target = table_target(key);
-        let conditions = self.unreported(target, vec![ConditionReport::new("Error", false, "Planned", ""), planned, drifted]);
+        let conditions = self.unreported(target, vec![ConditionReport::new(ConditionKind::Error, false, "Planned", ""), planned, drifted]);
         let new_hash = (planned_hash != Some(&table.spec_hash)).then_some(table.spec_hash.as_str());
         if new_hash.is_some() || !conditions.is_empty() {
             match self.store().record_planned(&key.namespace, &key.name, new_hash, conditions.clone()).await {
@@ -418,7 +428,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         let delay = retry_delay(attempt);
         tracing::warn!(namespace = %key.namespace, table = %key.name, error = %message, attempt, retry_in_ms = delay.as_millis() as u64, "planning failed; retrying");
         let shown = format!("{message} (attempt {attempt}; retrying in {:.1} s)", delay.as_secs_f64());
-        self.report_condition(table_target(key), ConditionReport::new("Error", true, reason.to_string(), shown)).await;
+        self.report_condition(table_target(key), ConditionReport::new(ConditionKind::Error, true, reason.to_string(), shown)).await;
         self.schedule_for(key.clone(), pending.force, pending.reason, delay);
         TableOutcome::Failed(message.to_string())
     }
@@ -468,11 +478,11 @@ impl<S: MigrationStore> PlannerCore<S> {
 }
 
 /// (kind of resource, namespace, name, condition).
-pub(crate) type ReportedKey = (&'static str, String, String, &'static str);
+pub(crate) type ReportedKey = (&'static str, String, String, ConditionKind);
 /// (status, reason, message) of a condition as last reported.
 pub(crate) type ReportedCondition = (bool, String, String);
 
-fn reported_key(target: ConditionTarget<'_>, kind: &'static str) -> ReportedKey {
+fn reported_key(target: ConditionTarget<'_>, kind: ConditionKind) -> ReportedKey {
     match target {
         ConditionTarget::Table { namespace, name } => ("Table", namespace.to_string(), name.to_string(), kind),
         ConditionTarget::Database { namespace, name } => ("Database", namespace.to_string(), name.to_string(), kind),

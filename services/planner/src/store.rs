@@ -33,17 +33,42 @@ pub enum ConditionTarget<'a> {
     Database { namespace: &'a str, name: &'a str },
 }
 
-/// A condition (Connected, Planned, Drifted, Error) with why.
+/// The conditions the planner shows on Tables and Databases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConditionKind {
+    /// Database: the planner can reach it.
+    Connected,
+    /// Table: planned against the live schema (a migration, or nothing to do).
+    Planned,
+    /// Table: the live table changed outside SchemaHero.
+    Drifted,
+    /// Table: planning failed (and when it is retried).
+    Error,
+}
+
+impl ConditionKind {
+    /// The condition's `type` on the resource.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConditionKind::Connected => "Connected",
+            ConditionKind::Planned => "Planned",
+            ConditionKind::Drifted => "Drifted",
+            ConditionKind::Error => "Error",
+        }
+    }
+}
+
+/// A condition with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionReport {
-    pub kind: &'static str,
+    pub kind: ConditionKind,
     pub status: bool,
     pub reason: String,
     pub message: String,
 }
 
 impl ConditionReport {
-    pub fn new(kind: &'static str, status: bool, reason: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(kind: ConditionKind, status: bool, reason: impl Into<String>, message: impl Into<String>) -> Self {
         ConditionReport { kind, status, reason: reason.into(), message: message.into() }
     }
 }
