@@ -222,7 +222,7 @@ impl MysqlEngine {
 /// The spec that reproduces a live table (for `generate`): charsets and collations only where
 /// they differ from what the table (or the database) would give anyway.
 pub fn spec_from_live(def: &MyTable, database_default: (&str, &str)) -> MysqlTableSchema {
-    use schemahero_schema::spec::{ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index, MysqlColumn};
+    use schemahero_schema::spec::{ColumnAttributes, ColumnConstraints, MysqlColumn};
     let pk = def.primary_key.clone().unwrap_or_default();
     let table_differs = (def.charset.as_str(), def.collation.as_str()) != database_default;
     MysqlTableSchema {
@@ -250,28 +250,13 @@ pub fn spec_from_live(def: &MyTable, database_default: (&str, &str)) -> MysqlTab
                 }
             })
             .collect(),
-        foreign_keys: def
-            .foreign_keys
-            .iter()
-            .map(|fk| ForeignKey {
-                columns: fk.columns.clone(),
-                references: ForeignKeyReferences { table: fk.ref_table.clone(), columns: fk.ref_columns.clone() },
-                on_delete: (fk.on_delete != "NO ACTION").then(|| fk.on_delete.clone()),
-                name: fk.name.clone().filter(|n| *n != diff::generated_fk_name(&def.name, &fk.columns)),
-            })
-            .collect(),
+        foreign_keys: def.foreign_keys.iter().map(|fk| fk.to_spec(Some(&diff::generated_fk_name(&def.name, &fk.columns)))).collect(),
         indexes: def
             .indexes
             .iter()
             // The index MySQL made for a foreign key comes back with the key.
             .filter(|ix| ix.unique || !def.foreign_keys.iter().any(|f| f.name == ix.name))
-            .map(|ix| Index {
-                columns: ix.columns.clone(),
-                name: ix.name.clone().filter(|n| *n != diff::generated_index_name(&def.name, &ix.columns)),
-                is_unique: ix.unique,
-                index_type: (ix.method != "btree").then(|| ix.method.clone()),
-                with: Default::default(),
-            })
+            .map(|ix| ix.to_spec(&diff::generated_index_name(&def.name, &ix.columns)))
             .collect(),
         is_deleted: false,
         default_charset: table_differs.then(|| def.charset.clone()),

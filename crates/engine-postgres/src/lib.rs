@@ -239,7 +239,7 @@ impl PostgresEngine {
 
 /// The spec that reproduces a live table (for `generate`).
 pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
-    use schemahero_schema::spec::{Column, ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index};
+    use schemahero_schema::spec::{Column, ColumnAttributes, ColumnConstraints};
     let pk_columns: Vec<String> = def.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
     PostgresTableSchema {
         schema: if qualify { def.schema.clone() } else { None },
@@ -268,27 +268,8 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
                 }
             })
             .collect(),
-        foreign_keys: def
-            .foreign_keys
-            .iter()
-            .map(|fk| ForeignKey {
-                columns: fk.columns.clone(),
-                references: ForeignKeyReferences { table: fk.ref_table.clone(), columns: fk.ref_columns.clone() },
-                on_delete: (fk.on_delete != "NO ACTION").then(|| fk.on_delete.clone()),
-                name: fk.name.clone().filter(|n| *n != diff::generated_fk_name(&def.name, &fk.columns)),
-            })
-            .collect(),
-        indexes: def
-            .indexes
-            .iter()
-            .map(|ix| Index {
-                columns: ix.columns.clone(),
-                name: ix.name.clone().filter(|n| *n != diff::generated_index_name(&def.name, &ix.columns)),
-                is_unique: ix.unique,
-                index_type: (ix.method != "btree").then(|| ix.method.clone()),
-                with: ix.with.clone(),
-            })
-            .collect(),
+        foreign_keys: def.foreign_keys.iter().map(|fk| fk.to_spec(Some(&diff::generated_fk_name(&def.name, &fk.columns)))).collect(),
+        indexes: def.indexes.iter().map(|ix| ix.to_spec(&diff::generated_index_name(&def.name, &ix.columns))).collect(),
         is_deleted: false,
         triggers: Vec::new(),
     }

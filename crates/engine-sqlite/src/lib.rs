@@ -12,9 +12,7 @@ use render::TableWork;
 use schemahero_plan::{HazardKind, Plan, PlannedStatement};
 use schemahero_schema::model::TableDef;
 use schemahero_schema::seed::{quote_ident, seed_row_sql};
-use schemahero_schema::spec::{
-    Column, ColumnAttributes, ColumnConstraints, ForeignKey, ForeignKeyReferences, Index, SeedData, SqliteTableSchema,
-};
+use schemahero_schema::spec::{Column, ColumnAttributes, ColumnConstraints, SeedData, SqliteTableSchema};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Connection, SqlitePool};
 use std::collections::BTreeMap;
@@ -195,27 +193,8 @@ pub fn spec_from_live(t: &TableDef) -> SqliteTableSchema {
                 default: c.default.clone(),
             })
             .collect(),
-        foreign_keys: t
-            .foreign_keys
-            .iter()
-            .map(|fk| ForeignKey {
-                columns: fk.columns.clone(),
-                references: ForeignKeyReferences { table: fk.ref_table.clone(), columns: fk.ref_columns.clone() },
-                on_delete: (fk.on_delete != "NO ACTION").then(|| fk.on_delete.clone()),
-                name: fk.name.clone(),
-            })
-            .collect(),
-        indexes: t
-            .indexes
-            .iter()
-            .map(|ix| Index {
-                columns: ix.columns.clone(),
-                name: ix.name.clone().filter(|n| *n != diff::generated_index_name(&t.name, &ix.columns)),
-                is_unique: ix.unique,
-                index_type: None,
-                with: Default::default(),
-            })
-            .collect(),
+        foreign_keys: t.foreign_keys.iter().map(|fk| fk.to_spec(None)).collect(),
+        indexes: t.indexes.iter().map(|ix| ix.to_spec(&diff::generated_index_name(&t.name, &ix.columns))).collect(),
         is_deleted: false,
         strict: t.strict,
         triggers: Vec::new(),

@@ -58,6 +58,17 @@ pub struct ForeignKeyDef {
 }
 
 impl ForeignKeyDef {
+    /// The key as a spec writes it (`generate`): the name only when it is not the one the
+    /// engine would generate (`generated_name`), the action only when it is not the default.
+    pub fn to_spec(&self, generated_name: Option<&str>) -> crate::spec::ForeignKey {
+        crate::spec::ForeignKey {
+            columns: self.columns.clone(),
+            references: crate::spec::ForeignKeyReferences { table: self.ref_table.clone(), columns: self.ref_columns.clone() },
+            on_delete: (self.on_delete != "NO ACTION").then(|| self.on_delete.clone()),
+            name: self.name.clone().filter(|n| Some(n.as_str()) != generated_name),
+        }
+    }
+
     /// Same constraint apart from its name.
     pub fn same_shape(&self, other: &ForeignKeyDef) -> bool {
         self.columns == other.columns
@@ -82,6 +93,18 @@ pub struct IndexDef {
 }
 
 impl IndexDef {
+    /// The index as a spec writes it (`generate`): the name only when it is not the generated
+    /// one, the method only when it is not btree.
+    pub fn to_spec(&self, generated_name: &str) -> crate::spec::Index {
+        crate::spec::Index {
+            columns: self.columns.clone(),
+            name: self.name.clone().filter(|n| n != generated_name),
+            is_unique: self.unique,
+            index_type: (self.method != "btree").then(|| self.method.clone()),
+            with: self.with.clone(),
+        }
+    }
+
     /// Same index apart from its name and whether it is a constraint.
     pub fn same_shape(&self, other: &IndexDef) -> bool {
         self.columns == other.columns && self.unique == other.unique && self.method == other.method && self.with == other.with
