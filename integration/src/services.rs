@@ -105,17 +105,17 @@ pub fn spawn_with_env(name: &str, binary: &str, args: &[&str], env: &[(&str, &st
 pub fn spawn_planner(dir: &Path, args: &[&str]) -> (Proc, String) {
     let mut p = spawn("planner", "schemahero-planner", args, dir);
     let address = planner_address(&mut p);
-    (p, address.trim_start_matches("http://").to_string())
+    (p, address)
 }
 
-/// Reads the address a planner prints on its first line of stdout.
+/// Reads the `host:port` a planner prints on its first line of stdout.
 fn planner_address(p: &mut Proc) -> String {
     let stdout = p.child.stdout.take().expect("planner stdout");
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).expect("planner prints its address");
     let address =
         line.trim().strip_prefix("planner listening on ").unwrap_or_else(|| panic!("unexpected planner output {line:?}: {}", p.log_text()));
-    format!("http://{address}")
+    address.to_string()
 }
 
 /// Starts a planner on `listen` (use 127.0.0.1:0 for a free port); returns it and its address.
@@ -136,7 +136,7 @@ pub fn start_planner(dir: &Path, listen: &str, store: &Path, drift_secs: u64) ->
         dir,
     );
     let address = planner_address(&mut p);
-    (p, address)
+    (p, format!("http://{address}"))
 }
 
 /// A planner in Kubernetes mode serving `namespace` (its fencing ConfigMap lives there too).
@@ -160,7 +160,7 @@ pub fn start_planner_k8s(dir: &Path, namespace: &str, drift_secs: u64) -> (Proc,
         dir,
     );
     let address = planner_address(&mut p);
-    (p, address)
+    (p, format!("http://{address}"))
 }
 
 pub fn start_watcher_k8s(dir: &Path, planner: &str, namespace: &str) -> Proc {

@@ -166,8 +166,8 @@ pub(crate) fn spread<E: Into<EngineError>>(
     planned: Vec<usize>,
     plans: Vec<Result<Plan, E>>,
 ) -> Vec<Result<Plan, EngineError>> {
-    let mut out: Vec<Result<Plan, EngineError>> =
-        (0..count).map(|_| Ok(Plan { statements: Vec::new(), fingerprint: schemahero_plan::canonical::empty_fingerprint() })).collect();
+    let empty = Plan { statements: Vec::new(), fingerprint: schemahero_plan::canonical::empty_fingerprint() };
+    let mut out: Vec<Result<Plan, EngineError>> = (0..count).map(|_| Ok(empty.clone())).collect();
     for (index, plan) in planned.into_iter().zip(plans) {
         out[index] = plan.map_err(Into::into);
     }

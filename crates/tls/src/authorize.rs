@@ -50,21 +50,19 @@ impl Policy {
 
     /// Whether a call to `path` by `peer` may proceed; the refusal says which role is missing.
     pub fn check(&self, path: &str, peer: Option<&PeerInfo>) -> Result<(), tonic::Status> {
-        let identity = peer.and_then(|p| p.identity.as_ref());
-        if identity.is_none() {
+        let Some(identity) = peer.and_then(|p| p.identity.as_ref()) else {
             if self.require_identity {
                 return Err(tonic::Status::unauthenticated("this server requires a client certificate"));
             }
             // A plaintext connection: nothing to check against (see the module comment).
             return Ok(());
-        }
+        };
         let Some((prefix, group)) = self.rules.iter().find(|(prefix, _)| path.starts_with(prefix.as_str())) else {
             if self.open.iter().any(|prefix| path.starts_with(prefix.as_str())) {
                 return Ok(());
             }
             return Err(tonic::Status::permission_denied(format!("no role grants {path}")));
         };
-        let Some(identity) = identity else { return Ok(()) };
         if identity.has_group(group) {
             return Ok(());
         }

@@ -6,7 +6,7 @@
 //! them after every reconnect); migrations and the spec hash last planned per table live in
 //! the store, so a restart neither loses an approval nor plans an unchanged table again.
 
-use crate::model::{MigrationRecord, Phase, StoredStatement, now_millis};
+use crate::model::{MigrationRecord, Phase, now_millis};
 use crate::scheduler::{DbQueue, Reason, ReportedCondition, ReportedKey, TableMemory};
 use crate::store::{Filter, MigrationStore, StoreError};
 use schemahero_engine::{Driver, Engine};
@@ -86,10 +86,6 @@ pub struct PlannerCore<S: MigrationStore> {
     resources: Mutex<Resources>,
     /// Serializes migration state transitions (claims, approvals, new plans).
     transitions: tokio::sync::Mutex<()>,
-}
-
-fn statements_of(plan: &Plan) -> Vec<StoredStatement> {
-    plan.statements.clone()
 }
 
 impl<S: MigrationStore> PlannerCore<S> {
@@ -267,7 +263,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         reason: Reason,
         preloaded: Option<&[MigrationRecord]>,
     ) -> Result<Option<MigrationRecord>, CoreError> {
-        let statements = statements_of(plan);
+        let statements = plan.statements.clone();
         let _guard = self.transitions_lock().await?;
         let existing = match preloaded {
             // The store's own listing of the table's database, read at the start of the batch.

@@ -4,7 +4,7 @@
 //! resourceVersion plus our own version counter. The spec hash last planned is the Table's
 //! `status.lastPlannedTableSpecSHA` (SchemaHero's field); fencing tokens come from a ConfigMap.
 
-use crate::model::{MigrationRecord, Phase, Reason, StoredStatement};
+use crate::model::{MigrationRecord, Phase, PlannedStatement, Reason};
 use crate::store::{ConditionReport, ConditionTarget, Filter, MigrationStore, StoreError};
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
@@ -124,7 +124,7 @@ pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
         table_resource: obj.spec.table_resource.clone(),
         table: obj.spec.table_name.clone(),
         phase,
-        statements: obj.spec.statements.iter().cloned().map(StoredStatement::with_kind).collect(),
+        statements: obj.spec.statements.iter().cloned().map(PlannedStatement::with_kind).collect(),
         fingerprint: obj.spec.schema_fingerprint.clone(),
         spec_hash: obj.spec.spec_hash.clone(),
         spec_json: obj.spec.table_spec.clone(),

@@ -116,7 +116,7 @@ impl Reason {
 }
 
 /// A migration's statements are the plan's own type, stored and sent as they were planned.
-pub use schemahero_plan::PlannedStatement as StoredStatement;
+pub use schemahero_plan::PlannedStatement;
 
 /// A migration row. `version` increases with every update (optimistic concurrency).
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +127,7 @@ pub struct MigrationRecord {
     pub table_resource: String,
     pub table: String,
     pub phase: Phase,
-    pub statements: Vec<StoredStatement>,
+    pub statements: Vec<PlannedStatement>,
     pub fingerprint: String,
     pub spec_hash: String,
     /// The Table spec (JSON) planned; handed to executors for the stale-plan check.
@@ -182,7 +182,7 @@ impl MigrationRecord {
         }
     }
 
-    pub fn same_statements(&self, other: &[StoredStatement]) -> bool {
+    pub fn same_statements(&self, other: &[PlannedStatement]) -> bool {
         self.statements.len() == other.len() && self.statements.iter().zip(other).all(|(a, b)| a.sql == b.sql)
     }
 }

@@ -2,7 +2,7 @@
 //! several planner replicas) through sqlx's Any driver. Updates are compare-and-set on a version
 //! column, so two replicas can never both move the same migration.
 
-use crate::model::{Key, MigrationRecord, Phase, Reason, StoredStatement};
+use crate::model::{Key, MigrationRecord, Phase, PlannedStatement, Reason};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::collections::{BTreeSet, HashMap};
@@ -271,9 +271,9 @@ fn redact(url: &str) -> String {
 /// Statements as stored. Stores from earlier releases hold hazards as `[kind, message]` pairs,
 /// which serde reads as the same `Hazard` (a struct also reads from a sequence of its fields),
 /// and no kinds, which are read from the SQL.
-fn statements_from_json(json: &str) -> Result<Vec<StoredStatement>, String> {
-    let statements: Vec<StoredStatement> = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    Ok(statements.into_iter().map(StoredStatement::with_kind).collect())
+fn statements_from_json(json: &str) -> Result<Vec<PlannedStatement>, String> {
+    let statements: Vec<PlannedStatement> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    Ok(statements.into_iter().map(PlannedStatement::with_kind).collect())
 }
 
 fn from_row(row: &AnyRow) -> Result<MigrationRecord, StoreError> {

@@ -1,7 +1,7 @@
 //! The SQL migration store on both backends: SQLite (the default) and Postgres (for several
 //! planner replicas). Same behaviour, including compare-and-set updates.
 
-use schemahero_planner::model::{MigrationRecord, Phase, StoredStatement};
+use schemahero_planner::model::{MigrationRecord, Phase, PlannedStatement};
 use schemahero_planner::store::{Filter, MigrationStore, SqlStore};
 
 fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
@@ -12,7 +12,7 @@ fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
         table_resource: table.into(),
         table: table.into(),
         phase: Phase::Planned,
-        statements: vec![StoredStatement {
+        statements: vec![PlannedStatement {
             table: table.into(),
             sql: "CREATE TABLE \"x\" (a int)".into(),
             hazards: vec![schemahero_plan::Hazard { kind: schemahero_plan::HazardKind::MayFail, message: "why".into() }],
