@@ -1,10 +1,12 @@
 //! What the spec asks for, and how it differs from what is live, as plain change data.
 
 use crate::introspect::{canonical_action, index_method};
-use crate::model::{Charsets, ForeignKeyDef, IndexDef, MyColumn, MyTable};
+use crate::model::{Charsets, ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, mysql};
 use crate::normalize::{canonical_default, default_to_sql, has_charset, mbmaxlen, normalize_type, split_on_update};
-use schemahero_schema::matching::{match_foreign_keys, match_indexes};
+use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
+use schemahero_schema::matching::TakeOver;
 use schemahero_schema::spec::MysqlTableSchema;
+use schemahero_schema::sql_safety::Dialect;
 
 /// MySQL identifiers are at most 64 characters. Names a spec gives are checked against that
 /// limit when the spec is read (`schemahero_schema::sql_safety`); the names SchemaHero generates
@@ -13,20 +15,39 @@ use schemahero_schema::spec::MysqlTableSchema;
 pub const MAX_IDENTIFIER_CHARS: usize = schemahero_schema::sql_safety::MYSQL_MAX_IDENTIFIER_CHARS;
 
 pub fn truncate_identifier(name: &str) -> String {
-    schemahero_schema::sql_safety::truncate_identifier(schemahero_schema::sql_safety::Dialect::Mysql, name)
+    schemahero_schema::sql_safety::truncate_identifier(Dialect::Mysql, name)
 }
 
 pub fn generated_index_name(table: &str, columns: &[String]) -> String {
-    truncate_identifier(&format!("idx_{}_{}", table, columns.join("_")))
+    schemahero_schema::diff::generated_index_name(Dialect::Mysql, table, columns)
 }
 
 pub fn generated_fk_name(table: &str, columns: &[String]) -> String {
-    truncate_identifier(&format!("{}_{}_fkey", table, columns.join("_")))
+    schemahero_schema::diff::generated_fk_name(Dialect::Mysql, table, columns)
+}
+
+/// MySQL creates an index named after a foreign key when none covers its columns; it belongs
+/// to the key (and goes when another index takes over), so it is never renamed into a spec's
+/// index while its key stays.
+struct Rules;
+
+impl DiffRules for Rules {
+    fn dialect(&self) -> Dialect {
+        Dialect::Mysql
+    }
+
+    fn take_over(&self, live: &IndexDef, kept_foreign_keys: &[&ForeignKeyDef]) -> TakeOver {
+        if implicit_fk_index(live, kept_foreign_keys) { TakeOver::No } else { TakeOver::Rename }
+    }
+}
+
+fn implicit_fk_index(index: &IndexDef, kept_foreign_keys: &[&ForeignKeyDef]) -> bool {
+    !index.unique && index.name.is_some() && kept_foreign_keys.iter().any(|f| f.name == index.name)
 }
 
 /// The table the spec describes, in canonical form; `database_default` is the (charset,
 /// collation) a table without its own inherits.
-pub fn desired_table(name: &str, spec: &MysqlTableSchema, charsets: &Charsets, database_default: (&str, &str)) -> MyTable {
+pub fn desired_table(name: &str, spec: &MysqlTableSchema, charsets: &Charsets, database_default: (&str, &str)) -> TableDef {
     let (charset, collation) = charsets.resolve(spec.default_charset.as_deref(), spec.collation.as_deref(), database_default);
     let columns = spec
         .columns
@@ -45,15 +66,17 @@ pub fn desired_table(name: &str, spec: &MysqlTableSchema, charsets: &Charsets, d
                 },
                 None => (None, None),
             };
-            MyColumn {
+            ColumnDef {
                 name: c.name.clone(),
                 not_null: c.not_null() || in_pk || c.auto_increment(),
                 default: if c.auto_increment() { None } else { default },
-                on_update,
                 auto_increment: c.auto_increment(),
-                charset: string.then_some(col_cs),
-                collation: string.then_some(col_co),
-                explicit_charset: explicit && string,
+                ext: mysql::Column {
+                    on_update,
+                    charset: string.then_some(col_cs),
+                    collation: string.then_some(col_co),
+                    explicit_charset: explicit && string,
+                },
                 data_type,
             }
         })
@@ -82,23 +105,23 @@ pub fn desired_table(name: &str, spec: &MysqlTableSchema, charsets: &Charsets, d
             constraint: false,
         })
         .collect();
-    MyTable {
+    TableDef {
+        schema: None,
         name: name.to_string(),
         columns,
-        primary_key: (!spec.primary_key.is_empty()).then(|| spec.primary_key.clone()),
+        primary_key: (!spec.primary_key.is_empty()).then(|| KeyDef { name: None, columns: spec.primary_key.clone() }),
         foreign_keys,
         indexes,
-        charset,
-        collation,
-        explicit_charset: spec.default_charset.is_some() || spec.collation.is_some(),
+        triggers: Vec::new(),
+        ext: mysql::Table { charset, collation, explicit_charset: spec.default_charset.is_some() || spec.collation.is_some() },
     }
 }
 
 /// One column to change, with everything that differs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnModify {
-    pub desired: MyColumn,
-    pub live: MyColumn,
+    pub desired: ColumnDef,
+    pub live: ColumnDef,
     pub type_changed: bool,
     pub charset_changed: bool,
     pub default_changed: bool,
@@ -133,7 +156,7 @@ mod tests {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableDiff {
-    pub create: Option<MyTable>,
+    pub create: Option<TableDef>,
     pub drop: bool,
     /// New table default (charset, collation).
     pub table_charset: Option<(String, String)>,
@@ -141,7 +164,7 @@ pub struct TableDiff {
     pub drop_indexes: Vec<IndexDef>,
     pub drop_primary_key: bool,
     pub drop_columns: Vec<String>,
-    pub add_columns: Vec<MyColumn>,
+    pub add_columns: Vec<ColumnDef>,
     /// Changes that remove AUTO_INCREMENT run before the primary key is dropped (MySQL needs
     /// an auto-increment column to be a key); changes that add it run after the key is added.
     pub modify_before_key: Vec<ColumnModify>,
@@ -159,104 +182,90 @@ impl TableDiff {
     }
 }
 
-pub fn diff_table(desired: &MyTable, live: Option<&MyTable>, is_deleted: bool) -> TableDiff {
+pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool) -> TableDiff {
     let mut diff = TableDiff::default();
-    let Some(live) = live else {
-        if !is_deleted {
+    let changes = match compare(desired, live, is_deleted, &Rules) {
+        Changes::Nothing => return diff,
+        Changes::Drop => return TableDiff { drop: true, ..diff },
+        Changes::Create(c) => {
             let mut create = desired.clone();
-            diff.create_indexes = name_indexes(desired, &desired.indexes);
-            diff.add_foreign_keys = name_fks(desired, &desired.foreign_keys);
             create.indexes.clear();
             create.foreign_keys.clear();
-            diff.create = Some(create);
+            return TableDiff { create: Some(create), create_indexes: c.indexes, add_foreign_keys: c.foreign_keys, ..diff };
         }
-        return diff;
+        Changes::Alter(a) => a,
     };
-    if is_deleted {
-        diff.drop = true;
-        return diff;
+    let live = changes.live;
+    if desired.ext.charset != live.ext.charset || desired.ext.collation != live.ext.collation {
+        diff.table_charset = Some((desired.ext.charset.clone(), desired.ext.collation.clone()));
     }
-    if (desired.charset.as_str(), desired.collation.as_str()) != (live.charset.as_str(), live.collation.as_str()) {
-        diff.table_charset = Some((desired.charset.clone(), desired.collation.clone()));
-    }
-    let pk_changes = desired.primary_key != live.primary_key;
-    for l in &live.columns {
-        if desired.column(&l.name).is_none() {
-            diff.drop_columns.push(l.name.clone());
-        }
-    }
-    for d in &desired.columns {
-        let Some(l) = live.column(&d.name) else {
+    for pair in &changes.columns {
+        match *pair {
+            ColumnPair::Dropped(l) => diff.drop_columns.push(l.name.clone()),
             // A new auto-increment column needs its key in the same statement; it is added
             // plain and turned auto-increment once the key exists.
-            if d.auto_increment {
-                let plain = MyColumn { auto_increment: false, ..d.clone() };
+            ColumnPair::Added(d) if d.auto_increment => {
+                let plain = ColumnDef { auto_increment: false, ..d.clone() };
                 diff.add_columns.push(plain.clone());
                 diff.modify_after_key.push(modify(d, &plain));
-            } else {
-                diff.add_columns.push(d.clone());
             }
-            continue;
-        };
-        let m = modify(d, l);
-        if !(m.type_changed || m.charset_changed || m.default_changed || m.on_update_changed || m.null_changed)
-            && d.auto_increment == l.auto_increment
-        {
-            continue;
-        }
-        if l.auto_increment && !d.auto_increment {
-            diff.modify_before_key.push(m);
-        } else if d.auto_increment && !l.auto_increment {
-            diff.modify_after_key.push(m);
-        } else {
-            diff.modify.push(m);
+            ColumnPair::Added(d) => diff.add_columns.push(d.clone()),
+            ColumnPair::Kept(d, l) => {
+                let m = modify(d, l);
+                if !(m.type_changed || m.charset_changed || m.default_changed || m.on_update_changed || m.null_changed)
+                    && d.auto_increment == l.auto_increment
+                {
+                    continue;
+                }
+                if l.auto_increment && !d.auto_increment {
+                    diff.modify_before_key.push(m);
+                } else if d.auto_increment && !l.auto_increment {
+                    diff.modify_after_key.push(m);
+                } else {
+                    diff.modify.push(m);
+                }
+            }
         }
     }
-    if pk_changes {
+    if changes.primary_key_changed {
         // Dropping every column of the key drops the key with them.
-        let key_columns_dropped = live.primary_key.as_ref().is_some_and(|k| k.iter().all(|c| diff.drop_columns.contains(c)));
+        let key_columns_dropped = live.primary_key.as_ref().is_some_and(|k| k.columns.iter().all(|c| changes.is_dropped(c)));
         diff.drop_primary_key = live.primary_key.is_some() && !key_columns_dropped;
-        diff.add_primary_key = desired.primary_key.clone();
+        diff.add_primary_key = desired.primary_key.as_ref().map(|k| k.columns.clone());
     }
 
-    let fks = match_foreign_keys(&desired.foreign_keys, &live.foreign_keys);
-    let dropped_fks = fks.drop;
-    diff.drop_foreign_keys = dropped_fks.iter().filter_map(|l| l.name.clone()).collect();
-    diff.add_foreign_keys = name_fks(desired, &fks.add);
+    diff.drop_foreign_keys = changes.drop_foreign_keys.iter().filter_map(|l| l.name.clone()).collect();
+    diff.add_foreign_keys = changes.add_foreign_keys.clone();
+    diff.rename_indexes = changes.rename_indexes.iter().map(|(l, name)| (l.name.clone().unwrap_or_default(), name.clone())).collect();
 
-    // Indexes. MySQL creates an index named after a foreign key when none covers its columns;
-    // it belongs to the key (and goes when another index takes over), so it is not compared —
-    // unless its key is dropped here, when it is dropped too, or the plan would not converge.
-    let kept_fk_names: Vec<&str> =
-        live.foreign_keys.iter().filter(|f| !dropped_fks.iter().any(|d| d.name == f.name)).filter_map(|f| f.name.as_deref()).collect();
-    let implicit = |ix: &IndexDef| !ix.unique && ix.name.as_deref().is_some_and(|n| kept_fk_names.contains(&n));
-    let indexes = match_indexes(&desired.indexes, &live.indexes, |l| !implicit(l));
-    diff.rename_indexes = indexes.rename.into_iter().map(|(l, name)| (l.name.clone().unwrap_or_default(), name)).collect();
-    let to_create = indexes.create;
-    diff.drop_indexes = indexes
-        .unclaimed
-        .into_iter()
-        .filter(|ix| !implicit(ix))
+    // An implicit foreign-key index is not compared, unless its key is dropped here, when it is
+    // dropped too, or the plan would not converge.
+    diff.drop_indexes = changes
+        .drop_indexes
+        .iter()
+        .filter(|ix| !implicit_fk_index(ix, &changes.kept_foreign_keys))
         // The index of a foreign key re-created under the same name (to change its action)
         // stays: MySQL would only build it again.
         .filter(|ix| ix.unique || !diff.add_foreign_keys.iter().any(|f| f.name == ix.name && f.columns.starts_with(&ix.columns)))
         // Indexes on dropped columns go with them.
-        .filter(|ix| !ix.columns.iter().all(|c| diff.drop_columns.contains(c)))
-        .cloned()
+        .filter(|ix| !ix.columns.iter().all(|c| changes.is_dropped(c)))
+        .map(|ix| (*ix).clone())
         .collect();
-    diff.create_indexes = name_indexes(desired, &to_create);
+    diff.create_indexes = changes.create_indexes;
     diff
 }
 
-fn modify(d: &MyColumn, l: &MyColumn) -> ColumnModify {
+fn modify(d: &ColumnDef, l: &ColumnDef) -> ColumnModify {
     let canon = |v: &Option<String>| v.as_deref().and_then(canonical_default).map(|c| temporal_literal(&c, &d.data_type));
     ColumnModify {
         desired: d.clone(),
         live: l.clone(),
         type_changed: d.data_type != l.data_type,
-        charset_changed: d.charset.is_some() && l.charset.is_some() && (d.charset != l.charset || d.collation != l.collation),
+        charset_changed: d.ext.charset.is_some()
+            && l.ext.charset.is_some()
+            && (d.ext.charset != l.ext.charset || d.ext.collation != l.ext.collation),
         default_changed: canon(&d.default) != canon(&l.default),
-        on_update_changed: canon(&d.on_update) != canon(&l.on_update),
+        on_update_changed: canon(&d.ext.on_update) != canon(&l.ext.on_update),
         null_changed: d.not_null != l.not_null,
     }
 }
@@ -275,17 +284,4 @@ fn temporal_literal(canonical: &str, data_type: &str) -> String {
     };
     let inner = inner.strip_suffix(" 00:00:00").unwrap_or(inner);
     format!("'{inner}'")
-}
-
-fn name_indexes(table: &MyTable, indexes: &[IndexDef]) -> Vec<IndexDef> {
-    indexes
-        .iter()
-        .map(|i| IndexDef { name: Some(i.name.clone().unwrap_or_else(|| generated_index_name(&table.name, &i.columns))), ..i.clone() })
-        .collect()
-}
-
-fn name_fks(table: &MyTable, fks: &[ForeignKeyDef]) -> Vec<ForeignKeyDef> {
-    fks.iter()
-        .map(|f| ForeignKeyDef { name: Some(f.name.clone().unwrap_or_else(|| generated_fk_name(&table.name, &f.columns))), ..f.clone() })
-        .collect()
 }

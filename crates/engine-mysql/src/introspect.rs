@@ -3,7 +3,7 @@
 //! whatever the number of tables.
 
 use crate::Flavor;
-use crate::model::{Charsets, ForeignKeyDef, IndexDef, MyColumn, MyTable};
+use crate::model::{Charsets, ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, mysql};
 use crate::normalize::{canonical_charset, canonical_collation, mbmaxlen, normalize_type, quote_literal};
 use sqlx::MySqlPool;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -42,8 +42,8 @@ pub async fn introspect(
     database: &str,
     tables: Option<&[String]>,
     charsets: &Charsets,
-) -> Result<BTreeMap<String, MyTable>, sqlx::Error> {
-    let mut result: BTreeMap<String, MyTable> = BTreeMap::new();
+) -> Result<BTreeMap<String, TableDef>, sqlx::Error> {
+    let mut result: BTreeMap<String, TableDef> = BTreeMap::new();
     let sql = format!(
         "SELECT {}, {} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'{} ORDER BY TABLE_NAME",
         s("TABLE_NAME"),
@@ -55,7 +55,7 @@ pub async fn introspect(
         let collation = canonical_collation(&collation);
         let charset =
             charsets.charset_of.get(&collation).cloned().unwrap_or_else(|| collation.split('_').next().unwrap_or_default().into());
-        result.insert(name.clone(), MyTable { name, charset, collation, ..MyTable::default() });
+        result.insert(name.clone(), TableDef { name, ext: mysql::Table { charset, collation, explicit_charset: false }, ..TableDef::default() });
     }
     if result.is_empty() {
         return Ok(result);
@@ -103,15 +103,17 @@ pub async fn introspect(
         let charset = charset.map(|c| canonical_charset(&c));
         let data_type = if json { "json".to_string() } else { normalize_type(&column_type, charset.as_deref().map(mbmaxlen).unwrap_or(4)) };
         let extra_lower = extra.to_ascii_lowercase();
-        def.columns.push(MyColumn {
+        def.columns.push(ColumnDef {
             default: live_default(flavor, default.as_deref(), &extra_lower, &data_type),
-            on_update: extra_lower.find("on update ").map(|p| extra[p + "on update ".len()..].trim().to_string()),
             auto_increment: extra_lower.contains("auto_increment"),
             not_null: nullable.eq_ignore_ascii_case("NO"),
-            // json's utf8mb4_bin on MariaDB is part of the type, not a choice to compare.
-            charset: if json { None } else { charset },
-            collation: if json { None } else { collation.map(|c| canonical_collation(&c)) },
-            explicit_charset: false,
+            ext: mysql::Column {
+                on_update: extra_lower.find("on update ").map(|p| extra[p + "on update ".len()..].trim().to_string()),
+                // json's utf8mb4_bin on MariaDB is part of the type, not a choice to compare.
+                charset: if json { None } else { charset },
+                collation: if json { None } else { collation.map(|c| canonical_collation(&c)) },
+                explicit_charset: false,
+            },
             data_type,
             name,
         });
@@ -144,7 +146,7 @@ pub async fn introspect(
             continue;
         };
         if name == "PRIMARY" {
-            def.primary_key = Some(index.columns);
+            def.primary_key = Some(KeyDef { name: None, columns: index.columns });
         } else if !functional {
             def.indexes.push(index);
         }
@@ -277,43 +279,7 @@ pub async fn database_defaults(pool: &MySqlPool, database: &str) -> Result<(Stri
     Ok((canonical_charset(&cs), canonical_collation(&co)))
 }
 
-/// The fingerprint of `tables` (in the order given), over the versioned canonical text
-/// (`schemahero_plan::canonical`), written field by field.
-pub fn fingerprint_tables(tables: &[&MyTable]) -> String {
-    use schemahero_plan::canonical::{Canonical, write_foreign_key, write_index};
-    let mut c = Canonical::new();
-    for t in tables {
-        c.record("mysql_table")
-            .str("name", &t.name)
-            .str("charset", &t.charset)
-            .str("collation", &t.collation)
-            .bool("explicit_charset", t.explicit_charset);
-        for col in &t.columns {
-            c.record(" column")
-                .str("name", &col.name)
-                .str("type", &col.data_type)
-                .bool("not_null", col.not_null)
-                .opt("default", col.default.as_deref())
-                .opt("on_update", col.on_update.as_deref())
-                .bool("auto_increment", col.auto_increment)
-                .opt("charset", col.charset.as_deref())
-                .opt("collation", col.collation.as_deref())
-                .bool("explicit_charset", col.explicit_charset);
-        }
-        if let Some(pk) = &t.primary_key {
-            c.record(" primary_key").list("columns", pk);
-        }
-        for fk in &t.foreign_keys {
-            write_foreign_key(&mut c, fk);
-        }
-        for index in &t.indexes {
-            write_index(&mut c, index);
-        }
-    }
-    schemahero_plan::fingerprint(&c.finish())
-}
-
-pub type LiveTables = HashMap<String, MyTable>;
+pub type LiveTables = HashMap<String, TableDef>;
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ pub mod render;
 mod seed;
 
 pub use apply::{CREATE_LEDGER, LEDGER_TABLE};
-use model::{Charsets, MyTable};
+use model::{Charsets, TableDef};
 use schemahero_plan::Plan;
 use schemahero_schema::spec::{MysqlTableSchema, SeedData};
 use sqlx::MySqlPool;
@@ -140,16 +140,16 @@ impl MysqlEngine {
         self.flavor
     }
 
-    pub async fn introspect(&self, tables: Option<&[String]>) -> Result<std::collections::BTreeMap<String, MyTable>, MysqlError> {
+    pub async fn introspect(&self, tables: Option<&[String]>) -> Result<std::collections::BTreeMap<String, TableDef>, MysqlError> {
         introspect::introspect(&self.pool, self.flavor, &self.database, tables, &self.charsets)
             .await
             .map_err(|source| MysqlError::Introspect { database: self.database.clone(), source })
     }
 
-    fn desired(&self, table: &DesiredTable) -> MyTable {
+    fn desired(&self, table: &DesiredTable) -> TableDef {
         let default = (self.database_default.0.as_str(), self.database_default.1.as_str());
         let mut desired = diff::desired_table(&table.name, &table.schema, &self.charsets, default);
-        desired.explicit_charset |= self.explicit_default;
+        desired.ext.explicit_charset |= self.explicit_default;
         desired
     }
 
@@ -174,7 +174,7 @@ impl MysqlEngine {
 
     async fn plan_with_live(
         &self,
-        live: &std::collections::BTreeMap<String, MyTable>,
+        live: &std::collections::BTreeMap<String, TableDef>,
         tables: &[DesiredTable],
         with_seed_data: bool,
     ) -> Result<Plan, MysqlError> {
@@ -196,9 +196,9 @@ impl MysqlEngine {
         }
         // The fingerprint covers exactly the planned tables that exist.
         let named: std::collections::BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        let mut subset: Vec<&MyTable> = live.iter().filter(|(name, _)| named.contains(name.as_str())).map(|(_, t)| t).collect();
+        let mut subset: Vec<&TableDef> = live.iter().filter(|(name, _)| named.contains(name.as_str())).map(|(_, t)| t).collect();
         subset.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Plan { statements: render::render(work, self.flavor), fingerprint: introspect::fingerprint_tables(&subset) })
+        Ok(Plan { statements: render::render(work, self.flavor), fingerprint: schemahero_plan::canonical::fingerprint_tables(subset) })
     }
 
     /// Every base table of the database, as specs.
@@ -221,32 +221,32 @@ impl MysqlEngine {
 
 /// The spec that reproduces a live table (for `generate`): charsets and collations only where
 /// they differ from what the table (or the database) would give anyway.
-pub fn spec_from_live(def: &MyTable, database_default: (&str, &str)) -> MysqlTableSchema {
-    use schemahero_schema::spec::{ColumnAttributes, ColumnConstraints, MysqlColumn};
-    let pk = def.primary_key.clone().unwrap_or_default();
-    let table_differs = (def.charset.as_str(), def.collation.as_str()) != database_default;
+pub fn spec_from_live(def: &TableDef, database_default: (&str, &str)) -> MysqlTableSchema {
+    use schemahero_schema::spec::MysqlColumn;
+    let pk = def.primary_key_columns();
+    let table_differs = (def.ext.charset.as_str(), def.ext.collation.as_str()) != database_default;
     MysqlTableSchema {
-        primary_key: pk.clone(),
+        primary_key: pk.to_vec(),
         columns: def
             .columns
             .iter()
             .map(|c| {
                 let implied = pk.contains(&c.name) || c.auto_increment;
                 let default = c.default.as_deref().and_then(normalize::canonical_default).map(|d| normalize::default_for_spec(&d));
-                let default = match (default, &c.on_update) {
+                let default = match (default, &c.ext.on_update) {
                     (Some(d), Some(u)) => Some(format!("{d} ON UPDATE {u}")),
                     (None, Some(u)) => Some(format!("NULL ON UPDATE {u}")),
                     (d, None) => d,
                 };
-                let differs = c.collation.as_deref().is_some_and(|co| co != def.collation);
+                let differs = c.ext.collation.as_deref().is_some_and(|co| co != def.ext.collation);
                 MysqlColumn {
                     name: c.name.clone(),
                     data_type: c.data_type.clone(),
-                    constraints: (c.not_null && !implied).then_some(ColumnConstraints { not_null: Some(true) }),
-                    attributes: c.auto_increment.then_some(ColumnAttributes { auto_increment: Some(true) }),
+                    constraints: c.spec_constraints(implied),
+                    attributes: c.spec_attributes(),
                     default,
-                    charset: if differs { c.charset.clone() } else { None },
-                    collation: if differs { c.collation.clone() } else { None },
+                    charset: if differs { c.ext.charset.clone() } else { None },
+                    collation: if differs { c.ext.collation.clone() } else { None },
                 }
             })
             .collect(),
@@ -259,7 +259,7 @@ pub fn spec_from_live(def: &MyTable, database_default: (&str, &str)) -> MysqlTab
             .map(|ix| ix.to_spec(&diff::generated_index_name(&def.name, &ix.columns)))
             .collect(),
         is_deleted: false,
-        default_charset: table_differs.then(|| def.charset.clone()),
-        collation: table_differs.then(|| def.collation.clone()),
+        default_charset: table_differs.then(|| def.ext.charset.clone()),
+        collation: table_differs.then(|| def.ext.collation.clone()),
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::Flavor;
 use crate::diff::{ColumnModify, TableDiff};
-use crate::model::{ForeignKeyDef, IndexDef, MyColumn, MyTable};
+use crate::model::{ColumnDef, ForeignKeyDef, IndexDef, TableDef};
 use crate::normalize::{is_literal, is_time_keyword, needs_expression_default};
 use schemahero_plan::{HazardKind, PlannedStatement};
 
@@ -37,10 +37,10 @@ pub fn default_sql(default: &str, data_type: &str, flavor: Flavor) -> String {
     }
 }
 
-pub fn column_definition(c: &MyColumn, flavor: Flavor) -> String {
+pub fn column_definition(c: &ColumnDef, flavor: Flavor) -> String {
     let mut out = format!("{} {}", quote_ident(&c.name), c.data_type);
-    if c.explicit_charset
-        && let (Some(cs), Some(co)) = (&c.charset, &c.collation)
+    if c.ext.explicit_charset
+        && let (Some(cs), Some(co)) = (&c.ext.charset, &c.ext.collation)
     {
         out.push_str(&format!(" CHARACTER SET {cs} COLLATE {co}"));
     }
@@ -50,7 +50,7 @@ pub fn column_definition(c: &MyColumn, flavor: Flavor) -> String {
     if let Some(default) = &c.default {
         out.push_str(&format!(" DEFAULT {}", default_sql(default, &c.data_type, flavor)));
     }
-    if let Some(on_update) = &c.on_update {
+    if let Some(on_update) = &c.ext.on_update {
         out.push_str(&format!(" ON UPDATE {on_update}"));
     }
     if c.auto_increment {
@@ -130,14 +130,14 @@ fn order_creates(work: &mut Vec<TableWork>) {
     work.extend(remaining.into_iter().flatten());
 }
 
-fn create_table_sql(def: &MyTable, flavor: Flavor) -> String {
+fn create_table_sql(def: &TableDef, flavor: Flavor) -> String {
     let mut parts: Vec<String> = def.columns.iter().map(|c| column_definition(c, flavor)).collect();
     if let Some(pk) = &def.primary_key {
-        parts.push(format!("PRIMARY KEY ({})", columns_list(pk)));
+        parts.push(format!("PRIMARY KEY ({})", columns_list(&pk.columns)));
     }
     let mut sql = format!("CREATE TABLE {} (\n  {}\n)", quote_ident(&def.name), parts.join(",\n  "));
-    if def.explicit_charset {
-        sql.push_str(&format!(" DEFAULT CHARSET={} COLLATE={}", def.charset, def.collation));
+    if def.ext.explicit_charset {
+        sql.push_str(&format!(" DEFAULT CHARSET={} COLLATE={}", def.ext.charset, def.ext.collation));
     }
     sql
 }
@@ -266,7 +266,7 @@ fn render_modify(t: &str, m: &ColumnModify, flavor: Flavor, out: &mut Vec<Planne
         let what = if m.type_changed {
             format!("changes {} from {} to {}", c.name, m.live.data_type, c.data_type)
         } else if m.charset_changed {
-            format!("converts {} to {}", c.name, c.collation.as_deref().unwrap_or_default())
+            format!("converts {} to {}", c.name, c.ext.collation.as_deref().unwrap_or_default())
         } else {
             format!("changes {}", c.name)
         };

@@ -1,7 +1,7 @@
 //! Seed data as idempotent upserts (`INSERT … ON DUPLICATE KEY UPDATE`). Rows already present
 //! with the same values are left out of the plan, so a plan with `--seed-data` converges.
 
-use crate::model::MyTable;
+use crate::model::TableDef;
 use crate::normalize::quote_literal;
 use crate::render::quote_ident;
 use schemahero_plan::{HazardKind, PlannedStatement};
@@ -40,11 +40,11 @@ pub fn seed_row_sql(table: &str, key: &[String], row: &SeedRow) -> (String, Stri
     (probe, upsert)
 }
 
-pub async fn plan_seed(pool: &MySqlPool, desired: &MyTable, exists: bool, seed: &SeedData) -> Result<Vec<PlannedStatement>, sqlx::Error> {
-    let key = desired.primary_key.clone().unwrap_or_default();
+pub async fn plan_seed(pool: &MySqlPool, desired: &TableDef, exists: bool, seed: &SeedData) -> Result<Vec<PlannedStatement>, sqlx::Error> {
+    let key = desired.primary_key_columns();
     let mut out = Vec::new();
     for row in &seed.rows {
-        let (probe, upsert) = seed_row_sql(&desired.name, &key, row);
+        let (probe, upsert) = seed_row_sql(&desired.name, key, row);
         if exists && row.columns.iter().all(|c| desired.column(&c.column).is_some()) {
             let (present,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(probe)).fetch_one(pool).await?;
             if present != 0 {

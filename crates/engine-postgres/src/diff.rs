@@ -1,8 +1,9 @@
 //! What the spec asks for, and how it differs from what is live, as plain change data.
 
 use crate::normalize::{canonical_default, default_to_sql, is_integer_type, normalize_type};
-use schemahero_schema::matching::{match_foreign_keys, match_indexes};
-use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, TriggerDef};
+use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
+use schemahero_schema::model::postgres::{self, ColumnDef, TableDef};
+use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use schemahero_schema::normalize_fk_action;
 use schemahero_schema::spec::PostgresTableSchema;
 use schemahero_schema::sql_safety::Dialect;
@@ -18,11 +19,20 @@ pub fn truncate_identifier(name: &str) -> String {
 }
 
 pub fn generated_index_name(table: &str, columns: &[String]) -> String {
-    truncate_identifier(&format!("idx_{}_{}", table, columns.join("_")))
+    schemahero_schema::diff::generated_index_name(Dialect::Postgres, table, columns)
 }
 
 pub fn generated_fk_name(table: &str, columns: &[String]) -> String {
-    truncate_identifier(&format!("{}_{}_fkey", table, columns.join("_")))
+    schemahero_schema::diff::generated_fk_name(Dialect::Postgres, table, columns)
+}
+
+/// Postgres follows the shared rules throughout: named keys, any same-shape index renamed.
+struct Rules;
+
+impl DiffRules for Rules {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
 }
 
 /// The name Postgres gives a primary key it names itself (`makeObjectName`): the table name cut
@@ -47,7 +57,7 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
                 not_null: c.not_null() || in_pk || serial || identity,
                 default: if serial || identity { None } else { c.default.as_deref().and_then(default_to_sql) },
                 auto_increment: identity,
-                serial,
+                ext: postgres::Column { serial },
             }
         })
         .collect();
@@ -84,7 +94,7 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
         foreign_keys,
         indexes,
         triggers: spec.triggers.iter().map(|t| TriggerDef { name: t.name.clone(), create_sql: String::new() }).collect(),
-        strict: false,
+        ext: postgres::Table,
     }
 }
 
@@ -147,32 +157,34 @@ impl TableDiff {
 /// Diffs one table. `live` is `None` when the table does not exist.
 pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool) -> TableDiff {
     let mut diff = TableDiff::default();
-    let Some(live) = live else {
-        if !is_deleted {
+    let changes = match compare(desired, live, is_deleted, &Rules) {
+        Changes::Nothing => return diff,
+        Changes::Drop => return TableDiff { drop: true, ..diff },
+        Changes::Create(c) => {
             let mut create = desired.clone();
-            diff.create_indexes = name_indexes(desired, &desired.indexes);
-            diff.add_foreign_keys = name_fks(desired, &desired.foreign_keys);
-            diff.create_triggers = desired.triggers.iter().map(|t| t.name.clone()).collect();
             create.indexes.clear();
             create.foreign_keys.clear();
-            diff.create = Some(create);
+            return TableDiff {
+                create: Some(create),
+                create_indexes: c.indexes,
+                add_foreign_keys: c.foreign_keys,
+                create_triggers: c.triggers,
+                ..diff
+            };
         }
-        return diff;
+        Changes::Alter(a) => a,
     };
-    if is_deleted {
-        diff.drop = true;
-        return diff;
+
+    for pair in &changes.columns {
+        match pair {
+            ColumnPair::Dropped(l) => diff.columns.push(ColumnChange::Drop(l.name.clone())),
+            ColumnPair::Added(d) => diff.columns.push(ColumnChange::Add((*d).clone())),
+            ColumnPair::Kept(d, l) => diff_column(d, l, &mut diff),
+        }
     }
 
-    diff_columns(desired, live, &mut diff);
-
-    let pk_matches = match (&desired.primary_key, &live.primary_key) {
-        (None, None) => true,
-        (Some(d), Some(l)) => d.columns == l.columns && d.name.as_ref().is_none_or(|n| Some(n) == l.name.as_ref()),
-        _ => false,
-    };
-    if !pk_matches {
-        if let Some(l) = &live.primary_key {
+    if changes.primary_key_changed {
+        if let Some(l) = &changes.live.primary_key {
             diff.drop_primary_key = l.name.clone();
         }
         diff.add_primary_key = desired
@@ -181,75 +193,46 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
             .map(|k| KeyDef { name: Some(k.name.unwrap_or_else(|| generated_pk_name(&desired.name))), columns: k.columns });
     }
 
-    let fks = match_foreign_keys(&desired.foreign_keys, &live.foreign_keys);
-    diff.drop_foreign_keys = fks.drop.iter().filter_map(|l| l.name.clone()).collect();
-    diff.add_foreign_keys = name_fks(desired, &fks.add);
-
-    let indexes = match_indexes(&desired.indexes, &live.indexes, |_| true);
-    diff.rename_indexes = indexes.rename.into_iter().map(|(l, name)| (l.clone(), name)).collect();
-    diff.drop_indexes = indexes.unclaimed.into_iter().cloned().collect();
-    diff.create_indexes = name_indexes(desired, &indexes.create);
-
-    diff.create_triggers =
-        desired.triggers.iter().filter(|t| !live.triggers.iter().any(|l| l.name == t.name)).map(|t| t.name.clone()).collect();
+    diff.drop_foreign_keys = changes.drop_foreign_keys.iter().filter_map(|l| l.name.clone()).collect();
+    diff.add_foreign_keys = changes.add_foreign_keys;
+    diff.rename_indexes = changes.rename_indexes.into_iter().map(|(l, name)| (l.clone(), name)).collect();
+    diff.drop_indexes = changes.drop_indexes.into_iter().cloned().collect();
+    diff.create_indexes = changes.create_indexes;
+    diff.create_triggers = changes.create_triggers;
     diff
 }
 
-fn diff_columns(desired: &TableDef, live: &TableDef, diff: &mut TableDiff) {
-    for l in &live.columns {
-        if desired.column(&l.name).is_none() {
-            diff.columns.push(ColumnChange::Drop(l.name.clone()));
+fn diff_column(d: &ColumnDef, l: &ColumnDef, diff: &mut TableDiff) {
+    let column = d.name.clone();
+    let live_serial = l.ext.serial;
+    let mut defaults_match = if d.ext.serial { live_serial } else { d.default.as_deref().and_then(canonical_default) == l.default };
+    if d.data_type != l.data_type {
+        // Postgres casts the old default to the new type and fails when it cannot
+        // ('0'::text to integer): drop it first and set the wanted one afterwards.
+        if l.default.is_some() && !live_serial && crate::render::needs_using(&l.data_type, &d.data_type) {
+            diff.columns.push(ColumnChange::DropDefault { column: column.clone() });
+            defaults_match = d.default.is_none();
+        }
+        diff.columns.push(ColumnChange::AlterType { column: column.clone(), from: l.data_type.clone(), to: d.data_type.clone() });
+    }
+    if l.auto_increment && !d.auto_increment {
+        diff.columns.push(ColumnChange::DropIdentity { column: column.clone() });
+    }
+    if !defaults_match {
+        match &d.default {
+            Some(default) => diff.columns.push(ColumnChange::SetDefault { column: column.clone(), default: default.clone() }),
+            None if d.ext.serial => {} // converting a column to serial is not supported in place
+            None => diff.columns.push(ColumnChange::DropDefault { column: column.clone() }),
         }
     }
-    for d in &desired.columns {
-        let Some(l) = live.column(&d.name) else {
-            diff.columns.push(ColumnChange::Add(d.clone()));
-            continue;
-        };
-        let column = d.name.clone();
-        let live_serial = l.serial;
-        let mut defaults_match = if d.serial { live_serial } else { d.default.as_deref().and_then(canonical_default) == l.default };
-        if d.data_type != l.data_type {
-            // Postgres casts the old default to the new type and fails when it cannot
-            // ('0'::text to integer): drop it first and set the wanted one afterwards.
-            if l.default.is_some() && !live_serial && crate::render::needs_using(&l.data_type, &d.data_type) {
-                diff.columns.push(ColumnChange::DropDefault { column: column.clone() });
-                defaults_match = d.default.is_none();
-            }
-            diff.columns.push(ColumnChange::AlterType { column: column.clone(), from: l.data_type.clone(), to: d.data_type.clone() });
-        }
-        if l.auto_increment && !d.auto_increment {
-            diff.columns.push(ColumnChange::DropIdentity { column: column.clone() });
-        }
-        if !defaults_match {
-            match &d.default {
-                Some(default) => diff.columns.push(ColumnChange::SetDefault { column: column.clone(), default: default.clone() }),
-                None if d.serial => {} // converting a column to serial is not supported in place
-                None => diff.columns.push(ColumnChange::DropDefault { column: column.clone() }),
-            }
-        }
-        if d.not_null && !l.not_null {
-            diff.columns.push(ColumnChange::SetNotNull { column: column.clone(), backfill: d.default.clone() });
-        } else if !d.not_null && l.not_null {
-            diff.columns.push(ColumnChange::DropNotNull { column: column.clone() });
-        }
-        if d.auto_increment && !l.auto_increment {
-            diff.columns.push(ColumnChange::AddIdentity { column });
-        }
+    if d.not_null && !l.not_null {
+        diff.columns.push(ColumnChange::SetNotNull { column: column.clone(), backfill: d.default.clone() });
+    } else if !d.not_null && l.not_null {
+        diff.columns.push(ColumnChange::DropNotNull { column: column.clone() });
     }
-}
-
-fn name_indexes(table: &TableDef, indexes: &[IndexDef]) -> Vec<IndexDef> {
-    indexes
-        .iter()
-        .map(|i| IndexDef { name: Some(i.name.clone().unwrap_or_else(|| generated_index_name(&table.name, &i.columns))), ..i.clone() })
-        .collect()
-}
-
-fn name_fks(table: &TableDef, fks: &[ForeignKeyDef]) -> Vec<ForeignKeyDef> {
-    fks.iter()
-        .map(|f| ForeignKeyDef { name: Some(f.name.clone().unwrap_or_else(|| generated_fk_name(&table.name, &f.columns))), ..f.clone() })
-        .collect()
+    if d.auto_increment && !l.auto_increment {
+        diff.columns.push(ColumnChange::AddIdentity { column });
+    }
 }
 
 #[cfg(test)]

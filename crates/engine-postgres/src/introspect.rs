@@ -5,7 +5,8 @@
 //! returned rather than with round trips.
 
 use crate::normalize::{canonical_default, normalize_type};
-use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, TriggerDef};
+use schemahero_schema::model::postgres::{self, ColumnDef, TableDef};
+use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashMap};
 
@@ -64,7 +65,7 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
             name,
             data_type,
             not_null,
-            serial: is_serial_default(default.as_deref()),
+            ext: postgres::Column { serial: is_serial_default(default.as_deref()) },
             default,
             auto_increment: !identity.is_empty(),
         });

@@ -11,7 +11,7 @@ mod seed;
 
 use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::{Plan, PlannedStatement};
-use schemahero_schema::model::TableDef;
+use schemahero_schema::model::postgres::TableDef;
 use schemahero_schema::spec::{PostgresTableSchema, SeedData};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
@@ -239,7 +239,7 @@ impl PostgresEngine {
 
 /// The spec that reproduces a live table (for `generate`).
 pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
-    use schemahero_schema::spec::{Column, ColumnAttributes, ColumnConstraints};
+    use schemahero_schema::spec::Column;
     let pk_columns: Vec<String> = def.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
     PostgresTableSchema {
         schema: if qualify { def.schema.clone() } else { None },
@@ -248,7 +248,7 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
             .columns
             .iter()
             .map(|c| {
-                let serial = c.serial;
+                let serial = c.ext.serial;
                 let data_type = if serial {
                     match c.data_type.as_str() {
                         "bigint" => "bigserial".to_string(),
@@ -262,8 +262,8 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
                 Column {
                     name: c.name.clone(),
                     data_type,
-                    constraints: (c.not_null && !implied_not_null).then_some(ColumnConstraints { not_null: Some(true) }),
-                    attributes: c.auto_increment.then_some(ColumnAttributes { auto_increment: Some(true) }),
+                    constraints: c.spec_constraints(implied_not_null),
+                    attributes: c.spec_attributes(),
                     default: if serial || c.auto_increment { None } else { c.default.clone() },
                 }
             })

@@ -2,7 +2,8 @@
 
 use crate::diff::{ColumnChange, TableDiff};
 use schemahero_plan::{HazardKind, PlannedStatement};
-use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, TableDef};
+use schemahero_schema::model::postgres::{ColumnDef, TableDef};
+use schemahero_schema::model::{ForeignKeyDef, IndexDef};
 use schemahero_schema::spec::Trigger;
 
 pub use schemahero_schema::seed::quote_ident;
@@ -54,7 +55,7 @@ fn column_definition(c: &ColumnDef) -> String {
 }
 
 fn render_type(c: &ColumnDef) -> String {
-    if c.serial {
+    if c.ext.serial {
         return match c.data_type.as_str() {
             "bigint" => "bigserial".into(),
             "smallint" => "smallserial".into(),
@@ -215,10 +216,10 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
                 .with_hazard(HazardKind::DeletesData, format!("drops column {c} and its data")),
             ColumnChange::Add(c) => {
                 let mut s = PlannedStatement::new(t.display(), format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(c)));
-                if c.not_null && c.default.is_none() && !c.serial && !c.auto_increment {
+                if c.not_null && c.default.is_none() && !c.ext.serial && !c.auto_increment {
                     s = s.with_hazard(HazardKind::MayFail, "NOT NULL without a default fails if the table has rows");
                 }
-                if c.serial || c.auto_increment || c.default.as_deref().is_some_and(is_volatile_default) {
+                if c.ext.serial || c.auto_increment || c.default.as_deref().is_some_and(is_volatile_default) {
                     s = s.with_hazard(HazardKind::TableRewrite, "a volatile default rewrites every row under an exclusive lock");
                 }
                 s

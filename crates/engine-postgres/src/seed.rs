@@ -3,7 +3,7 @@
 
 use crate::render::TableRef;
 use schemahero_plan::{HazardKind, PlannedStatement};
-use schemahero_schema::model::TableDef;
+use schemahero_schema::model::postgres::TableDef;
 use schemahero_schema::seed::seed_row_sql;
 use schemahero_schema::spec::SeedData;
 use sqlx::PgPool;

@@ -2,12 +2,34 @@
 //! columns and (separately) indexes; every other change is a table rebuild.
 
 use crate::normalize::{canonical_default, default_sql, normalize_type};
-use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, TriggerDef};
+use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
+use schemahero_schema::matching::TakeOver;
+use schemahero_schema::model::sqlite::{self, ColumnDef, TableDef};
+use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use schemahero_schema::normalize_fk_action;
 use schemahero_schema::spec::SqliteTableSchema;
+use schemahero_schema::sql_safety::Dialect;
 
 pub fn generated_index_name(table: &str, columns: &[String]) -> String {
-    format!("idx_{}_{}", table, columns.join("_"))
+    schemahero_schema::diff::generated_index_name(Dialect::Sqlite, table, columns)
+}
+
+/// SQLite does not report foreign-key names, and cannot rename an index; the index behind a
+/// UNIQUE constraint (`sqlite_autoindex_…`) serves a same-shape index the spec names.
+struct Rules;
+
+impl DiffRules for Rules {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn named_foreign_keys(&self) -> bool {
+        false
+    }
+
+    fn take_over(&self, live: &IndexDef, _kept_foreign_keys: &[&ForeignKeyDef]) -> TakeOver {
+        if live.constraint { TakeOver::Keep } else { TakeOver::No }
+    }
 }
 
 pub fn desired_table(name: &str, spec: &SqliteTableSchema) -> TableDef {
@@ -23,7 +45,7 @@ pub fn desired_table(name: &str, spec: &SqliteTableSchema) -> TableDef {
                 not_null: c.not_null(),
                 default: c.default.as_deref().and_then(default_sql),
                 auto_increment: c.auto_increment() && spec.primary_key.len() == 1 && spec.primary_key[0] == c.name,
-                serial: false,
+                ext: sqlite::Column,
             })
             .collect(),
         primary_key: (!spec.primary_key.is_empty()).then(|| KeyDef { name: None, columns: spec.primary_key.clone() }),
@@ -52,7 +74,7 @@ pub fn desired_table(name: &str, spec: &SqliteTableSchema) -> TableDef {
             })
             .collect(),
         triggers: spec.triggers.iter().map(|t| TriggerDef { name: t.name.clone(), create_sql: String::new() }).collect(),
-        strict: spec.strict,
+        ext: sqlite::Table { strict: spec.strict },
     }
 }
 
@@ -101,82 +123,60 @@ fn addable(c: &ColumnDef, desired: &TableDef) -> bool {
 }
 
 pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool) -> TableDiff {
-    let mut diff = TableDiff::default();
-    let Some(live) = live else {
-        if !is_deleted {
-            diff.create = true;
-            diff.create_indexes = desired.indexes.clone();
-            diff.create_triggers = desired.triggers.iter().map(|t| t.name.clone()).collect();
-        }
-        return diff;
+    let diff = TableDiff::default();
+    let changes = match compare(desired, live, is_deleted, &Rules) {
+        Changes::Nothing => return diff,
+        Changes::Drop => return TableDiff { drop: true, ..diff },
+        Changes::Create(c) => return TableDiff { create: true, create_indexes: c.indexes, create_triggers: c.triggers, ..diff },
+        Changes::Alter(a) => a,
     };
-    if is_deleted {
-        diff.drop = true;
-        return diff;
-    }
+    let live = changes.live;
+    let mut add_columns = Vec::new();
     let mut reasons = Vec::new();
-    let dropped: Vec<String> = live.columns.iter().filter(|l| desired.column(&l.name).is_none()).map(|l| l.name.clone()).collect();
+    let dropped: Vec<String> = changes.dropped_columns().map(|l| l.name.clone()).collect();
     if !dropped.is_empty() {
         reasons.push(format!("drops column(s) {}", dropped.join(", ")));
     }
-    for d in &desired.columns {
-        match live.column(&d.name) {
-            Some(l) if !same_column(d, l) => reasons.push(format!("changes column {}", d.name)),
-            Some(_) => {}
-            None if addable(d, desired) => diff.add_columns.push(d.clone()),
-            None => reasons.push(format!("adds column {} that ALTER TABLE cannot add", d.name)),
+    for pair in &changes.columns {
+        match pair {
+            ColumnPair::Kept(d, l) if !same_column(d, l) => reasons.push(format!("changes column {}", d.name)),
+            ColumnPair::Added(d) if addable(d, desired) => add_columns.push((*d).clone()),
+            ColumnPair::Added(d) => reasons.push(format!("adds column {} that ALTER TABLE cannot add", d.name)),
+            ColumnPair::Kept(..) | ColumnPair::Dropped(_) => {}
         }
     }
-    if desired.primary_key.as_ref().map(|k| &k.columns) != live.primary_key.as_ref().map(|k| &k.columns) {
+    if changes.primary_key_changed {
         reasons.push("changes the primary key".into());
     }
-    let mut live_fks: Vec<Option<&ForeignKeyDef>> = live.foreign_keys.iter().map(Some).collect();
-    let mut fks_match = true;
-    for fk in &desired.foreign_keys {
-        match live_fks.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(fk))) {
-            Some(slot) => *slot = None,
-            None => fks_match = false,
-        }
-    }
-    if !fks_match || live_fks.iter().any(Option::is_some) {
+    if !changes.add_foreign_keys.is_empty() || !changes.drop_foreign_keys.is_empty() {
         reasons.push("changes foreign keys".into());
     }
-    if desired.strict != live.strict {
-        reasons.push(if desired.strict { "makes the table STRICT".into() } else { "makes the table non-STRICT".into() });
+    if desired.ext.strict != live.ext.strict {
+        reasons.push(if desired.ext.strict { "makes the table STRICT".into() } else { "makes the table non-STRICT".into() });
     }
-
-    let mut live_ix: Vec<Option<&IndexDef>> = live.indexes.iter().map(Some).collect();
-    let mut to_create = Vec::new();
-    for ix in &desired.indexes {
-        let exact = live_ix.iter().position(|l| l.is_some_and(|l| l.name == ix.name && l.same_shape(ix)));
-        let by_shape = || live_ix.iter().position(|l| l.is_some_and(|l| l.constraint && l.same_shape(ix)));
-        match exact.or_else(by_shape) {
-            Some(pos) => live_ix[pos] = None,
-            None => to_create.push(ix.clone()),
-        }
-    }
-    let stale: Vec<&IndexDef> = live_ix.into_iter().flatten().collect();
-    if stale.iter().any(|ix| ix.constraint) {
+    if changes.drop_indexes.iter().any(|ix| ix.constraint) {
         reasons.push("drops a UNIQUE constraint".into());
     }
 
     if reasons.is_empty() {
-        diff.drop_indexes = stale.iter().filter_map(|ix| ix.name.clone()).collect();
-        diff.create_indexes = to_create;
-        diff.create_triggers =
-            desired.triggers.iter().filter(|t| !live.triggers.iter().any(|l| l.name == t.name)).map(|t| t.name.clone()).collect();
-    } else {
-        // The rebuilt table starts without indexes or triggers: create all that are wanted.
-        diff.add_columns.clear();
-        diff.create_indexes = desired.indexes.clone();
-        diff.create_triggers =
-            desired.triggers.iter().filter(|t| !live.triggers.iter().any(|l| l.name == t.name)).map(|t| t.name.clone()).collect();
-        diff.rebuild = Some(Rebuild {
+        return TableDiff {
+            add_columns,
+            drop_indexes: changes.drop_indexes.iter().filter_map(|ix| ix.name.clone()).collect(),
+            create_indexes: changes.create_indexes,
+            create_triggers: changes.create_triggers,
+            ..diff
+        };
+    }
+    // The rebuilt table starts without indexes or triggers: create all that are wanted.
+    TableDiff {
+        create_indexes: desired.indexes.clone(),
+        create_triggers: changes.create_triggers,
+        rebuild: Some(Rebuild {
             reasons,
             dropped_columns: dropped,
             live_triggers: live.triggers.clone(),
             kept_columns: desired.columns.iter().filter(|d| live.column(&d.name).is_some()).map(|d| d.name.clone()).collect(),
-        });
+        }),
+        ..diff
     }
-    diff
 }

@@ -2,7 +2,8 @@
 //! table-valued pragma functions, whatever the number of tables.
 
 use crate::normalize::{canonical_default, normalize_type};
-use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, TriggerDef};
+use schemahero_schema::model::sqlite::{self, ColumnDef, TableDef};
+use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 
@@ -25,7 +26,7 @@ pub async fn introspect(pool: &SqlitePool, only: Option<&[String]>) -> Result<BT
         if contains_keyword(&sql, "autoincrement") {
             autoincrement_tables.push(name.clone());
         }
-        tables.insert(name.clone(), TableDef { schema: None, name, strict: strict != 0, ..TableDef::default() });
+        tables.insert(name.clone(), TableDef { schema: None, name, ext: sqlite::Table { strict: strict != 0 }, ..TableDef::default() });
     }
     if tables.is_empty() {
         return Ok(tables);
@@ -51,7 +52,7 @@ pub async fn introspect(pool: &SqlitePool, only: Option<&[String]>) -> Result<BT
             not_null: not_null != 0,
             default: default.as_deref().and_then(canonical_default),
             auto_increment: false,
-            serial: false,
+            ext: sqlite::Column,
         });
     }
     for (table, mut cols) in pk_columns {

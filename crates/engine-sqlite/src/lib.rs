@@ -10,9 +10,9 @@ pub mod render;
 
 use render::TableWork;
 use schemahero_plan::{HazardKind, Plan, PlannedStatement};
-use schemahero_schema::model::TableDef;
+use schemahero_schema::model::sqlite::TableDef;
 use schemahero_schema::seed::{quote_ident, seed_row_sql};
-use schemahero_schema::spec::{Column, ColumnAttributes, ColumnConstraints, SeedData, SqliteTableSchema};
+use schemahero_schema::spec::{Column, SeedData, SqliteTableSchema};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Connection, SqlitePool};
 use std::collections::BTreeMap;
@@ -188,15 +188,15 @@ pub fn spec_from_live(t: &TableDef) -> SqliteTableSchema {
             .map(|c| Column {
                 name: c.name.clone(),
                 data_type: c.data_type.clone(),
-                constraints: c.not_null.then_some(ColumnConstraints { not_null: Some(true) }),
-                attributes: c.auto_increment.then_some(ColumnAttributes { auto_increment: Some(true) }),
+                constraints: c.spec_constraints(false),
+                attributes: c.spec_attributes(),
                 default: c.default.clone(),
             })
             .collect(),
         foreign_keys: t.foreign_keys.iter().map(|fk| fk.to_spec(None)).collect(),
         indexes: t.indexes.iter().map(|ix| ix.to_spec(&diff::generated_index_name(&t.name, &ix.columns))).collect(),
         is_deleted: false,
-        strict: t.strict,
+        strict: t.ext.strict,
         triggers: Vec::new(),
     }
 }

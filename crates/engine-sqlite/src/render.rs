@@ -2,7 +2,8 @@
 
 use crate::diff::TableDiff;
 use schemahero_plan::{HazardKind, PlannedStatement};
-use schemahero_schema::model::{ColumnDef, IndexDef, TableDef};
+use schemahero_schema::model::IndexDef;
+use schemahero_schema::model::sqlite::{ColumnDef, TableDef};
 use schemahero_schema::spec::Trigger;
 
 fn quote_literal(s: &str) -> String {
@@ -53,7 +54,7 @@ pub fn create_table_sql(name: &str, def: &TableDef) -> String {
         }
         parts.push(clause);
     }
-    format!("CREATE TABLE {} (\n  {}\n){}", quote_ident(name), parts.join(",\n  "), if def.strict { " STRICT" } else { "" })
+    format!("CREATE TABLE {} (\n  {}\n){}", quote_ident(name), parts.join(",\n  "), if def.ext.strict { " STRICT" } else { "" })
 }
 
 fn create_index_sql(table: &str, ix: &IndexDef) -> String {

@@ -7,7 +7,7 @@
 //! field to a model struct changes nothing here until it is written here, and a change to what
 //! is written must bump [`FINGERPRINT_VERSION`] and the golden values in the tests on purpose.
 
-use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, TriggerDef};
+use schemahero_schema::model::{ColumnDef, ForeignKeyDef, IndexDef, TableDef, TriggerDef, mysql, postgres, sqlite};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -99,14 +99,43 @@ fn quote(s: &str) -> String {
     out
 }
 
-/// Writes one table of the shared model (Postgres, SQLite).
-pub fn write_table(c: &mut Canonical, t: &TableDef) {
-    c.record("table").opt("schema", t.schema.as_deref()).str("name", &t.name).bool("strict", t.strict);
+/// How an engine's table extension appears in the v1 table record. v1 fixed each engine's
+/// record layout before the extensions were split out of the shared model, so the hooks say
+/// where the engine's fields go rather than letting them move.
+pub trait CanonicalTable {
+    /// The record's name (`table`; MySQL's `mysql_table`).
+    const RECORD: &'static str = "table";
+    /// Whether the record and the primary key carry the schema and the key's name (not MySQL's).
+    const NAMED: bool = true;
+    /// The fields after the table's name.
+    fn write_fields(&self, c: &mut Canonical);
+}
+
+/// How an engine's column extension appears in the v1 column record.
+pub trait CanonicalColumn {
+    /// Fields right after the default (MySQL's `on_update`).
+    fn write_after_default(&self, _c: &mut Canonical) {}
+    /// Fields at the end of the record.
+    fn write_last(&self, c: &mut Canonical);
+}
+
+/// Writes one table of the shared model with its engine's extensions.
+pub fn write_table<T: CanonicalTable, C: CanonicalColumn>(c: &mut Canonical, t: &TableDef<T, C>) {
+    c.record(T::RECORD);
+    if T::NAMED {
+        c.opt("schema", t.schema.as_deref());
+    }
+    c.str("name", &t.name);
+    t.ext.write_fields(c);
     for col in &t.columns {
         write_column(c, col);
     }
     if let Some(pk) = &t.primary_key {
-        write_key(c, pk);
+        c.record(" primary_key");
+        if T::NAMED {
+            c.opt("name", pk.name.as_deref());
+        }
+        c.list("columns", &pk.columns);
     }
     for fk in &t.foreign_keys {
         write_foreign_key(c, fk);
@@ -119,22 +148,14 @@ pub fn write_table(c: &mut Canonical, t: &TableDef) {
     }
 }
 
-fn write_column(c: &mut Canonical, col: &ColumnDef) {
-    c.record(" column")
-        .str("name", &col.name)
-        .str("type", &col.data_type)
-        .bool("not_null", col.not_null)
-        .opt("default", col.default.as_deref())
-        .bool("auto_increment", col.auto_increment)
-        .bool("serial", col.serial);
+fn write_column<C: CanonicalColumn>(c: &mut Canonical, col: &ColumnDef<C>) {
+    c.record(" column").str("name", &col.name).str("type", &col.data_type).bool("not_null", col.not_null).opt("default", col.default.as_deref());
+    col.ext.write_after_default(c);
+    c.bool("auto_increment", col.auto_increment);
+    col.ext.write_last(c);
 }
 
-fn write_key(c: &mut Canonical, pk: &KeyDef) {
-    c.record(" primary_key").opt("name", pk.name.as_deref()).list("columns", &pk.columns);
-}
-
-/// Writes a foreign key (shared with the MySQL model).
-pub fn write_foreign_key(c: &mut Canonical, fk: &ForeignKeyDef) {
+fn write_foreign_key(c: &mut Canonical, fk: &ForeignKeyDef) {
     c.record(" foreign_key")
         .opt("name", fk.name.as_deref())
         .list("columns", &fk.columns)
@@ -144,8 +165,7 @@ pub fn write_foreign_key(c: &mut Canonical, fk: &ForeignKeyDef) {
         .str("on_delete", &fk.on_delete);
 }
 
-/// Writes an index (shared with the MySQL model).
-pub fn write_index(c: &mut Canonical, index: &IndexDef) {
+fn write_index(c: &mut Canonical, index: &IndexDef) {
     c.record(" index")
         .opt("name", index.name.as_deref())
         .list("columns", &index.columns)
@@ -160,7 +180,7 @@ fn write_trigger(c: &mut Canonical, trigger: &TriggerDef) {
 }
 
 /// The fingerprint of `tables` (in the order given: callers sort them).
-pub fn fingerprint_tables<'a>(tables: impl IntoIterator<Item = &'a TableDef>) -> String {
+pub fn fingerprint_tables<'a, T: CanonicalTable + 'a, C: CanonicalColumn + 'a>(tables: impl IntoIterator<Item = &'a TableDef<T, C>>) -> String {
     let mut c = Canonical::new();
     for t in tables {
         write_table(&mut c, t);
@@ -170,14 +190,59 @@ pub fn fingerprint_tables<'a>(tables: impl IntoIterator<Item = &'a TableDef>) ->
 
 /// The fingerprint of no tables (a plan that touches none, or of tables that do not exist yet).
 pub fn empty_fingerprint() -> String {
-    fingerprint_tables(std::iter::empty())
+    crate::fingerprint(&Canonical::new().finish())
+}
+
+// v1 wrote Postgres and SQLite tables in one layout (with SQLite's `strict` and Postgres'
+// `serial` for both) and MySQL tables in its own; the extensions keep exactly that text.
+
+impl CanonicalTable for postgres::Table {
+    fn write_fields(&self, c: &mut Canonical) {
+        c.bool("strict", false);
+    }
+}
+
+impl CanonicalColumn for postgres::Column {
+    fn write_last(&self, c: &mut Canonical) {
+        c.bool("serial", self.serial);
+    }
+}
+
+impl CanonicalTable for sqlite::Table {
+    fn write_fields(&self, c: &mut Canonical) {
+        c.bool("strict", self.strict);
+    }
+}
+
+impl CanonicalColumn for sqlite::Column {
+    fn write_last(&self, c: &mut Canonical) {
+        c.bool("serial", false);
+    }
+}
+
+impl CanonicalTable for mysql::Table {
+    const RECORD: &'static str = "mysql_table";
+    const NAMED: bool = false;
+    fn write_fields(&self, c: &mut Canonical) {
+        c.str("charset", &self.charset).str("collation", &self.collation).bool("explicit_charset", self.explicit_charset);
+    }
+}
+
+impl CanonicalColumn for mysql::Column {
+    fn write_after_default(&self, c: &mut Canonical) {
+        c.opt("on_update", self.on_update.as_deref());
+    }
+    fn write_last(&self, c: &mut Canonical) {
+        c.opt("charset", self.charset.as_deref()).opt("collation", self.collation.as_deref()).bool("explicit_charset", self.explicit_charset);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use schemahero_schema::model::KeyDef;
 
-    fn users() -> TableDef {
+    fn users() -> postgres::TableDef {
         TableDef {
             schema: Some("public".into()),
             name: "users".into(),
@@ -191,14 +256,7 @@ mod tests {
                 },
             ],
             primary_key: Some(KeyDef { name: None, columns: vec!["id".into()] }),
-            foreign_keys: vec![ForeignKeyDef {
-                name: Some("users_org_fkey".into()),
-                columns: vec!["org".into()],
-                ref_schema: None,
-                ref_table: "orgs".into(),
-                ref_columns: vec!["id".into()],
-                on_delete: "CASCADE".into(),
-            }],
+            foreign_keys: vec![org_fkey()],
             indexes: vec![IndexDef {
                 name: Some("users_email".into()),
                 columns: vec!["email".into()],
@@ -208,7 +266,40 @@ mod tests {
                 constraint: false,
             }],
             triggers: Vec::new(),
-            strict: false,
+            ext: postgres::Table,
+        }
+    }
+
+    fn org_fkey() -> ForeignKeyDef {
+        ForeignKeyDef {
+            name: Some("users_org_fkey".into()),
+            columns: vec!["org".into()],
+            ref_schema: None,
+            ref_table: "orgs".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: "CASCADE".into(),
+        }
+    }
+
+    fn mysql_users() -> mysql::TableDef {
+        let column = |name: &str, data_type: &str, ext: mysql::Column| ColumnDef { name: name.into(), data_type: data_type.into(), ext, ..ColumnDef::default() };
+        let mut email = mysql::Column { charset: Some("utf8mb4".into()), collation: Some("utf8mb4_bin".into()), explicit_charset: true, ..Default::default() };
+        email.on_update = None;
+        TableDef {
+            name: "users".into(),
+            columns: vec![
+                ColumnDef { not_null: true, auto_increment: true, ..column("id", "int", mysql::Column::default()) },
+                ColumnDef { default: Some("'a\\\\b'".into()), ..column("email", "varchar(255)", email) },
+                ColumnDef {
+                    default: Some("CURRENT_TIMESTAMP".into()),
+                    ..column("updated", "timestamp", mysql::Column { on_update: Some("CURRENT_TIMESTAMP".into()), ..Default::default() })
+                },
+            ],
+            primary_key: Some(KeyDef { name: None, columns: vec!["id".into()] }),
+            foreign_keys: vec![org_fkey()],
+            indexes: vec![IndexDef { with: BTreeMap::new(), ..users().indexes[0].clone() }],
+            ext: mysql::Table { charset: "utf8mb4".into(), collation: "utf8mb4_general_ci".into(), explicit_charset: false },
+            ..TableDef::default()
         }
     }
 
@@ -226,15 +317,37 @@ mod tests {
              foreign_key name=\"users_org_fkey\" columns=[\"org\"] ref_schema=- ref_table=\"orgs\" ref_columns=[\"id\"] on_delete=\"CASCADE\"\n \
              index name=\"users_email\" columns=[\"email\"] unique=true method=\"btree\" with={\"fillfactor\":\"70\"} constraint=false\n"
         );
+        let mut c = Canonical::new();
+        write_table(&mut c, &mysql_users());
+        let text = c.finish();
+        assert!(text.contains("mysql_table name=\"users\" charset=\"utf8mb4\" collation=\"utf8mb4_general_ci\" explicit_charset=false\n"), "{text}");
+        assert!(text.contains(" column name=\"updated\" type=\"timestamp\" not_null=false default=\"CURRENT_TIMESTAMP\" on_update=\"CURRENT_TIMESTAMP\" auto_increment=false charset=- collation=- explicit_charset=false\n"), "{text}");
+        assert!(text.contains(" primary_key columns=[\"id\"]\n"), "{text}");
     }
 
-    /// The golden value: if this changes, every approved plan in every cluster looks stale after
-    /// the upgrade. Change it only together with FINGERPRINT_VERSION, and say so in the release.
+    /// The golden values: if one changes, every approved plan in every cluster looks stale after
+    /// the upgrade. Change them only together with FINGERPRINT_VERSION, and say so in the release.
     #[test]
     fn the_fingerprint_of_a_known_table_is_stable() {
         assert_eq!(fingerprint_tables([&users()]), GOLDEN);
-        assert_eq!(fingerprint_tables([]), crate::fingerprint("schemahero.fingerprint/v1\n"));
+        assert_eq!(fingerprint_tables([&mysql_users()]), MYSQL_GOLDEN);
+        // SQLite shares the Postgres layout: the same table as SQLite has the same text.
+        let u = users();
+        let as_sqlite: sqlite::TableDef = TableDef {
+            schema: u.schema.clone(),
+            name: u.name.clone(),
+            columns: u.columns.iter().map(|c| ColumnDef { name: c.name.clone(), data_type: c.data_type.clone(), not_null: c.not_null, default: c.default.clone(), auto_increment: c.auto_increment, ext: sqlite::Column }).collect(),
+            primary_key: u.primary_key.clone(),
+            foreign_keys: u.foreign_keys.clone(),
+            indexes: u.indexes.clone(),
+            triggers: u.triggers.clone(),
+            ext: sqlite::Table { strict: false },
+        };
+        assert_eq!(fingerprint_tables([&as_sqlite]), GOLDEN);
+        assert_eq!(empty_fingerprint(), crate::fingerprint("schemahero.fingerprint/v1\n"));
     }
 
     const GOLDEN: &str = "71c8ff0164f8d46fc9203e3f0bbde252268cd17c6dff5efe907d78db1a0ff824";
+    /// Computed by the MySQL engine's own v1 writer before the model was shared.
+    const MYSQL_GOLDEN: &str = "690c289d76a91dd940a8906d7163afcae00a84bf2c070ab6064b72389c5aa258";
 }

@@ -3,6 +3,7 @@
 
 pub mod database;
 pub mod defaults;
+pub mod diff;
 pub mod matching;
 pub mod model;
 pub mod mysql_defaults;

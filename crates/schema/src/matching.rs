@@ -27,6 +27,18 @@ pub fn match_foreign_keys<'a>(desired: &[ForeignKeyDef], live: &'a [ForeignKeyDe
     ForeignKeyMatch { add, drop: unclaimed.into_iter().flatten().collect() }
 }
 
+/// What a named desired index may do with a live index of the same shape under another name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TakeOver {
+    /// Rename the live index (Postgres, MySQL).
+    Rename,
+    /// Keep the live index under its own name (SQLite's indexes behind UNIQUE constraints,
+    /// which cannot be renamed and already do the job).
+    Keep,
+    /// Leave it alone: the desired index is created (MySQL's implicit foreign-key indexes).
+    No,
+}
+
 /// What index matching decided.
 #[derive(Debug)]
 pub struct IndexMatch<'a> {
@@ -39,10 +51,10 @@ pub struct IndexMatch<'a> {
 }
 
 /// Three passes: a named desired index keeps a live one of the same name and shape; then a named
-/// one takes over a same-shape live index under another name by renaming it (if the name is
-/// free and `renamable` accepts the live index); then an unnamed one keeps any same-shape live
-/// index. Each live index is claimed at most once.
-pub fn match_indexes<'a>(desired: &[IndexDef], live: &'a [IndexDef], renamable: impl Fn(&IndexDef) -> bool) -> IndexMatch<'a> {
+/// one takes over a same-shape live index under another name, as `take_over` says (a rename
+/// only when the name is free); then an unnamed one keeps any same-shape live index. Each live
+/// index is claimed at most once.
+pub fn match_indexes<'a>(desired: &[IndexDef], live: &'a [IndexDef], take_over: impl Fn(&IndexDef) -> TakeOver) -> IndexMatch<'a> {
     let mut unclaimed: Vec<Option<&IndexDef>> = live.iter().map(Some).collect();
     let mut pending: Vec<&IndexDef> = Vec::new();
     for ix in desired.iter().filter(|i| i.name.is_some()) {
@@ -55,13 +67,24 @@ pub fn match_indexes<'a>(desired: &[IndexDef], live: &'a [IndexDef], renamable: 
     let mut create = Vec::new();
     for ix in pending {
         let name_taken = unclaimed.iter().flatten().any(|l| l.name == ix.name);
-        match unclaimed.iter_mut().find(|l| l.is_some_and(|l| l.same_shape(ix) && renamable(l))) {
-            Some(slot) if !name_taken => {
-                if let (Some(l), Some(new_name)) = (slot.take(), &ix.name) {
+        let candidate = unclaimed.iter_mut().find(|l| {
+            l.is_some_and(|l| {
+                l.same_shape(ix)
+                    && match take_over(l) {
+                        TakeOver::Rename => !name_taken,
+                        TakeOver::Keep => true,
+                        TakeOver::No => false,
+                    }
+            })
+        });
+        match candidate.and_then(|slot| slot.take()) {
+            Some(l) if take_over(l) == TakeOver::Rename => {
+                if let Some(new_name) = &ix.name {
                     rename.push((l, new_name.clone()));
                 }
             }
-            _ => create.push(ix.clone()),
+            Some(_) => {}
+            None => create.push(ix.clone()),
         }
     }
     for ix in desired.iter().filter(|i| i.name.is_none()) {
@@ -101,16 +124,20 @@ mod tests {
     fn indexes_are_kept_renamed_created_and_left_over() {
         let live = [index(Some("a_idx"), &["a"]), index(Some("old_b"), &["b"]), index(Some("c_idx"), &["c"]), index(Some("gone"), &["z"])];
         let desired = [index(Some("a_idx"), &["a"]), index(Some("new_b"), &["b"]), index(None, &["c"]), index(None, &["d"])];
-        let m = match_indexes(&desired, &live, |_| true);
+        let m = match_indexes(&desired, &live, |_| TakeOver::Rename);
         assert_eq!(m.rename.iter().map(|(l, n)| (l.name.as_deref(), n.as_str())).collect::<Vec<_>>(), vec![(Some("old_b"), "new_b")]);
         assert_eq!(m.create, vec![index(None, &["d"])]);
         assert_eq!(m.unclaimed.iter().map(|l| l.name.as_deref()).collect::<Vec<_>>(), vec![Some("gone")]);
         // A live index the engine will not rename is not taken over: the desired one is created.
-        let m = match_indexes(&desired, &live, |l| l.name.as_deref() != Some("old_b"));
+        let m = match_indexes(&desired, &live, |l| if l.name.as_deref() == Some("old_b") { TakeOver::No } else { TakeOver::Rename });
         assert!(m.rename.is_empty() && m.create.contains(&index(Some("new_b"), &["b"])));
+        // A live index the engine keeps as it is is claimed without a rename and not created.
+        let m = match_indexes(&desired, &live, |_| TakeOver::Keep);
+        assert!(m.rename.is_empty() && !m.create.contains(&index(Some("new_b"), &["b"])));
+        assert!(!m.unclaimed.iter().any(|l| l.name.as_deref() == Some("old_b")));
         // A name in use by another live index blocks the rename.
         let live = [index(Some("x"), &["b"]), index(Some("new_b"), &["q"])];
-        let m = match_indexes(&[index(Some("new_b"), &["b"])], &live, |_| true);
+        let m = match_indexes(&[index(Some("new_b"), &["b"])], &live, |_| TakeOver::Rename);
         assert!(m.rename.is_empty() && m.create.len() == 1 && m.unclaimed.len() == 2);
     }
 

@@ -1,42 +1,65 @@
-//! The normalized table model that every engine introspects into and converts specs into, so
-//! that diffing compares like with like. Types and defaults here are already in the engine's
+//! The engine-neutral table model that every engine introspects into and converts specs into,
+//! so that diffing compares like with like. Types and defaults here are already in the engine's
 //! canonical spelling.
+//!
+//! What only one engine has (SQLite's STRICT, Postgres' serial columns, MySQL's charsets and
+//! `ON UPDATE`) lives in that engine's extension types, `T` for the table and `C` for each
+//! column; the shared parts (columns, keys, indexes, triggers) and everything that works on
+//! them (`matching`, `diff`, the canonical fingerprint) are written once, here and in `plan`.
 
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TableDef {
+pub struct TableDef<T = (), C = ()> {
     /// Postgres schema; `None` for engines without schemas.
     pub schema: Option<String>,
     pub name: String,
-    pub columns: Vec<ColumnDef>,
+    pub columns: Vec<ColumnDef<C>>,
     pub primary_key: Option<KeyDef>,
     pub foreign_keys: Vec<ForeignKeyDef>,
     /// Indexes, including those that back UNIQUE constraints (`constraint = true`).
     pub indexes: Vec<IndexDef>,
     pub triggers: Vec<TriggerDef>,
-    /// SQLite STRICT tables.
-    pub strict: bool,
+    /// What the engine adds to a table.
+    pub ext: T,
 }
 
-impl TableDef {
-    pub fn column(&self, name: &str) -> Option<&ColumnDef> {
+impl<T, C> TableDef<T, C> {
+    pub fn column(&self, name: &str) -> Option<&ColumnDef<C>> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The primary key's columns (empty without one).
+    pub fn primary_key_columns(&self) -> &[String] {
+        self.primary_key.as_ref().map(|k| k.columns.as_slice()).unwrap_or_default()
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ColumnDef {
+pub struct ColumnDef<C = ()> {
     pub name: String,
     /// Canonical type, e.g. `character varying(255)`, `integer[]`.
     pub data_type: String,
     pub not_null: bool,
     /// Canonical default expression (SQL text), if any.
     pub default: Option<String>,
-    /// Postgres: an identity column; SQLite: AUTOINCREMENT.
+    /// Postgres: an identity column; SQLite: AUTOINCREMENT; MySQL: AUTO_INCREMENT.
     pub auto_increment: bool,
-    /// Postgres: filled from a sequence by a `nextval(…)` default (the serial pseudo-types).
-    pub serial: bool,
+    /// What the engine adds to a column.
+    pub ext: C,
+}
+
+impl<C> ColumnDef<C> {
+    /// The column's `constraints` in a generated spec: NOT NULL only where the rest of the spec
+    /// (`implied`: a key column, a serial or auto-increment one) does not already imply it.
+    pub fn spec_constraints(&self, implied: bool) -> Option<crate::spec::ColumnConstraints> {
+        (self.not_null && !implied).then_some(crate::spec::ColumnConstraints { not_null: Some(true) })
+    }
+
+    /// The column's `attributes` in a generated spec.
+    pub fn spec_attributes(&self) -> Option<crate::spec::ColumnAttributes> {
+        self.auto_increment.then_some(crate::spec::ColumnAttributes { auto_increment: Some(true) })
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -117,4 +140,62 @@ pub struct TriggerDef {
     /// The full CREATE TRIGGER statement the spec renders to (compared by name only: the live
     /// definition is re-printed by the database).
     pub create_sql: String,
+}
+
+/// Postgres' extension of the model.
+pub mod postgres {
+    /// What Postgres adds to a table: nothing yet.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Table;
+
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Column {
+        /// Filled from a sequence by a `nextval(…)` default (the serial pseudo-types).
+        pub serial: bool,
+    }
+
+    pub type TableDef = super::TableDef<Table, Column>;
+    pub type ColumnDef = super::ColumnDef<Column>;
+}
+
+/// SQLite's extension of the model.
+pub mod sqlite {
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Table {
+        /// A STRICT table.
+        pub strict: bool,
+    }
+
+    /// What SQLite adds to a column: nothing.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Column;
+
+    pub type TableDef = super::TableDef<Table, Column>;
+    pub type ColumnDef = super::ColumnDef<Column>;
+}
+
+/// MySQL's (and MariaDB's) extension of the model: charsets and collations of tables and
+/// columns, and `ON UPDATE` clauses.
+pub mod mysql {
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Table {
+        /// Table default charset and collation (canonical names).
+        pub charset: String,
+        pub collation: String,
+        /// The spec names the table's charset or collation (render them in CREATE TABLE).
+        pub explicit_charset: bool,
+    }
+
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Column {
+        pub on_update: Option<String>,
+        /// Charset and collation for string types; `None` for the others.
+        pub charset: Option<String>,
+        pub collation: Option<String>,
+        /// The spec names this column's charset or collation (render them).
+        pub explicit_charset: bool,
+    }
+
+    pub type TableDef = super::TableDef<Table, Column>;
+    pub type ColumnDef = super::ColumnDef<Column>;
 }
