@@ -13,9 +13,10 @@ pub mod introspect;
 pub mod model;
 pub mod normalize;
 pub mod render;
-mod seed;
 
 pub use apply::{CREATE_LEDGER, LEDGER_TABLE};
+use schemahero_plan::seed::{SeedTarget, plan_seed};
+use schemahero_schema::sql_safety::Dialect;
 use model::{Charsets, TableDef};
 use schemahero_plan::Plan;
 use schemahero_schema::spec::{MysqlTableSchema, SeedData};
@@ -184,9 +185,16 @@ impl MysqlEngine {
             let live_table = live.get(&table.name);
             let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
-                (Some(seed), true) => seed::plan_seed(&self.pool, &desired, live_table.is_some(), seed)
-                    .await
-                    .map_err(|source| MysqlError::Seed { table: table.name.clone(), source })?,
+                (Some(seed), true) => {
+                    let table_sql = render::quote_ident(&table.name);
+                    let target = SeedTarget { dialect: Dialect::Mysql, table_sql: &table_sql, table_display: &table.name };
+                    let probe = |sql: String| async move {
+                        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await.map(|found| found != 0)
+                    };
+                    plan_seed(target, &desired, live_table.is_some(), seed, probe)
+                        .await
+                        .map_err(|source| MysqlError::Seed { table: table.name.clone(), source })?
+                }
                 _ => Vec::new(),
             };
             if table_diff.is_empty() && seed.is_empty() {

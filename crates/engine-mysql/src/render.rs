@@ -11,9 +11,7 @@ use crate::normalize::{is_literal, is_time_keyword, needs_expression_default};
 use schemahero_plan::{HazardKind, PlannedStatement};
 
 /// Backtick-quotes an identifier, doubling embedded backticks.
-pub fn quote_ident(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
-}
+pub use schemahero_schema::seed::quote_mysql_ident as quote_ident;
 
 pub struct TableWork {
     pub name: String,

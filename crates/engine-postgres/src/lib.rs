@@ -7,8 +7,9 @@ mod diff_render_tests;
 pub mod introspect;
 pub mod normalize;
 pub mod render;
-mod seed;
 
+use schemahero_plan::seed::{SeedTarget, plan_seed};
+use schemahero_schema::sql_safety::Dialect;
 use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::postgres::TableDef;
@@ -179,9 +180,14 @@ impl PostgresEngine {
             let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             let table_ref = TableRef { schema: key.0.clone(), name: table.name.clone(), qualify: table.schema.schema.is_some() };
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
-                (Some(seed), true) => seed::plan_seed(&self.pool, &table_ref, &desired, live_table.is_some(), seed)
-                    .await
-                    .map_err(|source| PostgresError::Seed { table: table_ref.display(), source })?,
+                (Some(seed), true) => {
+                    let (table_sql, table_display) = (table_ref.sql(), table_ref.display());
+                    let target = SeedTarget { dialect: Dialect::Postgres, table_sql: &table_sql, table_display: &table_display };
+                    let probe = |sql: String| sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool);
+                    plan_seed(target, &desired, live_table.is_some(), seed, probe)
+                        .await
+                        .map_err(|source| PostgresError::Seed { table: table_display.clone(), source })?
+                }
                 _ => Vec::new(),
             };
             if table_diff.is_empty() && seed.is_empty() {

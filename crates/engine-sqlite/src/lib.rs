@@ -8,10 +8,12 @@ pub mod introspect;
 pub mod normalize;
 pub mod render;
 
+use schemahero_plan::seed::{SeedTarget, plan_seed};
+use schemahero_schema::sql_safety::Dialect;
 use render::TableWork;
-use schemahero_plan::{HazardKind, Plan, PlannedStatement};
+use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::sqlite::TableDef;
-use schemahero_schema::seed::{quote_ident, seed_row_sql};
+use schemahero_schema::seed::quote_ident;
 use schemahero_schema::spec::{Column, SeedData, SqliteTableSchema};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Connection, SqlitePool};
@@ -99,7 +101,12 @@ impl SqliteEngine {
             let live_table = live.get(&table.name);
             let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
-                (Some(seed), true) => self.plan_seed(&table.name, &desired, live_table.is_some(), seed).await?,
+                (Some(seed), true) => {
+                    let table_sql = quote_ident(&table.name);
+                    let target = SeedTarget { dialect: Dialect::Sqlite, table_sql: &table_sql, table_display: &table.name };
+                    let probe = |sql: String| sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool);
+                    plan_seed(target, &desired, live_table.is_some(), seed, probe).await?
+                }
                 _ => Vec::new(),
             };
             if table_diff.is_empty() && seed.is_empty() {
@@ -112,28 +119,6 @@ impl SqliteEngine {
         let fingerprint = schemahero_plan::canonical::fingerprint_tables(named.iter().filter_map(|n| live.get(*n)));
         let statements = tracing::info_span!("diff_render", engine = "sqlite", tables = work.len()).in_scope(|| render::render(&work));
         Ok(Plan { statements, fingerprint })
-    }
-
-    async fn plan_seed(
-        &self,
-        table: &str,
-        desired: &TableDef,
-        exists: bool,
-        seed: &SeedData,
-    ) -> Result<Vec<PlannedStatement>, SqliteError> {
-        let key: Vec<String> = desired.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
-        let mut out = Vec::new();
-        for row in &seed.rows {
-            let sql = seed_row_sql(&quote_ident(table), &key, row);
-            if exists && row.columns.iter().all(|c| desired.column(&c.column).is_some()) {
-                let (present,): (bool,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.probe)).fetch_one(&self.pool).await?;
-                if present {
-                    continue;
-                }
-            }
-            out.push(PlannedStatement::new(table, sql.upsert).with_hazard(HazardKind::UpdatesRows, "inserts or updates a seed row"));
-        }
-        Ok(out)
     }
 
     /// Runs the statements in one transaction, checks foreign keys, then commits; nothing is

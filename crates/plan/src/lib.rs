@@ -7,6 +7,7 @@
 
 pub mod canonical;
 pub mod cases;
+pub mod seed;
 mod hazard;
 mod split;
 
