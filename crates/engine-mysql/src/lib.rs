@@ -19,7 +19,7 @@ use schemahero_plan::seed::{SeedTarget, plan_seed};
 use schemahero_schema::sql_safety::Dialect;
 use model::{Charsets, TableDef};
 use schemahero_plan::Plan;
-use schemahero_schema::spec::{MysqlTableSchema, SeedData};
+use schemahero_schema::spec::MysqlTableSchema;
 use sqlx::MySqlPool;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlSslMode};
 
@@ -70,12 +70,7 @@ impl MysqlError {
 }
 
 /// A table the user wants, as the planner receives it.
-#[derive(Debug, Clone)]
-pub struct DesiredTable {
-    pub name: String,
-    pub schema: MysqlTableSchema,
-    pub seed_data: Option<SeedData>,
-}
+pub type DesiredTable = schemahero_schema::spec::DesiredTable<MysqlTableSchema>;
 
 pub struct MysqlEngine {
     pool: MySqlPool,

@@ -13,7 +13,7 @@ use schemahero_schema::sql_safety::Dialect;
 use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::postgres::TableDef;
-use schemahero_schema::spec::{PostgresTableSchema, SeedData};
+use schemahero_schema::spec::PostgresTableSchema;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
 use std::collections::{BTreeMap, HashMap};
@@ -73,12 +73,7 @@ fn error_code(e: &sqlx::Error) -> Option<String> {
 }
 
 /// A table the user wants, as the planner receives it.
-#[derive(Debug, Clone)]
-pub struct DesiredTable {
-    pub name: String,
-    pub schema: PostgresTableSchema,
-    pub seed_data: Option<SeedData>,
-}
+pub type DesiredTable = schemahero_schema::spec::DesiredTable<PostgresTableSchema>;
 
 pub struct PostgresEngine {
     pool: PgPool,

@@ -14,7 +14,7 @@ use render::TableWork;
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::sqlite::TableDef;
 use schemahero_schema::seed::quote_ident;
-use schemahero_schema::spec::{Column, SeedData, SqliteTableSchema};
+use schemahero_schema::spec::{Column, SqliteTableSchema};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Connection, SqlitePool};
 use std::collections::BTreeMap;
@@ -31,12 +31,8 @@ pub enum SqliteError {
     Database(#[from] sqlx::Error),
 }
 
-#[derive(Debug, Clone)]
-pub struct DesiredTable {
-    pub name: String,
-    pub schema: SqliteTableSchema,
-    pub seed_data: Option<SeedData>,
-}
+/// A table the user wants, as the planner receives it.
+pub type DesiredTable = schemahero_schema::spec::DesiredTable<SqliteTableSchema>;
 
 pub struct SqliteEngine {
     pool: SqlitePool,

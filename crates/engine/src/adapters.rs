@@ -51,29 +51,12 @@ impl SchemaEngine for Postgres {
         Ok(self.engine.apply(statements).await?)
     }
 
-    async fn ensure_ledger(&self) -> Result<(), EngineError> {
-        self.apply(&[PlannedStatement::new(LEDGER_TABLE, ledger::CREATE_LEDGER)]).await
-    }
-
     async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
-        let rows = sqlx::query_as(ledger::SELECT_ENTRIES).fetch_all(self.engine.pool()).await.map_err(PostgresError::from)?;
-        Ok(ledger::entries(rows))
+        Ok(ledger::read_entries(self.engine.pool(), ledger::SELECT_ENTRIES).await.map_err(PostgresError::from)?)
     }
 
     async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError> {
-        let found: i64 =
-            sqlx::query_scalar(ledger::count_sql(migration_id)).fetch_one(self.engine.pool()).await.map_err(PostgresError::from)?;
-        Ok(found > 0)
-    }
-
-    async fn apply_recorded(
-        &self,
-        statements: &[PlannedStatement],
-        migration_id: &str,
-        fencing_token: u64,
-        executor: &str,
-    ) -> Result<(), EngineError> {
-        self.apply(&ledger::with_ledger_row(statements, migration_id, fencing_token, executor)).await
+        Ok(ledger::contains(self.engine.pool(), migration_id).await.map_err(PostgresError::from)?)
     }
 
     async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
@@ -135,29 +118,12 @@ impl SchemaEngine for Sqlite {
         Ok(self.engine.apply(statements).await?)
     }
 
-    async fn ensure_ledger(&self) -> Result<(), EngineError> {
-        self.apply(&[PlannedStatement::new(LEDGER_TABLE, ledger::CREATE_LEDGER)]).await
-    }
-
     async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
-        let rows = sqlx::query_as(ledger::SELECT_ENTRIES).fetch_all(self.engine.pool()).await.map_err(SqliteError::from)?;
-        Ok(ledger::entries(rows))
+        Ok(ledger::read_entries(self.engine.pool(), ledger::SELECT_ENTRIES).await.map_err(SqliteError::from)?)
     }
 
     async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError> {
-        let found: i64 =
-            sqlx::query_scalar(ledger::count_sql(migration_id)).fetch_one(self.engine.pool()).await.map_err(SqliteError::from)?;
-        Ok(found > 0)
-    }
-
-    async fn apply_recorded(
-        &self,
-        statements: &[PlannedStatement],
-        migration_id: &str,
-        fencing_token: u64,
-        executor: &str,
-    ) -> Result<(), EngineError> {
-        self.apply(&ledger::with_ledger_row(statements, migration_id, fencing_token, executor)).await
+        Ok(ledger::contains(self.engine.pool(), migration_id).await.map_err(SqliteError::from)?)
     }
 
     async fn generate(&self, database: &str, _schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
@@ -224,19 +190,11 @@ impl SchemaEngine for Mysql {
         if exists.is_none() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query_as(
-            "SELECT CONVERT(migration_id USING utf8mb4), fencing_token, CONVERT(executor USING utf8mb4) FROM schemahero_migrations_ledger ORDER BY migration_id",
-        )
-        .fetch_all(self.engine.pool())
-        .await
-        .map_err(MysqlError::from)?;
-        Ok(ledger::entries(rows))
+        Ok(ledger::read_entries(self.engine.pool(), ledger::SELECT_ENTRIES_MYSQL).await.map_err(MysqlError::from)?)
     }
 
     async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError> {
-        let found: i64 =
-            sqlx::query_scalar(ledger::count_sql(migration_id)).fetch_one(self.engine.pool()).await.map_err(MysqlError::from)?;
-        Ok(found > 0)
+        Ok(ledger::contains(self.engine.pool(), migration_id).await.map_err(MysqlError::from)?)
     }
 
     async fn apply_recorded(

@@ -3,7 +3,7 @@
 //! caller matches on the driver.
 
 use crate::generate::GeneratedFile;
-use crate::ledger::LedgerEntry;
+use crate::ledger::{self, LedgerEntry};
 use crate::{Driver, EngineError, PoolLimits, adapters, sqlite_path, uri};
 use schemahero_plan::{Plan, PlannedStatement, SplitDialect};
 use schemahero_schema::{TableManifest, Warning};
@@ -35,7 +35,10 @@ pub trait SchemaEngine: Send + Sync {
     /// Applies statements (one transaction where the database's DDL is transactional).
     async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError>;
 
-    async fn ensure_ledger(&self) -> Result<(), EngineError>;
+    /// Creates the ledger table if it is missing (the shared definition; MySQL has its own).
+    async fn ensure_ledger(&self) -> Result<(), EngineError> {
+        self.apply(&[PlannedStatement::new(ledger::LEDGER_TABLE, ledger::CREATE_LEDGER)]).await
+    }
 
     async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError>;
 
@@ -43,14 +46,17 @@ pub trait SchemaEngine: Send + Sync {
     async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError>;
 
     /// Applies `statements` and records the migration in the ledger, at most once whoever runs
-    /// it (see `ledger`).
+    /// it (see `ledger`). Where DDL is transactional, the ledger row is the plan's last
+    /// statement: it commits with the DDL, and its primary key refuses a second application.
     async fn apply_recorded(
         &self,
         statements: &[PlannedStatement],
         migration_id: &str,
         fencing_token: u64,
         executor: &str,
-    ) -> Result<(), EngineError>;
+    ) -> Result<(), EngineError> {
+        self.apply(&ledger::with_ledger_row(statements, migration_id, fencing_token, executor)).await
+    }
 
     /// One Table manifest per live table (plus a kustomization.yaml).
     async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError>;

@@ -29,13 +29,32 @@ pub struct LedgerEntry {
 pub(crate) const SELECT_ENTRIES: &str =
     "SELECT migration_id, fencing_token, executor FROM schemahero_migrations_ledger ORDER BY migration_id";
 
-pub(crate) fn entries(rows: Vec<(String, i64, String)>) -> Vec<LedgerEntry> {
-    rows.into_iter().map(|(migration_id, fencing_token, executor)| LedgerEntry { migration_id, fencing_token, executor }).collect()
+/// MySQL's TEXT columns come back as bytes under some collations: convert them.
+pub(crate) const SELECT_ENTRIES_MYSQL: &str = "SELECT CONVERT(migration_id USING utf8mb4), fencing_token, CONVERT(executor USING utf8mb4) FROM schemahero_migrations_ledger ORDER BY migration_id";
+
+/// Reads the ledger's rows with `select` through any engine's pool.
+pub(crate) async fn read_entries<DB>(pool: &sqlx::Pool<DB>, select: &'static str) -> Result<Vec<LedgerEntry>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    (String, i64, String): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let rows: Vec<(String, i64, String)> = sqlx::query_as(select).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|(migration_id, fencing_token, executor)| LedgerEntry { migration_id, fencing_token, executor }).collect())
 }
 
-/// The one indexed lookup `ledger_contains` runs (the id quoted as a literal).
-pub(crate) fn count_sql(migration_id: &str) -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {LEDGER_TABLE} WHERE migration_id = {}", quote_literal(migration_id)))
+/// Whether the ledger holds the migration: one indexed lookup (the id quoted as a literal).
+pub(crate) async fn contains<DB>(pool: &sqlx::Pool<DB>, migration_id: &str) -> Result<bool, sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let sql = format!("SELECT count(*) FROM {LEDGER_TABLE} WHERE migration_id = {}", quote_literal(migration_id));
+    let (found,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await?;
+    Ok(found > 0)
 }
 
 /// `statements` followed by the ledger row, for engines whose DDL is transactional (the row

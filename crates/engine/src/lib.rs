@@ -22,6 +22,7 @@ pub use uri::{check_postgres_uri, redact as redact_uri};
 use schemahero_mysql::{DesiredTable as MyTable, MysqlError};
 use schemahero_plan::Plan;
 use schemahero_postgres::{DesiredTable as PgTable, PostgresError};
+use schemahero_schema::spec::DesiredTable;
 use schemahero_schema::{TableManifest, Warning};
 use schemahero_sqlite::{DesiredTable as LiteTable, SqliteError};
 use std::fmt;
@@ -111,39 +112,29 @@ impl PoolLimits {
 
 /// The tables with a section for `driver`, and the index of each in `tables`.
 pub(crate) fn postgres_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<PgTable>, Vec<usize>) {
-    select(driver, tables, warnings, |t| {
-        let schema = t.spec.schema.as_ref()?;
-        let section = if driver == Driver::CockroachDb { schema.cockroachdb.clone() } else { schema.postgres.clone() }?;
-        Some(PgTable { name: t.spec.name.clone(), schema: section, seed_data: t.spec.seed_data.clone() })
-    })
+    select(driver, tables, warnings, |s| if driver == Driver::CockroachDb { s.cockroachdb.clone() } else { s.postgres.clone() })
 }
 
 pub(crate) fn sqlite_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<LiteTable>, Vec<usize>) {
-    select(driver, tables, warnings, |t| {
-        let section = t.spec.schema.as_ref().and_then(|s| s.sqlite.clone().or_else(|| s.rqlite.clone()))?;
-        Some(LiteTable { name: t.spec.name.clone(), schema: section, seed_data: t.spec.seed_data.clone() })
-    })
+    select(driver, tables, warnings, |s| s.sqlite.clone().or_else(|| s.rqlite.clone()))
 }
 
 pub(crate) fn mysql_tables(driver: Driver, tables: &[TableManifest], warnings: &mut Vec<Warning>) -> (Vec<MyTable>, Vec<usize>) {
-    select(driver, tables, warnings, |t| {
-        let section = t.spec.schema.as_ref().and_then(|s| s.mysql.clone())?;
-        Some(MyTable { name: t.spec.name.clone(), schema: section, seed_data: t.spec.seed_data.clone() })
-    })
+    select(driver, tables, warnings, |s| s.mysql.clone())
 }
 
-fn select<T>(
+fn select<S>(
     driver: Driver,
     tables: &[TableManifest],
     warnings: &mut Vec<Warning>,
-    section: impl Fn(&TableManifest) -> Option<T>,
-) -> (Vec<T>, Vec<usize>) {
+    section: impl Fn(&schemahero_schema::spec::TableSchema) -> Option<S>,
+) -> (Vec<DesiredTable<S>>, Vec<usize>) {
     let mut desired = Vec::new();
     let mut indexes = Vec::new();
     for (index, t) in tables.iter().enumerate() {
-        match section(t) {
-            Some(d) => {
-                desired.push(d);
+        match t.spec.schema.as_ref().and_then(&section) {
+            Some(schema) => {
+                desired.push(DesiredTable { name: t.spec.name.clone(), schema, seed_data: t.spec.seed_data.clone() });
                 indexes.push(index);
             }
             None => warnings.push(missing_section(t, driver)),

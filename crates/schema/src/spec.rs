@@ -333,3 +333,12 @@ fn string_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::collections
         })
         .collect()
 }
+
+/// A table the user wants, as an engine receives it: the Table's name, its engine's section of
+/// the spec (`S`), and its seed data.
+#[derive(Debug, Clone)]
+pub struct DesiredTable<S> {
+    pub name: String,
+    pub schema: S,
+    pub seed_data: Option<SeedData>,
+}
