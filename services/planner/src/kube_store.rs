@@ -157,19 +157,19 @@ pub fn merge_condition(conditions: &[Condition], report: &ConditionReport, now: 
     let status = if report.status { "True" } else { "False" };
     let mut out = conditions.to_vec();
     match out.iter_mut().find(|c| c.type_ == report.kind.as_str()) {
-        Some(c) if c.status == status && c.reason == report.reason && c.message == report.message => return None,
+        Some(c) if c.status == status && c.reason == report.reason.as_str() && c.message == report.message => return None,
         Some(c) => {
             if c.status != status {
                 c.last_transition_time = now.to_string();
             }
             c.status = status.into();
-            c.reason = report.reason.clone();
+            c.reason = report.reason.as_str().to_string();
             c.message = report.message.clone();
         }
         None => out.push(Condition {
             type_: report.kind.as_str().into(),
             status: status.into(),
-            reason: report.reason.clone(),
+            reason: report.reason.as_str().to_string(),
             message: report.message.clone(),
             last_transition_time: now.to_string(),
         }),
@@ -439,22 +439,22 @@ impl MigrationStore for KubeStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::ConditionKind;
+    use crate::store::{ConditionKind, ConditionReason};
 
     #[test]
     fn conditions_merge_by_type_and_keep_their_transition_time() {
-        let planned = ConditionReport::new(ConditionKind::Planned, true, "InSync", "ok");
+        let planned = ConditionReport::new(ConditionKind::Planned, true, ConditionReason::InSync, "ok");
         let first = merge_condition(&[], &planned, "t1").unwrap();
         assert_eq!(first.len(), 1);
         assert_eq!((first[0].status.as_str(), first[0].last_transition_time.as_str()), ("True", "t1"));
         assert_eq!(merge_condition(&first, &planned, "t2"), None, "nothing to write when nothing changed");
         let reworded =
-            merge_condition(&first, &ConditionReport::new(ConditionKind::Planned, true, "MigrationPlanned", "m1"), "t3").unwrap();
+            merge_condition(&first, &ConditionReport::new(ConditionKind::Planned, true, ConditionReason::MigrationPlanned, "m1"), "t3").unwrap();
         assert_eq!((reworded[0].reason.as_str(), reworded[0].last_transition_time.as_str()), ("MigrationPlanned", "t1"));
         let flipped =
-            merge_condition(&reworded, &ConditionReport::new(ConditionKind::Planned, false, "WaitingForDatabase", "x"), "t4").unwrap();
+            merge_condition(&reworded, &ConditionReport::new(ConditionKind::Planned, false, ConditionReason::WaitingForDatabase, "x"), "t4").unwrap();
         assert_eq!((flipped[0].status.as_str(), flipped[0].last_transition_time.as_str()), ("False", "t4"));
-        let both = merge_condition(&flipped, &ConditionReport::new(ConditionKind::Error, true, "PlanFailed", "boom"), "t5").unwrap();
+        let both = merge_condition(&flipped, &ConditionReport::new(ConditionKind::Error, true, ConditionReason::PlanFailed, "boom"), "t5").unwrap();
         assert_eq!(both.iter().map(|c| c.type_.as_str()).collect::<Vec<_>>(), vec!["Planned", "Error"]);
     }
 }

@@ -15,7 +15,7 @@
 
 use crate::core::{CoreError, DatabaseEntry, Key, PlannerCore, TableEntry};
 use crate::model::MigrationRecord;
-use crate::store::{ConditionKind, ConditionReport, ConditionTarget, MigrationStore};
+use crate::store::{ConditionKind, ConditionReason, ConditionReport, ConditionTarget, MigrationStore};
 use futures_util::StreamExt;
 use schemahero_engine::{Engine, EngineError, PoolLimits};
 use schemahero_plan::Plan;
@@ -218,7 +218,7 @@ impl<S: MigrationStore> PlannerCore<S> {
                 let message = format!("Database {} is not known (yet)", table.spec.database);
                 self.report_condition(
                     table_target(key),
-                    ConditionReport::new(ConditionKind::Planned, false, "WaitingForDatabase", message),
+                    ConditionReport::new(ConditionKind::Planned, false, ConditionReason::WaitingForDatabase, message),
                 )
                 .await;
             }
@@ -233,7 +233,7 @@ impl<S: MigrationStore> PlannerCore<S> {
                 Ok(h) => h,
                 Err(e) => {
                     let message = e.to_string();
-                    return self.retry_all(&tables, "StoreUnavailable", &message).await;
+                    return self.retry_all(&tables, ConditionReason::StoreUnavailable, &message).await;
                 }
             }
         };
@@ -284,15 +284,15 @@ impl<S: MigrationStore> PlannerCore<S> {
         let db_target = ConditionTarget::Database { namespace: &db_key.namespace, name: &db_key.name };
         let engine = match self.engine_for(db_key, database).await {
             Ok(engine) => {
-                self.report_condition(db_target, ConditionReport::new(ConditionKind::Connected, true, "Connected", "")).await;
+                self.report_condition(db_target, ConditionReport::new(ConditionKind::Connected, true, ConditionReason::Connected, "")).await;
                 engine
             }
             Err(e) => {
                 // Engine errors never carry the password.
                 let message = e.to_string();
-                self.report_condition(db_target, ConditionReport::new(ConditionKind::Connected, false, "ConnectFailed", message.clone()))
+                self.report_condition(db_target, ConditionReport::new(ConditionKind::Connected, false, ConditionReason::ConnectFailed, message.clone()))
                     .await;
-                return self.retry_all(tables, "DatabaseUnreachable", &message).await;
+                return self.retry_all(tables, ConditionReason::DatabaseUnreachable, &message).await;
             }
         };
         let manifests: Vec<TableManifest> = tables
@@ -307,7 +307,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         let mut warnings = Vec::new();
         let plans: Vec<Result<Plan, EngineError>> = match engine.plan_each(&manifests, true, &mut warnings).await {
             Ok(plans) => plans,
-            Err(e) => return self.retry_all(tables, "PlanFailed", &e.to_string()).await,
+            Err(e) => return self.retry_all(tables, ConditionReason::PlanFailed, &e.to_string()).await,
         };
         for w in warnings {
             tracing::warn!(warning = %w, "planning");
@@ -316,7 +316,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         // once; they are only needed for tables that did not come out unchanged.
         let preloaded = match self.store().preload_migrations(&db_key.namespace, &db_key.name, tables.len()).await {
             Ok(preloaded) => preloaded,
-            Err(e) => return self.retry_all(tables, "StoreUnavailable", &e.to_string()).await,
+            Err(e) => return self.retry_all(tables, ConditionReason::StoreUnavailable, &e.to_string()).await,
         };
         let preloaded = preloaded.as_deref();
         // Recording is store round trips (and, in Kubernetes, API requests): a few tables at a
@@ -325,7 +325,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         for ((key, pending, table), plan) in tables.iter().zip(plans) {
             work.push(Box::pin(async move {
                 match plan {
-                    Err(e) => self.retry_one(key, pending, "PlanFailed", &e.to_string()).await,
+                    Err(e) => self.retry_one(key, pending, ConditionReason::PlanFailed, &e.to_string()).await,
                     Ok(plan) => {
                         let planned_hash = planned_hashes.get(key);
                         let take = self.take_plan(key, pending.reason, table, database, plan, planned_hash, preloaded);
@@ -364,7 +364,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             Ok(recorded) => recorded,
             Err(e) => {
                 return self
-                    .retry_one(key, &Pending { force: true, reason, due: Instant::now() }, "StoreUnavailable", &e.to_string())
+                    .retry_one(key, &Pending { force: true, reason, due: Instant::now() }, ConditionReason::StoreUnavailable, &e.to_string())
                     .await;
             }
         };
@@ -379,23 +379,23 @@ impl<S: MigrationStore> PlannerCore<S> {
                 ConditionReport::new(
                     ConditionKind::Planned,
                     true,
-                    "MigrationPlanned",
+                    ConditionReason::MigrationPlanned,
                     format!("migration {} is {}", m.id, m.phase.as_str()),
                 ),
                 ConditionReport::new(
                     ConditionKind::Drifted,
                     m.reason == Reason::Drift,
-                    if m.reason == Reason::Drift { "LiveSchemaChanged" } else { "NoDrift" },
+                    if m.reason == Reason::Drift { ConditionReason::LiveSchemaChanged } else { ConditionReason::NoDrift },
                     "",
                 ),
             ),
             None => (
-                ConditionReport::new(ConditionKind::Planned, true, "InSync", "the table matches its spec"),
-                ConditionReport::new(ConditionKind::Drifted, false, "NoDrift", ""),
+                ConditionReport::new(ConditionKind::Planned, true, ConditionReason::InSync, "the table matches its spec"),
+                ConditionReport::new(ConditionKind::Drifted, false, ConditionReason::NoDrift, ""),
             ),
         };
         let target = table_target(key);
-        let conditions = self.unreported(target, vec![ConditionReport::new(ConditionKind::Error, false, "Planned", ""), planned, drifted]);
+        let conditions = self.unreported(target, vec![ConditionReport::new(ConditionKind::Error, false, ConditionReason::Planned, ""), planned, drifted]);
         let new_hash = (planned_hash != Some(&table.spec_hash)).then_some(table.spec_hash.as_str());
         if new_hash.is_some() || !conditions.is_empty() {
             match self.store().record_planned(&key.namespace, &key.name, new_hash, conditions.clone()).await {
@@ -408,7 +408,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         TableOutcome::Planned(recorded.map(Box::new))
     }
 
-    async fn retry_all(self: &Arc<Self>, tables: &[(Key, Pending, TableEntry)], reason: &str, message: &str) -> Vec<TableOutcome> {
+    async fn retry_all(self: &Arc<Self>, tables: &[(Key, Pending, TableEntry)], reason: ConditionReason, message: &str) -> Vec<TableOutcome> {
         let mut outcomes = Vec::with_capacity(tables.len());
         for (key, pending, _) in tables {
             outcomes.push(self.retry_one(key, pending, reason, message).await);
@@ -417,7 +417,7 @@ impl<S: MigrationStore> PlannerCore<S> {
     }
 
     /// Shows why the table could not be planned and plans it again after a backoff.
-    async fn retry_one(self: &Arc<Self>, key: &Key, pending: &Pending, reason: &str, message: &str) -> TableOutcome {
+    async fn retry_one(self: &Arc<Self>, key: &Key, pending: &Pending, reason: ConditionReason, message: &str) -> TableOutcome {
         let attempt = {
             let mut r = self.resources();
             let memory = r.memory.entry(key.clone()).or_default();
@@ -428,7 +428,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         let delay = retry_delay(attempt);
         tracing::warn!(namespace = %key.namespace, table = %key.name, error = %message, attempt, retry_in_ms = delay.as_millis() as u64, "planning failed; retrying");
         let shown = format!("{message} (attempt {attempt}; retrying in {:.1} s)", delay.as_secs_f64());
-        self.report_condition(table_target(key), ConditionReport::new(ConditionKind::Error, true, reason.to_string(), shown)).await;
+        self.report_condition(table_target(key), ConditionReport::new(ConditionKind::Error, true, reason, shown)).await;
         self.schedule_for(key.clone(), pending.force, pending.reason, delay);
         TableOutcome::Failed(message.to_string())
     }
@@ -465,7 +465,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         let r = self.resources();
         conditions
             .into_iter()
-            .filter(|c| r.reported.get(&reported_key(target, c.kind)) != Some(&(c.status, c.reason.clone(), c.message.clone())))
+            .filter(|c| r.reported.get(&reported_key(target, c.kind)) != Some(&(c.status, c.reason, c.message.clone())))
             .collect()
     }
 
@@ -480,7 +480,7 @@ impl<S: MigrationStore> PlannerCore<S> {
 /// (kind of resource, namespace, name, condition).
 pub(crate) type ReportedKey = (&'static str, String, String, ConditionKind);
 /// (status, reason, message) of a condition as last reported.
-pub(crate) type ReportedCondition = (bool, String, String);
+pub(crate) type ReportedCondition = (bool, ConditionReason, String);
 
 fn reported_key(target: ConditionTarget<'_>, kind: ConditionKind) -> ReportedKey {
     match target {

@@ -58,18 +58,63 @@ impl ConditionKind {
     }
 }
 
+/// Why a condition has its status: the closed set of `reason`s the planner writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConditionReason {
+    /// Connected: the database answered.
+    Connected,
+    /// Connected: it did not.
+    ConnectFailed,
+    /// Planned: the table matches its spec.
+    InSync,
+    /// Planned: a migration records the difference.
+    MigrationPlanned,
+    /// Planned (false): the Database is not known yet.
+    WaitingForDatabase,
+    /// Drifted: the live table changed outside SchemaHero.
+    LiveSchemaChanged,
+    NoDrift,
+    /// Error (false): the last planning succeeded.
+    Planned,
+    /// Error: planning failed.
+    PlanFailed,
+    /// Error: the database could not be reached to plan.
+    DatabaseUnreachable,
+    /// Error: the migration store could not be reached.
+    StoreUnavailable,
+}
+
+impl ConditionReason {
+    /// The condition's `reason` on the resource.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConditionReason::Connected => "Connected",
+            ConditionReason::ConnectFailed => "ConnectFailed",
+            ConditionReason::InSync => "InSync",
+            ConditionReason::MigrationPlanned => "MigrationPlanned",
+            ConditionReason::WaitingForDatabase => "WaitingForDatabase",
+            ConditionReason::LiveSchemaChanged => "LiveSchemaChanged",
+            ConditionReason::NoDrift => "NoDrift",
+            ConditionReason::Planned => "Planned",
+            ConditionReason::PlanFailed => "PlanFailed",
+            ConditionReason::DatabaseUnreachable => "DatabaseUnreachable",
+            ConditionReason::StoreUnavailable => "StoreUnavailable",
+        }
+    }
+}
+
 /// A condition with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionReport {
     pub kind: ConditionKind,
     pub status: bool,
-    pub reason: String,
+    pub reason: ConditionReason,
     pub message: String,
 }
 
 impl ConditionReport {
-    pub fn new(kind: ConditionKind, status: bool, reason: impl Into<String>, message: impl Into<String>) -> Self {
-        ConditionReport { kind, status, reason: reason.into(), message: message.into() }
+    pub fn new(kind: ConditionKind, status: bool, reason: ConditionReason, message: impl Into<String>) -> Self {
+        ConditionReport { kind, status, reason, message: message.into() }
     }
 }
 
