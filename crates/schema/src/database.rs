@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DatabaseSpec {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub connection: DatabaseConnection,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub immediate_deploy: bool,
 }
 
@@ -95,9 +95,9 @@ pub struct ValueFrom {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SecretKeyRef {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub key: String,
 }
 

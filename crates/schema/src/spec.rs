@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TableSpec {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub database: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub name: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub requires: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<TableSchema>,
@@ -44,17 +44,17 @@ pub struct PostgresTableSchema {
     /// Postgres schema (namespace) of the table; `public` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub primary_key: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub foreign_keys: Vec<ForeignKey>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub indexes: Vec<Index>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub columns: Vec<Column>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not", deserialize_with = "crate::spec::null_as_default")]
     pub is_deleted: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub triggers: Vec<Trigger>,
 }
 
@@ -62,15 +62,15 @@ pub struct PostgresTableSchema {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MysqlTableSchema {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub primary_key: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub foreign_keys: Vec<ForeignKey>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub indexes: Vec<Index>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub columns: Vec<MysqlColumn>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not", deserialize_with = "crate::spec::null_as_default")]
     pub is_deleted: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_charset: Option<String>,
@@ -82,9 +82,9 @@ pub struct MysqlTableSchema {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MysqlColumn {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub name: String,
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "crate::spec::null_as_default")]
     pub data_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub constraints: Option<ColumnConstraints>,
@@ -120,28 +120,28 @@ impl MysqlColumn {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SqliteTableSchema {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub primary_key: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub foreign_keys: Vec<ForeignKey>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub indexes: Vec<Index>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub columns: Vec<Column>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not", deserialize_with = "crate::spec::null_as_default")]
     pub is_deleted: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not", deserialize_with = "crate::spec::null_as_default")]
     pub strict: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub triggers: Vec<Trigger>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Column {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub name: String,
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "crate::spec::null_as_default")]
     pub data_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub constraints: Option<ColumnConstraints>,
@@ -177,9 +177,9 @@ pub struct ColumnAttributes {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ForeignKey {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub columns: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub references: ForeignKeyReferences,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_delete: Option<String>,
@@ -189,20 +189,20 @@ pub struct ForeignKey {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ForeignKeyReferences {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub table: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Index {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub columns: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not", deserialize_with = "crate::spec::null_as_default")]
     pub is_unique: bool,
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub index_type: Option<String>,
@@ -214,12 +214,12 @@ pub struct Index {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Trigger {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub constraint_trigger: Option<bool>,
     /// e.g. `before insert`, `after update of a, b`; the first event's timing applies to all.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub events: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub for_each_statement: Option<bool>,
@@ -265,9 +265,9 @@ pub struct TriggerExecute {
     pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub name: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub params: Vec<TriggerParam>,
 }
 
@@ -277,27 +277,27 @@ pub struct TriggerParam {
     pub mode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "crate::spec::null_as_default")]
     pub param_type: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SeedData {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub rows: Vec<SeedRow>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SeedRow {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub columns: Vec<SeedColumn>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SeedColumn {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub column: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub value: SeedValue,
 }
 
@@ -341,4 +341,14 @@ pub struct DesiredTable<S> {
     pub name: String,
     pub schema: S,
     pub seed_data: Option<SeedData>,
+}
+
+/// A field YAML leaves empty (`indexes:` with nothing after it is null) reads as its default,
+/// as SchemaHero (Go) reads it: an empty list, map or string.
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }

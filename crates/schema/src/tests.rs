@@ -230,3 +230,65 @@ fn the_planner_path_refuses_the_same_specs() {
         }
     );
 }
+
+/// YAML reads `indexes:` with nothing after it as null; SchemaHero (Go) takes it as empty, and
+/// so does every optional list, map and string here, in every engine section.
+#[test]
+fn empty_lists_and_maps_read_as_empty_in_every_section() {
+    for engine in ["postgres", "mysql", "sqlite", "cockroachdb", "rqlite"] {
+        // MySQL sections have no triggers.
+        let triggers = if engine == "mysql" { "" } else { "\n      triggers:" };
+        let text = format!(
+            "apiVersion: schemas.schemahero.io/v1alpha4
+kind: Table
+metadata:
+  name: t
+spec:
+  database: db
+  name: t
+  requires:
+  schema:
+    {engine}:
+      primaryKey:
+      foreignKeys:
+      indexes:
+        - columns: [a]
+          with:{triggers}
+      columns:
+        - name: a
+          type: integer
+  seedData:
+    rows:
+"
+        );
+        let (t, warnings) = tables(&text);
+        assert!(warnings.is_empty(), "{engine}: {warnings:?}");
+        let schema = t[0].spec.schema.as_ref().unwrap_or_else(|| panic!("{engine}: no schema"));
+        let (pk, fks, indexes) = match engine {
+            "mysql" => schema.mysql.as_ref().map(|s| (s.primary_key.len(), s.foreign_keys.len(), s.indexes.len())),
+            "sqlite" | "rqlite" => schema.sqlite.as_ref().or(schema.rqlite.as_ref()).map(|s| (s.primary_key.len(), s.foreign_keys.len(), s.indexes.len())),
+            _ => schema.postgres.as_ref().or(schema.cockroachdb.as_ref()).map(|s| (s.primary_key.len(), s.foreign_keys.len(), s.indexes.len())),
+        }
+        .unwrap_or_else(|| panic!("{engine}: no section"));
+        assert_eq!((pk, fks, indexes), (0, 0, 1), "{engine}");
+        assert!(t[0].spec.requires.is_empty());
+        assert!(t[0].spec.seed_data.as_ref().is_some_and(|s| s.rows.is_empty()), "{engine}");
+    }
+}
+
+#[test]
+fn a_database_with_null_fields_reads_as_empty() {
+    let text = "apiVersion: databases.schemahero.io/v1alpha4
+kind: Database
+metadata:
+  name: db
+spec:
+  immediateDeploy:
+  connection:
+    postgres:
+      uri:
+        value: postgres://localhost/db
+";
+    let parsed = parse_documents("db.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parsed.documents.len(), 1);
+}

@@ -1,0 +1,5 @@
+CREATE TABLE "accounts" (
+  "id" integer NOT NULL,
+  "name" character varying(40),
+  PRIMARY KEY ("id")
+);
