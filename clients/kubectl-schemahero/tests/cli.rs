@@ -147,3 +147,21 @@ fn postgres_uri_with_schemaheros_hostile_password_connects() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "", "dropping a table that does not exist plans nothing");
 }
+
+/// Seed data without a schema is planned against the live table; while the table does not
+/// exist the plan says so, naming it, and without `--seed-data` there is nothing to plan.
+#[test]
+fn seed_data_without_schema_needs_the_table_and_says_which() {
+    let dir = temp_dir("seedonly");
+    let spec = "database: db\nname: countries\nseedData:\n  rows:\n    - columns:\n        - column: code\n          value: {str: FR}\n";
+    std::fs::write(dir.join("t.yaml"), spec).unwrap();
+    let db = dir.join("x.db");
+    let args = ["plan", "--driver", "sqlite", "--uri", db.to_str().unwrap(), "--spec-file", dir.to_str().unwrap()];
+    let o = cli(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty(), "no DDL for a table without schema");
+    let o = cli(&[&args[..], &["--seed-data"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("table countries has seed data and no schema, and does not exist"), "{e}");
+}

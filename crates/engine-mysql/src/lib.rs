@@ -47,6 +47,8 @@ pub enum MysqlError {
     AlreadyApplied { migration_id: String },
     #[error("every statement of migration {migration_id} ran, but recording it in the ledger failed: {message}")]
     Ledger { migration_id: String, message: String },
+    #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
+    SeedTableMissing { table: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -176,8 +178,13 @@ impl MysqlEngine {
     ) -> Result<Plan, MysqlError> {
         let mut work = Vec::with_capacity(tables.len());
         for table in tables {
-            let desired = self.desired(table);
             let live_table = live.get(&table.name);
+            let desired = match (table.seed_only, live_table) {
+                (false, _) => self.desired(table),
+                (true, Some(live_table)) => live_table.clone(),
+                (true, None) if !with_seed_data => continue,
+                (true, None) => return Err(MysqlError::SeedTableMissing { table: table.name.clone() }),
+            };
             let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
                 (Some(seed), true) => {

@@ -31,6 +31,8 @@ pub enum PostgresError {
     Seed { table: String, source: sqlx::Error },
     #[error("statement {index} failed: {message}\n  statement: {statement}")]
     Apply { index: usize, statement: String, message: String, connection_lost: bool },
+    #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
+    SeedTableMissing { table: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -46,7 +48,7 @@ impl PostgresError {
             PostgresError::Database(e) | PostgresError::Introspect { source: e, .. } | PostgresError::Seed { source: e, .. } => {
                 connection_lost(e)
             }
-            PostgresError::Uri(_) => false,
+            PostgresError::Uri(_) | PostgresError::SeedTableMissing { .. } => false,
         }
     }
 }
@@ -170,8 +172,13 @@ impl PostgresEngine {
     ) -> Result<Plan, PostgresError> {
         let mut work = Vec::with_capacity(tables.len());
         for (table, key) in tables.iter().zip(keys) {
-            let desired = diff::desired_table(&table.name, &key.0, &table.schema);
             let live_table = live.get(key);
+            let desired = match (table.seed_only, live_table) {
+                (false, _) => diff::desired_table(&table.name, &key.0, &table.schema),
+                (true, Some(live_table)) => live_table.clone(),
+                (true, None) if !with_seed_data => continue,
+                (true, None) => return Err(PostgresError::SeedTableMissing { table: format!("{}.{}", key.0, table.name) }),
+            };
             let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             let table_ref = TableRef { schema: key.0.clone(), name: table.name.clone(), qualify: table.schema.schema.is_some() };
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {

@@ -27,6 +27,8 @@ pub enum SqliteError {
     Apply { index: usize, statement: String, message: String },
     #[error("foreign key check failed after applying: {0} row(s) reference missing keys (first in table {1})")]
     ForeignKeys(usize, String),
+    #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
+    SeedTableMissing { table: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -93,8 +95,13 @@ impl SqliteEngine {
     ) -> Result<Plan, SqliteError> {
         let mut work = Vec::new();
         for table in tables {
-            let desired = diff::desired_table(&table.name, &table.schema);
             let live_table = live.get(&table.name);
+            let desired = match (table.seed_only, live_table) {
+                (false, _) => diff::desired_table(&table.name, &table.schema),
+                (true, Some(live_table)) => live_table.clone(),
+                (true, None) if !with_seed_data => continue,
+                (true, None) => return Err(SqliteError::SeedTableMissing { table: table.name.clone() }),
+            };
             let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
                 (Some(seed), true) => {

@@ -123,7 +123,7 @@ pub(crate) fn mysql_tables(driver: Driver, tables: &[TableManifest], warnings: &
     select(driver, tables, warnings, |s| s.mysql.clone())
 }
 
-fn select<S>(
+fn select<S: Default>(
     driver: Driver,
     tables: &[TableManifest],
     warnings: &mut Vec<Warning>,
@@ -132,9 +132,16 @@ fn select<S>(
     let mut desired = Vec::new();
     let mut indexes = Vec::new();
     for (index, t) in tables.iter().enumerate() {
-        match t.spec.schema.as_ref().and_then(&section) {
+        let seed_data = t.spec.seed_data.clone();
+        let (schema, seed_only) = match (&t.spec.schema, &seed_data) {
+            (Some(schema), _) => (section(schema), false),
+            // Seed data for a table managed elsewhere: SchemaHero seeds it all the same.
+            (None, Some(_)) => (Some(S::default()), true),
+            (None, None) => (None, false),
+        };
+        match schema {
             Some(schema) => {
-                desired.push(DesiredTable { name: t.spec.name.clone(), schema, seed_data: t.spec.seed_data.clone() });
+                desired.push(DesiredTable { name: t.spec.name.clone(), schema, seed_data, seed_only });
                 indexes.push(index);
             }
             None => warnings.push(missing_section(t, driver)),

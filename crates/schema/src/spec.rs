@@ -341,6 +341,9 @@ pub struct DesiredTable<S> {
     pub name: String,
     pub schema: S,
     pub seed_data: Option<SeedData>,
+    /// The Table has seed data and no schema (the table is managed elsewhere): only its seed
+    /// rows are planned, against the live table, which must exist (`schema` is the default).
+    pub seed_only: bool,
 }
 
 /// A field YAML leaves empty (`indexes:` with nothing after it is null) reads as its default,
