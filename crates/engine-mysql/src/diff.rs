@@ -2,7 +2,7 @@
 
 use crate::introspect::{canonical_action, index_method};
 use crate::model::{Charsets, ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, mysql};
-use crate::normalize::{canonical_default, default_to_sql, has_charset, mbmaxlen, normalize_type, split_on_update};
+use crate::normalize::{canonical_default, default_to_sql, has_charset, mbmaxlen, normalize_type, same_type, split_on_update};
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::matching::TakeOver;
 use schemahero_schema::spec::MysqlTableSchema;
@@ -260,7 +260,7 @@ fn modify(d: &ColumnDef, l: &ColumnDef) -> ColumnModify {
     ColumnModify {
         desired: d.clone(),
         live: l.clone(),
-        type_changed: d.data_type != l.data_type,
+        type_changed: !same_type(&d.data_type, &l.data_type),
         charset_changed: d.ext.charset.is_some()
             && l.ext.charset.is_some()
             && (d.ext.charset != l.ext.charset || d.ext.collation != l.ext.collation),

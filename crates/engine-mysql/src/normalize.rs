@@ -47,6 +47,9 @@ pub fn normalize_type(raw: &str, mbmaxlen: u32) -> String {
         "varbinary" => with("varbinary"),
         "bit" => format!("bit({})", params.as_deref().unwrap_or("1")),
         "text" => match param_u64 {
+            // The length information_schema reports for a TEXT type, as SchemaHero's `generate`
+            // writes it (`text (65535)` for a TEXT column): that type, whatever the charset.
+            Some(n @ (255 | 65_535 | 16_777_215 | 4_294_967_295)) => text_for_bytes(n, "text"),
             Some(n) => text_for_bytes(n.saturating_mul(u64::from(mbmaxlen.max(1))), "text"),
             None => "text".into(),
         },
@@ -66,6 +69,15 @@ pub fn normalize_type(raw: &str, mbmaxlen: u32) -> String {
         "enum" | "set" => with(&name),
         _ => with(&name),
     }
+}
+
+/// Whether two canonical types are the same column type. `tinyint(1)` is kept in canonical
+/// types (it is how both servers, and ORMs, spell a boolean, so CREATE TABLE writes it), but its
+/// width is display only: SchemaHero's own specs write the same column as `tinyint (3, 0)`, and
+/// a MODIFY for a display width would copy the table for nothing.
+pub fn same_type(a: &str, b: &str) -> bool {
+    let storage = |t: &str| -> String { t.strip_prefix("tinyint(1)").map(|rest| format!("tinyint{rest}")).unwrap_or_else(|| t.to_string()) };
+    a == b || storage(a) == storage(b)
 }
 
 /// The smallest TEXT / BLOB type holding `bytes` bytes, as both servers choose it.
@@ -403,6 +415,37 @@ mod tests {
             assert_eq!(normalize_type(expected, 4), expected, "idempotent on {expected}");
         }
         assert_eq!(normalize_type("text(100)", 1), "tinytext", "latin1 text(100) fits 255 bytes");
+    }
+
+    /// Types as SchemaHero's `generate` writes them (information_schema's DATA_TYPE with its
+    /// length, or its precision and scale) are the columns they came from.
+    #[test]
+    fn schemahero_generated_spellings_are_the_live_types() {
+        let pairs = [
+            ("text (65535)", "text"),
+            ("tinytext (255)", "tinytext"),
+            ("text (16777215)", "mediumtext"),
+            ("mediumtext (16777215)", "mediumtext"),
+            ("longtext (4294967295)", "longtext"),
+            ("blob (65535)", "blob"),
+            ("bigint (19, 0)", "bigint"),
+            ("int (10, 0)", "int"),
+            ("smallint (5, 0)", "smallint"),
+            ("tinyint (3, 0)", "tinyint(1)"),
+            ("tinyint (1)", "tinyint(1)"),
+            ("decimal (10, 2)", "decimal(10,2)"),
+            ("varchar (255)", "varchar(255)"),
+            ("char (36)", "char(36)"),
+        ];
+        for (generated, live) in pairs {
+            let (g, l) = (normalize_type(generated, 4), normalize_type(live, 4));
+            assert!(same_type(&g, &l), "{generated} ({g}) is {live} ({l})");
+        }
+        // A TEXT(n) the server would widen is still compared as the server creates it.
+        assert_eq!(normalize_type("text (20000)", 4), "mediumtext");
+        // The display width of tinyint(1) is the only width ignored; unsignedness is not.
+        assert!(!same_type("tinyint(1)", "tinyint unsigned") && same_type("tinyint(1) unsigned", "tinyint unsigned"));
+        assert!(!same_type("int", "bigint"));
     }
 
     #[test]
