@@ -116,6 +116,12 @@ impl PlannedStatement {
         self.statement_timeout_ms.map(Duration::from_millis)
     }
 
+    /// What it does and to which table, for messages: `ALTER TABLE on public.users`, or just
+    /// the kind when the table is not known (`SELECT`).
+    pub fn summary(&self) -> String {
+        if self.table.is_empty() { self.kind() } else { format!("{} on {}", self.kind(), self.table) }
+    }
+
     /// Whether any execution hint is set.
     pub fn has_hints(&self) -> bool {
         self.outside_transaction || self.lock_timeout_ms.is_some() || self.statement_timeout_ms.is_some()
