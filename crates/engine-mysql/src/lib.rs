@@ -9,6 +9,7 @@ pub mod diff;
 #[cfg(test)]
 mod diff_render_tests;
 pub mod dsn;
+pub mod hints;
 pub mod introspect;
 pub mod model;
 pub mod normalize;

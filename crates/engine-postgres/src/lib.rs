@@ -5,6 +5,7 @@ mod apply;
 pub mod diff;
 #[cfg(test)]
 mod diff_render_tests;
+pub mod hints;
 pub mod introspect;
 pub mod normalize;
 pub mod render;
