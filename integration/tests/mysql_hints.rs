@@ -95,7 +95,10 @@ async fn a_statement_timeout_hint_is_max_statement_time_on_mariadb() {
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     let message = err.to_string();
     assert!(!err.is_lock_timeout(), "{message}");
-    assert!(message.contains("statement 1 of 1 (SELECT) was stopped after running longer than its statement timeout hint of 200 ms"), "{message}");
+    assert!(
+        message.contains("statement 1 of 1 (SELECT) was stopped after running longer than its statement timeout hint of 200 ms"),
+        "{message}"
+    );
     assert_eq!(session_values(&engine, &mut check, "after_values").await, before);
     engine.close().await;
 }

@@ -112,8 +112,11 @@ async fn create_index_concurrently_runs_outside_the_transaction_between_normal_s
     let plan: Vec<PlannedStatement> = before.iter().cloned().chain([hinted, after]).collect();
     engine.apply(&plan).await.unwrap();
     assert!(
-        exists(&mut check, "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'events_kind' AND i.indisvalid")
-            .await,
+        exists(
+            &mut check,
+            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'events_kind' AND i.indisvalid"
+        )
+        .await,
         "a valid index"
     );
     assert!(exists(&mut check, "SELECT 1 FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'at'").await);
@@ -122,9 +125,13 @@ async fn create_index_concurrently_runs_outside_the_transaction_between_normal_s
     assert_eq!(session_timeouts(&engine).await, ("0".to_string(), "0".to_string()), "the session SET was RESET");
 
     // A statement outside the transaction that fails says what was committed before it.
-    let failing = [statement("CREATE TABLE other (id integer)"), statement("CREATE INDEX CONCURRENTLY x ON missing (a)").outside_transaction()];
+    let failing =
+        [statement("CREATE TABLE other (id integer)"), statement("CREATE INDEX CONCURRENTLY x ON missing (a)").outside_transaction()];
     let message = engine.apply(&failing).await.expect_err("no such table").to_string();
-    assert!(message.contains("statement 2 failed") && message.contains("statement 1 was committed before it and stays applied"), "{message}");
+    assert!(
+        message.contains("statement 2 failed") && message.contains("statement 1 was committed before it and stays applied"),
+        "{message}"
+    );
     assert!(exists(&mut check, "SELECT 1 FROM pg_class WHERE relname = 'other'").await);
     engine.close().await;
 }
@@ -133,10 +140,8 @@ async fn create_index_concurrently_runs_outside_the_transaction_between_normal_s
 async fn a_statement_timeout_hint_cancels_a_long_statement() {
     let uri = fresh_postgres_database("shhints_stmt").await;
     let engine = PostgresEngine::connect_with(&uri, 1, None).await.unwrap();
-    let plan = [
-        statement("CREATE TABLE t (id integer)"),
-        statement("SELECT pg_sleep(5)").with_statement_timeout(Duration::from_millis(100)),
-    ];
+    let plan =
+        [statement("CREATE TABLE t (id integer)"), statement("SELECT pg_sleep(5)").with_statement_timeout(Duration::from_millis(100))];
     let started = Instant::now();
     let err = engine.apply(&plan).await.expect_err("cancelled");
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());

@@ -78,6 +78,7 @@ async fn a_lock_timeout_is_retried_and_applies_once_the_lock_is_gone() {
             .await
             .unwrap();
     assert_eq!(columns, vec![("id".to_string(),), ("label".to_string(),)]);
-    let ledger: Vec<(String,)> = sqlx::query_as("SELECT migration_id FROM schemahero_migrations_ledger").fetch_all(&mut holder).await.unwrap();
+    let ledger: Vec<(String,)> =
+        sqlx::query_as("SELECT migration_id FROM schemahero_migrations_ledger").fetch_all(&mut holder).await.unwrap();
     assert_eq!(ledger, vec![(planned.id.clone(),)], "recorded once");
 }

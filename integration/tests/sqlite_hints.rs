@@ -20,7 +20,8 @@ fn statement(sql: &str) -> PlannedStatement {
 }
 
 async fn columns(conn: &mut SqliteConnection, table: &str) -> Vec<String> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT name FROM pragma_table_info(?) ORDER BY cid").bind(table).fetch_all(conn).await.unwrap();
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM pragma_table_info(?) ORDER BY cid").bind(table).fetch_all(conn).await.unwrap();
     rows.into_iter().map(|(c,)| c).collect()
 }
 

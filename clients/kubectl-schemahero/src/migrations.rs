@@ -67,7 +67,7 @@ impl StatementView {
 
 /// Milliseconds as people read them: `10s`, `1m30s`, `250ms`.
 fn duration(ms: u64) -> String {
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     match (ms / 60_000, ms / 1000 % 60) {

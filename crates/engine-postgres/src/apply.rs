@@ -37,7 +37,8 @@ impl Timeouts {
     /// The `SET LOCAL`s that take a transaction from `self` to `next` ("" when nothing changes).
     fn set_local(&self, next: &Timeouts) -> String {
         let mut sql = Vec::new();
-        for (name, from, to) in [("lock_timeout", self.lock_ms, next.lock_ms), ("statement_timeout", self.statement_ms, next.statement_ms)] {
+        for (name, from, to) in [("lock_timeout", self.lock_ms, next.lock_ms), ("statement_timeout", self.statement_ms, next.statement_ms)]
+        {
             if from != to {
                 sql.push(match to {
                     Some(ms) => format!("SET LOCAL {name} = {}", value(ms)),
@@ -88,7 +89,12 @@ pub(crate) async fn apply(pool: &PgPool, statements: &[PlannedStatement]) -> Res
 }
 
 /// Statements `start..end` in one transaction; `start` statements were committed before.
-async fn run_group(conn: &mut PoolConnection<Postgres>, statements: &[PlannedStatement], start: usize, end: usize) -> Result<(), PostgresError> {
+async fn run_group(
+    conn: &mut PoolConnection<Postgres>,
+    statements: &[PlannedStatement],
+    start: usize,
+    end: usize,
+) -> Result<(), PostgresError> {
     let mut tx = conn.begin().await?;
     let mut current = Timeouts::default();
     for (i, statement) in statements.iter().enumerate().take(end).skip(start) {
@@ -98,7 +104,7 @@ async fn run_group(conn: &mut PoolConnection<Postgres>, statements: &[PlannedSta
             sqlx::raw_sql(sqlx::AssertSqlSafe(set)).execute(&mut *tx).await.map_err(|e| apply_error(i, statement, e, start))?;
             current = wanted;
         }
-        run(&mut *tx, i, statement).await.map_err(|e| apply_error(i, statement, e, start))?;
+        run(&mut tx, i, statement).await.map_err(|e| apply_error(i, statement, e, start))?;
     }
     tx.commit().await?;
     Ok(())
@@ -113,7 +119,7 @@ async fn run_outside(conn: &mut PoolConnection<Postgres>, statements: &[PlannedS
     if !timeouts.is_none() {
         sqlx::raw_sql(sqlx::AssertSqlSafe(set)).execute(&mut **conn).await.map_err(|e| apply_error(i, statement, e, i))?;
     }
-    let result = run(&mut **conn, i, statement).await;
+    let result = run(conn, i, statement).await;
     if !timeouts.is_none()
         && let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(reset)).execute(&mut **conn).await
     {
@@ -184,8 +190,9 @@ fn outcome(committed: usize, outside: bool) -> String {
     match (committed, outside) {
         (0, false) => "nothing of the plan was applied (its transaction rolled back)".to_string(),
         (_, false) => format!("{before} (a statement outside the transaction came first); the statements since were rolled back"),
-        (0, true) => "it ran outside a transaction, so what it did before failing is not rolled back; no statement before it was applied"
-            .to_string(),
+        (0, true) => {
+            "it ran outside a transaction, so what it did before failing is not rolled back; no statement before it was applied".to_string()
+        }
         (_, true) => format!("it ran outside a transaction, so what it did before failing is not rolled back; {before}"),
     }
 }

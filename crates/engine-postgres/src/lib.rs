@@ -15,8 +15,8 @@ use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::TableDef;
 use schemahero_schema::spec::{PostgresTableSchema, SeedData};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 

@@ -40,7 +40,7 @@ async fn run_all(conn: &mut SqliteConnection, statements: &[PlannedStatement], b
         } else {
             let mut tx = conn.begin().await?;
             for (i, statement) in statements.iter().enumerate().take(end).skip(start) {
-                run(&mut *tx, i, statement, busy, start).await?;
+                run(&mut tx, i, statement, busy, start).await?;
             }
             let violations: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&mut *tx).await?;
             if let Some((first,)) = violations.first() {
@@ -73,7 +73,13 @@ impl Busy {
 
 /// Runs statement `i` (0-based); the first `committed` statements of the plan were committed
 /// before it.
-async fn run(conn: &mut SqliteConnection, i: usize, statement: &PlannedStatement, busy: &mut Busy, committed: usize) -> Result<(), SqliteError> {
+async fn run(
+    conn: &mut SqliteConnection,
+    i: usize,
+    statement: &PlannedStatement,
+    busy: &mut Busy,
+    committed: usize,
+) -> Result<(), SqliteError> {
     let failed = |e: sqlx::Error| {
         if is_busy(&e) {
             let after = match statement.lock_timeout_ms {

@@ -14,8 +14,8 @@ use schemahero_plan::{HazardKind, Plan, PlannedStatement};
 use schemahero_schema::model::TableDef;
 use schemahero_schema::seed::{quote_ident, seed_row_sql};
 use schemahero_schema::spec::{Column, ColumnAttributes, ColumnConstraints, SeedData, SqliteTableSchema};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
