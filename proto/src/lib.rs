@@ -57,6 +57,9 @@ mod convert {
                     .map(|h: &Hazard| pb::Hazard { kind: pb::HazardKind::from(h.kind) as i32, message: h.message.clone() })
                     .collect(),
                 kind: s.kind(),
+                outside_transaction: s.outside_transaction,
+                lock_timeout_ms: s.lock_timeout_ms.unwrap_or(0),
+                statement_timeout_ms: s.statement_timeout_ms.unwrap_or(0),
             }
         }
     }
@@ -64,7 +67,7 @@ mod convert {
     impl From<&pb::Statement> for PlannedStatement {
         /// Hazards of a kind this build does not know are left out (they are for reviewers,
         /// who saw them already); a statement without a kind (an older planner) gets it from
-        /// its SQL.
+        /// its SQL; a timeout of 0 is no hint (proto3's default, what an older planner sends).
         fn from(s: &pb::Statement) -> Self {
             PlannedStatement {
                 table: s.table.clone(),
@@ -78,6 +81,9 @@ mod convert {
                     })
                     .collect(),
                 kind: if s.kind.is_empty() { schemahero_plan::statement_kind(&s.sql) } else { s.kind.clone() },
+                outside_transaction: s.outside_transaction,
+                lock_timeout_ms: (s.lock_timeout_ms > 0).then_some(s.lock_timeout_ms),
+                statement_timeout_ms: (s.statement_timeout_ms > 0).then_some(s.statement_timeout_ms),
             }
         }
     }
@@ -118,6 +124,33 @@ mod convert {
             // From an older planner: no kind on the wire.
             let old = pb::Statement { kind: String::new(), ..wire };
             assert_eq!(PlannedStatement::from(&old).kind, "ALTER TABLE");
+        }
+
+        #[test]
+        fn hints_round_trip_through_the_wire() {
+            use std::time::Duration;
+            let planned = PlannedStatement::new("public.t", "CREATE INDEX CONCURRENTLY \"i\" ON \"t\" (\"a\")")
+                .outside_transaction()
+                .with_lock_timeout(Duration::from_millis(200))
+                .with_statement_timeout(Duration::from_secs(90));
+            let wire = pb::Statement::from(&planned);
+            assert_eq!((wire.outside_transaction, wire.lock_timeout_ms, wire.statement_timeout_ms), (true, 200, 90_000));
+            assert_eq!(PlannedStatement::from(&wire), planned);
+            // Through the bytes too: the new field numbers decode into the same statement.
+            let decoded = <pb::Statement as prost::Message>::decode(prost::Message::encode_to_vec(&wire).as_slice()).unwrap();
+            assert_eq!(PlannedStatement::from(&decoded), planned);
+        }
+
+        /// A statement without hints is the same on the wire as before hints existed (the new
+        /// fields at their defaults are not even encoded), and one from an older planner reads
+        /// back without hints.
+        #[test]
+        fn no_hints_is_the_proto3_default() {
+            let planned = PlannedStatement::new("public.users", "ALTER TABLE \"users\" ADD COLUMN \"a\" integer");
+            let wire = pb::Statement::from(&planned);
+            let before = pb::Statement { table: wire.table.clone(), sql: wire.sql.clone(), kind: wire.kind.clone(), ..Default::default() };
+            assert_eq!(prost::Message::encode_to_vec(&wire), prost::Message::encode_to_vec(&before));
+            assert!(!PlannedStatement::from(&before).has_hints());
         }
     }
 }

@@ -39,6 +39,42 @@ pub struct StatementView {
     sql: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hazards: Vec<HazardView>,
+    /// Execution hints, shown only when set (as on the wire, 0 is no hint).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    outside_transaction: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock_timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statement_timeout_ms: Option<u64>,
+}
+
+impl StatementView {
+    /// The hints as one comment line for the SQL listing (None without hints).
+    fn hints_comment(&self) -> Option<String> {
+        let mut hints = Vec::new();
+        if self.outside_transaction {
+            hints.push("runs outside the transaction".to_string());
+        }
+        if let Some(ms) = self.lock_timeout_ms {
+            hints.push(format!("lock timeout {}", duration(ms)));
+        }
+        if let Some(ms) = self.statement_timeout_ms {
+            hints.push(format!("statement timeout {}", duration(ms)));
+        }
+        (!hints.is_empty()).then(|| format!("-- hints: {}", hints.join(", ")))
+    }
+}
+
+/// Milliseconds as people read them: `10s`, `1m30s`, `250ms`.
+fn duration(ms: u64) -> String {
+    if !ms.is_multiple_of(1000) {
+        return format!("{ms}ms");
+    }
+    match (ms / 60_000, ms / 1000 % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
+    }
 }
 
 #[derive(Serialize)]
@@ -145,6 +181,9 @@ pub fn view(m: &pb::Migration) -> MigrationView {
                 table: s.table.clone(),
                 sql: s.sql.clone(),
                 hazards: s.hazards.iter().map(|h| HazardView { kind: h.kind_name(), message: h.message.clone() }).collect(),
+                outside_transaction: s.outside_transaction,
+                lock_timeout_ms: (s.lock_timeout_ms > 0).then_some(s.lock_timeout_ms),
+                statement_timeout_ms: (s.statement_timeout_ms > 0).then_some(s.statement_timeout_ms),
             })
             .collect(),
     }
@@ -234,6 +273,9 @@ pub fn describe(m: &pb::Migration, output: Output) -> Result<String> {
                 for h in &s.hazards {
                     out.push_str(&format!("  -- hazard {}: {}\n", h.kind, h.message));
                 }
+                if let Some(hints) = s.hints_comment() {
+                    out.push_str(&format!("  {hints}\n"));
+                }
                 for line in s.sql.lines() {
                     out.push_str(&format!("  {line}\n"));
                 }
@@ -254,6 +296,42 @@ mod tests {
         assert_eq!(timestamp(0), "");
         assert_eq!(timestamp(1_700_000_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(timestamp(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn describe_shows_the_hints_of_each_statement_that_has_them() {
+        let m = pb::Migration {
+            id: "items-1".into(),
+            statements: vec![
+                pb::Statement { table: "public.items".into(), sql: "CREATE TABLE \"x\" (a int)".into(), ..Default::default() },
+                pb::Statement {
+                    table: "public.items".into(),
+                    sql: "ALTER TABLE \"items\" ADD COLUMN \"b\" integer".into(),
+                    lock_timeout_ms: 10_000,
+                    ..Default::default()
+                },
+                pb::Statement {
+                    table: "public.items".into(),
+                    sql: "CREATE INDEX CONCURRENTLY \"i\" ON \"items\" (\"b\")".into(),
+                    outside_transaction: true,
+                    lock_timeout_ms: 250,
+                    statement_timeout_ms: 90_000,
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let out = describe(&m, Output::Table).unwrap();
+        let sql = &out[out.find("SQL:\n").unwrap()..];
+        assert_eq!(
+            sql,
+            "SQL:\n  CREATE TABLE \"x\" (a int);\n  -- hints: lock timeout 10s\n  ALTER TABLE \"items\" ADD COLUMN \"b\" integer;\n  \
+             -- hints: runs outside the transaction, lock timeout 250ms, statement timeout 1m30s\n  \
+             CREATE INDEX CONCURRENTLY \"i\" ON \"items\" (\"b\");\n"
+        );
+        let json = describe(&m, Output::Json).unwrap();
+        assert!(json.contains("\"lockTimeoutMs\": 10000") && json.contains("\"outsideTransaction\": true"), "{json}");
+        assert_eq!(json.matches("TimeoutMs").count(), 3, "hints only where set: {json}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod diff;
 #[cfg(test)]
 mod diff_render_tests;
 pub mod dsn;
+pub mod hints;
 pub mod introspect;
 pub mod model;
 pub mod normalize;
@@ -41,6 +42,13 @@ pub enum MysqlError {
     Seed { table: String, source: sqlx::Error },
     #[error("statement {index} of {total} failed: {message}\n  statement: {statement}\n  {progress}")]
     Apply { index: usize, total: usize, statement: String, message: String, progress: String, connection_lost: bool },
+    /// A statement waited too long for a lock (its lock-timeout hint, or the server's): it did
+    /// not run, and can succeed once the lock is released.
+    #[error("statement {index} of {total} {message}\n  statement: {statement}\n  {progress}")]
+    LockTimeout { index: usize, total: usize, statement: String, timeout_ms: Option<u64>, message: String, progress: String },
+    /// A statement ran longer than its statement-timeout hint (MariaDB) and was stopped.
+    #[error("statement {index} of {total} {message}\n  statement: {statement}\n  {progress}")]
+    StatementTimeout { index: usize, total: usize, statement: String, timeout_ms: Option<u64>, message: String, progress: String },
     #[error("another apply holds the lock on database {database:?}; gave up after {seconds}s")]
     Lock { database: String, seconds: u32 },
     #[error("migration {migration_id} is already in the ledger; nothing was applied")]
@@ -68,6 +76,11 @@ impl MysqlError {
             MysqlError::Database(e) | MysqlError::Introspect { source: e, .. } | MysqlError::Seed { source: e, .. } => lost(e),
             _ => false,
         }
+    }
+
+    /// A statement gave up waiting for a lock (see [`MysqlError::LockTimeout`]).
+    pub fn is_lock_timeout(&self) -> bool {
+        matches!(self, MysqlError::LockTimeout { .. })
     }
 }
 

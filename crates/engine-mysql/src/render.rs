@@ -97,7 +97,7 @@ pub fn render(mut work: Vec<TableWork>, flavor: Flavor) -> Vec<PlannedStatement>
     for w in &mut work {
         out.append(&mut w.seed);
     }
-    out
+    crate::hints::with_hints(out)
 }
 
 /// Referenced tables are created before the tables referencing them.

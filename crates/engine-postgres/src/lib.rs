@@ -1,9 +1,11 @@
 //! The Postgres engine (also used for CockroachDB's Postgres dialect): introspect the live
 //! schema, normalize specs, diff, and render DDL with hazards.
 
+mod apply;
 pub mod diff;
 #[cfg(test)]
 mod diff_render_tests;
+pub mod hints;
 pub mod introspect;
 pub mod normalize;
 pub mod render;
@@ -14,8 +16,8 @@ use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::postgres::TableDef;
 use schemahero_schema::spec::PostgresTableSchema;
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgPool};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
@@ -33,6 +35,14 @@ pub enum PostgresError {
     Apply { index: usize, statement: String, message: String, connection_lost: bool },
     #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
     SeedTableMissing { table: String },
+    /// A statement waited too long for a lock (its lock-timeout hint, or the server's
+    /// `lock_timeout`): another session held a conflicting lock; nothing is wrong with the
+    /// statement, and it can succeed later.
+    #[error("statement {index} {message}\n  statement: {statement}")]
+    LockTimeout { index: usize, statement: String, timeout_ms: Option<u64>, message: String },
+    /// A statement ran longer than its statement-timeout hint and was cancelled.
+    #[error("statement {index} {message}\n  statement: {statement}")]
+    StatementTimeout { index: usize, statement: String, timeout_ms: Option<u64>, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -48,8 +58,17 @@ impl PostgresError {
             PostgresError::Database(e) | PostgresError::Introspect { source: e, .. } | PostgresError::Seed { source: e, .. } => {
                 connection_lost(e)
             }
-            PostgresError::Uri(_) | PostgresError::SeedTableMissing { .. } => false,
+            PostgresError::Uri(_)
+            | PostgresError::SeedTableMissing { .. }
+            | PostgresError::LockTimeout { .. }
+            | PostgresError::StatementTimeout { .. } => false,
         }
+    }
+
+    /// A statement gave up waiting for a lock (SQLSTATE 55P03): the plan is fine, a long
+    /// transaction was in the way, and trying again later is the right answer.
+    pub fn is_lock_timeout(&self) -> bool {
+        matches!(self, PostgresError::LockTimeout { .. })
     }
 }
 
@@ -202,26 +221,11 @@ impl PostgresEngine {
     }
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either
-    /// all apply or none. Names the failing statement.
+    /// all apply or none, unless a statement is marked to run outside the transaction (see
+    /// `apply`). Honors each statement's lock and statement timeout hints. Names the failing
+    /// statement and what of the plan stays applied.
     pub async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), PostgresError> {
-        let mut conn = self.pool.acquire().await?;
-        let mut tx = conn.begin().await?;
-        for (i, statement) in statements.iter().enumerate() {
-            let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.sql.clone())).execute(&mut *tx);
-            if let Err(e) =
-                schemahero_observe::statement::traced(i + 1, &statement.kind(), &statement.table, run, |d| d.rows_affected(), error_code)
-                    .await
-            {
-                return Err(PostgresError::Apply {
-                    index: i + 1,
-                    statement: statement.sql.clone(),
-                    message: e.to_string(),
-                    connection_lost: connection_lost(&e),
-                });
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+        apply::apply(&self.pool, statements).await
     }
 
     /// Every table of the given schemas (all user schemas when empty), as specs.

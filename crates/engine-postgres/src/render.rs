@@ -117,7 +117,7 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
     for w in work {
         out.extend(w.seed);
     }
-    out
+    crate::hints::with_hints(out)
 }
 
 /// New tables that reference other new tables come after them; everything else keeps its

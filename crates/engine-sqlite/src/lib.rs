@@ -1,6 +1,7 @@
 //! The SQLite engine: introspect, normalize, diff, render; table rebuilds for what ALTER TABLE
 //! cannot do, inside the same transaction as the rest of the plan.
 
+mod apply;
 pub mod diff;
 #[cfg(test)]
 mod diff_render_tests;
@@ -15,8 +16,8 @@ use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::sqlite::TableDef;
 use schemahero_schema::seed::quote_ident;
 use schemahero_schema::spec::{Column, SqliteTableSchema};
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{Connection, SqlitePool};
 use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,12 +26,23 @@ pub enum SqliteError {
     Open { path: String, message: String },
     #[error("statement {index} failed: {message}\n  statement: {statement}")]
     Apply { index: usize, statement: String, message: String },
+    /// Another connection held the database locked for longer than the busy timeout (the
+    /// statement's lock-timeout hint): nothing is wrong with the statement.
+    #[error("statement {index} {message}\n  statement: {statement}")]
+    LockTimeout { index: usize, statement: String, message: String },
     #[error("foreign key check failed after applying: {0} row(s) reference missing keys (first in table {1})")]
     ForeignKeys(usize, String),
     #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
     SeedTableMissing { table: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+}
+
+impl SqliteError {
+    /// Another connection held the database too long (see [`SqliteError::LockTimeout`]).
+    pub fn is_lock_timeout(&self) -> bool {
+        matches!(self, SqliteError::LockTimeout { .. })
+    }
 }
 
 /// A table the user wants, as the planner receives it.
@@ -125,36 +137,18 @@ impl SqliteEngine {
     }
 
     /// Runs the statements in one transaction, checks foreign keys, then commits; nothing is
-    /// applied if any statement or the check fails.
+    /// applied if any statement or the check fails. A statement marked to run outside the
+    /// transaction commits what came before it and runs on its own; a lock-timeout hint is the
+    /// busy timeout while its statement runs (see `apply`).
     pub async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), SqliteError> {
         let mut conn = self.pool.acquire().await?;
         // A rebuild drops a table and renames its replacement to the same name; the legacy
         // rename neither rewrites nor re-checks views and triggers of other tables, which still
         // name the table correctly once the rename is done.
         sqlx::query("PRAGMA legacy_alter_table = ON").execute(&mut *conn).await?;
-        let result = self.apply_in_transaction(&mut conn, statements).await;
+        let result = apply::apply(&mut conn, statements).await;
         sqlx::query("PRAGMA legacy_alter_table = OFF").execute(&mut *conn).await?;
         result
-    }
-
-    async fn apply_in_transaction(&self, conn: &mut sqlx::SqliteConnection, statements: &[PlannedStatement]) -> Result<(), SqliteError> {
-        let mut tx = conn.begin().await?;
-        for (i, statement) in statements.iter().enumerate() {
-            let run = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.sql.clone())).execute(&mut *tx);
-            let error_code = |e: &sqlx::Error| e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned());
-            if let Err(e) =
-                schemahero_observe::statement::traced(i + 1, &statement.kind(), &statement.table, run, |d| d.rows_affected(), error_code)
-                    .await
-            {
-                return Err(SqliteError::Apply { index: i + 1, statement: statement.sql.clone(), message: e.to_string() });
-            }
-        }
-        let violations: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&mut *tx).await?;
-        if let Some((first,)) = violations.first() {
-            return Err(SqliteError::ForeignKeys(violations.len(), first.clone()));
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     pub async fn generate(&self) -> Result<Vec<(String, SqliteTableSchema)>, SqliteError> {

@@ -92,6 +92,19 @@ impl EngineError {
             _ => false,
         }
     }
+
+    /// A statement gave up waiting for a lock (its lock-timeout hint fired): a long transaction
+    /// was in the way, not a fault of the plan, so trying again later is the right answer. On
+    /// Postgres and SQLite the transaction rolled back; on MySQL the statement did not run (and
+    /// the error says which did).
+    pub fn is_lock_timeout(&self) -> bool {
+        match self {
+            EngineError::Postgres(e) => e.is_lock_timeout(),
+            EngineError::Mysql(e) => e.is_lock_timeout(),
+            EngineError::Sqlite(e) => e.is_lock_timeout(),
+            _ => false,
+        }
+    }
 }
 
 /// How many connections an engine may hold, and how long idle ones stay open.

@@ -255,6 +255,15 @@ async fn apply_on(config: &Config, engine: &Engine, claim: &pb::Claim, m: &pb::M
             tracing::warn!(migration = %m.id, error = %e, "lost the database connection while applying; will retry");
             (pb::Outcome::Retry, format!("database connection lost while applying (retrying): {e}"))
         }
+        Err(e) if e.is_lock_timeout() => {
+            // A long transaction held a lock the migration needs; the lock-timeout hint made the
+            // statement give up rather than stall every query on the table behind it. Nothing is
+            // wrong with the plan: try again later (the attempt re-reads the ledger and checks
+            // the fingerprint, so whatever part of it committed is neither applied twice nor
+            // missed: a changed schema is re-planned).
+            tracing::warn!(migration = %m.id, error = %e, "a statement's lock timeout fired while applying; will retry");
+            (pb::Outcome::Retry, format!("lock timeout while applying (retrying): {e}"))
+        }
         Err(e) => match engine.ledger_contains(&m.id).await {
             // Someone else applied it while we tried: our transaction rolled back.
             Ok(true) => (pb::Outcome::Executed, String::new()),

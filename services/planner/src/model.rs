@@ -182,6 +182,10 @@ impl MigrationRecord {
         }
     }
 
+    /// Whether `other` is this migration's plan again: the same SQL in the same order. Hints
+    /// are left out on purpose: a migration planned before hints existed (or before a default
+    /// changed) is the same change, and is neither superseded nor offered for review again just
+    /// for them; it runs with the hints it was planned with.
     pub fn same_statements(&self, other: &[PlannedStatement]) -> bool {
         self.statements.len() == other.len() && self.statements.iter().zip(other).all(|(a, b)| a.sql == b.sql)
     }
@@ -189,4 +193,45 @@ impl MigrationRecord {
 
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_sql_with_other_hints_is_the_same_plan() {
+        let planned = PlannedStatement::new("public.t", "ALTER TABLE \"t\" ADD COLUMN \"a\" integer");
+        let record = MigrationRecord {
+            id: "t-1".into(),
+            namespace: "default".into(),
+            database: "db".into(),
+            table_resource: "t".into(),
+            table: "t".into(),
+            phase: Phase::Planned,
+            statements: vec![planned.clone()],
+            fingerprint: String::new(),
+            spec_hash: String::new(),
+            spec_json: String::new(),
+            planned_at: 0,
+            approved_at: 0,
+            executed_at: 0,
+            trace_id: String::new(),
+            traceparent: String::new(),
+            error: String::new(),
+            waiting_reason: String::new(),
+            attempts: 0,
+            executor: String::new(),
+            reason: Reason::Spec,
+            fencing_token: 0,
+            lease_expires_at: 0,
+            not_before: 0,
+            version: 1,
+            approved_by: String::new(),
+            rejected_by: String::new(),
+            recalculated_by: String::new(),
+        };
+        assert!(record.same_statements(&[planned.clone().with_lock_timeout(std::time::Duration::from_secs(10))]));
+        assert!(!record.same_statements(&[PlannedStatement::new("public.t", "ALTER TABLE \"t\" ADD COLUMN \"b\" integer")]));
+    }
 }

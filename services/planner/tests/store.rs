@@ -17,6 +17,10 @@ fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
             sql: "CREATE TABLE \"x\" (a int)".into(),
             hazards: vec![schemahero_plan::Hazard { kind: schemahero_plan::HazardKind::MayFail, message: "why".into() }],
             kind: "CREATE TABLE".into(),
+            // Execution hints are stored with the statement (as JSON) and come back unchanged.
+            outside_transaction: true,
+            lock_timeout_ms: Some(10_000),
+            statement_timeout_ms: Some(250),
         }],
         fingerprint: "fp".into(),
         spec_hash: "hash".into(),
@@ -121,6 +125,7 @@ async fn old_sqlite_store_gains_the_review_columns() {
     assert_eq!(old.statements[0].hazards[0].kind, schemahero_plan::HazardKind::DeletesData);
     assert_eq!(old.statements[0].hazards[0].message, "drops t");
     assert_eq!(old.statements[0].kind, "DROP TABLE", "the kind, not stored then, is read from the SQL");
+    assert!(!old.statements[0].has_hints(), "statements stored before hints existed have none");
     drop(store);
     // Opening again finds the columns in place.
     let store = SqlStore::open(path.to_str().unwrap()).await.unwrap();

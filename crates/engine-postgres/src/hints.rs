@@ -1,0 +1,61 @@
+//! The execution hints the Postgres engine plans with by default.
+
+use schemahero_plan::PlannedStatement;
+use std::time::Duration;
+
+/// How long a DDL statement on an existing table waits for its lock before it fails.
+///
+/// `ALTER TABLE`, `DROP …`, `CREATE INDEX`, `CREATE TRIGGER` take an ACCESS EXCLUSIVE or SHARE
+/// lock. Queued behind a long transaction, such a statement holds up every later query on the
+/// table — reads included — for as long as it waits: a migration would stall the application.
+/// Failing after 10 s instead (the executor retries a lock timeout with backoff) bounds that
+/// stall; a lock that frees within 10 s costs nothing. There is no default statement timeout:
+/// index builds and table rewrites may legitimately take long, and they are reviewed hazards.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Gives every statement that locks an existing table the default lock timeout (unless it has
+/// one): all DDL except `CREATE TABLE`, which locks only the table it creates. Seed `INSERT`s
+/// and backfill `UPDATE`s take ROW EXCLUSIVE, which ordinary queries do not queue behind.
+pub fn with_hints(statements: Vec<PlannedStatement>) -> Vec<PlannedStatement> {
+    statements
+        .into_iter()
+        .map(|s| if s.lock_timeout_ms.is_none() && locks_existing_table(&s.kind()) { s.with_lock_timeout(DEFAULT_LOCK_TIMEOUT) } else { s })
+        .collect()
+}
+
+fn locks_existing_table(kind: &str) -> bool {
+    ["ALTER ", "DROP ", "CREATE "].iter().any(|p| kind.starts_with(p)) && kind != "CREATE TABLE"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ddl_on_existing_tables_gets_the_default_lock_timeout() {
+        let planned = with_hints(
+            [
+                "CREATE TABLE \"t\" (\n  \"a\" integer\n)",
+                "ALTER TABLE \"t\" ADD COLUMN \"b\" integer",
+                "DROP TABLE \"u\"",
+                "CREATE UNIQUE INDEX \"i\" ON \"t\" (\"a\")",
+                "DROP INDEX \"i\"",
+                "CREATE TRIGGER \"tr\" BEFORE INSERT ON \"t\" FOR EACH ROW EXECUTE PROCEDURE f()",
+                "UPDATE \"t\" SET \"a\" = 0 WHERE \"a\" IS NULL",
+                "INSERT INTO \"t\" (\"a\") VALUES (1) ON CONFLICT (\"a\") DO NOTHING",
+            ]
+            .into_iter()
+            .map(|sql| PlannedStatement::new("public.t", sql))
+            .collect(),
+        );
+        let hinted: Vec<Option<u64>> = planned.iter().map(|s| s.lock_timeout_ms).collect();
+        assert_eq!(hinted, [None, Some(10_000), Some(10_000), Some(10_000), Some(10_000), Some(10_000), None, None]);
+        assert!(planned.iter().all(|s| !s.outside_transaction && s.statement_timeout_ms.is_none()), "no other default");
+    }
+
+    #[test]
+    fn a_hint_already_set_is_kept() {
+        let s = PlannedStatement::new("public.t", "ALTER TABLE \"t\" DROP COLUMN \"a\"").with_lock_timeout(Duration::from_millis(500));
+        assert_eq!(with_hints(vec![s])[0].lock_timeout_ms, Some(500));
+    }
+}
