@@ -15,16 +15,7 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Gives every `ALTER …`, `DROP …` and `CREATE … INDEX` the default lock timeout (unless it has
 /// one). `CREATE TABLE` and seed rows get none.
 pub fn with_hints(statements: Vec<PlannedStatement>) -> Vec<PlannedStatement> {
-    statements
-        .into_iter()
-        .map(|s| if s.lock_timeout_ms.is_none() && locks_existing_table(&s.kind()) { s.with_lock_timeout(DEFAULT_LOCK_TIMEOUT) } else { s })
-        .collect()
-}
-
-/// The kind is the statement's leading keywords: `CREATE INDEX` (also for UNIQUE),
-/// `CREATE FULLTEXT`, `CREATE SPATIAL` are index builds; `CREATE TABLE` makes a new table.
-fn locks_existing_table(kind: &str) -> bool {
-    ["ALTER ", "DROP ", "CREATE "].iter().any(|p| kind.starts_with(p)) && kind != "CREATE TABLE"
+    schemahero_plan::hints::with_default_lock_timeout(statements, DEFAULT_LOCK_TIMEOUT)
 }
 
 #[cfg(test)]

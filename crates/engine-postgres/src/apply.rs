@@ -9,7 +9,7 @@
 //! around a statement outside one, so the pooled connection never keeps them.
 
 use crate::{PostgresError, connection_lost, error_code};
-use schemahero_plan::PlannedStatement;
+use schemahero_plan::{PlannedStatement, execution};
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, PgPool, Postgres};
 
@@ -74,15 +74,11 @@ fn value(ms: u64) -> String {
 /// (a timeout hint says so) and what of the plan stays applied.
 pub(crate) async fn apply(pool: &PgPool, statements: &[PlannedStatement]) -> Result<(), PostgresError> {
     let mut conn = pool.acquire().await?;
-    let mut start = 0;
-    while start < statements.len() {
-        if statements[start].outside_transaction {
-            run_outside(&mut conn, statements, start).await?;
-            start += 1;
+    for group in execution::groups(statements) {
+        if group.outside_transaction {
+            run_outside(&mut conn, statements, group.statements.start).await?;
         } else {
-            let end = statements[start..].iter().position(|s| s.outside_transaction).map_or(statements.len(), |p| start + p);
-            run_group(&mut conn, statements, start, end).await?;
-            start = end;
+            run_group(&mut conn, statements, group.statements.start, group.statements.end).await?;
         }
     }
     Ok(())
@@ -141,15 +137,12 @@ async fn run(conn: &mut sqlx::PgConnection, i: usize, statement: &PlannedStateme
 /// statements of the plan were committed before it.
 fn apply_error(i: usize, statement: &PlannedStatement, e: sqlx::Error, committed: usize) -> PostgresError {
     let index = i + 1;
-    let outcome = outcome(committed, statement.outside_transaction);
+    let outcome = execution::outcome(committed, statement.outside_transaction);
     let server = e.as_database_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string());
     let what = format!("({})", statement.summary());
     match error_code(&e).as_deref() {
         Some(LOCK_NOT_AVAILABLE) => {
-            let after = match statement.lock_timeout_ms {
-                Some(ms) => format!("after its lock timeout hint of {ms} ms"),
-                None => "after the server's lock_timeout".to_string(),
-            };
+            let after = execution::lock_wait(statement, "the server's lock_timeout");
             PostgresError::LockTimeout {
                 index,
                 statement: statement.sql.clone(),
@@ -179,24 +172,6 @@ fn apply_error(i: usize, statement: &PlannedStatement, e: sqlx::Error, committed
     }
 }
 
-/// What of the plan stays applied when a statement fails after `committed` statements were
-/// committed (by statements outside the transaction; 0 otherwise).
-fn outcome(committed: usize, outside: bool) -> String {
-    let before = match committed {
-        0 => String::new(),
-        1 => "statement 1 was committed before it and stays applied".to_string(),
-        n => format!("statements 1-{n} were committed before it and stay applied"),
-    };
-    match (committed, outside) {
-        (0, false) => "nothing of the plan was applied (its transaction rolled back)".to_string(),
-        (_, false) => format!("{before} (a statement outside the transaction came first); the statements since were rolled back"),
-        (0, true) => {
-            "it ran outside a transaction, so what it did before failing is not rolled back; no statement before it was applied".to_string()
-        }
-        (_, true) => format!("it ran outside a transaction, so what it did before failing is not rolled back; {before}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,16 +193,5 @@ mod tests {
     fn outside_a_transaction_the_session_is_set_and_reset() {
         let s = PlannedStatement::new("t", "VACUUM t").outside_transaction().with_lock_timeout(Duration::from_millis(300));
         assert_eq!(Timeouts::of(&s).set_and_reset(), ("SET lock_timeout = '300ms'".to_string(), "RESET lock_timeout".to_string()));
-    }
-
-    #[test]
-    fn the_outcome_says_what_stays_applied() {
-        assert_eq!(outcome(0, false), "nothing of the plan was applied (its transaction rolled back)");
-        assert_eq!(
-            outcome(3, false),
-            "statements 1-3 were committed before it and stay applied (a statement outside the transaction came first); \
-             the statements since were rolled back"
-        );
-        assert!(outcome(1, true).ends_with("statement 1 was committed before it and stays applied"));
     }
 }

@@ -17,14 +17,7 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// one): all DDL except `CREATE TABLE`, which locks only the table it creates. Seed `INSERT`s
 /// and backfill `UPDATE`s take ROW EXCLUSIVE, which ordinary queries do not queue behind.
 pub fn with_hints(statements: Vec<PlannedStatement>) -> Vec<PlannedStatement> {
-    statements
-        .into_iter()
-        .map(|s| if s.lock_timeout_ms.is_none() && locks_existing_table(&s.kind()) { s.with_lock_timeout(DEFAULT_LOCK_TIMEOUT) } else { s })
-        .collect()
-}
-
-fn locks_existing_table(kind: &str) -> bool {
-    ["ALTER ", "DROP ", "CREATE "].iter().any(|p| kind.starts_with(p)) && kind != "CREATE TABLE"
+    schemahero_plan::hints::with_default_lock_timeout(statements, DEFAULT_LOCK_TIMEOUT)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! not enforced.
 
 use crate::SqliteError;
-use schemahero_plan::PlannedStatement;
+use schemahero_plan::{PlannedStatement, execution};
 use sqlx::{Connection, SqliteConnection};
 
 /// Extended result codes whose primary code is SQLITE_BUSY (5): another connection holds the
@@ -28,18 +28,13 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, statements: &[PlannedStat
 }
 
 async fn run_all(conn: &mut SqliteConnection, statements: &[PlannedStatement], busy: &mut Busy) -> Result<(), SqliteError> {
-    let mut start = 0;
-    while start < statements.len() {
-        let end = if statements[start].outside_transaction {
-            start + 1
-        } else {
-            statements[start..].iter().position(|s| s.outside_transaction).map_or(statements.len(), |p| start + p)
-        };
-        if statements[start].outside_transaction {
+    for group in execution::groups(statements) {
+        let start = group.statements.start;
+        if group.outside_transaction {
             run(conn, start, &statements[start], busy, start).await?;
         } else {
             let mut tx = conn.begin().await?;
-            for (i, statement) in statements.iter().enumerate().take(end).skip(start) {
+            for (i, statement) in statements.iter().enumerate().take(group.statements.end).skip(start) {
                 run(&mut tx, i, statement, busy, start).await?;
             }
             let violations: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&mut *tx).await?;
@@ -48,7 +43,6 @@ async fn run_all(conn: &mut SqliteConnection, statements: &[PlannedStatement], b
             }
             tx.commit().await?;
         }
-        start = end;
     }
     Ok(())
 }
@@ -82,21 +76,22 @@ async fn run(
 ) -> Result<(), SqliteError> {
     let failed = |e: sqlx::Error| {
         if is_busy(&e) {
-            let after = match statement.lock_timeout_ms {
-                Some(ms) => format!("after its lock timeout hint of {ms} ms"),
-                None => "after the connection's busy timeout".to_string(),
-            };
+            let after = execution::lock_wait(statement, "the connection's busy timeout");
             SqliteError::LockTimeout {
                 index: i + 1,
                 statement: statement.sql.clone(),
                 message: format!(
                     "({}) gave up waiting {after}: another connection holds a lock on the database ({e}); {}",
                     statement.summary(),
-                    outcome(committed)
+                    execution::outcome(committed, statement.outside_transaction)
                 ),
             }
         } else {
-            let message = if committed == 0 { e.to_string() } else { format!("{e}; {}", outcome(committed)) };
+            let message = if committed == 0 && !statement.outside_transaction {
+                e.to_string()
+            } else {
+                format!("{e}; {}", execution::outcome(committed, statement.outside_transaction))
+            };
             SqliteError::Apply { index: i + 1, statement: statement.sql.clone(), message }
         }
     };
@@ -107,14 +102,4 @@ async fn run(
         .await
         .map_err(failed)?;
     Ok(())
-}
-
-/// What stays applied after a failure, `committed` statements having been committed before
-/// (by statements outside the transaction).
-fn outcome(committed: usize) -> String {
-    match committed {
-        0 => "nothing of the plan was applied".to_string(),
-        1 => "statement 1 was committed before it (a statement outside the transaction came first) and stays applied".to_string(),
-        n => format!("statements 1-{n} were committed before it (a statement outside the transaction came first) and stay applied"),
-    }
 }

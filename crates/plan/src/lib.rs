@@ -7,6 +7,8 @@
 
 pub mod canonical;
 pub mod cases;
+pub mod execution;
+pub mod hints;
 pub mod seed;
 mod hazard;
 mod split;
