@@ -94,7 +94,7 @@ where
     let seed = read_optional(&case.join("flags")).contains("seed-data");
     let specs = load_specs(&case.join("spec.yaml")).map_err(|e| format!("spec.yaml: {e}"))?;
     let mut warnings = Vec::new();
-    let plan = engine.plan(&specs.tables, seed, &mut warnings).await.map_err(|e| format!("plan: {e}"))?;
+    let plan = engine.plan_with_extensions(&specs.extensions, &specs.tables, seed, &mut warnings).await.map_err(|e| format!("plan: {e}"))?;
     let mut failures = Vec::new();
     failures.extend(check_file(&case.join("expected.sql"), &plan.to_sql()));
     failures.extend(check_plan_each(engine, &specs.tables, seed).await?);
@@ -104,7 +104,8 @@ where
     let state = dump(uri.to_string()).await?;
     failures.extend(check_file(&case.join("expected-state.txt"), &state));
     let mut warnings = Vec::new();
-    let again = engine.plan(&specs.tables, seed, &mut warnings).await.map_err(|e| format!("re-plan: {e}"))?;
+    let again =
+        engine.plan_with_extensions(&specs.extensions, &specs.tables, seed, &mut warnings).await.map_err(|e| format!("re-plan: {e}"))?;
     if !again.is_empty() {
         failures.push(format!("re-planning after apply is not empty:\n{}", again.to_sql()));
     }

@@ -300,7 +300,7 @@ async fn plan(args: PlanArgs) -> Result<()> {
     let loaded = load_specs(&args.spec_file)?;
     let mut warnings = loaded.warnings;
     for other in &loaded.others {
-        if other.kind != "Database" {
+        if other.kind != "Database" && other.kind != "DatabaseExtension" {
             warnings.push(schemahero_schema::Warning {
                 source: other.source.clone(),
                 message: format!(
@@ -312,7 +312,7 @@ async fn plan(args: PlanArgs) -> Result<()> {
         }
     }
     let engine = Engine::connect(driver, &args.connection.uri).await?;
-    let plan = engine.plan(&loaded.tables, args.seed_data, &mut warnings).await;
+    let plan = engine.plan_with_extensions(&loaded.extensions, &loaded.tables, args.seed_data, &mut warnings).await;
     engine.close().await;
     let plan = plan?;
     for w in &warnings {

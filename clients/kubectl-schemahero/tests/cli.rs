@@ -165,3 +165,18 @@ fn seed_data_without_schema_needs_the_table_and_says_which() {
     let e = stderr(&o);
     assert!(e.contains("table countries has seed data and no schema, and does not exist"), "{e}");
 }
+
+/// A DatabaseExtension is a Postgres feature: on other engines the plan says it was skipped
+/// and still plans the tables.
+#[test]
+fn database_extensions_are_skipped_with_a_warning_off_postgres() {
+    let dir = temp_dir("extsqlite");
+    let ext = "apiVersion: databases.schemahero.io/v1alpha4\nkind: DatabaseExtension\nmetadata:\n  name: crypto\nspec:\n  database: db\n  postgres:\n    name: pgcrypto\n";
+    std::fs::write(dir.join("ext.yaml"), ext).unwrap();
+    std::fs::write(dir.join("t.yaml"), SPEC).unwrap();
+    let db = dir.join("x.db");
+    let o = cli(&["plan", "--driver", "sqlite", "--uri", db.to_str().unwrap(), "--spec-file", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("DatabaseExtension \"crypto\": extensions are a Postgres feature; skipped for sqlite"), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("CREATE TABLE \"items\""));
+}

@@ -3,6 +3,7 @@
 
 mod apply;
 pub mod diff;
+pub mod extensions;
 #[cfg(test)]
 mod diff_render_tests;
 pub mod hints;
@@ -121,6 +122,17 @@ impl PostgresEngine {
             .map_err(|e| PostgresError::Connect { target: target.clone(), message: redact_error(&e.to_string(), uri) })?;
         let (default_schema,): (String,) = sqlx::query_as("SELECT coalesce(current_schema(), 'public')::text").fetch_one(&pool).await?;
         Ok(Self { pool, default_schema })
+    }
+
+    /// Plans the DatabaseExtensions (see `extensions`).
+    pub async fn plan_extensions(
+        &self,
+        desired: &[schemahero_schema::extension::PostgresExtension],
+    ) -> Result<Vec<PlannedStatement>, PostgresError> {
+        if desired.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(extensions::plan(desired, &extensions::introspect(&self.pool).await?))
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -8,6 +8,7 @@ use crate::{Driver, EngineError, PoolLimits, SchemaEngine, mysql_tables, postgre
 use schemahero_mysql::{MysqlEngine, MysqlError};
 use schemahero_plan::{Plan, PlannedStatement, SplitDialect};
 use schemahero_postgres::{PostgresEngine, PostgresError};
+use schemahero_schema::extension::ExtensionManifest;
 use schemahero_schema::{TableManifest, Warning};
 use schemahero_sqlite::{SqliteEngine, SqliteError};
 
@@ -45,6 +46,24 @@ impl SchemaEngine for Postgres {
     ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
         let (desired, planned) = postgres_tables(self.driver, tables, warnings);
         Ok(spread(tables.len(), planned, self.engine.plan_each(&desired, seed_data).await?))
+    }
+
+    async fn plan_extensions(&self, extensions: &[ExtensionManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+        let mut desired = Vec::new();
+        for ext in extensions {
+            match (&ext.spec.postgres, self.driver) {
+                (Some(pg), Driver::Postgres) => desired.push(pg.clone()),
+                (Some(_), _) => warnings.push(Warning {
+                    source: ext.source.clone(),
+                    message: format!("DatabaseExtension {:?}: CockroachDB has no extensions; skipped", ext.name),
+                }),
+                (None, _) => warnings.push(Warning {
+                    source: ext.source.clone(),
+                    message: format!("DatabaseExtension {:?} has no spec.postgres section; skipped", ext.name),
+                }),
+            }
+        }
+        Ok(self.engine.plan_extensions(&desired).await?)
     }
 
     async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {

@@ -6,6 +6,7 @@ use crate::generate::GeneratedFile;
 use crate::ledger::{self, LedgerEntry};
 use crate::{Driver, EngineError, PoolLimits, adapters, sqlite_path, uri};
 use schemahero_plan::{Plan, PlannedStatement, SplitDialect};
+use schemahero_schema::extension::ExtensionManifest;
 use schemahero_schema::{TableManifest, Warning};
 
 /// What a database engine does: plan specs against the live schema, apply statements, keep the
@@ -31,6 +32,18 @@ pub trait SchemaEngine: Send + Sync {
         seed_data: bool,
         warnings: &mut Vec<Warning>,
     ) -> Result<Vec<Result<Plan, EngineError>>, EngineError>;
+
+    /// Plans the DatabaseExtensions that have a section for this driver (Postgres); the others
+    /// become warnings.
+    async fn plan_extensions(&self, extensions: &[ExtensionManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+        for ext in extensions {
+            warnings.push(Warning {
+                source: ext.source.clone(),
+                message: format!("DatabaseExtension {:?}: extensions are a Postgres feature; skipped for {}", ext.name, self.driver().schema_key()),
+            });
+        }
+        Ok(Vec::new())
+    }
 
     /// Applies statements (one transaction where the database's DDL is transactional).
     async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError>;
@@ -95,6 +108,21 @@ impl Engine {
 
     pub async fn plan(&self, tables: &[TableManifest], seed_data: bool, warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
         self.inner.plan(tables, seed_data, warnings).await
+    }
+
+    /// Plans the DatabaseExtensions and then the tables (which may use the extensions' types),
+    /// as one plan; its fingerprint is the tables'.
+    pub async fn plan_with_extensions(
+        &self,
+        extensions: &[ExtensionManifest],
+        tables: &[TableManifest],
+        seed_data: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Plan, EngineError> {
+        let mut statements = self.inner.plan_extensions(extensions, warnings).await?;
+        let plan = self.inner.plan(tables, seed_data, warnings).await?;
+        statements.extend(plan.statements);
+        Ok(Plan { statements, ..plan })
     }
 
     pub async fn plan_each(

@@ -1,5 +1,6 @@
 //! Reading spec files and directories.
 
+use schemahero_schema::extension::ExtensionManifest;
 use schemahero_schema::{Document, OtherDocument, SpecError, TableManifest, Warning, parse_documents};
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,8 @@ pub enum LoadError {
 #[derive(Debug, Default)]
 pub struct LoadedSpecs {
     pub tables: Vec<TableManifest>,
+    /// DatabaseExtensions (also kept in `others`).
+    pub extensions: Vec<ExtensionManifest>,
     pub others: Vec<OtherDocument>,
     pub warnings: Vec<Warning>,
 }
@@ -47,7 +50,12 @@ pub fn load_specs(path: &Path) -> Result<LoadedSpecs, LoadError> {
                     }
                     loaded.tables.push(t)
                 }
-                Document::Other(o) => loaded.others.push(o),
+                Document::Other(o) => {
+                    if let Some(extension) = ExtensionManifest::from_document(&o) {
+                        loaded.extensions.push(extension?);
+                    }
+                    loaded.others.push(o)
+                }
             }
         }
     }
