@@ -93,8 +93,7 @@ where
     }
     let seed = read_optional(&case.join("flags")).contains("seed-data");
     let specs = load_specs(&case.join("spec.yaml")).map_err(|e| format!("spec.yaml: {e}"))?;
-    let mut warnings = Vec::new();
-    let plan = engine.plan_with_extensions(&specs.extensions, &specs.tables, seed, &mut warnings).await.map_err(|e| format!("plan: {e}"))?;
+    let plan = plan_all(engine, &specs, seed).await.map_err(|e| format!("plan: {e}"))?;
     let mut failures = Vec::new();
     failures.extend(check_file(&case.join("expected.sql"), &plan.to_sql()));
     failures.extend(check_plan_each(engine, &specs.tables, seed).await?);
@@ -103,13 +102,21 @@ where
     engine.apply_statements(&plan.statements).await.map_err(|e| format!("applying the plan: {e}"))?;
     let state = dump(uri.to_string()).await?;
     failures.extend(check_file(&case.join("expected-state.txt"), &state));
-    let mut warnings = Vec::new();
-    let again =
-        engine.plan_with_extensions(&specs.extensions, &specs.tables, seed, &mut warnings).await.map_err(|e| format!("re-plan: {e}"))?;
+    let again = plan_all(engine, &specs, seed).await.map_err(|e| format!("re-plan: {e}"))?;
     if !again.is_empty() {
         failures.push(format!("re-planning after apply is not empty:\n{}", again.to_sql()));
     }
     if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
+}
+
+/// Everything a case's spec holds, in the order a user applies it: Functions (`plan
+/// --spec-type function`), then DatabaseExtensions and Tables (`plan`).
+async fn plan_all(engine: &Engine, specs: &schemahero_engine::LoadedSpecs, seed: bool) -> Result<schemahero_plan::Plan, schemahero_engine::EngineError> {
+    let mut warnings = Vec::new();
+    let functions = engine.plan_functions(&specs.functions, &mut warnings).await?;
+    let plan = engine.plan_with_extensions(&specs.extensions, &specs.tables, seed, &mut warnings).await?;
+    let statements = functions.statements.into_iter().chain(plan.statements).collect();
+    Ok(schemahero_plan::Plan { statements, ..plan })
 }
 
 /// The planner plans a database's tables in one batch (`plan_each`): each table's plan there

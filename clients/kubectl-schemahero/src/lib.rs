@@ -125,7 +125,8 @@ struct PlanArgs {
     /// A Table manifest file, or a directory of them.
     #[arg(long)]
     spec_file: PathBuf,
-    /// Kind of spec to plan (only `table` is supported).
+    /// Kind of spec to plan: `table` (Tables, and the DatabaseExtensions they may need) or
+    /// `function` (Functions, Postgres).
     #[arg(long, default_value = "table")]
     spec_type: String,
     /// Write the plan here instead of stdout.
@@ -293,26 +294,42 @@ async fn target(args: TargetArgs, verb: Verb) -> Result<()> {
 }
 
 async fn plan(args: PlanArgs) -> Result<()> {
-    if args.spec_type != "table" {
-        bail!("--spec-type {:?} is not supported (only table)", args.spec_type);
-    }
+    let functions = match args.spec_type.as_str() {
+        "table" => false,
+        "function" => true,
+        other => bail!("--spec-type {other:?} is not supported (table or function)"),
+    };
     let driver = Driver::parse(&args.connection.driver)?;
     let loaded = load_specs(&args.spec_file)?;
     let mut warnings = loaded.warnings;
+    if functions {
+        for t in &loaded.tables {
+            warnings.push(schemahero_schema::Warning {
+                source: t.source.clone(),
+                message: format!("skipping Table {:?} (not a Function)", t.spec.name),
+            });
+        }
+    }
     for other in &loaded.others {
-        if other.kind != "Database" && other.kind != "DatabaseExtension" {
+        let planned = if functions { other.kind == "Function" } else { other.kind == "DatabaseExtension" };
+        if other.kind != "Database" && !planned {
             warnings.push(schemahero_schema::Warning {
                 source: other.source.clone(),
                 message: format!(
-                    "skipping {} {:?} (not a Table)",
+                    "skipping {} {:?} (not a {})",
                     if other.kind.is_empty() { "document" } else { &other.kind },
-                    other.name.as_deref().unwrap_or("")
+                    other.name.as_deref().unwrap_or(""),
+                    if functions { "Function" } else { "Table" }
                 ),
             });
         }
     }
     let engine = Engine::connect(driver, &args.connection.uri).await?;
-    let plan = engine.plan_with_extensions(&loaded.extensions, &loaded.tables, args.seed_data, &mut warnings).await;
+    let plan = if functions {
+        engine.plan_functions(&loaded.functions, &mut warnings).await
+    } else {
+        engine.plan_with_extensions(&loaded.extensions, &loaded.tables, args.seed_data, &mut warnings).await
+    };
     engine.close().await;
     let plan = plan?;
     for w in &warnings {

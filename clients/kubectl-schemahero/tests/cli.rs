@@ -180,3 +180,24 @@ fn database_extensions_are_skipped_with_a_warning_off_postgres() {
     assert!(stderr(&o).contains("DatabaseExtension \"crypto\": extensions are a Postgres feature; skipped for sqlite"), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("CREATE TABLE \"items\""));
 }
+
+/// `--spec-type function` plans Functions (Postgres) and skips Tables, saying so; an unknown
+/// spec type is one clear error.
+#[test]
+fn spec_type_function_plans_functions_and_names_what_it_skips() {
+    let dir = temp_dir("specfn");
+    let f = "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Function\nmetadata:\n  name: f\nspec:\n  database: db\n  name: f\n  schema:\n    postgres:\n      return: integer\n      as: SELECT 1\n";
+    std::fs::write(dir.join("f.yaml"), f).unwrap();
+    std::fs::write(dir.join("t.yaml"), SPEC).unwrap();
+    let db = dir.join("x.db");
+    let base = ["plan", "--driver", "sqlite", "--uri", db.to_str().unwrap(), "--spec-file", dir.to_str().unwrap()];
+    let o = cli(&[&base[..], &["--spec-type", "function"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("Function \"f\": functions are planned on Postgres only; skipped for sqlite"), "{e}");
+    assert!(e.contains("skipping Table \"items\" (not a Function)"), "{e}");
+    assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty());
+    let o = cli(&[&base[..], &["--spec-type", "view"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--spec-type \"view\" is not supported (table or function)"), "{}", stderr(&o));
+}

@@ -4,6 +4,7 @@
 mod apply;
 pub mod diff;
 pub mod extensions;
+pub mod functions;
 #[cfg(test)]
 mod diff_render_tests;
 pub mod hints;
@@ -133,6 +134,23 @@ impl PostgresEngine {
             return Ok(Vec::new());
         }
         Ok(extensions::plan(desired, &extensions::introspect(&self.pool).await?))
+    }
+
+    /// Plans Functions (see `functions`): (name, spec) each, in the default schema unless the
+    /// spec names one.
+    pub async fn plan_functions(
+        &self,
+        desired: &[(&str, &schemahero_schema::function::PostgresFunction)],
+    ) -> Result<Vec<PlannedStatement>, PostgresError> {
+        let functions: Vec<functions::DesiredFunction> = desired
+            .iter()
+            .map(|(name, spec)| functions::DesiredFunction {
+                name,
+                schema: spec.schema.clone().unwrap_or_else(|| self.default_schema.clone()),
+                spec,
+            })
+            .collect();
+        Ok(functions::plan(&self.pool, &functions).await?)
     }
 
     pub fn pool(&self) -> &PgPool {

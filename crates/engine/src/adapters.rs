@@ -9,6 +9,7 @@ use schemahero_mysql::{MysqlEngine, MysqlError};
 use schemahero_plan::{Plan, PlannedStatement, SplitDialect};
 use schemahero_postgres::{PostgresEngine, PostgresError};
 use schemahero_schema::extension::ExtensionManifest;
+use schemahero_schema::function::FunctionManifest;
 use schemahero_schema::{TableManifest, Warning};
 use schemahero_sqlite::{SqliteEngine, SqliteError};
 
@@ -64,6 +65,24 @@ impl SchemaEngine for Postgres {
             }
         }
         Ok(self.engine.plan_extensions(&desired).await?)
+    }
+
+    async fn plan_functions(&self, functions: &[FunctionManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+        let mut desired = Vec::new();
+        for f in functions {
+            match (f.spec.schema.as_ref().and_then(|s| s.postgres.as_ref()), self.driver) {
+                (Some(pg), Driver::Postgres) => desired.push((f.spec.name.as_str(), pg)),
+                (Some(_), _) => warnings.push(Warning {
+                    source: f.source.clone(),
+                    message: format!("Function {:?}: functions are planned on Postgres only; skipped for CockroachDB", f.spec.name),
+                }),
+                (None, _) => warnings.push(Warning {
+                    source: f.source.clone(),
+                    message: format!("Function {:?} has no spec.schema.postgres section; skipped", f.spec.name),
+                }),
+            }
+        }
+        Ok(self.engine.plan_functions(&desired).await?)
     }
 
     async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {

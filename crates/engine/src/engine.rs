@@ -7,6 +7,7 @@ use crate::ledger::{self, LedgerEntry};
 use crate::{Driver, EngineError, PoolLimits, adapters, sqlite_path, uri};
 use schemahero_plan::{Plan, PlannedStatement, SplitDialect};
 use schemahero_schema::extension::ExtensionManifest;
+use schemahero_schema::function::FunctionManifest;
 use schemahero_schema::{TableManifest, Warning};
 
 /// What a database engine does: plan specs against the live schema, apply statements, keep the
@@ -40,6 +41,18 @@ pub trait SchemaEngine: Send + Sync {
             warnings.push(Warning {
                 source: ext.source.clone(),
                 message: format!("DatabaseExtension {:?}: extensions are a Postgres feature; skipped for {}", ext.name, self.driver().schema_key()),
+            });
+        }
+        Ok(Vec::new())
+    }
+
+    /// Plans the Functions that have a section for this driver (Postgres); the others become
+    /// warnings.
+    async fn plan_functions(&self, functions: &[FunctionManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+        for f in functions {
+            warnings.push(Warning {
+                source: f.source.clone(),
+                message: format!("Function {:?}: functions are planned on Postgres only; skipped for {}", f.spec.name, self.driver().schema_key()),
             });
         }
         Ok(Vec::new())
@@ -123,6 +136,12 @@ impl Engine {
         let plan = self.inner.plan(tables, seed_data, warnings).await?;
         statements.extend(plan.statements);
         Ok(Plan { statements, ..plan })
+    }
+
+    /// Plans Functions (`plan --spec-type function`).
+    pub async fn plan_functions(&self, functions: &[FunctionManifest], warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
+        let statements = self.inner.plan_functions(functions, warnings).await?;
+        Ok(Plan { statements, fingerprint: schemahero_plan::canonical::empty_fingerprint() })
     }
 
     pub async fn plan_each(

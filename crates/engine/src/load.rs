@@ -1,6 +1,7 @@
 //! Reading spec files and directories.
 
 use schemahero_schema::extension::ExtensionManifest;
+use schemahero_schema::function::FunctionManifest;
 use schemahero_schema::{Document, OtherDocument, SpecError, TableManifest, Warning, parse_documents};
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,8 @@ pub struct LoadedSpecs {
     pub tables: Vec<TableManifest>,
     /// DatabaseExtensions (also kept in `others`).
     pub extensions: Vec<ExtensionManifest>,
+    /// Functions (also kept in `others`).
+    pub functions: Vec<FunctionManifest>,
     pub others: Vec<OtherDocument>,
     pub warnings: Vec<Warning>,
 }
@@ -53,6 +56,9 @@ pub fn load_specs(path: &Path) -> Result<LoadedSpecs, LoadError> {
                 Document::Other(o) => {
                     if let Some(extension) = ExtensionManifest::from_document(&o) {
                         loaded.extensions.push(extension?);
+                    }
+                    if let Some(function) = FunctionManifest::from_document(&o) {
+                        loaded.functions.push(function?);
                     }
                     loaded.others.push(o)
                 }

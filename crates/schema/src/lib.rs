@@ -5,6 +5,7 @@ pub mod database;
 pub mod defaults;
 pub mod diff;
 pub mod extension;
+pub mod function;
 pub mod matching;
 pub mod model;
 pub mod mysql_defaults;
