@@ -111,7 +111,11 @@ where
 
 /// Everything a case's spec holds, in the order a user applies it: Functions (`plan
 /// --spec-type function`), then DatabaseExtensions and Tables (`plan`).
-async fn plan_all(engine: &Engine, specs: &schemahero_engine::LoadedSpecs, seed: bool) -> Result<schemahero_plan::Plan, schemahero_engine::EngineError> {
+async fn plan_all(
+    engine: &Engine,
+    specs: &schemahero_engine::LoadedSpecs,
+    seed: bool,
+) -> Result<schemahero_plan::Plan, schemahero_engine::EngineError> {
     let mut warnings = Vec::new();
     let functions = engine.plan_functions(&specs.functions, &mut warnings).await?;
     let plan = engine.plan_with_extensions(&specs.extensions, &specs.tables, seed, &mut warnings).await?;

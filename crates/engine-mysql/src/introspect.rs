@@ -55,7 +55,10 @@ pub async fn introspect(
         let collation = canonical_collation(&collation);
         let charset =
             charsets.charset_of.get(&collation).cloned().unwrap_or_else(|| collation.split('_').next().unwrap_or_default().into());
-        result.insert(name.clone(), TableDef { name, ext: mysql::Table { charset, collation, explicit_charset: false }, ..TableDef::default() });
+        result.insert(
+            name.clone(),
+            TableDef { name, ext: mysql::Table { charset, collation, explicit_charset: false }, ..TableDef::default() },
+        );
     }
     if result.is_empty() {
         return Ok(result);

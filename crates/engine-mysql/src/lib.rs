@@ -16,11 +16,11 @@ pub mod normalize;
 pub mod render;
 
 pub use apply::{CREATE_LEDGER, LEDGER_TABLE};
-use schemahero_plan::seed::{SeedTarget, plan_seed};
-use schemahero_schema::sql_safety::Dialect;
 use model::{Charsets, TableDef};
 use schemahero_plan::Plan;
+use schemahero_plan::seed::{SeedTarget, plan_seed};
 use schemahero_schema::spec::MysqlTableSchema;
+use schemahero_schema::sql_safety::Dialect;
 use sqlx::MySqlPool;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlSslMode};
 

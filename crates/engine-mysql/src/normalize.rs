@@ -76,7 +76,8 @@ pub fn normalize_type(raw: &str, mbmaxlen: u32) -> String {
 /// width is display only: SchemaHero's own specs write the same column as `tinyint (3, 0)`, and
 /// a MODIFY for a display width would copy the table for nothing.
 pub fn same_type(a: &str, b: &str) -> bool {
-    let storage = |t: &str| -> String { t.strip_prefix("tinyint(1)").map(|rest| format!("tinyint{rest}")).unwrap_or_else(|| t.to_string()) };
+    let storage =
+        |t: &str| -> String { t.strip_prefix("tinyint(1)").map(|rest| format!("tinyint{rest}")).unwrap_or_else(|| t.to_string()) };
     a == b || storage(a) == storage(b)
 }
 

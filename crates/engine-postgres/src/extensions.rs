@@ -44,10 +44,10 @@ pub fn plan(desired: &[PostgresExtension], live: &HashMap<String, LiveExtension>
             }
             Some(l) => {
                 if let Some(version) = ext.version.as_ref().filter(|v| **v != l.version) {
-                    out.push(
-                        statement(format!("ALTER EXTENSION {name} UPDATE TO '{version}'"))
-                            .with_hazard(HazardKind::MayFail, format!("fails unless the server has an update path from {} to {version}", l.version)),
-                    );
+                    out.push(statement(format!("ALTER EXTENSION {name} UPDATE TO '{version}'")).with_hazard(
+                        HazardKind::MayFail,
+                        format!("fails unless the server has an update path from {} to {version}", l.version),
+                    ));
                 }
                 if let Some(schema) = ext.schema.as_ref().filter(|s| **s != l.schema) {
                     out.push(statement(format!("ALTER EXTENSION {name} SET SCHEMA {}", quote_ident(schema))));
@@ -76,7 +76,10 @@ mod tests {
             sql(&[ext("citext", Some("1.5"), Some("ext"))]),
             ["ALTER EXTENSION \"citext\" UPDATE TO '1.5'", "ALTER EXTENSION \"citext\" SET SCHEMA \"ext\""]
         );
-        assert_eq!(sql(&[ext("pg_trgm", Some("1.6"), Some("public"))]), ["CREATE EXTENSION IF NOT EXISTS \"pg_trgm\" WITH SCHEMA \"public\" VERSION '1.6'"]);
+        assert_eq!(
+            sql(&[ext("pg_trgm", Some("1.6"), Some("public"))]),
+            ["CREATE EXTENSION IF NOT EXISTS \"pg_trgm\" WITH SCHEMA \"public\" VERSION '1.6'"]
+        );
         assert_eq!(plan(&[ext("uuid-ossp", None, None)], &live)[0].kind(), "CREATE EXTENSION");
     }
 }

@@ -37,7 +37,8 @@ impl DesiredFunction<'_> {
             .params
             .iter()
             .map(|p| {
-                let parts = [p.mode.as_deref().map(|m| m.trim().to_ascii_uppercase()), p.name.clone(), Some(p.param_type.trim().to_string())];
+                let parts =
+                    [p.mode.as_deref().map(|m| m.trim().to_ascii_uppercase()), p.name.clone(), Some(p.param_type.trim().to_string())];
                 parts.into_iter().flatten().collect::<Vec<_>>().join(" ")
             })
             .collect();
@@ -108,7 +109,8 @@ pub async fn plan(pool: &PgPool, functions: &[DesiredFunction<'_>]) -> Result<Ve
     let mut out = Vec::new();
     for f in functions {
         let display = format!("{}.{}", f.schema, f.name);
-        let statement = |sql: String, kind: &str| PlannedStatement { kind: kind.to_string(), ..PlannedStatement::new(display.as_str(), sql) };
+        let statement =
+            |sql: String, kind: &str| PlannedStatement { kind: kind.to_string(), ..PlannedStatement::new(display.as_str(), sql) };
         let Some(l) = live(pool, &f.signature()).await? else {
             out.push(statement(f.create_sql(false), "CREATE FUNCTION"));
             continue;
@@ -120,11 +122,12 @@ pub async fn plan(pool: &PgPool, functions: &[DesiredFunction<'_>]) -> Result<Ve
         let wanted_names: Vec<String> = f.spec.params.iter().map(|p| p.name.clone().unwrap_or_default()).collect();
         let names_changed = !(l.arg_names.is_empty() && wanted_names.iter().all(String::is_empty)) && l.arg_names != wanted_names;
         if result_changed || names_changed {
-            let why = if result_changed { format!("its result changes from {}", l.result) } else { "its parameter names change".to_string() };
-            out.push(
-                statement(format!("DROP FUNCTION {}", f.signature()), "DROP FUNCTION")
-                    .with_hazard(HazardKind::MayFail, format!("{why}, which CREATE OR REPLACE cannot do: dropped and created again; fails if a trigger or view depends on it")),
-            );
+            let why =
+                if result_changed { format!("its result changes from {}", l.result) } else { "its parameter names change".to_string() };
+            out.push(statement(format!("DROP FUNCTION {}", f.signature()), "DROP FUNCTION").with_hazard(
+                HazardKind::MayFail,
+                format!("{why}, which CREATE OR REPLACE cannot do: dropped and created again; fails if a trigger or view depends on it"),
+            ));
             out.push(statement(f.create_sql(false), "CREATE FUNCTION"));
         } else if l.body.trim() != f.spec.r#as.trim() || !l.lang.eq_ignore_ascii_case(f.spec.lang.trim()) {
             out.push(statement(f.create_sql(true), "CREATE FUNCTION"));

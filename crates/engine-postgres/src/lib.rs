@@ -3,21 +3,21 @@
 
 mod apply;
 pub mod diff;
-pub mod extensions;
-pub mod functions;
 #[cfg(test)]
 mod diff_render_tests;
+pub mod extensions;
+pub mod functions;
 pub mod hints;
 pub mod introspect;
 pub mod normalize;
 pub mod render;
 
-use schemahero_plan::seed::{SeedTarget, plan_seed};
-use schemahero_schema::sql_safety::Dialect;
 use render::{TableRef, TableWork, quote_ident};
+use schemahero_plan::seed::{SeedTarget, plan_seed};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::postgres::TableDef;
 use schemahero_schema::spec::PostgresTableSchema;
+use schemahero_schema::sql_safety::Dialect;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::collections::{BTreeMap, HashMap};

@@ -9,13 +9,13 @@ pub mod introspect;
 pub mod normalize;
 pub mod render;
 
-use schemahero_plan::seed::{SeedTarget, plan_seed};
-use schemahero_schema::sql_safety::Dialect;
 use render::TableWork;
+use schemahero_plan::seed::{SeedTarget, plan_seed};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::sqlite::TableDef;
 use schemahero_schema::seed::quote_ident;
 use schemahero_schema::spec::{Column, SqliteTableSchema};
+use schemahero_schema::sql_safety::Dialect;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use std::collections::BTreeMap;

@@ -49,7 +49,11 @@ impl SchemaEngine for Postgres {
         Ok(spread(tables.len(), planned, self.engine.plan_each(&desired, seed_data).await?))
     }
 
-    async fn plan_extensions(&self, extensions: &[ExtensionManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+    async fn plan_extensions(
+        &self,
+        extensions: &[ExtensionManifest],
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<PlannedStatement>, EngineError> {
         let mut desired = Vec::new();
         for ext in extensions {
             match (&ext.spec.postgres, self.driver) {
@@ -67,7 +71,11 @@ impl SchemaEngine for Postgres {
         Ok(self.engine.plan_extensions(&desired).await?)
     }
 
-    async fn plan_functions(&self, functions: &[FunctionManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+    async fn plan_functions(
+        &self,
+        functions: &[FunctionManifest],
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<PlannedStatement>, EngineError> {
         let mut desired = Vec::new();
         for f in functions {
             match (f.spec.schema.as_ref().and_then(|s| s.postgres.as_ref()), self.driver) {

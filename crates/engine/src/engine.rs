@@ -36,11 +36,19 @@ pub trait SchemaEngine: Send + Sync {
 
     /// Plans the DatabaseExtensions that have a section for this driver (Postgres); the others
     /// become warnings.
-    async fn plan_extensions(&self, extensions: &[ExtensionManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+    async fn plan_extensions(
+        &self,
+        extensions: &[ExtensionManifest],
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<PlannedStatement>, EngineError> {
         for ext in extensions {
             warnings.push(Warning {
                 source: ext.source.clone(),
-                message: format!("DatabaseExtension {:?}: extensions are a Postgres feature; skipped for {}", ext.name, self.driver().schema_key()),
+                message: format!(
+                    "DatabaseExtension {:?}: extensions are a Postgres feature; skipped for {}",
+                    ext.name,
+                    self.driver().schema_key()
+                ),
             });
         }
         Ok(Vec::new())
@@ -48,11 +56,19 @@ pub trait SchemaEngine: Send + Sync {
 
     /// Plans the Functions that have a section for this driver (Postgres); the others become
     /// warnings.
-    async fn plan_functions(&self, functions: &[FunctionManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+    async fn plan_functions(
+        &self,
+        functions: &[FunctionManifest],
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<PlannedStatement>, EngineError> {
         for f in functions {
             warnings.push(Warning {
                 source: f.source.clone(),
-                message: format!("Function {:?}: functions are planned on Postgres only; skipped for {}", f.spec.name, self.driver().schema_key()),
+                message: format!(
+                    "Function {:?}: functions are planned on Postgres only; skipped for {}",
+                    f.spec.name,
+                    self.driver().schema_key()
+                ),
             });
         }
         Ok(Vec::new())

@@ -149,7 +149,11 @@ pub fn write_table<T: CanonicalTable, C: CanonicalColumn>(c: &mut Canonical, t: 
 }
 
 fn write_column<C: CanonicalColumn>(c: &mut Canonical, col: &ColumnDef<C>) {
-    c.record(" column").str("name", &col.name).str("type", &col.data_type).bool("not_null", col.not_null).opt("default", col.default.as_deref());
+    c.record(" column")
+        .str("name", &col.name)
+        .str("type", &col.data_type)
+        .bool("not_null", col.not_null)
+        .opt("default", col.default.as_deref());
     col.ext.write_after_default(c);
     c.bool("auto_increment", col.auto_increment);
     col.ext.write_last(c);
@@ -180,7 +184,9 @@ fn write_trigger(c: &mut Canonical, trigger: &TriggerDef) {
 }
 
 /// The fingerprint of `tables` (in the order given: callers sort them).
-pub fn fingerprint_tables<'a, T: CanonicalTable + 'a, C: CanonicalColumn + 'a>(tables: impl IntoIterator<Item = &'a TableDef<T, C>>) -> String {
+pub fn fingerprint_tables<'a, T: CanonicalTable + 'a, C: CanonicalColumn + 'a>(
+    tables: impl IntoIterator<Item = &'a TableDef<T, C>>,
+) -> String {
     let mut c = Canonical::new();
     for t in tables {
         write_table(&mut c, t);
@@ -233,7 +239,9 @@ impl CanonicalColumn for mysql::Column {
         c.opt("on_update", self.on_update.as_deref());
     }
     fn write_last(&self, c: &mut Canonical) {
-        c.opt("charset", self.charset.as_deref()).opt("collation", self.collation.as_deref()).bool("explicit_charset", self.explicit_charset);
+        c.opt("charset", self.charset.as_deref())
+            .opt("collation", self.collation.as_deref())
+            .bool("explicit_charset", self.explicit_charset);
     }
 }
 
@@ -282,8 +290,18 @@ mod tests {
     }
 
     fn mysql_users() -> mysql::TableDef {
-        let column = |name: &str, data_type: &str, ext: mysql::Column| ColumnDef { name: name.into(), data_type: data_type.into(), ext, ..ColumnDef::default() };
-        let mut email = mysql::Column { charset: Some("utf8mb4".into()), collation: Some("utf8mb4_bin".into()), explicit_charset: true, ..Default::default() };
+        let column = |name: &str, data_type: &str, ext: mysql::Column| ColumnDef {
+            name: name.into(),
+            data_type: data_type.into(),
+            ext,
+            ..ColumnDef::default()
+        };
+        let mut email = mysql::Column {
+            charset: Some("utf8mb4".into()),
+            collation: Some("utf8mb4_bin".into()),
+            explicit_charset: true,
+            ..Default::default()
+        };
         email.on_update = None;
         TableDef {
             name: "users".into(),
@@ -320,7 +338,10 @@ mod tests {
         let mut c = Canonical::new();
         write_table(&mut c, &mysql_users());
         let text = c.finish();
-        assert!(text.contains("mysql_table name=\"users\" charset=\"utf8mb4\" collation=\"utf8mb4_general_ci\" explicit_charset=false\n"), "{text}");
+        assert!(
+            text.contains("mysql_table name=\"users\" charset=\"utf8mb4\" collation=\"utf8mb4_general_ci\" explicit_charset=false\n"),
+            "{text}"
+        );
         assert!(text.contains(" column name=\"updated\" type=\"timestamp\" not_null=false default=\"CURRENT_TIMESTAMP\" on_update=\"CURRENT_TIMESTAMP\" auto_increment=false charset=- collation=- explicit_charset=false\n"), "{text}");
         assert!(text.contains(" primary_key columns=[\"id\"]\n"), "{text}");
     }
@@ -336,7 +357,18 @@ mod tests {
         let as_sqlite: sqlite::TableDef = TableDef {
             schema: u.schema.clone(),
             name: u.name.clone(),
-            columns: u.columns.iter().map(|c| ColumnDef { name: c.name.clone(), data_type: c.data_type.clone(), not_null: c.not_null, default: c.default.clone(), auto_increment: c.auto_increment, ext: sqlite::Column }).collect(),
+            columns: u
+                .columns
+                .iter()
+                .map(|c| ColumnDef {
+                    name: c.name.clone(),
+                    data_type: c.data_type.clone(),
+                    not_null: c.not_null,
+                    default: c.default.clone(),
+                    auto_increment: c.auto_increment,
+                    ext: sqlite::Column,
+                })
+                .collect(),
             primary_key: u.primary_key.clone(),
             foreign_keys: u.foreign_keys.clone(),
             indexes: u.indexes.clone(),

@@ -65,7 +65,12 @@ mod tests {
     #[test]
     fn statements_outside_a_transaction_cut_the_plan() {
         let s = |sql: &str| PlannedStatement::new("t", sql);
-        let plan = [s("CREATE TABLE a (x int)"), s("CREATE INDEX CONCURRENTLY i ON a (x)").outside_transaction(), s("ALTER TABLE a ADD y int"), s("DROP TABLE b")];
+        let plan = [
+            s("CREATE TABLE a (x int)"),
+            s("CREATE INDEX CONCURRENTLY i ON a (x)").outside_transaction(),
+            s("ALTER TABLE a ADD y int"),
+            s("DROP TABLE b"),
+        ];
         let cut: Vec<(Range<usize>, bool)> = groups(&plan).into_iter().map(|g| (g.statements, g.outside_transaction)).collect();
         assert_eq!(cut, [(0..1, false), (1..2, true), (2..4, false)]);
         assert!(groups(&[]).is_empty());

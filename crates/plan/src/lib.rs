@@ -8,9 +8,9 @@
 pub mod canonical;
 pub mod cases;
 pub mod execution;
+mod hazard;
 pub mod hints;
 pub mod seed;
-mod hazard;
 mod split;
 
 pub use hazard::{Hazard, HazardKind};

@@ -44,16 +44,21 @@ impl ExtensionManifest {
             return None;
         }
         let name = doc.name.clone().unwrap_or_default();
-        let err = |field: &str, message: String| SpecError::Field { file: doc.source.clone(), table: name.clone(), field: field.to_string(), message };
+        let err = |field: &str, message: String| SpecError::Field {
+            file: doc.source.clone(),
+            table: name.clone(),
+            field: field.to_string(),
+            message,
+        };
         let spec_value = doc.value.get("spec").cloned().unwrap_or(serde_json::Value::Null);
         let spec: DatabaseExtensionSpec = match serde_path_to_error::deserialize(spec_value) {
             Ok(s) => s,
             Err(e) => return Some(Err(err(&format!("spec.{}", e.path()), e.inner().to_string()))),
         };
-        if let Some(pg) = &spec.postgres {
-            if let Err(message) = check_postgres(pg) {
-                return Some(Err(err(message.0, message.1)));
-            }
+        if let Some(pg) = &spec.postgres
+            && let Err((field, message)) = check_postgres(pg)
+        {
+            return Some(Err(err(field, message)));
         }
         let namespace = doc.value.get("metadata").and_then(|m| m.get("namespace")).and_then(|n| n.as_str()).map(str::to_string);
         Some(Ok(ExtensionManifest { source: doc.source.clone(), name, namespace, spec }))
@@ -98,7 +103,10 @@ mod tests {
         let ext = read(text).unwrap_or_else(|| panic!("not an extension")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(ext.name, "crypto");
         assert!(ext.spec.remove_on_deletion);
-        assert_eq!(ext.spec.postgres, Some(PostgresExtension { name: "pgcrypto".into(), version: Some("1.3".into()), schema: Some("public".into()) }));
+        assert_eq!(
+            ext.spec.postgres,
+            Some(PostgresExtension { name: "pgcrypto".into(), version: Some("1.3".into()), schema: Some("public".into()) })
+        );
     }
 
     #[test]

@@ -72,7 +72,12 @@ impl FunctionManifest {
             return None;
         }
         let label = doc.name.clone().unwrap_or_default();
-        let err = |field: &str, message: String| SpecError::Field { file: doc.source.clone(), table: label.clone(), field: field.to_string(), message };
+        let err = |field: &str, message: String| SpecError::Field {
+            file: doc.source.clone(),
+            table: label.clone(),
+            field: field.to_string(),
+            message,
+        };
         let spec_value = doc.value.get("spec").cloned().unwrap_or(serde_json::Value::Null);
         let mut spec: FunctionSpec = match serde_path_to_error::deserialize(spec_value) {
             Ok(s) => s,
@@ -93,7 +98,8 @@ impl FunctionManifest {
 /// Names are quoted identifiers; types, modes, parameter names and the language are written
 /// unquoted, so they are checked; the body is dollar-quoted under a tag it does not contain.
 fn check(spec: &FunctionSpec) -> Result<(), (String, String)> {
-    let pg_ident = |field: &str, name: &str| sql_safety::check_identifier(sql_safety::Dialect::Postgres, name).map_err(|m| (field.to_string(), m));
+    let pg_ident =
+        |field: &str, name: &str| sql_safety::check_identifier(sql_safety::Dialect::Postgres, name).map_err(|m| (field.to_string(), m));
     if spec.name.is_empty() {
         return Err(("spec.name".into(), "missing".into()));
     }

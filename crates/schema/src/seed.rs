@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn without_the_key_nothing_is_overwritten() {
         let r = row(&[("name", SeedValue { int: None, str: None })]);
-        assert_eq!(seed_row_sql(Dialect::Postgres, "\"t\"", &["id".into()], &r).upsert, "INSERT INTO \"t\" (\"name\") VALUES (NULL) ON CONFLICT DO NOTHING");
+        assert_eq!(
+            seed_row_sql(Dialect::Postgres, "\"t\"", &["id".into()], &r).upsert,
+            "INSERT INTO \"t\" (\"name\") VALUES (NULL) ON CONFLICT DO NOTHING"
+        );
     }
 
     #[test]

@@ -266,8 +266,14 @@ spec:
         let schema = t[0].spec.schema.as_ref().unwrap_or_else(|| panic!("{engine}: no schema"));
         let (pk, fks, indexes) = match engine {
             "mysql" => schema.mysql.as_ref().map(|s| (s.primary_key.len(), s.foreign_keys.len(), s.indexes.len())),
-            "sqlite" | "rqlite" => schema.sqlite.as_ref().or(schema.rqlite.as_ref()).map(|s| (s.primary_key.len(), s.foreign_keys.len(), s.indexes.len())),
-            _ => schema.postgres.as_ref().or(schema.cockroachdb.as_ref()).map(|s| (s.primary_key.len(), s.foreign_keys.len(), s.indexes.len())),
+            "sqlite" | "rqlite" => {
+                schema.sqlite.as_ref().or(schema.rqlite.as_ref()).map(|s| (s.primary_key.len(), s.foreign_keys.len(), s.indexes.len()))
+            }
+            _ => schema
+                .postgres
+                .as_ref()
+                .or(schema.cockroachdb.as_ref())
+                .map(|s| (s.primary_key.len(), s.foreign_keys.len(), s.indexes.len())),
         }
         .unwrap_or_else(|| panic!("{engine}: no section"));
         assert_eq!((pk, fks, indexes), (0, 0, 1), "{engine}");

@@ -449,12 +449,18 @@ mod tests {
         assert_eq!((first[0].status.as_str(), first[0].last_transition_time.as_str()), ("True", "t1"));
         assert_eq!(merge_condition(&first, &planned, "t2"), None, "nothing to write when nothing changed");
         let reworded =
-            merge_condition(&first, &ConditionReport::new(ConditionKind::Planned, true, ConditionReason::MigrationPlanned, "m1"), "t3").unwrap();
+            merge_condition(&first, &ConditionReport::new(ConditionKind::Planned, true, ConditionReason::MigrationPlanned, "m1"), "t3")
+                .unwrap();
         assert_eq!((reworded[0].reason.as_str(), reworded[0].last_transition_time.as_str()), ("MigrationPlanned", "t1"));
-        let flipped =
-            merge_condition(&reworded, &ConditionReport::new(ConditionKind::Planned, false, ConditionReason::WaitingForDatabase, "x"), "t4").unwrap();
+        let flipped = merge_condition(
+            &reworded,
+            &ConditionReport::new(ConditionKind::Planned, false, ConditionReason::WaitingForDatabase, "x"),
+            "t4",
+        )
+        .unwrap();
         assert_eq!((flipped[0].status.as_str(), flipped[0].last_transition_time.as_str()), ("False", "t4"));
-        let both = merge_condition(&flipped, &ConditionReport::new(ConditionKind::Error, true, ConditionReason::PlanFailed, "boom"), "t5").unwrap();
+        let both = merge_condition(&flipped, &ConditionReport::new(ConditionKind::Error, true, ConditionReason::PlanFailed, "boom"), "t5")
+            .unwrap();
         assert_eq!(both.iter().map(|c| c.type_.as_str()).collect::<Vec<_>>(), vec!["Planned", "Error"]);
     }
 }

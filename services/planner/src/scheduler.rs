@@ -284,14 +284,18 @@ impl<S: MigrationStore> PlannerCore<S> {
         let db_target = ConditionTarget::Database { namespace: &db_key.namespace, name: &db_key.name };
         let engine = match self.engine_for(db_key, database).await {
             Ok(engine) => {
-                self.report_condition(db_target, ConditionReport::new(ConditionKind::Connected, true, ConditionReason::Connected, "")).await;
+                self.report_condition(db_target, ConditionReport::new(ConditionKind::Connected, true, ConditionReason::Connected, ""))
+                    .await;
                 engine
             }
             Err(e) => {
                 // Engine errors never carry the password.
                 let message = e.to_string();
-                self.report_condition(db_target, ConditionReport::new(ConditionKind::Connected, false, ConditionReason::ConnectFailed, message.clone()))
-                    .await;
+                self.report_condition(
+                    db_target,
+                    ConditionReport::new(ConditionKind::Connected, false, ConditionReason::ConnectFailed, message.clone()),
+                )
+                .await;
                 return self.retry_all(tables, ConditionReason::DatabaseUnreachable, &message).await;
             }
         };
@@ -364,7 +368,12 @@ impl<S: MigrationStore> PlannerCore<S> {
             Ok(recorded) => recorded,
             Err(e) => {
                 return self
-                    .retry_one(key, &Pending { force: true, reason, due: Instant::now() }, ConditionReason::StoreUnavailable, &e.to_string())
+                    .retry_one(
+                        key,
+                        &Pending { force: true, reason, due: Instant::now() },
+                        ConditionReason::StoreUnavailable,
+                        &e.to_string(),
+                    )
                     .await;
             }
         };
@@ -395,7 +404,8 @@ impl<S: MigrationStore> PlannerCore<S> {
             ),
         };
         let target = table_target(key);
-        let conditions = self.unreported(target, vec![ConditionReport::new(ConditionKind::Error, false, ConditionReason::Planned, ""), planned, drifted]);
+        let conditions = self
+            .unreported(target, vec![ConditionReport::new(ConditionKind::Error, false, ConditionReason::Planned, ""), planned, drifted]);
         let new_hash = (planned_hash != Some(&table.spec_hash)).then_some(table.spec_hash.as_str());
         if new_hash.is_some() || !conditions.is_empty() {
             match self.store().record_planned(&key.namespace, &key.name, new_hash, conditions.clone()).await {
@@ -408,7 +418,12 @@ impl<S: MigrationStore> PlannerCore<S> {
         TableOutcome::Planned(recorded.map(Box::new))
     }
 
-    async fn retry_all(self: &Arc<Self>, tables: &[(Key, Pending, TableEntry)], reason: ConditionReason, message: &str) -> Vec<TableOutcome> {
+    async fn retry_all(
+        self: &Arc<Self>,
+        tables: &[(Key, Pending, TableEntry)],
+        reason: ConditionReason,
+        message: &str,
+    ) -> Vec<TableOutcome> {
         let mut outcomes = Vec::with_capacity(tables.len());
         for (key, pending, _) in tables {
             outcomes.push(self.retry_one(key, pending, reason, message).await);
