@@ -112,22 +112,14 @@ pub struct DatabaseManifest {
 impl DatabaseManifest {
     /// Reads a `kind: Database` document; `None` for other kinds.
     pub fn from_document(doc: &OtherDocument) -> Option<Result<Self, SpecError>> {
-        if doc.kind != "Database" || !doc.api_version.starts_with("databases.schemahero.io/") {
-            return None;
-        }
-        let err = |field: &str, message: String| SpecError::Field {
-            file: doc.source.clone(),
-            table: doc.name.clone().unwrap_or_default(),
-            field: field.to_string(),
-            message,
-        };
+        let spec: Result<DatabaseSpec, SpecError> = doc.spec_of("databases.schemahero.io", "Database")?;
+        let err = |field: &str, message: String| doc.field_error(field, message);
         let Some(name) = doc.name.clone().filter(|n| !n.is_empty()) else {
             return Some(Err(err("metadata.name", "missing".into())));
         };
-        let spec_value = doc.value.get("spec").cloned().unwrap_or(serde_json::Value::Null);
-        let spec: DatabaseSpec = match serde_path_to_error::deserialize(spec_value) {
-            Ok(s) => s,
-            Err(e) => return Some(Err(err(&format!("spec.{}", e.path()), e.inner().to_string()))),
+        let spec = match spec {
+            Ok(spec) => spec,
+            Err(e) => return Some(Err(e)),
         };
         if let Some(my) = &spec.connection.mysql {
             // Written into DDL unquoted (`DEFAULT CHARSET=…`): plain names only.
@@ -137,8 +129,7 @@ impl DatabaseManifest {
                 }
             }
         }
-        let namespace = doc.value.get("metadata").and_then(|m| m.get("namespace")).and_then(|n| n.as_str()).map(str::to_string);
-        Some(Ok(DatabaseManifest { source: doc.source.clone(), name, namespace, spec }))
+        Some(Ok(DatabaseManifest { source: doc.source.clone(), name, namespace: doc.namespace(), spec }))
     }
 }
 

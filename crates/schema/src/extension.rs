@@ -40,28 +40,21 @@ pub struct ExtensionManifest {
 impl ExtensionManifest {
     /// Reads a `kind: DatabaseExtension` document; `None` for other kinds.
     pub fn from_document(doc: &OtherDocument) -> Option<Result<Self, SpecError>> {
-        if doc.kind != "DatabaseExtension" || !doc.api_version.starts_with("databases.schemahero.io/") {
-            return None;
-        }
-        let name = doc.name.clone().unwrap_or_default();
-        let err = |field: &str, message: String| SpecError::Field {
-            file: doc.source.clone(),
-            table: name.clone(),
-            field: field.to_string(),
-            message,
-        };
-        let spec_value = doc.value.get("spec").cloned().unwrap_or(serde_json::Value::Null);
-        let spec: DatabaseExtensionSpec = match serde_path_to_error::deserialize(spec_value) {
-            Ok(s) => s,
-            Err(e) => return Some(Err(err(&format!("spec.{}", e.path()), e.inner().to_string()))),
+        let spec: DatabaseExtensionSpec = match doc.spec_of("databases.schemahero.io", "DatabaseExtension")? {
+            Ok(spec) => spec,
+            Err(e) => return Some(Err(e)),
         };
         if let Some(pg) = &spec.postgres
             && let Err((field, message)) = check_postgres(pg)
         {
-            return Some(Err(err(field, message)));
+            return Some(Err(doc.field_error(field, message)));
         }
-        let namespace = doc.value.get("metadata").and_then(|m| m.get("namespace")).and_then(|n| n.as_str()).map(str::to_string);
-        Some(Ok(ExtensionManifest { source: doc.source.clone(), name, namespace, spec }))
+        Some(Ok(ExtensionManifest {
+            source: doc.source.clone(),
+            name: doc.name.clone().unwrap_or_default(),
+            namespace: doc.namespace(),
+            spec,
+        }))
     }
 }
 

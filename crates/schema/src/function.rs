@@ -68,30 +68,18 @@ pub struct FunctionManifest {
 impl FunctionManifest {
     /// Reads a `kind: Function` document; `None` for other kinds.
     pub fn from_document(doc: &OtherDocument) -> Option<Result<Self, SpecError>> {
-        if doc.kind != "Function" || !doc.api_version.starts_with("schemas.schemahero.io/") {
-            return None;
-        }
-        let label = doc.name.clone().unwrap_or_default();
-        let err = |field: &str, message: String| SpecError::Field {
-            file: doc.source.clone(),
-            table: label.clone(),
-            field: field.to_string(),
-            message,
-        };
-        let spec_value = doc.value.get("spec").cloned().unwrap_or(serde_json::Value::Null);
-        let mut spec: FunctionSpec = match serde_path_to_error::deserialize(spec_value) {
-            Ok(s) => s,
-            Err(e) => return Some(Err(err(&format!("spec.{}", e.path()), e.inner().to_string()))),
+        let mut spec: FunctionSpec = match doc.spec_of("schemas.schemahero.io", "Function")? {
+            Ok(spec) => spec,
+            Err(e) => return Some(Err(e)),
         };
         if spec.name.is_empty() {
             // As for Tables, SchemaHero falls back to the object's name.
-            spec.name = label.clone();
+            spec.name = doc.name.clone().unwrap_or_default();
         }
         if let Err((field, message)) = check(&spec) {
-            return Some(Err(err(&field, message)));
+            return Some(Err(doc.field_error(&field, message)));
         }
-        let namespace = doc.value.get("metadata").and_then(|m| m.get("namespace")).and_then(|n| n.as_str()).map(str::to_string);
-        Some(Ok(FunctionManifest { source: doc.source.clone(), metadata_name: doc.name.clone(), namespace, spec }))
+        Some(Ok(FunctionManifest { source: doc.source.clone(), metadata_name: doc.name.clone(), namespace: doc.namespace(), spec }))
     }
 }
 

@@ -26,6 +26,27 @@ pub struct OtherDocument {
     pub value: Value,
 }
 
+impl OtherDocument {
+    /// The document's `spec` as `T` when it is a `kind` of the API group `group`; `None` for
+    /// other kinds. An error names the file, the object and the field.
+    pub fn spec_of<T: serde::de::DeserializeOwned>(&self, group: &str, kind: &str) -> Option<Result<T, SpecError>> {
+        if self.kind != kind || !self.api_version.strip_prefix(group).is_some_and(|rest| rest.starts_with('/')) {
+            return None;
+        }
+        let spec = self.value.get("spec").cloned().unwrap_or(Value::Null);
+        Some(serde_path_to_error::deserialize(spec).map_err(|e| self.field_error(&format!("spec.{}", e.path()), e.inner().to_string())))
+    }
+
+    /// An error about `field` of this document.
+    pub fn field_error(&self, field: &str, message: String) -> SpecError {
+        SpecError::Field { file: self.source.clone(), table: self.name.clone().unwrap_or_default(), field: field.to_string(), message }
+    }
+
+    pub fn namespace(&self) -> Option<String> {
+        self.value.get("metadata").and_then(|m| m.get("namespace")).and_then(Value::as_str).map(str::to_string)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 // Documents are parsed one at a time and consumed at once, so the size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
