@@ -128,6 +128,27 @@ fn install_and_uninstall_in_a_cluster() {
     wait_until_uninstalled(None);
     assert_eq!(tls_secrets(&own_ns), own, "uninstall touched Secrets it did not create");
     kubectl_ok(&["delete", "namespace", &own_ns, "--wait=false"], None);
+
+    // --keep-crds (switching back to SchemaHero (Go)): the services go, the CRDs and every
+    // object of theirs stay.
+    let kept_ns = format!("shinstall-keep-{}", std::process::id());
+    plugin(&["install", "--namespace", &kept_ns]);
+    kubectl_ok(&["wait", "--for=condition=Established", "--timeout=60s", "crd/tables.schemas.schemahero.io"], None);
+    let objects_ns = fresh_namespace("shinstall-objects");
+    kubectl_ok(
+        &["apply", "-n", &objects_ns, "-f", "-"],
+        Some("apiVersion: schemas.schemahero.io/v1alpha4\nkind: Table\nmetadata:\n  name: users\nspec:\n  database: db\n  name: users\n"),
+    );
+    let out = plugin(&["uninstall", "--keep-crds", "--namespace", &kept_ns]);
+    assert!(out.contains("CustomResourceDefinition/migrations.schemas.schemahero.io kept (--keep-crds)"), "{out}");
+    assert!(out.contains("Deployment/schemahero-planner deleted"), "{out}");
+    let kept_ns2 = kept_ns.clone();
+    tokio_free_wait(Duration::from_secs(120), move || !kubectl(&["get", "namespace", &kept_ns2], None).status.success());
+    assert_eq!(kubectl_ok(&["get", "table", "users", "-n", &objects_ns, "-o", "jsonpath={.spec.name}"], None), "users", "objects stay");
+    assert!(kubectl(&["get", "crd", "databases.databases.schemahero.io"], None).status.success());
+    let refused = std::process::Command::new(bin_dir().join("kubectl-schemahero")).args(["install", "--keep-crds"]).output().expect("run");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--keep-crds is only for uninstall"));
+    kubectl_ok(&["delete", "namespace", &objects_ns, "--wait=false"], None);
 }
 
 const TLS_SECRETS: [&str; 3] = ["schemahero-planner-tls", "schemahero-watcher-tls", "schemahero-executor-tls"];

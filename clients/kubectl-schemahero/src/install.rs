@@ -96,7 +96,9 @@ pub async fn install(kube: &KubeArgs, namespace: &str, print_yaml: bool, tls_sec
     Ok(out)
 }
 
-pub async fn uninstall(kube: &KubeArgs, namespace: &str) -> Result<String> {
+/// Removes what `install` applied; with `keep_crds` the CRDs stay, and with them every
+/// Database, Table and Migration (deleting a CRD deletes all its objects).
+pub async fn uninstall(kube: &KubeArgs, namespace: &str, keep_crds: bool) -> Result<String> {
     valid_namespace(namespace)?;
     let client = client(kube).await?;
     let discovery = Discovery::new(client.clone()).run().await.context("discovering the cluster's APIs")?;
@@ -105,6 +107,10 @@ pub async fn uninstall(kube: &KubeArgs, namespace: &str) -> Result<String> {
     for obj in objects(namespace)?.into_iter().rev() {
         let name = obj.name_any();
         let kind = obj.types.as_ref().map(|t| t.kind.clone()).unwrap_or_default();
+        if kind == "CustomResourceDefinition" && keep_crds {
+            out.push_str(&format!("{kind}/{name} kept (--keep-crds), with its objects\n"));
+            continue;
+        }
         if kind == "Namespace" && !kept.is_empty() {
             out.push_str(&format!(
                 "Namespace/{name} kept: it holds TLS Secrets install did not create ({}); delete it yourself when done: \

@@ -2,7 +2,7 @@
 //! from the cluster; approve / reject / recalculate are patches to the Migration that the
 //! planner's controller acts on.
 
-use crate::migrations::{Output, describe, print_list};
+use crate::migrations::{MigrationView, Output, describe_view, phase_name, print_views, view};
 use anyhow::{Context, Result, bail};
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -97,6 +97,18 @@ pub fn to_proto(m: &Migration) -> pb::Migration {
     }
 }
 
+/// A Migration resource as the printers show it, with its planning time (unix ms) to sort by:
+/// ours through the API message, SchemaHero's (Go) from its own fields.
+pub fn view_of(m: &Migration) -> (i64, MigrationView) {
+    match m.schemahero() {
+        Some(legacy) => (legacy.planned_at, crate::legacy::view(m, &legacy)),
+        None => {
+            let message = to_proto(m);
+            (message.planned_at, view(&message))
+        }
+    }
+}
+
 fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>
 where
     K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
@@ -121,19 +133,19 @@ pub async fn get(kube: &KubeArgs, resource: &str, filter: &ListFilter, output: O
     let lp = ListParams::default();
     match resource {
         "migration" | "migrations" | "m" => {
-            let mut selectors = Vec::new();
-            if let Some(db) = &filter.database {
-                selectors.push(format!("schemahero.io/database={db}"));
-            }
-            if let Some(t) = &filter.table {
-                selectors.push(format!("schemahero.io/table={t}"));
-            }
-            let params = if selectors.is_empty() { lp } else { ListParams::default().labels(&selectors.join(",")) };
-            let items = api::<Migration>(&client, namespace).list(&params).await.context("listing Migrations")?.items;
-            let mut list: Vec<pb::Migration> =
-                items.iter().map(to_proto).filter(|m| filter.phase.is_none_or(|p| m.phase == p as i32)).collect();
-            list.sort_by(|a, b| (a.planned_at, &a.id).cmp(&(b.planned_at, &b.id)));
-            print_list(&list, output)
+            // Filtered here rather than by label: SchemaHero's (Go) Migrations carry no labels.
+            let items = api::<Migration>(&client, namespace).list(&lp).await.context("listing Migrations")?.items;
+            let phase = filter.phase.map(|p| phase_name(p as i32));
+            let mut list: Vec<(i64, MigrationView)> = items
+                .iter()
+                .map(view_of)
+                .filter(|(_, v)| filter.database.as_ref().is_none_or(|db| v.database == *db))
+                .filter(|(_, v)| filter.table.as_ref().is_none_or(|t| v.table_resource == *t))
+                .filter(|(_, v)| phase.as_ref().is_none_or(|p| v.phase == *p))
+                .collect();
+            list.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+            let views: Vec<MigrationView> = list.into_iter().map(|(_, v)| v).collect();
+            print_views(&views, output)
         }
         "database" | "databases" | "db" => {
             let items = api::<Database>(&client, namespace).list(&lp).await.context("listing Databases")?.items;
@@ -239,10 +251,18 @@ pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: A
     let who = credentials(&config.auth_info);
     let client = Client::try_from(config).context("cannot create a Kubernetes client")?;
     let m = find(&client, namespace, name).await?;
+    if let Some(legacy) = m.schemahero() {
+        return match action {
+            Action::Describe => describe_view(&crate::legacy::view(&m, &legacy), output),
+            Action::Approve => Err(crate::legacy::refusal(&m, &legacy, "approved")),
+            Action::Reject => Err(crate::legacy::refusal(&m, &legacy, "rejected")),
+            Action::Recalculate => Err(crate::legacy::refusal(&m, &legacy, "recalculated")),
+        };
+    }
     let phase = m.status.as_ref().map(|s| s.phase.clone()).unwrap_or_default();
     let ns = m.namespace().unwrap_or_default();
     let patch = match action {
-        Action::Describe => return describe(&to_proto(&m), output),
+        Action::Describe => return describe_view(&view(&to_proto(&m)), output),
         Action::Approve => {
             match phase.as_str() {
                 "Planned" => {}

@@ -4,6 +4,7 @@
 mod install;
 mod install_tls;
 mod kube_mode;
+mod legacy;
 mod migrations;
 
 use anyhow::{Context, Result, bail};
@@ -62,6 +63,11 @@ struct InstallArgs {
     /// certificates, when none exists), e.g. before `helm install`.
     #[arg(long)]
     tls_secrets_only: bool,
+    /// uninstall only: leave the three CRDs, and so every Database, Table and Migration, in
+    /// place (e.g. to switch back to SchemaHero (Go), which reads the same objects). Without it
+    /// the CRDs go, and Kubernetes deletes those objects with them.
+    #[arg(long)]
+    keep_crds: bool,
     #[command(flatten)]
     kube: kube_mode::KubeArgs,
 }
@@ -207,6 +213,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Reject(args) => target(args, Verb::Reject).await,
         Command::Recalculate(args) => target(args, Verb::Recalculate).await,
         Command::Install(args) => {
+            if args.keep_crds {
+                bail!("--keep-crds is only for uninstall");
+            }
             print!("{}", install::install(&args.kube, &args.namespace, args.yaml, args.tls_secrets_only).await?);
             Ok(())
         }
@@ -214,7 +223,7 @@ async fn run(cli: Cli) -> Result<()> {
             if args.yaml || args.tls_secrets_only {
                 bail!("--yaml and --tls-secrets-only are only for install");
             }
-            print!("{}", install::uninstall(&args.kube, &args.namespace).await?);
+            print!("{}", install::uninstall(&args.kube, &args.namespace, args.keep_crds).await?);
             Ok(())
         }
     }

@@ -32,20 +32,20 @@ pub struct HazardView {
     message: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct StatementView {
-    table: String,
-    sql: String,
+    pub(crate) table: String,
+    pub(crate) sql: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    hazards: Vec<HazardView>,
+    pub(crate) hazards: Vec<HazardView>,
     /// Execution hints, shown only when set (as on the wire, 0 is no hint).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    outside_transaction: bool,
+    pub(crate) outside_transaction: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    lock_timeout_ms: Option<u64>,
+    pub(crate) lock_timeout_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    statement_timeout_ms: Option<u64>,
+    pub(crate) statement_timeout_ms: Option<u64>,
 }
 
 impl StatementView {
@@ -77,32 +77,60 @@ fn duration(ms: u64) -> String {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrationView {
-    namespace: String,
-    name: String,
-    database: String,
-    table: String,
-    table_resource: String,
-    phase: String,
-    reason: String,
-    planned_at: String,
-    approved_at: String,
-    executed_at: String,
-    attempts: u32,
-    executor: String,
-    waiting_reason: String,
-    error: String,
-    fingerprint: String,
-    trace_id: String,
-    approved_by: String,
-    rejected_by: String,
-    recalculated_by: String,
-    statements: Vec<StatementView>,
+    pub(crate) namespace: String,
+    pub(crate) name: String,
+    pub(crate) database: String,
+    pub(crate) table: String,
+    pub(crate) table_resource: String,
+    pub(crate) phase: String,
+    pub(crate) reason: String,
+    pub(crate) planned_at: String,
+    pub(crate) approved_at: String,
+    pub(crate) executed_at: String,
+    pub(crate) attempts: u32,
+    pub(crate) executor: String,
+    pub(crate) waiting_reason: String,
+    pub(crate) error: String,
+    pub(crate) fingerprint: String,
+    pub(crate) trace_id: String,
+    pub(crate) approved_by: String,
+    pub(crate) rejected_by: String,
+    pub(crate) recalculated_by: String,
+    pub(crate) statements: Vec<StatementView>,
+    /// Set only on Migrations SchemaHero (Go) made before the switch, read-only here: see
+    /// `crate::legacy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) schemahero: Option<SchemaHeroView>,
 }
 
-fn phase_name(phase: i32) -> String {
+/// What only SchemaHero's (Go) Migrations have.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaHeroView {
+    /// `status.phase` as SchemaHero wrote it ("" when it wrote none).
+    pub(crate) phase: String,
+    /// The DDL shown is `editedDDL` (a person edited it) rather than `generatedDDL`.
+    pub(crate) ddl_edited: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) rejected_at: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) invalidated_at: String,
+}
+
+impl MigrationView {
+    /// The phase as the table and `describe` show it: SchemaHero's marked as such.
+    fn phase_label(&self) -> String {
+        match &self.schemahero {
+            Some(_) => format!("{} (SchemaHero)", self.phase),
+            None => self.phase.clone(),
+        }
+    }
+}
+
+pub fn phase_name(phase: i32) -> String {
     match pb::Phase::try_from(phase) {
         Ok(pb::Phase::Planned) => "Planned",
         Ok(pb::Phase::Approved) => "Approved",
@@ -186,6 +214,7 @@ pub fn view(m: &pb::Migration) -> MigrationView {
                 statement_timeout_ms: (s.statement_timeout_ms > 0).then_some(s.statement_timeout_ms),
             })
             .collect(),
+        schemahero: None,
     }
 }
 
@@ -217,13 +246,17 @@ pub fn rpc_error(status: tonic::Status) -> anyhow::Error {
 
 pub fn print_list(migrations: &[pb::Migration], output: Output) -> Result<String> {
     let views: Vec<MigrationView> = migrations.iter().map(view).collect();
+    print_views(&views, output)
+}
+
+pub fn print_views(views: &[MigrationView], output: Output) -> Result<String> {
     Ok(match output {
         Output::Json => serde_json::to_string_pretty(&views)? + "\n",
         Output::Yaml => serde_saphyr::to_string(&views).map_err(|e| anyhow::anyhow!("{e}"))?,
         Output::Table => {
             let mut rows = vec![["NAMESPACE", "NAME", "DATABASE", "TABLE", "PHASE"].map(String::from).to_vec()];
-            for v in &views {
-                rows.push(vec![v.namespace.clone(), v.name.clone(), v.database.clone(), v.table.clone(), v.phase.clone()]);
+            for v in views {
+                rows.push(vec![v.namespace.clone(), v.name.clone(), v.database.clone(), v.table.clone(), v.phase_label()]);
             }
             let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
             let mut out = String::new();
@@ -239,10 +272,13 @@ pub fn print_list(migrations: &[pb::Migration], output: Output) -> Result<String
 }
 
 pub fn describe(m: &pb::Migration, output: Output) -> Result<String> {
-    let v = view(m);
+    describe_view(&view(m), output)
+}
+
+pub fn describe_view(v: &MigrationView, output: Output) -> Result<String> {
     Ok(match output {
-        Output::Json => serde_json::to_string_pretty(&v)? + "\n",
-        Output::Yaml => serde_saphyr::to_string(&v).map_err(|e| anyhow::anyhow!("{e}"))?,
+        Output::Json => serde_json::to_string_pretty(v)? + "\n",
+        Output::Yaml => serde_saphyr::to_string(v).map_err(|e| anyhow::anyhow!("{e}"))?,
         Output::Table => {
             let mut out = String::new();
             let dash = |s: &str| if s.is_empty() { "-".to_string() } else { s.to_string() };
@@ -251,7 +287,7 @@ pub fn describe(m: &pb::Migration, output: Output) -> Result<String> {
                 ("Namespace", v.namespace.clone()),
                 ("Database", v.database.clone()),
                 ("Table", v.table.clone()),
-                ("Phase", v.phase.clone()),
+                ("Phase", v.phase_label()),
                 ("Reason", v.reason.clone()),
                 ("Planned", v.planned_at.clone()),
                 ("Approved", v.approved_at.clone()),
@@ -268,7 +304,19 @@ pub fn describe(m: &pb::Migration, output: Output) -> Result<String> {
             ] {
                 out.push_str(&format!("{:<17}{}\n", format!("{label}:"), dash(&value)));
             }
-            out.push_str("SQL:\n");
+            if let Some(legacy) = &v.schemahero {
+                for (label, value) in [
+                    ("Planned by", "SchemaHero (Go), before the switch: read-only history, never run here".to_string()),
+                    ("Original phase", if legacy.phase.is_empty() { "(none)".to_string() } else { legacy.phase.clone() }),
+                    ("Rejected", legacy.rejected_at.clone()),
+                    ("Invalidated", legacy.invalidated_at.clone()),
+                ] {
+                    out.push_str(&format!("{:<17}{}\n", format!("{label}:"), dash(&value)));
+                }
+                out.push_str(if legacy.ddl_edited { "SQL (editedDDL):\n" } else { "SQL (generatedDDL):\n" });
+            } else {
+                out.push_str("SQL:\n");
+            }
             for s in &v.statements {
                 for h in &s.hazards {
                     out.push_str(&format!("  -- hazard {}: {}\n", h.kind, h.message));

@@ -6,6 +6,14 @@
 //! is left open (`x-kubernetes-preserve-unknown-fields`): SchemaHero manifests carry fields we
 //! do not model, and the planner validates the spec itself with errors that name the field,
 //! shown in the Table's status — better than a generic admission rejection.
+//!
+//! The CRDs are a superset of SchemaHero's (Go) own, so that installing them over a cluster
+//! that runs SchemaHero loses nothing: its fields are declared (`generatedDDL`, `isConnected`,
+//! …) or, for the ones a newer SchemaHero may add, kept by `x-kubernetes-preserve-unknown-fields`
+//! on every `spec` and `status` — without it the API server would prune them on the next write
+//! of the object. See [`legacy`] for how SchemaHero's Migrations are read.
+
+pub mod legacy;
 
 use kube::CustomResource;
 use schemars::JsonSchema;
@@ -44,6 +52,7 @@ pub struct Condition {
 #[kube(printcolumn = r#"{"name":"Connected","type":"string","jsonPath":".status.conditions[?(@.type==\"Connected\")].status"}"#)]
 #[kube(printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct DatabaseSpec {
     /// `postgres`, `cockroachdb`, `sqlite` or `mysql`, each with `uri` (or host/port/user/
     /// password/dbname/sslmode), every value a `value` or `valueFrom.secretKeyRef`.
@@ -52,13 +61,35 @@ pub struct DatabaseSpec {
     pub connection: serde_json::Value,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub immediate_deploy: bool,
+    /// SchemaHero's: plan `seedData` only when set. Kept so that switching back finds it; this
+    /// planner plans seed data whenever a Table has some (see the README).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deploy_seed_data: bool,
+    /// SchemaHero's: allow a shell in its per-database pods. Kept, not used here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enable_shell_command: bool,
+    /// SchemaHero's image and node selector for its per-database controller. Kept, not used here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "open_object")]
+    pub schemahero: Option<serde_json::Value>,
+    /// SchemaHero's metadata (labels, annotations) for its per-database pods. Kept, not used here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "open_object")]
+    pub template: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct DatabaseStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+    /// SchemaHero's connection status, kept as it wrote it (this planner reports the
+    /// `Connected` condition instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_connected: Option<bool>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last_ping: String,
 }
 
 /// `schemas.schemahero.io/v1alpha4` Table.
@@ -70,6 +101,7 @@ pub struct DatabaseStatus {
 #[kube(printcolumn = r#"{"name":"Planned","type":"string","jsonPath":".status.conditions[?(@.type==\"Planned\")].status"}"#)]
 #[kube(printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct TableSpec {
     #[serde(default)]
     pub database: String,
@@ -87,6 +119,7 @@ pub struct TableSpec {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct TableStatus {
     /// SchemaHero's field: the hash of the spec last planned.
     #[serde(default, rename = "lastPlannedTableSpecSHA", skip_serializing_if = "String::is_empty")]
@@ -100,7 +133,8 @@ pub use schemahero_plan::{Hazard, HazardKind, PlannedStatement};
 
 /// `schemas.schemahero.io/v1alpha4` Migration: one planned change to one table. Approve or
 /// reject it by setting `spec.approved` / `spec.rejected` (plain `kubectl patch`, the plugin or
-/// GitOps); the planner moves `status.phase`.
+/// GitOps); the planner moves `status.phase`. Migrations SchemaHero (Go) made have the same
+/// kind with other fields (`generatedDDL`, `PLANNED`, unix seconds): see the `legacy` module.
 #[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[kube(group = "schemas.schemahero.io", version = "v1alpha4", kind = "Migration", namespaced)]
 #[kube(status = "MigrationStatus")]
@@ -109,11 +143,16 @@ pub use schemahero_plan::{Hazard, HazardKind, PlannedStatement};
 #[kube(printcolumn = r#"{"name":"Phase","type":"string","jsonPath":".status.phase"}"#)]
 #[kube(printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct MigrationSpec {
+    // Not required (defaulted): SchemaHero's Migrations have none of them but `tableName`.
+    #[serde(default)]
     pub database: String,
-    /// The database table.
+    /// The database table (SchemaHero: the Table resource).
+    #[serde(default)]
     pub table_name: String,
     /// The Table resource it was planned from.
+    #[serde(default)]
     pub table_resource: String,
     /// The statements, joined as a script (as SchemaHero shows it).
     #[serde(default)]
@@ -142,14 +181,26 @@ pub struct MigrationSpec {
     /// Kubernetes user it is authenticated as; the planner copies it to the status.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub requested_by: String,
+    /// SchemaHero's (Go) fields, read only from the Migrations it made (the `legacy` module); this
+    /// planner never writes them (SchemaHero would execute a `generatedDDL` it finds approved).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub database_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub table_namespace: String,
+    #[serde(default, rename = "generatedDDL", skip_serializing_if = "String::is_empty")]
+    pub generated_ddl: String,
+    #[serde(default, rename = "editedDDL", skip_serializing_if = "String::is_empty")]
+    pub edited_ddl: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct MigrationStatus {
+    /// Ours: `Planned`, `Approved`, …; SchemaHero's: `PLANNED`, `APPROVED`, …
     #[serde(default)]
     pub phase: String,
-    /// Unix milliseconds (0 when not reached).
+    /// Unix milliseconds (0 when not reached); unix seconds on SchemaHero's Migrations.
     #[serde(default)]
     pub planned_at: i64,
     #[serde(default)]
@@ -190,6 +241,15 @@ pub struct MigrationStatus {
     pub recalculated_by: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+    /// SchemaHero's (unix seconds); this planner never writes them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rejected_at: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub invalidated_at: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// Removes `default` keywords from a schema: schemars derives them from `#[serde(default)]`,

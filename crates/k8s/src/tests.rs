@@ -36,3 +36,61 @@ fn the_guides_manifests_parse() {
     assert_eq!(table.spec.database, "my-database");
     assert_eq!(table.spec.schema.as_ref().unwrap()["postgres"]["primaryKey"][0], "id");
 }
+
+/// A Database as SchemaHero (Go) documents and writes it, with the fields this planner does
+/// not use: they parse, and they survive a round trip through the Rust type.
+#[test]
+fn schemahero_databases_parse_with_every_field() {
+    let database: Database = serde_saphyr::from_str(
+        "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: rds\n  namespace: app\nspec:\n  immediateDeploy: true\n  deploySeedData: true\n  enableShellCommand: true\n  schemahero:\n    image: schemahero/schemahero:0.17.0\n    nodeSelector:\n      pool: db\n  template:\n    metadata:\n      labels:\n        team: data\n  connection:\n    postgres:\n      host:\n        value: db.internal\n      port:\n        value: \"5432\"\n      user:\n        value: app\n      password:\n        valueFrom:\n          secretKeyRef:\n            name: pg\n            key: password\n      dbname:\n        value: app\n      sslmode:\n        value: require\nstatus:\n  isConnected: true\n  lastPing: \"2024-01-02T03:04:05Z\"\n",
+    )
+    .unwrap();
+    assert!(database.spec.immediate_deploy && database.spec.deploy_seed_data && database.spec.enable_shell_command);
+    assert_eq!(database.spec.schemahero.as_ref().unwrap()["nodeSelector"]["pool"], "db");
+    assert_eq!(database.spec.template.as_ref().unwrap()["metadata"]["labels"]["team"], "data");
+    assert_eq!(database.spec.connection["postgres"]["password"]["valueFrom"]["secretKeyRef"]["key"], "password");
+    let status = database.status.clone().unwrap();
+    assert_eq!((status.is_connected, status.last_ping.as_str()), (Some(true), "2024-01-02T03:04:05Z"));
+    let again: Database = serde_json::from_value(serde_json::to_value(&database).unwrap()).unwrap();
+    assert_eq!((again.spec, again.status), (database.spec, database.status));
+}
+
+#[test]
+fn a_schemahero_table_keeps_its_planned_sha() {
+    let table: Table = serde_saphyr::from_str(
+        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Table\nmetadata:\n  name: users\nspec:\n  database: db\n  name: users\n  requires: [pgcrypto]\n  schema:\n    postgres:\n      columns:\n        - name: id\n          type: integer\nstatus:\n  lastPlannedTableSpecSHA: 0f1e2d\n",
+    )
+    .unwrap();
+    assert_eq!(table.status.unwrap().last_planned_table_spec_sha, "0f1e2d");
+    assert_eq!(table.spec.requires, vec!["pgcrypto"]);
+}
+
+/// Installing these CRDs over SchemaHero's must keep its objects valid and whole: SchemaHero's
+/// Migration fields are declared, ours are not required, and every spec and status keeps the
+/// fields a newer SchemaHero may add (the API server would prune them otherwise).
+#[test]
+fn crds_are_a_superset_of_schemaheros() {
+    use kube::CustomResourceExt;
+    let schema = |crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition| {
+        serde_json::to_value(crd).unwrap()["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone()
+    };
+    for (kind, root) in [("Database", schema(Database::crd())), ("Table", schema(Table::crd())), ("Migration", schema(Migration::crd()))] {
+        for part in ["spec", "status"] {
+            assert_eq!(root["properties"][part]["x-kubernetes-preserve-unknown-fields"], true, "{kind} {part} keeps unknown fields");
+        }
+    }
+    let migration = schema(Migration::crd());
+    let spec = &migration["properties"]["spec"];
+    for field in ["databaseName", "tableName", "tableNamespace", "generatedDDL", "editedDDL"] {
+        assert_eq!(spec["properties"][field]["type"], "string", "spec.{field}");
+    }
+    assert!(spec.get("required").is_none_or(|r| r.as_array().is_some_and(|r| r.is_empty())), "nothing required in spec: {spec}");
+    let status = &migration["properties"]["status"]["properties"];
+    for field in ["plannedAt", "approvedAt", "executedAt", "rejectedAt", "invalidatedAt"] {
+        assert_eq!(status[field]["type"], "integer", "status.{field}");
+    }
+    let database = schema(Database::crd());
+    for field in ["deploySeedData", "enableShellCommand", "schemahero", "template"] {
+        assert!(database["properties"]["spec"]["properties"].get(field).is_some(), "Database spec.{field}");
+    }
+}

@@ -29,6 +29,11 @@ pub enum Request {
 }
 
 pub fn request_of(m: &Migration) -> Request {
+    if m.is_schemahero_made() {
+        // SchemaHero's (Go) history: nothing to approve here (the plugin refuses; a bare
+        // `kubectl patch` is logged by `reconcile`). Its spelling `PLANNED` would parse as ours.
+        return Request::Nothing;
+    }
     let status = m.status.clone().unwrap_or_default();
     let phase = Phase::parse(&status.phase);
     if m.spec.rejected && matches!(phase, Some(Phase::Planned | Phase::Approved)) {
@@ -55,6 +60,14 @@ fn actor_of(m: &Migration) -> String {
 pub async fn reconcile<S: MigrationStore>(m: Arc<Migration>, ctx: Arc<Context<S>>) -> Result<Action, CoreError> {
     let id = m.name_any();
     let actor = actor_of(&m);
+    if m.is_schemahero_made() && (m.spec.approved || m.spec.rejected || !m.spec.recalculate.is_empty()) {
+        tracing::warn!(
+            migration = %id,
+            table = %m.spec.table_name,
+            "a Migration made by SchemaHero (Go) was approved, rejected or recalculated: ignored, it is history here; \
+             the planner plans its Table from the live database and shows that plan as a new Migration"
+        );
+    }
     match request_of(&m) {
         Request::Approve => {
             ctx.core.approve(&id, &actor).await?;
@@ -107,8 +120,14 @@ mod tests {
     use schemahero_k8s::{MigrationSpec, MigrationStatus};
 
     fn migration(phase: &str, approved: bool, rejected: bool, recalculate: &str, recalculated: &str) -> Migration {
-        let mut m =
-            Migration::new("users-1", MigrationSpec { approved, rejected, recalculate: recalculate.into(), ..MigrationSpec::default() });
+        let spec = MigrationSpec {
+            table_resource: "users".into(),
+            approved,
+            rejected,
+            recalculate: recalculate.into(),
+            ..MigrationSpec::default()
+        };
+        let mut m = Migration::new("users-1", spec);
         m.status = Some(MigrationStatus { phase: phase.into(), recalculated: recalculated.into(), ..MigrationStatus::default() });
         m
     }
@@ -121,5 +140,25 @@ mod tests {
         assert_eq!(request_of(&migration("Rejected", false, true, "", "")), Request::Nothing);
         assert_eq!(request_of(&migration("Planned", false, false, "t1", "")), Request::Recalculate("t1".into()));
         assert_eq!(request_of(&migration("Planned", false, false, "t1", "t1")), Request::Nothing, "each recalculation once");
+    }
+
+    #[test]
+    fn schemahero_migrations_are_never_acted_on() {
+        // As SchemaHero (Go) writes them, then approved by a bare `kubectl patch`.
+        let legacy: Migration = serde_json::from_value(serde_json::json!({
+            "apiVersion": "schemas.schemahero.io/v1alpha4", "kind": "Migration",
+            "metadata": { "name": "a1b2c3d", "namespace": "default" },
+            "spec": { "tableName": "users", "tableNamespace": "default", "generatedDDL": "alter table users add x int", "approved": true },
+            "status": { "phase": "PLANNED", "plannedAt": 1_700_000_000 },
+        }))
+        .unwrap();
+        assert_eq!(request_of(&legacy), Request::Nothing);
+        let mut recalculated = legacy.clone();
+        recalculated.spec.recalculate = "t1".into();
+        assert_eq!(request_of(&recalculated), Request::Nothing);
+        assert!(crate::kube_store::record_of(&legacy).is_none(), "not a record of this planner's");
+        let mut approved = legacy;
+        approved.status = Some(MigrationStatus { phase: "APPROVED".into(), approved_at: 1_700_000_001, ..MigrationStatus::default() });
+        assert!(crate::kube_store::record_of(&approved).is_none(), "APPROVED is not our Approved: never claimed");
     }
 }

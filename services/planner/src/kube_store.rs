@@ -110,11 +110,19 @@ pub fn status_of(m: &MigrationRecord) -> MigrationStatus {
         approved_by: m.approved_by.clone(),
         rejected_by: m.rejected_by.clone(),
         recalculated_by: m.recalculated_by.clone(),
-        conditions: Vec::new(),
+        ..MigrationStatus::default()
     }
 }
 
+/// The planner's record of a Migration it made; `None` for anything else, notably the
+/// Migrations SchemaHero (Go) made before the switch: they are history, never claimed,
+/// executed, superseded or deleted here (their DDL was planned by another engine against a
+/// state of the database that may be gone; every Table is planned again from the live database).
+/// Their phase spellings (`APPROVED`) would otherwise parse as ours, case-insensitively.
 pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
+    if obj.is_schemahero_made() {
+        return None;
+    }
     let status = obj.status.clone().unwrap_or_default();
     let phase = Phase::parse(&status.phase)?;
     Some(MigrationRecord {
@@ -310,10 +318,7 @@ impl MigrationStore for KubeStore {
                 spec_hash: m.spec_hash.clone(),
                 table_spec: m.spec_json.clone(),
                 reason: m.reason.as_str().to_string(),
-                approved: false,
-                rejected: false,
-                recalculate: String::new(),
-                requested_by: String::new(),
+                ..MigrationSpec::default()
             },
             status: None,
         };

@@ -165,6 +165,9 @@ impl MigrationCache {
                 tokio::spawn(async move {
                     let mut seen: Option<HashSet<(String, String)>> = None;
                     let mut first = true;
+                    // SchemaHero's (Go) Migrations in this listing: said once, so that whoever
+                    // switched knows they were found and are left alone.
+                    let mut legacy = 0usize;
                     let mut events = std::pin::pin!(watcher(api, watcher::Config::default()).default_backoff());
                     while let Some(event) = events.next().await {
                         match event {
@@ -173,6 +176,9 @@ impl MigrationCache {
                             Ok(watcher::Event::InitApply(m)) | Ok(watcher::Event::Apply(m)) => {
                                 if let Some(set) = seen.as_mut() {
                                     set.insert((m.namespace().unwrap_or_default(), m.name_any()));
+                                }
+                                if first && m.is_schemahero_made() {
+                                    legacy += 1;
                                 }
                                 if let Some(record) = super::record_of(&m) {
                                     keep_newest(&mut lock(&records), record);
@@ -189,6 +195,13 @@ impl MigrationCache {
                                 if first {
                                     first = false;
                                     listed.fetch_add(1, Ordering::SeqCst);
+                                    if legacy > 0 {
+                                        tracing::info!(
+                                            count = legacy,
+                                            namespace = namespace.as_deref().unwrap_or("(all)"),
+                                            "Migrations made by SchemaHero (Go) found: kept as read-only history, never executed here"
+                                        );
+                                    }
                                 }
                             }
                         }
