@@ -96,19 +96,37 @@ pub async fn install(kube: &KubeArgs, namespace: &str, print_yaml: bool, tls_sec
     Ok(out)
 }
 
-/// Removes what `install` applied; with `keep_crds` the CRDs stay, and with them every
-/// Database, Table and Migration (deleting a CRD deletes all its objects).
-pub async fn uninstall(kube: &KubeArgs, namespace: &str, keep_crds: bool) -> Result<String> {
+/// What `uninstall` does with the CRDs, and so with every Database, Table and Migration
+/// (deleting a CRD deletes all its objects).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crds {
+    /// Leave them, with their objects (the default: a GitOps setup's migration history stays).
+    Keep,
+    /// Delete them, with their objects; `confirmed` is `--yes`.
+    Delete { confirmed: bool },
+}
+
+/// Removes what `install` applied. The CRDs stay unless `crds` says to delete them, which
+/// without confirmation only counts what would go and changes nothing.
+pub async fn uninstall(kube: &KubeArgs, namespace: &str, crds: Crds) -> Result<String> {
     valid_namespace(namespace)?;
     let client = client(kube).await?;
     let discovery = Discovery::new(client.clone()).run().await.context("discovering the cluster's APIs")?;
+    let counts = object_counts(&discovery, &client).await?;
+    if crds == (Crds::Delete { confirmed: false }) {
+        bail!(
+            "--delete-crds deletes the CRDs and with them {}; nothing was changed: run again with --delete-crds --yes to go ahead",
+            describe_counts(&counts)
+        );
+    }
     // Generated Secrets go; others (cert-manager's) stay, and so does their namespace.
     let (mut out, kept) = install_tls::remove_generated(&client, namespace).await?;
     for obj in objects(namespace)?.into_iter().rev() {
         let name = obj.name_any();
         let kind = obj.types.as_ref().map(|t| t.kind.clone()).unwrap_or_default();
-        if kind == "CustomResourceDefinition" && keep_crds {
-            out.push_str(&format!("{kind}/{name} kept (--keep-crds), with its objects\n"));
+        if kind == "CustomResourceDefinition" && crds == Crds::Keep {
+            let count = counts.iter().find(|(crd, _, _)| *crd == name).map_or(0, |(_, _, n)| *n);
+            out.push_str(&format!("{kind}/{name} kept, with its {count} object(s) (--delete-crds deletes them)\n"));
             continue;
         }
         if kind == "Namespace" && !kept.is_empty() {
@@ -128,6 +146,30 @@ pub async fn uninstall(kube: &KubeArgs, namespace: &str, keep_crds: bool) -> Res
     }
     out.push_str("SchemaHero is uninstalled; the schemas of your databases are untouched.\n");
     Ok(out)
+}
+
+/// For each of our CRDs the cluster serves: (CRD name, kind, how many objects it has).
+async fn object_counts(discovery: &Discovery, client: &kube::Client) -> Result<Vec<(String, String, usize)>> {
+    let mut counts = Vec::new();
+    for group in discovery.groups() {
+        if !group.name().ends_with("schemahero.io") {
+            continue;
+        }
+        for (resource, _) in group.recommended_resources() {
+            let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
+            let list = api
+                .list_metadata(&kube::api::ListParams::default())
+                .await
+                .with_context(|| format!("counting {} objects", resource.kind))?;
+            counts.push((format!("{}.{}", resource.plural, resource.group), resource.kind.clone(), list.items.len()));
+        }
+    }
+    Ok(counts)
+}
+
+fn describe_counts(counts: &[(String, String, usize)]) -> String {
+    let parts: Vec<String> = counts.iter().map(|(_, kind, n)| format!("{n} {kind}(s)")).collect();
+    if parts.is_empty() { "no objects".to_string() } else { parts.join(", ") }
 }
 
 #[cfg(test)]

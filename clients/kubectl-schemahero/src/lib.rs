@@ -64,10 +64,17 @@ struct InstallArgs {
     #[arg(long)]
     tls_secrets_only: bool,
     /// uninstall only: leave the three CRDs, and so every Database, Table and Migration, in
-    /// place (e.g. to switch back to SchemaHero (Go), which reads the same objects). Without it
-    /// the CRDs go, and Kubernetes deletes those objects with them.
-    #[arg(long)]
+    /// place. This is what uninstall does anyway; the flag says so explicitly (e.g. before
+    /// switching back to SchemaHero (Go), which reads the same objects).
+    #[arg(long, conflicts_with = "delete_crds")]
     keep_crds: bool,
+    /// uninstall only: also delete the three CRDs, and with them every Database, Table and
+    /// Migration in the cluster. Says how many objects go and changes nothing without --yes.
+    #[arg(long)]
+    delete_crds: bool,
+    /// uninstall only: confirms --delete-crds.
+    #[arg(long)]
+    yes: bool,
     #[command(flatten)]
     kube: kube_mode::KubeArgs,
 }
@@ -213,8 +220,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Reject(args) => target(args, Verb::Reject).await,
         Command::Recalculate(args) => target(args, Verb::Recalculate).await,
         Command::Install(args) => {
-            if args.keep_crds {
-                bail!("--keep-crds is only for uninstall");
+            if args.keep_crds || args.delete_crds || args.yes {
+                bail!("--keep-crds, --delete-crds and --yes are only for uninstall");
             }
             print!("{}", install::install(&args.kube, &args.namespace, args.yaml, args.tls_secrets_only).await?);
             Ok(())
@@ -223,7 +230,8 @@ async fn run(cli: Cli) -> Result<()> {
             if args.yaml || args.tls_secrets_only {
                 bail!("--yaml and --tls-secrets-only are only for install");
             }
-            print!("{}", install::uninstall(&args.kube, &args.namespace, args.keep_crds).await?);
+            let crds = if args.delete_crds { install::Crds::Delete { confirmed: args.yes } } else { install::Crds::Keep };
+            print!("{}", install::uninstall(&args.kube, &args.namespace, crds).await?);
             Ok(())
         }
     }
