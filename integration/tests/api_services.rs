@@ -18,6 +18,23 @@ use tonic_reflection::pb::v1::{ServerReflectionRequest, ServerReflectionResponse
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// The services listed by reflection v1alpha.
+async fn reflect_v1alpha_services(channel: &Channel) -> Vec<String> {
+    use tonic_reflection::pb::v1alpha::ServerReflectionRequest as AlphaServerReflectionRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient as AlphaClient;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest as AlphaRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse as AlphaResponse;
+    let mut client = AlphaClient::new(channel.clone());
+    let request = AlphaServerReflectionRequest { host: String::new(), message_request: Some(AlphaRequest::ListServices(String::new())) };
+    let mut responses =
+        client.server_reflection_info(tokio_stream::iter([request])).await.expect("v1alpha reflection answers").into_inner();
+    let response = tokio::time::timeout(WAIT, responses.message()).await.expect("in time").expect("stream ok").expect("a response");
+    match response.message_response {
+        Some(AlphaResponse::ListServicesResponse(list)) => list.service.into_iter().map(|s| s.name).collect(),
+        other => panic!("expected a v1alpha service list, got {other:?}"),
+    }
+}
+
 /// One reflection request on its own stream; its one response.
 async fn reflect(channel: &Channel, request: MessageRequest) -> MessageResponse {
     let mut client = ServerReflectionClient::new(channel.clone());
@@ -132,6 +149,11 @@ async fn the_three_services_health_and_reflection_answer_on_one_port() {
         assert!(names.iter().any(|n| n == expected), "reflection lists {expected}: {names:?}");
     }
     assert!(!names.iter().any(|n| n == "schemahero.v1.Planner"), "{names:?}");
+    // The same list over v1alpha, all that Python's grpcio-reflection and older grpcurl speak.
+    let alpha_names = reflect_v1alpha_services(&channel).await;
+    for expected in pb::SERVICE_NAMES.into_iter().chain(["grpc.health.v1.Health"]) {
+        assert!(alpha_names.iter().any(|n| n == expected), "v1alpha reflection lists {expected}: {alpha_names:?}");
+    }
     for (service, file) in pb::SERVICE_NAMES.into_iter().zip([
         "schemahero/v1/resource_service.proto",
         "schemahero/v1/migration_service.proto",

@@ -61,6 +61,7 @@ pub fn policy(tls: bool) -> Policy {
         .require("schemahero.v1.ExecutorService", roles::EXECUTOR)
         .open("grpc.health.v1.Health")
         .open("grpc.reflection.v1.ServerReflection")
+        .open("grpc.reflection.v1alpha.ServerReflection")
         .require_identity(tls)
 }
 
@@ -102,10 +103,14 @@ pub async fn serve_core<S: MigrationStore>(
     health_reporter.set_serving::<ResourceServiceServer<ResourceApi<S>>>().await;
     health_reporter.set_serving::<MigrationServiceServer<MigrationApi<S>>>().await;
     health_reporter.set_serving::<ExecutorServiceServer<ExecutorApi<S>>>().await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(schemahero_proto::v1::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1();
+    // Reflection in both versions: grpcurl and most tools speak v1; Python's grpcio-reflection
+    // and older grpcurl only v1alpha, where a v1-only server answers UNIMPLEMENTED.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(schemahero_proto::v1::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let (reflection, reflection_v1alpha) = (reflection().build_v1(), reflection().build_v1alpha());
     let mut builder = tonic::transport::Server::builder();
     if options.tls.is_some() {
         // Connections are re-established hourly, so a CA taken out of --tls-client-ca or an
@@ -131,9 +136,9 @@ pub async fn serve_core<S: MigrationStore>(
         .max_decoding_message_size(MAX_REQUEST_BYTES)
         .max_encoding_message_size(MAX_RESPONSE_BYTES);
     let router = builder.add_service(health_service).add_service(resources).add_service(migrations).add_service(executors);
-    let router = match reflection {
-        Ok(r) => router.add_service(r),
-        Err(e) => {
+    let router = match (reflection, reflection_v1alpha) {
+        (Ok(v1), Ok(v1alpha)) => router.add_service(v1).add_service(v1alpha),
+        (Err(e), _) | (_, Err(e)) => {
             tracing::warn!(error = %e, "server reflection unavailable");
             router
         }
