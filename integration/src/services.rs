@@ -156,6 +156,10 @@ pub fn start_planner_k8s(dir: &Path, namespace: &str, drift_secs: u64) -> (Proc,
             &drift_secs.to_string(),
             "--debounce-ms",
             "100",
+            // Leader election stays on, as in a cluster; a long Lease lets the leader ride out
+            // kubernetes_restart.rs's API server restart (it retries renewals for 19 s).
+            "--lease-duration-secs",
+            "60",
         ],
         dir,
     );
@@ -295,4 +299,58 @@ pub fn postgres_database_yaml(name: &str, uri: &str, immediate: bool) -> String 
     format!(
         "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: {name}\nspec:\n  immediateDeploy: {immediate}\n  connection:\n    postgres:\n      uri:\n        value: {uri}\n"
     )
+}
+
+/// The lines a process prints on stdout, read by a thread as they come.
+pub struct StdoutLines {
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl StdoutLines {
+    /// Takes `p`'s stdout (so nothing else may read it).
+    pub fn of(p: &mut Proc) -> Self {
+        let stdout = p.child.stdout.take().expect("stdout not taken yet");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { lines }
+    }
+
+    /// The rest of the first line starting with `prefix` printed within `timeout`, or None.
+    pub fn wait_for(&self, prefix: &str, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(rest) = line.strip_prefix(prefix) {
+                        return Some(rest.trim().to_string());
+                    }
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+}
+
+/// What a gRPC health endpoint at `host:port` says of `service` (`Serving`, `NotServing`, …).
+pub async fn health_of(address: &str, service: &str) -> Result<tonic_health::pb::health_check_response::ServingStatus, tonic::Status> {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let channel = Channel::from_shared(format!("http://{address}"))
+        .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let response = tonic_health::pb::health_client::HealthClient::new(channel)
+        .check(tonic_health::pb::HealthCheckRequest { service: service.to_string() })
+        .await?
+        .into_inner();
+    Ok(ServingStatus::try_from(response.status).unwrap_or(ServingStatus::Unknown))
 }

@@ -11,6 +11,8 @@ use kube::discovery::{Discovery, Scope};
 use kube::{Api, ResourceExt};
 
 const DEFAULT_NAMESPACE: &str = "schemahero-system";
+/// The image the bundled manifests name; `install --image` replaces it.
+pub const DEFAULT_IMAGE: &str = "ghcr.io/schemahero/schemahero-rs:0.1.0";
 
 /// The manifests in apply order (the same files the kustomize base lists).
 const MANIFESTS: &[&str] = &[
@@ -25,14 +27,22 @@ const MANIFESTS: &[&str] = &[
     include_str!("../../../deploy/base/networkpolicy.yaml"),
 ];
 
-/// Every object, as YAML documents, placed in `namespace`.
-pub fn manifests(namespace: &str) -> String {
-    MANIFESTS.iter().map(|m| format!("---\n{}", m.replace(DEFAULT_NAMESPACE, namespace))).collect()
+/// Every object, as YAML documents, placed in `namespace`, its containers running `image`.
+pub fn manifests(namespace: &str, image: &str) -> String {
+    MANIFESTS
+        .iter()
+        .map(|m| {
+            format!(
+                "---\n{}",
+                m.replace(DEFAULT_NAMESPACE, namespace).replace(&format!("image: {DEFAULT_IMAGE}"), &format!("image: {image}"))
+            )
+        })
+        .collect()
 }
 
-fn objects(namespace: &str) -> Result<Vec<DynamicObject>> {
+fn objects(namespace: &str, image: &str) -> Result<Vec<DynamicObject>> {
     let values: Vec<serde_json::Value> =
-        serde_saphyr::from_multiple(&manifests(namespace)).map_err(|e| anyhow::anyhow!("bundled manifests: {e}"))?;
+        serde_saphyr::from_multiple(&manifests(namespace, image)).map_err(|e| anyhow::anyhow!("bundled manifests: {e}"))?;
     values.into_iter().filter(|v| !v.is_null()).map(|v| serde_json::from_value(v).context("bundled manifest")).collect()
 }
 
@@ -48,6 +58,63 @@ fn valid_namespace(namespace: &str) -> Result<()> {
     Ok(())
 }
 
+/// An image reference as registries accept it: `[host[:port]/]path[:tag][@algorithm:digest]`,
+/// path components lowercase. Checked before it is written into a manifest.
+pub fn valid_image(image: &str) -> Result<()> {
+    let bad = |why: &str| anyhow::anyhow!("--image {image:?} is not an image reference: {why}");
+    if image.is_empty() || image.len() > 512 {
+        return Err(bad("empty or longer than 512 characters"));
+    }
+    let (name_tag, digest) = match image.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (image, None),
+    };
+    if let Some(d) = digest {
+        let ok = d.split_once(':').is_some_and(|(alg, hex)| {
+            !alg.is_empty()
+                && alg.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c))
+                && hex.len() >= 32
+                && hex.chars().all(|c| c.is_ascii_hexdigit())
+        });
+        if !ok {
+            return Err(bad("the digest must be algorithm:hex (e.g. sha256:…)"));
+        }
+    }
+    let last_slash = name_tag.rfind('/');
+    let (name, tag) = match name_tag.rfind(':') {
+        Some(colon) if last_slash.is_none_or(|s| colon > s) => (&name_tag[..colon], Some(&name_tag[colon + 1..])),
+        _ => (name_tag, None),
+    };
+    if let Some(tag) = tag {
+        let ok = !tag.is_empty()
+            && tag.len() <= 128
+            && tag.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && tag.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !ok {
+            return Err(bad("the tag allows letters, digits, '_', '.' and '-' (at most 128)"));
+        }
+    }
+    let mut parts = name.split('/').peekable();
+    let mut first = true;
+    while let Some(part) = parts.next() {
+        // The first component may be a registry host (with a port, dots or capitals).
+        let host = first && parts.peek().is_some() && (part.contains('.') || part.contains(':') || part == "localhost");
+        first = false;
+        let ok = if host {
+            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+        } else {
+            !part.is_empty()
+                && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+                && part.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && part.ends_with(|c: char| c.is_ascii_alphanumeric())
+        };
+        if !ok {
+            return Err(bad(&format!("the name component {part:?} allows lowercase letters, digits and '.', '_', '-' between them")));
+        }
+    }
+    Ok(())
+}
+
 async fn api_for(discovery: &Discovery, client: &kube::Client, obj: &DynamicObject) -> Result<Api<DynamicObject>> {
     let types = obj.types.clone().context("a bundled object has no apiVersion/kind")?;
     let gvk = kube::api::GroupVersionKind::try_from(&types).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -59,20 +126,21 @@ async fn api_for(discovery: &Discovery, client: &kube::Client, obj: &DynamicObje
     })
 }
 
-pub async fn install(kube: &KubeArgs, namespace: &str, print_yaml: bool, tls_secrets_only: bool) -> Result<String> {
+pub async fn install(kube: &KubeArgs, namespace: &str, image: &str, print_yaml: bool, tls_secrets_only: bool) -> Result<String> {
     valid_namespace(namespace)?;
+    valid_image(image)?;
     if print_yaml && tls_secrets_only {
         bail!("--yaml never prints the TLS Secrets (they hold private keys): give one of --yaml and --tls-secrets-only");
     }
     if print_yaml {
-        return Ok(format!("{}{}", install_tls::yaml_note(namespace), manifests(namespace)));
+        return Ok(format!("{}{}", install_tls::yaml_note(namespace), manifests(namespace, image)));
     }
     let client = client(kube).await?;
     if tls_secrets_only {
         return install_tls::ensure_with_namespace(&client, namespace).await;
     }
     let mut out = String::new();
-    let objects = objects(namespace)?;
+    let objects = objects(namespace, image)?;
     let (crds, rest): (Vec<_>, Vec<_>) =
         objects.into_iter().partition(|o| o.types.as_ref().is_some_and(|t| t.kind == "CustomResourceDefinition" || t.kind == "Namespace"));
     // CRDs and the namespace first; discovery afterwards sees everything else. The TLS Secrets
@@ -121,7 +189,7 @@ pub async fn uninstall(kube: &KubeArgs, namespace: &str, crds: Crds) -> Result<S
     }
     // Generated Secrets go; others (cert-manager's) stay, and so does their namespace.
     let (mut out, kept) = install_tls::remove_generated(&client, namespace).await?;
-    for obj in objects(namespace)?.into_iter().rev() {
+    for obj in objects(namespace, DEFAULT_IMAGE)?.into_iter().rev() {
         let name = obj.name_any();
         let kind = obj.types.as_ref().map(|t| t.kind.clone()).unwrap_or_default();
         if kind == "CustomResourceDefinition" && crds == Crds::Keep {
@@ -178,9 +246,9 @@ mod tests {
 
     #[test]
     fn manifests_move_to_the_chosen_namespace() {
-        let yaml = manifests("ops");
+        let yaml = manifests("ops", DEFAULT_IMAGE);
         assert!(!yaml.contains(DEFAULT_NAMESPACE));
-        let objects = objects("ops").unwrap();
+        let objects = objects("ops", DEFAULT_IMAGE).unwrap();
         let kinds: Vec<String> = objects.iter().map(|o| o.types.as_ref().unwrap().kind.clone()).collect();
         for kind in
             ["Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "Deployment", "Service", "HorizontalPodAutoscaler"]
@@ -194,5 +262,49 @@ mod tests {
         assert!(yaml.contains("https://schemahero-planner.ops.svc:7070"));
         assert!(objects.iter().filter(|o| o.types.as_ref().unwrap().kind == "Deployment").all(|o| o.namespace().as_deref() == Some("ops")));
         assert!(valid_namespace("Bad_NS").is_err());
+    }
+
+    #[test]
+    fn install_image_replaces_every_container_image() {
+        let yaml = manifests("ops", "registry.example.com:5000/team/schemahero-rs:1.2.3");
+        assert!(!yaml.contains(DEFAULT_IMAGE));
+        let objects = objects("ops", "registry.example.com:5000/team/schemahero-rs:1.2.3").unwrap();
+        let images: Vec<String> = objects
+            .iter()
+            .filter(|o| o.types.as_ref().unwrap().kind == "Deployment")
+            .flat_map(|o| o.data["spec"]["template"]["spec"]["containers"].as_array().cloned().unwrap_or_default())
+            .map(|c| c["image"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(images.len(), 3);
+        assert!(images.iter().all(|i| i == "registry.example.com:5000/team/schemahero-rs:1.2.3"), "{images:?}");
+    }
+
+    #[test]
+    fn image_references_are_checked() {
+        for good in [
+            DEFAULT_IMAGE,
+            "schemahero-rs",
+            "localhost/schemahero-rs:dev",
+            "localhost:5000/a/b_c.d-e:v1.0_rc-1",
+            "ghcr.io/org/img@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "ghcr.io/org/img:1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(valid_image(good).is_ok(), "{good}: {:?}", valid_image(good));
+        }
+        for bad in [
+            "",
+            "Upper/Case",
+            "img:",
+            "img:bad tag",
+            "img\nimage: evil",
+            "img:1 # comment",
+            "-img",
+            "img@sha256:xyz",
+            "a//b",
+            "img:tag:more",
+        ] {
+            let e = valid_image(bad).expect_err(bad).to_string();
+            assert!(e.contains("--image"), "{e}");
+        }
     }
 }

@@ -59,6 +59,10 @@ struct InstallArgs {
     /// Print the manifests instead of applying them (without the TLS Secrets: they hold private keys).
     #[arg(long)]
     yaml: bool,
+    /// install only: the image the planner, watcher and executor run (build it with
+    /// deploy/image/build.sh and push it to your registry). Default: ghcr.io/schemahero/schemahero-rs:0.1.0.
+    #[arg(long, env = "SCHEMAHERO_IMAGE")]
+    image: Option<String>,
     /// Only create the namespace (when missing) and the TLS Secrets (a CA and the three services'
     /// certificates, when none exists), e.g. before `helm install`.
     #[arg(long)]
@@ -223,12 +227,13 @@ async fn run(cli: Cli) -> Result<()> {
             if args.keep_crds || args.delete_crds || args.yes {
                 bail!("--keep-crds, --delete-crds and --yes are only for uninstall");
             }
-            print!("{}", install::install(&args.kube, &args.namespace, args.yaml, args.tls_secrets_only).await?);
+            let image = args.image.as_deref().unwrap_or(install::DEFAULT_IMAGE);
+            print!("{}", install::install(&args.kube, &args.namespace, image, args.yaml, args.tls_secrets_only).await?);
             Ok(())
         }
         Command::Uninstall(args) => {
-            if args.yaml || args.tls_secrets_only {
-                bail!("--yaml and --tls-secrets-only are only for install");
+            if args.yaml || args.tls_secrets_only || args.image.is_some() {
+                bail!("--yaml, --tls-secrets-only and --image are only for install");
             }
             let crds = if args.delete_crds { install::Crds::Delete { confirmed: args.yes } } else { install::Crds::Keep };
             print!("{}", install::uninstall(&args.kube, &args.namespace, crds).await?);

@@ -6,7 +6,9 @@
 //!   `OTEL_EXPORTER_OTLP_ENDPOINT` is set (nothing is exported otherwise); `OTEL_SERVICE_NAME`
 //!   and `OTEL_TRACES_SAMPLER` are honoured. W3C `traceparent` crosses every gRPC hop.
 //! - Metrics: a small Prometheus registry served on `/metrics`.
+//! - Health: a plaintext gRPC health endpoint for Kubernetes probes ([`health`]).
 
+pub mod health;
 pub mod metrics;
 mod propagation;
 pub mod statement;

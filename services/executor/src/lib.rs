@@ -32,6 +32,8 @@ pub struct Config {
     pub poll_interval: Duration,
     /// mTLS to the planner (an https:// planner URL); None for plaintext.
     pub tls: Option<std::sync::Arc<schemahero_tls::ClientTls>>,
+    /// Readiness for probes: ready while the planner answers claims.
+    pub health: Option<schemahero_telemetry::health::Health>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,7 @@ pub async fn run(config: Config, mut shutdown: tokio::sync::watch::Receiver<bool
                 c
             }
             Err(e) => {
+                set_ready(&config, false).await;
                 tracing::warn!(error = %e, "cannot reach the planner; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
@@ -63,10 +66,17 @@ pub async fn run(config: Config, mut shutdown: tokio::sync::watch::Receiver<bool
             }
         };
         if let Err(e) = work(&config, &engines, client, &mut shutdown).await {
+            set_ready(&config, false).await;
             tracing::warn!(error = %e, "lost the planner; reconnecting");
         }
     }
     tracing::info!(executor = %config.executor_id, "executor stopped");
+}
+
+async fn set_ready(config: &Config, ready: bool) {
+    if let Some(health) = &config.health {
+        health.set_ready(ready).await;
+    }
 }
 
 async fn connect(planner: &str, tls: Option<&std::sync::Arc<schemahero_tls::ClientTls>>) -> Result<Client, ExecutorError> {
@@ -91,6 +101,7 @@ async fn work(
             .await?
             .into_inner()
             .claim;
+        set_ready(config, true).await;
         match claim {
             Some(claim) => execute(config, engines, client.clone(), claim).await,
             None => {

@@ -25,6 +25,10 @@ struct Args {
     /// Serve Prometheus metrics on this address (`/metrics`), e.g. 0.0.0.0:9090.
     #[arg(long, env = "SCHEMAHERO_METRICS_LISTEN")]
     metrics_listen: Option<String>,
+    /// Serve gRPC health (services `liveness`, `readiness` and "") in plaintext on this address
+    /// for Kubernetes `grpc:` probes; ready while the planner answers claims.
+    #[arg(long, env = "SCHEMAHERO_HEALTH_LISTEN")]
+    health_listen: Option<String>,
     #[command(flatten)]
     tls: schemahero_tls::ClientTlsArgs,
 }
@@ -44,8 +48,18 @@ async fn main() -> anyhow::Result<()> {
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "executor".into());
     let executor_id = args.id.unwrap_or_else(|| format!("{host}-{}", std::process::id()));
     let tls = args.tls.load(&args.planner)?;
+    let health = match &args.health_listen {
+        Some(address) => {
+            let (bound, health) =
+                schemahero_telemetry::health::spawn(address).await.map_err(|e| anyhow::anyhow!("health on {address}: {e}"))?;
+            tracing::info!(%bound, "gRPC health for probes");
+            Some(health)
+        }
+        None => None,
+    };
     let config = schemahero_executor::Config {
         tls,
+        health,
         planner: args.planner,
         executor_id,
         lease_seconds: args.lease_seconds,

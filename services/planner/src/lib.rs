@@ -4,6 +4,7 @@
 pub mod core;
 pub mod kube_controller;
 pub mod kube_store;
+pub mod leadership;
 pub mod leases;
 pub mod model;
 pub mod scheduler;

@@ -2,7 +2,10 @@ use anyhow::Context;
 use clap::Parser;
 use schemahero_planner::core::{Config, PlannerCore};
 use schemahero_planner::kube_store::KubeStore;
+use schemahero_planner::leadership::{self, ElectionConfig, Leadership};
 use schemahero_planner::store::SqlStore;
+use schemahero_telemetry::health::Health;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The SchemaHero planner: plans migrations for the Tables watchers stream to it, keeps them in
@@ -47,6 +50,26 @@ struct Args {
     /// The longest a unary call may take, in seconds (a shorter client deadline wins).
     #[arg(long, env = "SCHEMAHERO_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    /// Serve gRPC health (services `liveness`, `readiness` and "") in plaintext on this address
+    /// for Kubernetes `grpc:` probes, which cannot present a client certificate; nothing else is
+    /// served there. "" and `readiness` are SERVING only while this replica plans and serves.
+    #[arg(long, env = "SCHEMAHERO_HEALTH_LISTEN")]
+    health_listen: Option<String>,
+    /// With --kubernetes: elect one active planner among replicas through a coordination.k8s.io
+    /// Lease in --namespace; the others wait (not listening, not ready) until it is free.
+    #[arg(long, env = "SCHEMAHERO_LEADER_ELECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    leader_election: bool,
+    /// With --kubernetes: the Lease's name.
+    #[arg(long, env = "SCHEMAHERO_LEASE_NAME", default_value = "schemahero-planner")]
+    lease_name: String,
+    /// With --kubernetes: how long the Lease stays valid after its last renewal (a dead leader is
+    /// replaced within it); the leader renews it a third of this before it expires.
+    #[arg(long, env = "SCHEMAHERO_LEASE_DURATION_SECS", default_value_t = 15)]
+    lease_duration_secs: u64,
+    /// With --kubernetes: this replica's name in the Lease (default: POD_NAME, else host name and
+    /// process id).
+    #[arg(long, env = "SCHEMAHERO_LEADER_IDENTITY")]
+    leader_identity: Option<String>,
     #[command(flatten)]
     tls: schemahero_tls::ServerTlsArgs,
 }
@@ -60,6 +83,78 @@ async fn main() -> anyhow::Result<()> {
         let bound = schemahero_telemetry::metrics::spawn(address).await.with_context(|| format!("metrics on {address}"))?;
         tracing::info!(%bound, "metrics on /metrics");
     }
+    let health = match &args.health_listen {
+        Some(address) => {
+            let (bound, health) = schemahero_telemetry::health::spawn(address).await.with_context(|| format!("health on {address}"))?;
+            println!("health listening on {bound}");
+            tracing::info!(%bound, "gRPC health for probes");
+            Some(health)
+        }
+        None => None,
+    };
+    let config =
+        Config { debounce: Duration::from_millis(args.debounce_ms), drift_interval: Duration::from_secs(args.drift_interval_secs.max(1)) };
+    if args.kubernetes {
+        let client = kube::Client::try_default().await.context("cannot reach Kubernetes (KUBECONFIG or in-cluster config)")?;
+        // Elect before listening: a waiting replica accepts no connection, so no watcher or
+        // executor talks to a planner that does not plan.
+        let leadership = if args.leader_election {
+            let election = ElectionConfig {
+                namespace: args.namespace.clone(),
+                lease_name: args.lease_name.clone(),
+                identity: args.leader_identity.clone().unwrap_or_else(leadership::default_identity),
+                lease_duration: Duration::from_secs(args.lease_duration_secs),
+            };
+            let lease_client =
+                leadership::lease_client(election.lease_duration).await.context("cannot reach Kubernetes for the leader Lease")?;
+            Some(Arc::new(Leadership::acquire(lease_client, election).await?))
+        } else {
+            None
+        };
+        let (listener, options) = listen(&args).await?;
+        let core = PlannerCore::new(KubeStore::new(client.clone(), &args.namespace, args.watch_namespaces.clone()), config);
+        let controller = tokio::spawn(schemahero_planner::kube_controller::run(client, Arc::clone(&core), args.watch_namespaces.clone()));
+        let (lost_tx, lost_rx) = tokio::sync::oneshot::channel();
+        let kept = leadership.clone();
+        let stop = async move {
+            let lost = async move {
+                match kept {
+                    Some(l) => l.keep().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = shutdown_signal() => {}
+                lost = lost => { let _ = lost_tx.send(lost); }
+            }
+        };
+        set_ready(&health, true).await;
+        schemahero_planner::serve_core(listener, core, options, stop).await?;
+        set_ready(&health, false).await;
+        controller.abort();
+        if let Ok(lost) = lost_rx.await {
+            // Fail-stop: exit non-zero so Kubernetes restarts this replica as a candidate.
+            anyhow::bail!("stopped planning: lost leadership ({lost})");
+        }
+        if let Some(leadership) = leadership {
+            match leadership.release().await {
+                Ok(()) => tracing::info!("released the leader Lease"),
+                Err(e) => tracing::warn!(error = %e, "could not release the leader Lease; it expires on its own"),
+            }
+        }
+    } else {
+        let (listener, options) = listen(&args).await?;
+        let store = SqlStore::open(&args.store).await?;
+        set_ready(&health, true).await;
+        schemahero_planner::serve_core(listener, PlannerCore::new(store, config), options, shutdown_signal()).await?;
+    }
+    tracing::info!("planner stopped");
+    telemetry.shutdown();
+    Ok(())
+}
+
+/// Binds --listen and loads the TLS material for it.
+async fn listen(args: &Args) -> anyhow::Result<(tokio::net::TcpListener, schemahero_planner::ServeOptions)> {
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr()?;
     let tls = args.tls.load(address)?;
@@ -70,22 +165,13 @@ async fn main() -> anyhow::Result<()> {
         stream_events_per_second: args.stream_event_rate,
         request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
     };
-    let config =
-        Config { debounce: Duration::from_millis(args.debounce_ms), drift_interval: Duration::from_secs(args.drift_interval_secs.max(1)) };
-    if args.kubernetes {
-        let client = kube::Client::try_default().await.context("cannot reach Kubernetes (KUBECONFIG or in-cluster config)")?;
-        let core = PlannerCore::new(KubeStore::new(client.clone(), &args.namespace, args.watch_namespaces.clone()), config);
-        let controller =
-            tokio::spawn(schemahero_planner::kube_controller::run(client, std::sync::Arc::clone(&core), args.watch_namespaces.clone()));
-        schemahero_planner::serve_core(listener, core, options, shutdown_signal()).await?;
-        controller.abort();
-    } else {
-        let store = SqlStore::open(&args.store).await?;
-        schemahero_planner::serve_core(listener, PlannerCore::new(store, config), options, shutdown_signal()).await?;
+    Ok((listener, options))
+}
+
+async fn set_ready(health: &Option<Health>, ready: bool) {
+    if let Some(health) = health {
+        health.set_ready(ready).await;
     }
-    tracing::info!("planner stopped");
-    telemetry.shutdown();
-    Ok(())
 }
 
 async fn shutdown_signal() {

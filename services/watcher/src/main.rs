@@ -57,6 +57,11 @@ struct Args {
     #[arg(long, env = "SCHEMAHERO_METRICS_LISTEN")]
     metrics_listen: Option<String>,
 
+    /// Serve gRPC health (services `liveness`, `readiness` and "") in plaintext on this address
+    /// for Kubernetes `grpc:` probes; ready while the planner has the full state.
+    #[arg(long, env = "SCHEMAHERO_HEALTH_LISTEN")]
+    health_listen: Option<String>,
+
     #[command(flatten)]
     tls: schemahero_tls::ClientTlsArgs,
 }
@@ -73,6 +78,11 @@ async fn main() -> anyhow::Result<()> {
 
     let mut stream_config = StreamConfig::new(&args.planner);
     stream_config.tls = args.tls.load(&args.planner)?;
+    if let Some(address) = &args.health_listen {
+        let (bound, health) = schemahero_telemetry::health::spawn(address).await.with_context(|| format!("health on {address}"))?;
+        tracing::info!(%bound, "gRPC health for probes");
+        stream_config.health = Some(health);
+    }
     if let Some(spec_dir) = &args.spec_dir {
         let poll_interval = Duration::from_millis(args.poll_interval_ms);
         let source = DirectorySource::with_notifications(spec_dir, poll_interval, !args.poll_only).context("cannot watch --spec-dir")?;

@@ -37,6 +37,9 @@ pub struct StreamConfig {
     pub keepalive_timeout: Duration,
     /// mTLS to the planner (an https:// planner URL); None for plaintext.
     pub tls: Option<std::sync::Arc<schemahero_tls::ClientTls>>,
+    /// Readiness for probes: ready while the planner has acknowledged a full resync on the
+    /// current stream.
+    pub health: Option<schemahero_telemetry::health::Health>,
 }
 
 impl StreamConfig {
@@ -49,6 +52,7 @@ impl StreamConfig {
             keepalive_interval: Duration::from_secs(10),
             keepalive_timeout: Duration::from_secs(10),
             tls: None,
+            health: None,
         }
     }
 }
@@ -94,6 +98,7 @@ pub async fn run_stream_with<S: ResourceSource>(
     let mut watcher = Watcher {
         endpoint,
         tls: config.tls.clone(),
+        health: config.health.clone(),
         planner_url: config.planner_url.clone(),
         events,
         state: BTreeMap::new(),
@@ -175,6 +180,7 @@ type Outgoing = (Label, Event);
 struct Watcher {
     endpoint: Endpoint,
     tls: Option<std::sync::Arc<schemahero_tls::ClientTls>>,
+    health: Option<schemahero_telemetry::health::Health>,
     planner_url: String,
     events: mpsc::Receiver<SourceEvent>,
     /// The current resources; every resync sends all of them.
@@ -200,6 +206,9 @@ impl Watcher {
                 Ok(lost) => lost,
                 Err(stop) => return stop,
             };
+            if let Some(health) = &self.health {
+                health.set_ready(false).await;
+            }
             let delay = backoff.next_delay(lost.resynced);
             schemahero_telemetry::metrics::counter("schemahero_watcher_stream_reconnects_total", &[]).inc();
             warn!(planner = %self.planner_url, reason = %lost.reason, retry_in_ms = delay.as_millis() as u64, "not connected to the planner; retrying");
@@ -266,6 +275,9 @@ impl Watcher {
                         log_ack(&ack, label.as_ref());
                         if Some(ack.sequence) == resync_end && !resynced {
                             resynced = true;
+                            if let Some(health) = &self.health {
+                                health.set_ready(true).await;
+                            }
                             info!(resources = self.state.len(), planner = %self.planner_url, "planner has the full state");
                         }
                     }
