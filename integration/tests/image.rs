@@ -1,6 +1,7 @@
 //! The container image (`deploy/image`): built by `deploy/image/build.sh` with buildah (vfs
-//! storage, chroot isolation) from the Containerfile. It holds exactly the four statically linked
-//! binaries and a passwd entry on an empty base, runs as 65532, and is under 60 MB. The planner
+//! storage, chroot isolation) from the Containerfile. It holds exactly the statically linked
+//! multi-call binary under its five names and a passwd entry on an empty base, runs as 65532,
+//! and is under 60 MB. The planner
 //! started inside it answers its health RPC from outside, and the CLI inside it plans against this
 //! machine's Postgres over TLS (name lookup and TLS from a static binary).
 //!
@@ -77,7 +78,8 @@ fn has_interpreter(path: &Path) -> bool {
     String::from_utf8_lossy(&out.stdout).contains("INTERP")
 }
 
-/// The pid and `Uid:` line of a process whose /proc/PID/comm is `comm`.
+/// The pid and `Uid:` line of a process whose /proc/PID/comm (the first 15 bytes of the name
+/// it was run as) is `comm`.
 fn pid_of(comm: &str) -> Option<(u32, String)> {
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
@@ -96,15 +98,10 @@ async fn the_image_is_static_small_and_nonroot_and_its_planner_serves_health() {
     let tag = format!("localhost/schemahero-rs:test-{}", std::process::id());
     let mut cleanup = Cleanup { container: None, image: tag.clone() };
 
-    // Its own target directory inside target/, so that building the image holds no lock the
-    // other tests' `cargo build` waits on.
-    let exe = std::env::current_exe().expect("test executable");
-    let target = exe.ancestors().nth(3).expect("target directory").to_path_buf();
     let started = Instant::now();
     let build = Command::new("bash")
         .arg(repo().join("deploy/image/build.sh"))
         .args(["--tag", &tag])
-        .env("CARGO_TARGET_DIR", target.join("image-build"))
         .env("STORAGE_DRIVER", "vfs")
         .env("BUILDAH_ISOLATION", "chroot")
         .output()
@@ -123,20 +120,23 @@ async fn the_image_is_static_small_and_nonroot_and_its_planner_serves_health() {
     let env = buildah_ok(&["inspect", "--type", "image", "--format", "{{.OCIv1.Config.Env}}", &tag]);
     assert!(env.contains("PATH=/usr/local/bin"), "{env}");
 
-    // The contents: the four static binaries, passwd and group; no shell, no package manager.
+    // The contents: one static binary with the four names linked to it, passwd and group; no
+    // shell, no package manager.
     let container = buildah_ok(&["from", "--pull-never", &tag]);
     cleanup.container = Some(container.clone());
     let root = PathBuf::from(buildah_ok(&["mount", &container]));
     let contents = files(&root);
     let names: Vec<&str> = contents.iter().map(|(n, _)| n.as_str()).collect();
     let mut expected: Vec<String> = BINARIES.iter().map(|b| format!("usr/local/bin/{b}")).collect();
-    expected.extend(["etc/group".to_string(), "etc/passwd".to_string()]);
+    expected.extend(["etc/group".to_string(), "etc/passwd".to_string(), "usr/local/bin/schemahero".to_string()]);
     expected.sort();
     // buildah run may leave mount points for /etc/hosts and /etc/resolv.conf: not image content.
     let names: Vec<&str> = names.into_iter().filter(|n| *n != "etc/hosts" && *n != "etc/resolv.conf").collect();
     assert_eq!(names, expected, "the image holds exactly the binaries and the user database");
+    let bin = root.join("usr/local/bin");
+    assert!(!has_interpreter(&bin.join("schemahero")), "the binary is statically linked");
     for b in BINARIES {
-        assert!(!has_interpreter(&root.join("usr/local/bin").join(b)), "{b} is statically linked");
+        assert_eq!(std::fs::read_link(bin.join(b)).ok(), Some(PathBuf::from("schemahero")), "{b} is linked to the binary");
     }
     let total: u64 = contents.iter().map(|(_, size)| size).sum();
     println!("image content: {:.1} MB ({} files)", total as f64 / 1e6, contents.len());
@@ -193,9 +193,9 @@ async fn the_image_is_static_small_and_nonroot_and_its_planner_serves_health() {
     })
     .await;
     assert_eq!(ready, Ok(ServingStatus::Serving), "the health endpoint says the planner is ready");
-    assert_eq!(health_of(&health, "liveness").await, Ok(ServingStatus::Serving));
-    assert_eq!(health_of(&grpc, "schemahero.v1.MigrationService").await, Ok(ServingStatus::Serving), "health on the gRPC port");
-    let (pid, uid) = pid_of("schemahero-plann").expect("the planner process");
+    assert_eq!(health_of(&health, "liveness").await.ok(), Some(ServingStatus::Serving));
+    assert_eq!(health_of(&grpc, "schemahero.v1.MigrationService").await.ok(), Some(ServingStatus::Serving), "health on the gRPC port");
+    let (pid, uid) = pid_of("schemahero-plan").expect("the planner process");
     assert!(uid.starts_with("65532"), "the planner runs as 65532, not root: Uid {uid}");
     // A clean stop on SIGTERM.
     let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();

@@ -8,6 +8,7 @@
 //! and the planner re-plans.
 
 mod engines;
+pub mod entry;
 
 pub use engines::Engines;
 use schemahero_engine::{Driver, Engine};

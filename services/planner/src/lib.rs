@@ -2,6 +2,7 @@
 //! serves their review, and hands approved ones to executors.
 
 pub mod core;
+pub mod entry;
 pub mod kube_controller;
 pub mod kube_store;
 pub mod leadership;

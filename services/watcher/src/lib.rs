@@ -2,6 +2,7 @@
 //! manifests; Kubernetes later) and streams them to the planner over `ResourceService.StreamResources`.
 
 pub mod directory;
+pub mod entry;
 pub mod kube_source;
 pub mod source;
 pub mod stream;
