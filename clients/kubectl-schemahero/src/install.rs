@@ -18,6 +18,8 @@ const MANIFESTS: &[&str] = &[
     include_str!("../../../deploy/crds/databases.yaml"),
     include_str!("../../../deploy/crds/tables.yaml"),
     include_str!("../../../deploy/crds/migrations.yaml"),
+    include_str!("../../../deploy/crds/functions.yaml"),
+    include_str!("../../../deploy/crds/databaseextensions.yaml"),
     include_str!("../../../deploy/base/rbac.yaml"),
     include_str!("../../../deploy/base/planner.yaml"),
     include_str!("../../../deploy/base/watcher.yaml"),

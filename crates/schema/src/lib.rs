@@ -8,6 +8,7 @@ pub mod extension;
 pub mod function;
 pub mod matching;
 pub mod model;
+pub mod object;
 pub mod mysql_defaults;
 mod parse;
 pub mod seed;
