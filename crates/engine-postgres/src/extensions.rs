@@ -100,7 +100,7 @@ mod tests {
         );
         assert_eq!(plan(&[ext("uuid-ossp", None, None)], &live)[0].kind(), "CREATE EXTENSION");
         let drop = removal(&ext("uuid-ossp", None, None));
-        assert_eq!((drop.sql.as_str(), drop.kind()), ("DROP EXTENSION IF EXISTS \"uuid-ossp\"", "DROP EXTENSION"));
+        assert_eq!((drop.sql.as_str(), drop.kind().as_str()), ("DROP EXTENSION IF EXISTS \"uuid-ossp\"", "DROP EXTENSION"));
         assert_ne!(state("citext", &live), state("pg_trgm", &live));
     }
 }

@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(removal("f", &spec).sql, "DROP FUNCTION IF EXISTS \"f\"(integer, text)");
         let in_schema = PostgresFunction { schema: Some("app".into()), ..spec };
         let drop = removal("f", &in_schema);
-        assert_eq!((drop.sql.as_str(), drop.kind()), ("DROP FUNCTION IF EXISTS \"app\".\"f\"(integer, text)", "DROP FUNCTION"));
+        assert_eq!((drop.sql.as_str(), drop.kind().as_str()), ("DROP FUNCTION IF EXISTS \"app\".\"f\"(integer, text)", "DROP FUNCTION"));
         assert!(!drop.hazards.is_empty());
     }
 }

@@ -112,7 +112,7 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((f.kind(), f.database(), f.object_name().as_str(), f.remove_on_deletion()), (FUNCTION, "db", "count-users", true));
-        let round = SchemaObject::from_spec_json(FUNCTION, "count-users", "app", "x", &f.spec_json().unwrap_or_default());
+        let round = SchemaObject::from_spec_json(FUNCTION, "count-users", "app", "Function app/count-users", &f.spec_json().unwrap_or_default());
         assert_eq!(round.ok(), Some(f));
 
         let bad = SchemaObject::from_spec_json(
