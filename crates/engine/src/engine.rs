@@ -243,6 +243,11 @@ impl Engine {
     }
 }
 
+/// The fingerprint of a plan that is right whatever the live state is by the time it runs (the
+/// removal of a deleted object, `DROP … IF EXISTS`): the executor does not compare it. Not
+/// empty, because Kubernetes 1.20 validates an empty string in a CR as null.
+pub const UNCHECKED_FINGERPRINT: &str = "unchecked";
+
 /// The statements that remove a Function or DatabaseExtension whose resource was deleted with
 /// `removeOnDeletion`. Planned without a connection (the resource may go while its database is
 /// unreachable): they use `IF EXISTS`. Engines without such objects plan nothing (a warning).

@@ -269,12 +269,12 @@ async fn apply_on(config: &Config, engine: &Engine, claim: &pb::Claim, m: &pb::M
 
 /// The fingerprint of the live state the migration's plan depends on (its table, or its
 /// Function or DatabaseExtension); `None` when there is nothing to compare (the removal of a
-/// deleted object, planned with `IF EXISTS` and no fingerprint).
+/// deleted object, planned with `IF EXISTS` and an unchecked fingerprint).
 async fn live_fingerprint(engine: &Engine, claim: &pb::Claim, m: &pb::Migration) -> Result<Option<String>, (pb::Outcome, String)> {
     let source = format!("{}/{}", m.namespace, m.table_resource);
     let mut warnings = Vec::new();
     if !m.resource_kind.is_empty() {
-        if m.fingerprint.is_empty() {
+        if m.fingerprint.is_empty() || m.fingerprint == schemahero_engine::UNCHECKED_FINGERPRINT {
             return Ok(None);
         }
         let object = SchemaObject::from_spec_json(&m.resource_kind, &m.table_resource, &m.namespace, &source, &claim.spec_json)

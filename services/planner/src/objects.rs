@@ -133,12 +133,38 @@ impl<S: MigrationStore> PlannerCore<S> {
                     }
                 }
             }
-            if object.remove_on_deletion() {
-                self.plan_removal(okey, &object).await?;
+            if object.remove_on_deletion()
+                && let Err(e) = self.plan_removal(okey, &object).await
+            {
+                // Held until it is recorded: tried again in the background (the watcher sends a
+                // deletion once), and the event says why meanwhile.
+                self.retry_removal(okey.clone(), object);
+                return Err(e);
             }
         }
         self.store().release_object(&okey.kind, namespace, name).await;
         Ok(())
+    }
+
+    /// Records a removal that could not be recorded (the store failed), with backoff, then
+    /// lets the resource go.
+    fn retry_removal(self: &Arc<Self>, okey: ObjectKey, object: SchemaObject) {
+        let core = Arc::clone(self);
+        tokio::spawn(async move {
+            for attempt in 1u32.. {
+                tokio::time::sleep(retry_delay(attempt)).await;
+                if core.resources().objects.contains_key(&okey) {
+                    return; // re-created meanwhile: nothing to remove
+                }
+                match core.plan_removal(&okey, &object).await {
+                    Ok(()) => {
+                        core.store().release_object(&okey.kind, &okey.key.namespace, &okey.key.name).await;
+                        return;
+                    }
+                    Err(e) => tracing::warn!(object = %okey, attempt, error = %e, "cannot record the removal yet; retrying"),
+                }
+            }
+        });
     }
 
     /// Records the Migration that drops a deleted object with `removeOnDeletion`.
@@ -156,8 +182,8 @@ impl<S: MigrationStore> PlannerCore<S> {
         if statements.is_empty() {
             return Ok(());
         }
-        // No fingerprint: `DROP … IF EXISTS` is right whatever the live state is by then.
-        let plan = Plan { statements, fingerprint: String::new() };
+        // `DROP … IF EXISTS` is right whatever the live state is by then.
+        let plan = Plan { statements, fingerprint: schemahero_engine::UNCHECKED_FINGERPRINT.to_string() };
         let spec_json = object.spec_json().map_err(|e| CoreError::Invalid(format!("{okey}: {e}")))?;
         let entry = ObjectEntry { object: object.clone(), spec_hash: fingerprint(&spec_json), spec_json };
         let recorded = self.record_object_plan(okey, &entry, &database, &plan, Reason::Spec).await?;
