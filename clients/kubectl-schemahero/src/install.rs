@@ -189,7 +189,7 @@ mod tests {
         {
             assert!(kinds.iter().any(|k| k == kind), "{kind} missing from {kinds:?}");
         }
-        assert_eq!(kinds.iter().filter(|k| *k == "CustomResourceDefinition").count(), 3);
+        assert_eq!(kinds.iter().filter(|k| *k == "CustomResourceDefinition").count(), 5);
         assert_eq!(kinds.iter().filter(|k| *k == "Deployment").count(), 3);
         assert!(kinds.iter().any(|k| k == "NetworkPolicy"));
         assert!(!kinds.iter().any(|k| k == "Secret"), "no private key is bundled");
