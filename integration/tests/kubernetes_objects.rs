@@ -162,8 +162,7 @@ async fn functions_and_extensions_as_schemahero_manifests() {
     }
     // removeOnDeletion: held by SchemaHero's finalizer; the others are not.
     wait_field(&ns, "function/double-it", "{.metadata.finalizers}", "[\"functions.schemas.schemahero.io/finalizer\"]").await;
-    wait_field(&ns, "databaseextension/crypto", "{.metadata.finalizers}", "[\"databaseextensions.schemas.schemahero.io/finalizer\"]")
-        .await;
+    wait_field(&ns, "databaseextension/crypto", "{.metadata.finalizers}", "[\"databaseextensions.schemas.schemahero.io/finalizer\"]").await;
     wait_field(&ns, "databaseextension/far", "{.metadata.finalizers}", "[\"databaseextensions.schemas.schemahero.io/finalizer\"]").await;
     assert_eq!(field(&ns, "databaseextension/ci", "{.metadata.finalizers}"), "");
     assert!(extensions(&uri).await.is_empty(), "nothing applied before approval");
@@ -176,7 +175,8 @@ async fn functions_and_extensions_as_schemahero_manifests() {
     }
     assert_eq!(extensions(&uri).await, ["citext", "hstore", "pg_trgm", "pgcrypto"]);
     assert_eq!(functions(&uri).await, ["double_it"]);
-    for resource in ["databaseextension/crypto", "databaseextension/ci", "databaseextension/kv", "databaseextension/trgm", "function/double-it"]
+    for resource in
+        ["databaseextension/crypto", "databaseextension/ci", "databaseextension/kv", "databaseextension/trgm", "function/double-it"]
     {
         wait_field(&ns, resource, "{.status.phase}", "Applied").await;
     }

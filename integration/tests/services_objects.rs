@@ -28,8 +28,10 @@ async fn pg(uri: &str) -> sqlx::PgConnection {
 }
 
 async fn extensions(uri: &str) -> Vec<String> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT extname::text FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1").fetch_all(&mut pg(uri).await).await.unwrap();
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT extname::text FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")
+        .fetch_all(&mut pg(uri).await)
+        .await
+        .unwrap();
     rows.into_iter().map(|(e,)| e).collect()
 }
 
@@ -87,7 +89,11 @@ async fn functions_and_extensions_plan_apply_converge_and_drop_on_deletion() {
     let function = planned(&client, "double-it").await;
     assert_eq!((function.resource_kind.as_str(), function.table.as_str(), function.database.as_str()), ("Function", "double_it", "app"));
     assert_eq!(sql(&function).len(), 1);
-    assert!(sql(&function)[0].starts_with("CREATE FUNCTION \"public\".\"double_it\"(n integer) RETURNS bigint LANGUAGE PLpgSQL"), "{:?}", sql(&function));
+    assert!(
+        sql(&function)[0].starts_with("CREATE FUNCTION \"public\".\"double_it\"(n integer) RETURNS bigint LANGUAGE PLpgSQL"),
+        "{:?}",
+        sql(&function)
+    );
     let trgm = planned(&client, "trgm").await;
     let ci = planned(&client, "ci").await;
     assert_eq!(trgm.resource_kind, "DatabaseExtension");

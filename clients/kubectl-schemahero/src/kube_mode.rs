@@ -192,7 +192,14 @@ pub async fn get(kube: &KubeArgs, resource: &str, filter: &ListFilter, output: O
                         e.spec.postgres.as_ref().and_then(|p| p.get(field)).and_then(|v| v.as_str()).unwrap_or_default().to_string()
                     };
                     let phase = e.status.as_ref().map(|s| s.phase.clone()).unwrap_or_default();
-                    vec![e.namespace().unwrap_or_default(), e.name_any(), e.spec.database.clone(), postgres("name"), postgres("version"), phase]
+                    vec![
+                        e.namespace().unwrap_or_default(),
+                        e.name_any(),
+                        e.spec.database.clone(),
+                        postgres("name"),
+                        postgres("version"),
+                        phase,
+                    ]
                 })
                 .collect();
             render_rows(&["NAMESPACE", "NAME", "DATABASE", "EXTENSION", "VERSION", "PHASE"], rows, &items, output)

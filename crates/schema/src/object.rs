@@ -112,7 +112,8 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((f.kind(), f.database(), f.object_name().as_str(), f.remove_on_deletion()), (FUNCTION, "db", "count-users", true));
-        let round = SchemaObject::from_spec_json(FUNCTION, "count-users", "app", "Function app/count-users", &f.spec_json().unwrap_or_default());
+        let round =
+            SchemaObject::from_spec_json(FUNCTION, "count-users", "app", "Function app/count-users", &f.spec_json().unwrap_or_default());
         assert_eq!(round.ok(), Some(f));
 
         let bad = SchemaObject::from_spec_json(
@@ -124,8 +125,9 @@ mod tests {
         );
         assert!(matches!(bad, Err(SpecError::Field { ref field, .. }) if field == "spec.schema.postgres.return"), "{bad:?}");
 
-        let ext = SchemaObject::from_spec_json(DATABASE_EXTENSION, "trgm", "app", "x", r#"{"database":"db","postgres":{"name":"pg_trgm"}}"#)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let ext =
+            SchemaObject::from_spec_json(DATABASE_EXTENSION, "trgm", "app", "x", r#"{"database":"db","postgres":{"name":"pg_trgm"}}"#)
+                .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((ext.kind(), ext.object_name().as_str(), ext.remove_on_deletion()), (DATABASE_EXTENSION, "pg_trgm", false));
         let unknown = SchemaObject::from_spec_json("View", "v", "app", "View app/v", "{}");
         assert!(matches!(unknown, Err(SpecError::Document { ref message, .. }) if message.contains("View")), "{unknown:?}");

@@ -284,8 +284,8 @@ async fn live_fingerprint(engine: &Engine, claim: &pb::Claim, m: &pb::Migration)
             Err(e) => Err((pb::Outcome::Retry, format!("cannot read the live schema: {e}"))),
         };
     }
-    let spec: TableSpec = serde_json::from_str(&claim.spec_json)
-        .map_err(|e| (pb::Outcome::Failed, format!("the planned spec does not parse: {e}")))?;
+    let spec: TableSpec =
+        serde_json::from_str(&claim.spec_json).map_err(|e| (pb::Outcome::Failed, format!("the planned spec does not parse: {e}")))?;
     let manifest = TableManifest { source, metadata_name: None, namespace: None, spec };
     match engine.plan(&[manifest], true, &mut warnings).await {
         Ok(plan) => Ok(Some(plan.fingerprint)),

@@ -79,8 +79,7 @@ async fn run(client: Client, namespaces: Vec<String>, tx: mpsc::Sender<SourceEve
     // Clusters upgraded without the newer CRDs: a watch of a kind the API server does not serve
     // would never complete its first listing, and so hold every Snapshot back.
     let functions = if served::<Function>(&client).await { apis::<Function>(&client, &namespaces) } else { Vec::new() };
-    let extensions =
-        if served::<DatabaseExtension>(&client).await { apis::<DatabaseExtension>(&client, &namespaces) } else { Vec::new() };
+    let extensions = if served::<DatabaseExtension>(&client).await { apis::<DatabaseExtension>(&client, &namespaces) } else { Vec::new() };
     for api in functions {
         let stream = watcher::watcher(api, watcher::Config::default()).default_backoff();
         streams.push(stream.map(|e| object_change(ResourceKind::Function, e, |f: &Function| serde_json::to_string(&f.spec))).boxed());
@@ -172,7 +171,10 @@ fn table_change(event: Result<Event<Table>, watcher::Error>) -> Option<Change> {
 /// count as served: the watch then retries them like any other.
 async fn served<K>(client: &Client) -> bool
 where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + for<'de> k8s_openapi::serde::Deserialize<'de> + std::fmt::Debug,
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + for<'de> k8s_openapi::serde::Deserialize<'de>
+        + std::fmt::Debug,
     <K as kube::Resource>::DynamicType: Default,
 {
     let api: Api<K> = Api::all(client.clone());
@@ -203,11 +205,7 @@ fn object_change<K: kube::Resource>(
 }
 
 /// A Function or DatabaseExtension as the planner receives it.
-pub fn object_resource<K: kube::Resource>(
-    kind: ResourceKind,
-    o: &K,
-    spec_json: Result<String, serde_json::Error>,
-) -> Option<Resource> {
+pub fn object_resource<K: kube::Resource>(kind: ResourceKind, o: &K, spec_json: Result<String, serde_json::Error>) -> Option<Resource> {
     let namespace = o.namespace().unwrap_or_else(|| "default".into());
     let name = o.name_any();
     match spec_json {
@@ -300,16 +298,14 @@ pub async fn database_resource(client: &Client, d: &Database) -> Option<Resource
     }
     let lookup = |s: &str, k: &str| values.get(&(s.to_string(), k.to_string())).cloned();
     match spec.resolve(&name, &|_| None, &lookup) {
-        Ok((driver, uri)) => {
-            Some(Resource::Database(pb::Database {
-                namespace,
-                name,
-                driver,
-                uri,
-                immediate_deploy: spec.immediate_deploy,
-                deploy_seed_data: spec.deploy_seed_data,
-            }))
-        }
+        Ok((driver, uri)) => Some(Resource::Database(pb::Database {
+            namespace,
+            name,
+            driver,
+            uri,
+            immediate_deploy: spec.immediate_deploy,
+            deploy_seed_data: spec.deploy_seed_data,
+        })),
         Err(e) => {
             tracing::error!(database = %format!("{namespace}/{name}"), error = %e, "cannot resolve the connection");
             None

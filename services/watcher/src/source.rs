@@ -56,13 +56,11 @@ impl ResourceKey {
         match self.kind {
             ResourceKind::Database => stream_resources_request::Event::DeleteDatabase(reference),
             ResourceKind::Table => stream_resources_request::Event::DeleteTable(reference),
-            ResourceKind::Function | ResourceKind::DatabaseExtension => {
-                stream_resources_request::Event::DeleteObject(SchemaObjectRef {
-                    kind: self.kind.to_string(),
-                    namespace: self.namespace.clone(),
-                    name: self.name.clone(),
-                })
-            }
+            ResourceKind::Function | ResourceKind::DatabaseExtension => stream_resources_request::Event::DeleteObject(SchemaObjectRef {
+                kind: self.kind.to_string(),
+                namespace: self.namespace.clone(),
+                name: self.name.clone(),
+            }),
         }
     }
 }

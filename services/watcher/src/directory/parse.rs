@@ -50,7 +50,9 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<Vec<Resource>, FileE
             }
             Document::Other(other) => match DatabaseManifest::from_document(&other) {
                 None => match schemahero_schema::object::SchemaObject::from_document(&other) {
-                    None => debug!(file = %other.source, kind = %other.kind, "skipping a document that is not a Table, Database, Function or DatabaseExtension"),
+                    None => {
+                        debug!(file = %other.source, kind = %other.kind, "skipping a document that is not a Table, Database, Function or DatabaseExtension")
+                    }
                     Some(Err(e)) => return Err(FileError::Spec(e)),
                     Some(Ok(object)) => resources.push(object_resource(&other, &object)?),
                 },
@@ -77,8 +79,15 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<Vec<Resource>, FileE
 
 /// A Function or DatabaseExtension document as the planner receives it (named by its
 /// metadata.name, as in Kubernetes).
-fn object_resource(doc: &schemahero_schema::OtherDocument, object: &schemahero_schema::object::SchemaObject) -> Result<Resource, FileError> {
-    let name = doc.name.clone().filter(|n| !n.is_empty()).ok_or_else(|| FileError::UnnamedObject { document: doc.source.clone(), kind: doc.kind.clone() })?;
+fn object_resource(
+    doc: &schemahero_schema::OtherDocument,
+    object: &schemahero_schema::object::SchemaObject,
+) -> Result<Resource, FileError> {
+    let name = doc
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| FileError::UnnamedObject { document: doc.source.clone(), kind: doc.kind.clone() })?;
     let spec_json = object.spec_json().map_err(|error| FileError::Json { document: doc.source.clone(), error })?;
     Ok(Resource::Object(SchemaObject {
         kind: object.kind().to_string(),
