@@ -16,11 +16,13 @@ async fn fresh_postgres(name: &str) -> String {
     format!("{}?sslmode=disable", fresh_postgres_database(name).await)
 }
 
-fn database_manifests(uri: &str) -> String {
+fn database_manifests(uri: &str, sqlite: &std::path::Path) -> String {
     format!(
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: postgres-secret\ntype: Opaque\nstringData:\n  uri: {uri}\n---\n\
          apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: my-database\nspec:\n  connection:\n    postgres:\n      uri:\n        valueFrom:\n          secretKeyRef:\n            name: postgres-secret\n            key: uri\n---\n\
-         apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: unreachable\nspec:\n  connection:\n    postgres:\n      uri:\n        value: postgres://postgres@127.0.0.1:9/nowhere?sslmode=disable\n"
+         apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: unreachable\nspec:\n  connection:\n    postgres:\n      uri:\n        value: postgres://postgres@127.0.0.1:9/nowhere?sslmode=disable\n---\n\
+         apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: lite\nspec:\n  connection:\n    sqlite:\n      dsn:\n        value: {}\n",
+        sqlite.display()
     )
 }
 
@@ -39,6 +41,7 @@ fn objects_manifests() -> String {
         extension("kv", "my-database", "hstore", false),
         extension("trgm", "my-database", "pg_trgm", false),
         extension("far", "unreachable", "hstore", true),
+        extension("on-lite", "lite", "hstore", false),
     ]
     .join("---\n")
 }
@@ -141,7 +144,7 @@ async fn functions_and_extensions_as_schemahero_manifests() {
     let _watcher = start_watcher_k8s(&dir, &address, &ns);
     let _executor = start_executor(&dir, &address, "exec-a", 5);
 
-    kubectl_ok(&["apply", "-n", &ns, "-f", "-"], Some(&database_manifests(&uri)));
+    kubectl_ok(&["apply", "-n", &ns, "-f", "-"], Some(&database_manifests(&uri, &dir.join("lite.db"))));
     kubectl_ok(&["apply", "-n", &ns, "-f", "-"], Some(&objects_manifests()));
 
     // One Planned Migration per object, owned by its resource and naming its kind.
@@ -180,6 +183,10 @@ async fn functions_and_extensions_as_schemahero_manifests() {
     {
         wait_field(&ns, resource, "{.status.phase}", "Applied").await;
     }
+    // On a database without extensions: skipped, saying why, and nothing planned.
+    wait_field(&ns, "databaseextension/on-lite", "{.status.phase}", "Skipped").await;
+    assert!(field(&ns, "databaseextension/on-lite", "{.status.message}").contains("Postgres"));
+    assert!(migrations_in(&ns).iter().all(|r| r.resource != "on-lite"));
     assert!(field(&ns, "databaseextension/ci", "{.status.appliedAt}").parse::<i64>().is_ok_and(|t| t > 1_600_000_000));
 
     // The plugin lists them (singular and plural spellings).

@@ -302,7 +302,8 @@ pub struct DatabaseExtensionSpec {
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct ObjectStatus {
-    /// `Applied` once the object is as its spec says; `Planned` while a Migration for it waits.
+    /// `Applied` once the object is as its spec says; `Planned` while a Migration for it waits;
+    /// `Skipped` when its database has no such objects (not Postgres).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub phase: String,
     /// Unix seconds (as SchemaHero writes it).

@@ -263,19 +263,18 @@ impl<S: MigrationStore> PlannerCore<S> {
             return;
         };
         let span = tracing::info_span!("planner.plan_object", object = %okey, reason = reason.as_str());
+        let mut warnings = Vec::new();
         let plan = tracing::Instrument::instrument(
             async {
                 let engine = self.engine_for(&db_key, &database).await?;
-                let mut warnings = Vec::new();
-                let plan = engine.plan_object(&entry.object, &mut warnings).await?;
-                for w in warnings {
-                    tracing::warn!(warning = %w, "planning");
-                }
-                Ok::<Plan, schemahero_engine::EngineError>(plan)
+                engine.plan_object(&entry.object, &mut warnings).await
             },
             span,
         )
         .await;
+        for w in &warnings {
+            tracing::warn!(warning = %w, "planning");
+        }
         let plan = match plan {
             Ok(plan) => plan,
             Err(e) => return self.retry_object(okey, reason, &e.to_string()),
@@ -297,6 +296,9 @@ impl<S: MigrationStore> PlannerCore<S> {
             memory.in_sync = recorded.is_none().then_some(signature);
         }
         let (phase, message) = match &recorded {
+            // Nothing planned because the engine has no such objects (or the spec no section
+            // for it): not "Applied".
+            None if !warnings.is_empty() => ("Skipped", warnings.iter().map(|w| w.message.clone()).collect::<Vec<_>>().join("; ")),
             None => ("Applied", format!("the {} is as its spec says", okey.kind)),
             Some(m) => ("Planned", format!("migration {} is {}", m.id, m.phase.as_str())),
         };
