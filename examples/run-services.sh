@@ -20,6 +20,7 @@ metadata:
   name: my-database
   namespace: default
 spec:
+  deploySeedData: true
   connection:
     sqlite:
       dsn:

@@ -36,6 +36,7 @@ fn database_event(sequence: u64) -> pb::StreamResourcesRequest {
             driver: "sqlite".into(),
             uri: "sqlite::memory:".into(),
             immediate_deploy: false,
+            deploy_seed_data: false,
         })),
         ..Default::default()
     }

@@ -295,6 +295,7 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
                 driver: "oracle".into(),
                 uri: "x".into(),
                 immediate_deploy: false,
+                deploy_seed_data: false,
             })),
             ..Default::default()
         },

@@ -1,4 +1,5 @@
-//! The plugin against Kubernetes (no `--planner`): Migrations, Databases and Tables are read
+//! The plugin against Kubernetes (no `--planner`): Migrations, Databases, Tables, Functions and
+//! DatabaseExtensions are read
 //! from the cluster; approve / reject / recalculate are patches to the Migration that the
 //! planner's controller acts on.
 
@@ -7,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config, ResourceExt};
-use schemahero_k8s::{Database, Migration, Table};
+use schemahero_k8s::{Database, DatabaseExtension, Function, Migration, Table};
 use schemahero_proto::v1 as pb;
 
 #[derive(clap::Args, Clone, Default)]
@@ -94,6 +95,7 @@ pub fn to_proto(m: &Migration) -> pb::Migration {
         approved_by: status.approved_by,
         rejected_by: status.rejected_by,
         recalculated_by: status.recalculated_by,
+        resource_kind: m.spec.resource_kind.clone(),
     }
 }
 
@@ -168,7 +170,41 @@ pub async fn get(kube: &KubeArgs, resource: &str, filter: &ListFilter, output: O
                 .collect();
             render_rows(&["NAMESPACE", "NAME", "DATABASE", "TABLE"], rows, &items, output)
         }
-        other => bail!("unknown resource {other:?} (expected migrations, databases or tables)"),
+        "function" | "functions" | "fn" | "func" => {
+            let items = api::<Function>(&client, namespace).list(&lp).await.context("listing Functions")?.items;
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .filter(|f| filter.database.as_ref().is_none_or(|db| f.spec.database == *db))
+                .map(|f| {
+                    let phase = f.status.as_ref().map(|s| s.phase.clone()).unwrap_or_default();
+                    vec![f.namespace().unwrap_or_default(), f.name_any(), f.spec.database.clone(), f.spec.name.clone(), phase]
+                })
+                .collect();
+            render_rows(&["NAMESPACE", "NAME", "DATABASE", "FUNCTION", "PHASE"], rows, &items, output)
+        }
+        "extension" | "extensions" | "ext" | "databaseextension" | "databaseextensions" => {
+            let items = api::<DatabaseExtension>(&client, namespace).list(&lp).await.context("listing DatabaseExtensions")?.items;
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .filter(|e| filter.database.as_ref().is_none_or(|db| e.spec.database == *db))
+                .map(|e| {
+                    let postgres = |field: &str| {
+                        e.spec.postgres.as_ref().and_then(|p| p.get(field)).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+                    };
+                    let phase = e.status.as_ref().map(|s| s.phase.clone()).unwrap_or_default();
+                    vec![
+                        e.namespace().unwrap_or_default(),
+                        e.name_any(),
+                        e.spec.database.clone(),
+                        postgres("name"),
+                        postgres("version"),
+                        phase,
+                    ]
+                })
+                .collect();
+            render_rows(&["NAMESPACE", "NAME", "DATABASE", "EXTENSION", "VERSION", "PHASE"], rows, &items, output)
+        }
+        other => bail!("unknown resource {other:?} (expected migrations, databases, tables, functions or extensions)"),
     }
 }
 

@@ -85,7 +85,8 @@ struct InstallArgs {
 
 #[derive(Args)]
 struct GetArgs {
-    /// What to list: migrations, databases or tables (databases and tables from Kubernetes).
+    /// What to list: migrations, databases, tables, functions or extensions (all but migrations
+    /// from Kubernetes).
     resource: String,
     #[command(flatten)]
     planner: PlannerArgs,

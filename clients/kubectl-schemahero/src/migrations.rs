@@ -85,6 +85,9 @@ pub struct MigrationView {
     pub(crate) database: String,
     pub(crate) table: String,
     pub(crate) table_resource: String,
+    /// `Function` or `DatabaseExtension` when it migrates one (then `table_resource` names it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(crate) resource_kind: String,
     pub(crate) phase: String,
     pub(crate) reason: String,
     pub(crate) planned_at: String,
@@ -188,6 +191,7 @@ pub fn view(m: &pb::Migration) -> MigrationView {
         database: m.database.clone(),
         table: m.table.clone(),
         table_resource: m.table_resource.clone(),
+        resource_kind: m.resource_kind.clone(),
         phase: phase_name(m.phase),
         reason: m.reason.clone(),
         planned_at: timestamp(m.planned_at),
@@ -282,11 +286,15 @@ pub fn describe_view(v: &MigrationView, output: Output) -> Result<String> {
         Output::Table => {
             let mut out = String::new();
             let dash = |s: &str| if s.is_empty() { "-".to_string() } else { s.to_string() };
+            let (object_label, object) = match v.resource_kind.as_str() {
+                "" => ("Table", v.table.clone()),
+                kind => ("Resource", format!("{kind} {} ({})", v.table_resource, v.table)),
+            };
             for (label, value) in [
                 ("Name", v.name.clone()),
                 ("Namespace", v.namespace.clone()),
                 ("Database", v.database.clone()),
-                ("Table", v.table.clone()),
+                (object_label, object),
                 ("Phase", v.phase_label()),
                 ("Reason", v.reason.clone()),
                 ("Planned", v.planned_at.clone()),
@@ -344,6 +352,23 @@ mod tests {
         assert_eq!(timestamp(0), "");
         assert_eq!(timestamp(1_700_000_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(timestamp(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn describe_names_the_function_or_extension_a_migration_is_for() {
+        let m = pb::Migration {
+            id: "double-it-1".into(),
+            table_resource: "double-it".into(),
+            table: "double_it".into(),
+            resource_kind: "Function".into(),
+            ..Default::default()
+        };
+        let out = describe(&m, Output::Table).unwrap();
+        assert!(out.contains("Resource:        Function double-it (double_it)\n"), "{out}");
+        assert!(!out.contains("Table:"), "{out}");
+        let table = describe(&pb::Migration { table: "users".into(), ..Default::default() }, Output::Table).unwrap();
+        assert!(table.contains("Table:           users\n") && !table.contains("Resource:"), "{table}");
+        assert!(describe(&m, Output::Json).unwrap().contains("\"resourceKind\": \"Function\""));
     }
 
     #[test]

@@ -58,6 +58,24 @@ pub fn plan(desired: &[PostgresExtension], live: &HashMap<String, LiveExtension>
     out
 }
 
+/// Drops the extension when its resource is deleted with `removeOnDeletion`: planned without a
+/// connection (the database may be unreachable then), hence `IF EXISTS`; no CASCADE, so it
+/// fails rather than drop columns or functions that use the extension.
+pub fn removal(ext: &PostgresExtension) -> PlannedStatement {
+    PlannedStatement::new(ext.name.as_str(), format!("DROP EXTENSION IF EXISTS {}", quote_ident(&ext.name))).with_hazard(
+        HazardKind::MayFail,
+        "the DatabaseExtension was deleted with removeOnDeletion; fails if columns, indexes or functions still use it",
+    )
+}
+
+/// The extension's live version and schema as one text, or `absent`.
+pub fn state(name: &str, live: &HashMap<String, LiveExtension>) -> String {
+    match live.get(name) {
+        Some(l) => format!("{}\n{}", l.version, l.schema),
+        None => "absent".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +99,8 @@ mod tests {
             ["CREATE EXTENSION IF NOT EXISTS \"pg_trgm\" WITH SCHEMA \"public\" VERSION '1.6'"]
         );
         assert_eq!(plan(&[ext("uuid-ossp", None, None)], &live)[0].kind(), "CREATE EXTENSION");
+        let drop = removal(&ext("uuid-ossp", None, None));
+        assert_eq!((drop.sql.as_str(), drop.kind().as_str()), ("DROP EXTENSION IF EXISTS \"uuid-ossp\"", "DROP EXTENSION"));
+        assert_ne!(state("citext", &live), state("pg_trgm", &live));
     }
 }

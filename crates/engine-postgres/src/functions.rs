@@ -26,9 +26,7 @@ impl DesiredFunction<'_> {
 
     /// `"schema"."name"(type, …)` of the input parameters: how Postgres identifies it.
     fn signature(&self) -> String {
-        let inputs: Vec<&str> =
-            self.spec.params.iter().filter(|p| !Self::is_output(p.mode.as_deref())).map(|p| p.param_type.trim()).collect();
-        format!("{}({})", self.qualified(), inputs.join(", "))
+        format!("{}({})", self.qualified(), input_types(self.spec))
     }
 
     fn parameter_list(&self) -> String {
@@ -74,6 +72,42 @@ impl DesiredFunction<'_> {
             self.spec.lang.trim()
         )
     }
+}
+
+/// The input parameter types, comma-separated (OUT parameters are not part of the signature).
+fn input_types(spec: &PostgresFunction) -> String {
+    let inputs: Vec<&str> =
+        spec.params.iter().filter(|p| !DesiredFunction::is_output(p.mode.as_deref())).map(|p| p.param_type.trim()).collect();
+    inputs.join(", ")
+}
+
+/// Drops the function when its resource is deleted with `removeOnDeletion`. Planned without a
+/// connection (the database may be unreachable when the resource goes), so `IF EXISTS`, and
+/// unqualified unless the spec names a schema: the executor's connection resolves it as the
+/// planner's would have.
+pub fn removal(name: &str, spec: &PostgresFunction) -> PlannedStatement {
+    let target = match &spec.schema {
+        Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(name)),
+        None => quote_ident(name),
+    };
+    let display = match &spec.schema {
+        Some(schema) => format!("{schema}.{name}"),
+        None => name.to_string(),
+    };
+    PlannedStatement {
+        kind: "DROP FUNCTION".into(),
+        ..PlannedStatement::new(display.as_str(), format!("DROP FUNCTION IF EXISTS {target}({})", input_types(spec)))
+    }
+    .with_hazard(HazardKind::MayFail, "the Function was deleted with removeOnDeletion; fails if a trigger or view depends on it")
+}
+
+/// The function's live definition as one text (result, language, parameter names, body), or
+/// `absent`: what a plan was made against, compared again before it is applied.
+pub async fn state(pool: &PgPool, function: &DesiredFunction<'_>) -> Result<String, sqlx::Error> {
+    Ok(match live(pool, &function.signature()).await? {
+        None => "absent".into(),
+        Some(l) => format!("{}\n{}\n{}\n{}", l.result, l.lang, l.arg_names.join(","), l.body),
+    })
 }
 
 /// The function as it is.
@@ -154,5 +188,22 @@ mod tests {
         assert!(sql.starts_with("CREATE OR REPLACE FUNCTION \"public\".\"f\"(OUT n integer) LANGUAGE sql AS $function1$\n"), "{sql}");
         assert!(sql.ends_with("\n$function1$"), "{sql}");
         assert_eq!(f.signature(), "\"public\".\"f\"()", "OUT parameters are not part of the signature");
+    }
+
+    #[test]
+    fn removal_drops_by_input_types_if_it_exists() {
+        let spec = PostgresFunction {
+            params: vec![
+                TriggerParam { mode: None, name: Some("a".into()), param_type: "integer".into() },
+                TriggerParam { mode: Some("OUT".into()), name: Some("n".into()), param_type: "bigint".into() },
+                TriggerParam { mode: None, name: Some("b".into()), param_type: "text".into() },
+            ],
+            ..PostgresFunction::default()
+        };
+        assert_eq!(removal("f", &spec).sql, "DROP FUNCTION IF EXISTS \"f\"(integer, text)");
+        let in_schema = PostgresFunction { schema: Some("app".into()), ..spec };
+        let drop = removal("f", &in_schema);
+        assert_eq!((drop.sql.as_str(), drop.kind().as_str()), ("DROP FUNCTION IF EXISTS \"app\".\"f\"(integer, text)", "DROP FUNCTION"));
+        assert!(!drop.hazards.is_empty());
     }
 }

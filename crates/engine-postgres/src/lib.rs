@@ -153,6 +153,18 @@ impl PostgresEngine {
         Ok(functions::plan(&self.pool, &functions).await?)
     }
 
+    /// The live state of one function (see `functions::state`), for a plan's fingerprint.
+    pub async fn function_state(&self, name: &str, spec: &schemahero_schema::function::PostgresFunction) -> Result<String, PostgresError> {
+        let function =
+            functions::DesiredFunction { name, schema: spec.schema.clone().unwrap_or_else(|| self.default_schema.clone()), spec };
+        Ok(functions::state(&self.pool, &function).await?)
+    }
+
+    /// The live state of one extension (see `extensions::state`), for a plan's fingerprint.
+    pub async fn extension_state(&self, name: &str) -> Result<String, PostgresError> {
+        Ok(extensions::state(name, &extensions::introspect(&self.pool).await?))
+    }
+
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

@@ -93,6 +93,23 @@ impl SchemaEngine for Postgres {
         Ok(self.engine.plan_functions(&desired).await?)
     }
 
+    async fn object_state(&self, object: &schemahero_schema::object::SchemaObject) -> Result<String, EngineError> {
+        use schemahero_schema::object::SchemaObject;
+        if self.driver != Driver::Postgres {
+            return Ok(String::new());
+        }
+        match object {
+            SchemaObject::Function(f) => match f.spec.schema.as_ref().and_then(|s| s.postgres.as_ref()) {
+                Some(pg) => Ok(self.engine.function_state(&f.spec.name, pg).await?),
+                None => Ok(String::new()),
+            },
+            SchemaObject::Extension(e) => match &e.spec.postgres {
+                Some(pg) => Ok(self.engine.extension_state(&pg.name).await?),
+                None => Ok(String::new()),
+            },
+        }
+    }
+
     async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {
         Ok(self.engine.apply(statements).await?)
     }

@@ -8,6 +8,7 @@ use crate::{Driver, EngineError, PoolLimits, adapters, sqlite_path, uri};
 use schemahero_plan::{Plan, PlannedStatement, SplitDialect};
 use schemahero_schema::extension::ExtensionManifest;
 use schemahero_schema::function::FunctionManifest;
+use schemahero_schema::object::SchemaObject;
 use schemahero_schema::{TableManifest, Warning};
 
 /// What a database engine does: plan specs against the live schema, apply statements, keep the
@@ -72,6 +73,11 @@ pub trait SchemaEngine: Send + Sync {
             });
         }
         Ok(Vec::new())
+    }
+
+    /// The live state of a Function or DatabaseExtension as text (engines without them: "").
+    async fn object_state(&self, _object: &SchemaObject) -> Result<String, EngineError> {
+        Ok(String::new())
     }
 
     /// Applies statements (one transaction where the database's DDL is transactional).
@@ -160,6 +166,23 @@ impl Engine {
         Ok(Plan { statements, fingerprint: schemahero_plan::canonical::empty_fingerprint() })
     }
 
+    /// Plans one Function or DatabaseExtension on its own (the services plan them one at a
+    /// time); the fingerprint is of the object's live state, compared again before applying.
+    pub async fn plan_object(&self, object: &SchemaObject, warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
+        let fingerprint = self.object_fingerprint(object).await?;
+        let statements = match object {
+            SchemaObject::Function(f) => self.inner.plan_functions(std::slice::from_ref(f), warnings).await?,
+            SchemaObject::Extension(e) => self.inner.plan_extensions(std::slice::from_ref(e), warnings).await?,
+        };
+        Ok(Plan { statements, fingerprint })
+    }
+
+    /// The fingerprint of a Function's or DatabaseExtension's live state.
+    pub async fn object_fingerprint(&self, object: &SchemaObject) -> Result<String, EngineError> {
+        let state = self.inner.object_state(object).await?;
+        Ok(schemahero_plan::fingerprint(&format!("{}\n{}\n{state}", object.kind(), object.object_name())))
+    }
+
     pub async fn plan_each(
         &self,
         tables: &[TableManifest],
@@ -218,4 +241,29 @@ impl Engine {
     pub async fn close(self) {
         self.inner.close().await
     }
+}
+
+/// The fingerprint of a plan that is right whatever the live state is by the time it runs (the
+/// removal of a deleted object, `DROP … IF EXISTS`): the executor does not compare it. Not
+/// empty, because Kubernetes 1.20 validates an empty string in a CR as null.
+pub const UNCHECKED_FINGERPRINT: &str = "unchecked";
+
+/// The statements that remove a Function or DatabaseExtension whose resource was deleted with
+/// `removeOnDeletion`. Planned without a connection (the resource may go while its database is
+/// unreachable): they use `IF EXISTS`. Engines without such objects plan nothing (a warning).
+pub fn object_removal(driver: Driver, object: &SchemaObject, warnings: &mut Vec<Warning>) -> Vec<PlannedStatement> {
+    let statement = match (driver, object) {
+        (Driver::Postgres, SchemaObject::Function(f)) => {
+            f.spec.schema.as_ref().and_then(|s| s.postgres.as_ref()).map(|pg| schemahero_postgres::functions::removal(&f.spec.name, pg))
+        }
+        (Driver::Postgres, SchemaObject::Extension(e)) => e.spec.postgres.as_ref().map(schemahero_postgres::extensions::removal),
+        _ => None,
+    };
+    if statement.is_none() {
+        warnings.push(Warning {
+            source: object.source().to_string(),
+            message: format!("{} {:?}: nothing to remove on {}", object.kind(), object.object_name(), driver.schema_key()),
+        });
+    }
+    statement.into_iter().collect()
 }

@@ -9,7 +9,7 @@ mod ledger;
 mod load;
 mod uri;
 
-pub use engine::{Engine, SchemaEngine};
+pub use engine::{Engine, SchemaEngine, UNCHECKED_FINGERPRINT, object_removal};
 
 pub use generate::{GeneratedFile, generated_files};
 pub use ledger::{LEDGER_TABLE, LedgerEntry};

@@ -1,5 +1,5 @@
-//! The custom resources users write (`Database`, `Table`) and the `Migration`s the planner
-//! records, as kube-rs types. The CRDs in `deploy/crds/` are generated from these (`cargo run
+//! The custom resources users write (`Database`, `Table`, `Function`, `DatabaseExtension`) and
+//! the `Migration`s the planner records, as kube-rs types. The CRDs in `deploy/crds/` are generated from these (`cargo run
 //! -p schemahero-k8s --bin schemahero-crdgen`) and a test fails if they drift apart.
 //!
 //! The schema of a Table's `spec.schema` / `spec.seedData` and a Database's `spec.connection`
@@ -61,8 +61,7 @@ pub struct DatabaseSpec {
     pub connection: serde_json::Value,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub immediate_deploy: bool,
-    /// SchemaHero's: plan `seedData` only when set. Kept so that switching back finds it; this
-    /// planner plans seed data whenever a Table has some (see the README).
+    /// Plan the Tables' `seedData` (as SchemaHero's operator: only when set).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deploy_seed_data: bool,
     /// SchemaHero's: allow a shell in its per-database pods. Kept, not used here.
@@ -170,6 +169,10 @@ pub struct MigrationSpec {
     /// "spec" or "drift".
     #[serde(default)]
     pub reason: String,
+    /// Empty for a Table; `Function` or `DatabaseExtension` when `tableResource` names one of
+    /// those (and `tableSpec` holds its spec).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub resource_kind: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub approved: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -248,6 +251,78 @@ pub struct MigrationStatus {
     pub invalidated_at: i64,
 }
 
+/// `schemas.schemahero.io/v1alpha4` Function: a Postgres function (`schema.postgres.{schema,
+/// lang, params, returnSet, return, as}`), planned into Migrations like a Table. With
+/// `removeOnDeletion` the planner holds it with a finalizer until it has recorded the Migration
+/// that drops the function.
+#[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(group = "schemas.schemahero.io", version = "v1alpha4", kind = "Function", namespaced)]
+#[kube(status = "ObjectStatus")]
+#[kube(printcolumn = r#"{"name":"Namespace","type":"string","jsonPath":".metadata.namespace","priority":1}"#)]
+#[kube(printcolumn = r#"{"name":"Function","type":"string","jsonPath":".spec.name"}"#)]
+#[kube(printcolumn = r#"{"name":"Database","type":"string","jsonPath":".spec.database"}"#)]
+#[kube(printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct FunctionSpec {
+    #[serde(default)]
+    pub database: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remove_on_deletion: bool,
+    /// `postgres` (and other engines' sections, which SchemaHero accepts and ignores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "open_object")]
+    pub schema: Option<serde_json::Value>,
+}
+
+/// `schemas.schemahero.io/v1alpha4` DatabaseExtension: a Postgres extension a database should
+/// have (`postgres.{name, version, schema}`). `status.phase` is `Applied` once it is in place.
+#[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(group = "schemas.schemahero.io", version = "v1alpha4", kind = "DatabaseExtension", namespaced)]
+#[kube(status = "ObjectStatus")]
+#[kube(printcolumn = r#"{"name":"Database","type":"string","jsonPath":".spec.database"}"#)]
+#[kube(printcolumn = r#"{"name":"Phase","type":"string","jsonPath":".status.phase"}"#)]
+#[kube(printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct DatabaseExtensionSpec {
+    #[serde(default)]
+    pub database: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remove_on_deletion: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "open_object")]
+    pub postgres: Option<serde_json::Value>,
+}
+
+/// The status of a Function or DatabaseExtension (SchemaHero's fields).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct ObjectStatus {
+    /// `Applied` once the object is as its spec says; `Planned` while a Migration for it waits;
+    /// `Skipped` when its database has no such objects (not Postgres).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phase: String,
+    /// Unix seconds (as SchemaHero writes it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub applied_at: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+/// The finalizer the planner puts on a Function or DatabaseExtension with `removeOnDeletion`
+/// (SchemaHero's names, so objects it finalized are released by this planner too).
+pub fn finalizer_of(kind: &str) -> Option<&'static str> {
+    match kind {
+        "Function" => Some("functions.schemas.schemahero.io/finalizer"),
+        "DatabaseExtension" => Some("databaseextensions.schemas.schemahero.io/finalizer"),
+        _ => None,
+    }
+}
+
 fn is_zero(n: &i64) -> bool {
     *n == 0
 }
@@ -277,7 +352,7 @@ fn crd_yaml(crd: &k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions
     serde_saphyr::to_string(&value).map_err(|e| e.to_string())
 }
 
-/// The three CRDs as one multi-document YAML, in a stable order.
+/// The CRDs as one multi-document YAML, in a stable order.
 pub fn crds_yaml() -> Result<String, String> {
     let mut out = String::new();
     for (_, yaml) in crd_files()? {
@@ -291,7 +366,13 @@ pub fn crds_yaml() -> Result<String, String> {
 pub fn crd_files() -> Result<Vec<(String, String)>, String> {
     use kube::CustomResourceExt;
     let mut files = Vec::new();
-    for (name, crd) in [("databases", Database::crd()), ("tables", Table::crd()), ("migrations", Migration::crd())] {
+    for (name, crd) in [
+        ("databases", Database::crd()),
+        ("tables", Table::crd()),
+        ("migrations", Migration::crd()),
+        ("functions", Function::crd()),
+        ("databaseextensions", DatabaseExtension::crd()),
+    ] {
         files.push((format!("{name}.yaml"), crd_yaml(&crd)?));
     }
     Ok(files)

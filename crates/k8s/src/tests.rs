@@ -15,7 +15,7 @@ fn deploy_crds_match_the_rust_types() {
 #[test]
 fn crds_have_status_printer_columns_and_no_cel() {
     let yaml = crds_yaml().unwrap();
-    assert_eq!(yaml.matches("status: {}").count(), 3, "status subresources on all three:\n{yaml}");
+    assert_eq!(yaml.matches("status: {}").count(), 5, "status subresources on all five:\n{yaml}");
     for column in ["Database", "Table", "Phase", "Age"] {
         assert!(yaml.contains(&format!("name: {column}")), "{column} printer column");
     }
@@ -93,4 +93,22 @@ fn crds_are_a_superset_of_schemaheros() {
     for field in ["deploySeedData", "enableShellCommand", "schemahero", "template"] {
         assert!(database["properties"]["spec"]["properties"].get(field).is_some(), "Database spec.{field}");
     }
+}
+
+/// SchemaHero's own Function and DatabaseExtension manifests (its docs' examples) read as ours.
+#[test]
+fn schemaheros_function_and_extension_manifests_parse() {
+    let function: Function = serde_saphyr::from_str(
+        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Function\nmetadata:\n  name: count-users\nspec:\n  database: my-database\n  name: count_users\n  removeOnDeletion: true\n  schema:\n    postgres:\n      lang: PLpgSQL\n      return: bigint\n      as: |\n        BEGIN RETURN 1; END;\n",
+    )
+    .unwrap();
+    assert_eq!((function.spec.name.as_str(), function.spec.remove_on_deletion), ("count_users", true));
+    assert_eq!(function.spec.schema.as_ref().unwrap()["postgres"]["return"], "bigint");
+    let extension: DatabaseExtension = serde_saphyr::from_str(
+        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: DatabaseExtension\nmetadata:\n  name: trgm\nspec:\n  database: my-database\n  postgres:\n    name: pg_trgm\n    version: \"1.6\"\nstatus:\n  phase: Applied\n  appliedAt: 1700000000\n  message: Extension successfully applied\n",
+    )
+    .unwrap();
+    assert_eq!(extension.spec.postgres.as_ref().unwrap()["name"], "pg_trgm");
+    assert_eq!(extension.status.as_ref().map(|s| (s.phase.as_str(), s.applied_at)), Some(("Applied", 1_700_000_000)));
+    assert_eq!(finalizer_of("DatabaseExtension"), Some("databaseextensions.schemas.schemahero.io/finalizer"));
 }

@@ -11,6 +11,9 @@ pub struct DatabaseSpec {
     pub connection: DatabaseConnection,
     #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub immediate_deploy: bool,
+    /// Plan the Tables' `seedData` (SchemaHero's operator plans seed rows only with this set).
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
+    pub deploy_seed_data: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
-//! `databases.schemahero.io/v1alpha4` DatabaseExtension, as SchemaHero users write it: a
+//! `schemas.schemahero.io/v1alpha4` DatabaseExtension, as SchemaHero users write it: a
 //! Postgres extension a database should have (`postgres.name`, optionally its `version` and
-//! `schema`).
+//! `schema`). SchemaHero's CRD is in the `schemas` group; `databases.schemahero.io` (the
+//! Database's group, which some manifests use by analogy) is read the same way.
 
 use crate::parse::OtherDocument;
 use crate::spec::null_as_default;
@@ -40,7 +41,10 @@ pub struct ExtensionManifest {
 impl ExtensionManifest {
     /// Reads a `kind: DatabaseExtension` document; `None` for other kinds.
     pub fn from_document(doc: &OtherDocument) -> Option<Result<Self, SpecError>> {
-        let spec: DatabaseExtensionSpec = match doc.spec_of("databases.schemahero.io", "DatabaseExtension")? {
+        let spec = doc
+            .spec_of::<DatabaseExtensionSpec>("schemas.schemahero.io", "DatabaseExtension")
+            .or_else(|| doc.spec_of("databases.schemahero.io", "DatabaseExtension"));
+        let spec: DatabaseExtensionSpec = match spec? {
             Ok(spec) => spec,
             Err(e) => return Some(Err(e)),
         };
@@ -92,7 +96,7 @@ mod tests {
 
     #[test]
     fn reads_schemaheros_database_extension() {
-        let text = "apiVersion: databases.schemahero.io/v1alpha4\nkind: DatabaseExtension\nmetadata:\n  name: crypto\nspec:\n  database: db\n  removeOnDeletion: true\n  postgres:\n    name: pgcrypto\n    version: \"1.3\"\n    schema: public\n";
+        let text = "apiVersion: schemas.schemahero.io/v1alpha4\nkind: DatabaseExtension\nmetadata:\n  name: crypto\nspec:\n  database: db\n  removeOnDeletion: true\n  postgres:\n    name: pgcrypto\n    version: \"1.3\"\n    schema: public\n";
         let ext = read(text).unwrap_or_else(|| panic!("not an extension")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(ext.name, "crypto");
         assert!(ext.spec.remove_on_deletion);
@@ -100,6 +104,9 @@ mod tests {
             ext.spec.postgres,
             Some(PostgresExtension { name: "pgcrypto".into(), version: Some("1.3".into()), schema: Some("public".into()) })
         );
+        let databases_group = text.replace("schemas.schemahero.io", "databases.schemahero.io");
+        let same = read(&databases_group).unwrap_or_else(|| panic!("databases group not read")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(same.spec, ext.spec);
     }
 
     #[test]

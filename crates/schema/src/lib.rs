@@ -9,6 +9,7 @@ pub mod function;
 pub mod matching;
 pub mod model;
 pub mod mysql_defaults;
+pub mod object;
 mod parse;
 pub mod seed;
 pub mod spec;

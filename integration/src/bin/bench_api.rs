@@ -75,6 +75,7 @@ async fn main() -> Result<()> {
                 driver: "sqlite".into(),
                 uri: "sqlite::memory:".into(),
                 immediate_deploy: false,
+                deploy_seed_data: false,
             })),
             ..Default::default()
         }));

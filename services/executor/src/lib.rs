@@ -15,6 +15,7 @@ use schemahero_engine::{Driver, Engine};
 use schemahero_proto::v1 as pb;
 use schemahero_proto::v1::executor_service_client::ExecutorServiceClient;
 use schemahero_schema::TableManifest;
+use schemahero_schema::object::SchemaObject;
 use schemahero_schema::spec::TableSpec;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -234,22 +235,16 @@ async fn apply_on(config: &Config, engine: &Engine, claim: &pb::Claim, m: &pb::M
         Ok(false) => {}
         Err(e) => return (pb::Outcome::Retry, format!("cannot read the ledger: {e}")),
     }
-    let spec: TableSpec = match serde_json::from_str(&claim.spec_json) {
-        Ok(s) => s,
-        Err(e) => return (pb::Outcome::Failed, format!("the planned spec does not parse: {e}")),
-    };
-    let manifest = TableManifest { source: format!("{}/{}", m.namespace, m.table_resource), metadata_name: None, namespace: None, spec };
-    let mut warnings = Vec::new();
     let check = tracing::info_span!("executor.fingerprint_check", planned = %short(&m.fingerprint));
-    match tracing::Instrument::instrument(engine.plan(&[manifest], true, &mut warnings), check).await {
-        Ok(plan) if plan.fingerprint != m.fingerprint => {
+    match tracing::Instrument::instrument(live_fingerprint(engine, claim, m), check).await {
+        Ok(Some(live)) if live != m.fingerprint => {
             return (
                 pb::Outcome::Stale,
-                format!("live schema fingerprint {} differs from the planned {}", short(&plan.fingerprint), short(&m.fingerprint)),
+                format!("live schema fingerprint {} differs from the planned {}", short(&live), short(&m.fingerprint)),
             );
         }
         Ok(_) => {}
-        Err(e) => return (pb::Outcome::Retry, format!("cannot read the live schema: {e}")),
+        Err(outcome) => return outcome,
     }
     if lost.load(Ordering::SeqCst) {
         return (pb::Outcome::Retry, "lease lost before applying".into());
@@ -281,6 +276,32 @@ async fn apply_on(config: &Config, engine: &Engine, claim: &pb::Claim, m: &pb::M
             Ok(true) => (pb::Outcome::Executed, String::new()),
             _ => (pb::Outcome::Failed, e.to_string()),
         },
+    }
+}
+
+/// The fingerprint of the live state the migration's plan depends on (its table, or its
+/// Function or DatabaseExtension); `None` when there is nothing to compare (the removal of a
+/// deleted object, planned with `IF EXISTS` and an unchecked fingerprint).
+async fn live_fingerprint(engine: &Engine, claim: &pb::Claim, m: &pb::Migration) -> Result<Option<String>, (pb::Outcome, String)> {
+    let source = format!("{}/{}", m.namespace, m.table_resource);
+    let mut warnings = Vec::new();
+    if !m.resource_kind.is_empty() {
+        if m.fingerprint.is_empty() || m.fingerprint == schemahero_engine::UNCHECKED_FINGERPRINT {
+            return Ok(None);
+        }
+        let object = SchemaObject::from_spec_json(&m.resource_kind, &m.table_resource, &m.namespace, &source, &claim.spec_json)
+            .map_err(|e| (pb::Outcome::Failed, format!("the planned spec does not parse: {e}")))?;
+        return match engine.object_fingerprint(&object).await {
+            Ok(f) => Ok(Some(f)),
+            Err(e) => Err((pb::Outcome::Retry, format!("cannot read the live schema: {e}"))),
+        };
+    }
+    let spec: TableSpec =
+        serde_json::from_str(&claim.spec_json).map_err(|e| (pb::Outcome::Failed, format!("the planned spec does not parse: {e}")))?;
+    let manifest = TableManifest { source, metadata_name: None, namespace: None, spec };
+    match engine.plan(&[manifest], true, &mut warnings).await {
+        Ok(plan) => Ok(Some(plan.fingerprint)),
+        Err(e) => Err((pb::Outcome::Retry, format!("cannot read the live schema: {e}"))),
     }
 }
 

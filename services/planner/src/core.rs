@@ -7,6 +7,7 @@
 //! the store, so a restart neither loses an approval nor plans an unchanged table again.
 
 use crate::model::{MigrationRecord, Phase, now_millis};
+use crate::objects::{ObjectEntry, ObjectKey, ObjectMemory};
 use crate::scheduler::{DbQueue, Reason, ReportedCondition, ReportedKey, TableMemory};
 use crate::store::{Filter, MigrationStore, StoreError};
 use schemahero_engine::{Driver, Engine};
@@ -29,6 +30,8 @@ pub struct DatabaseEntry {
     pub driver: Driver,
     pub uri: String,
     pub immediate_deploy: bool,
+    /// Plan the Tables' seedData (SchemaHero's `deploySeedData`).
+    pub deploy_seed_data: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +81,11 @@ pub(crate) struct Resources {
     pub(crate) drift_batches: usize,
     /// The condition last reported per (kind of resource, namespace, name, condition).
     pub(crate) reported: HashMap<ReportedKey, ReportedCondition>,
+    /// Functions and DatabaseExtensions (see `objects`).
+    pub(crate) objects: HashMap<ObjectKey, ObjectEntry>,
+    pub(crate) object_memory: HashMap<ObjectKey, ObjectMemory>,
+    /// Objects seen since a ResyncStart, if one is under way.
+    pub(crate) object_resync: Option<HashSet<ObjectKey>>,
 }
 
 pub struct PlannerCore<S: MigrationStore> {
@@ -121,7 +129,14 @@ impl<S: MigrationStore> PlannerCore<S> {
 
     // ---- resources -------------------------------------------------------------------------
 
-    pub fn upsert_database(self: &Arc<Self>, key: Key, driver: &str, uri: &str, immediate_deploy: bool) -> Result<(), CoreError> {
+    pub fn upsert_database(
+        self: &Arc<Self>,
+        key: Key,
+        driver: &str,
+        uri: &str,
+        immediate_deploy: bool,
+        deploy_seed_data: bool,
+    ) -> Result<(), CoreError> {
         if key.name.is_empty() {
             return Err(CoreError::Invalid("upsert_database.name: must not be empty".into()));
         }
@@ -129,7 +144,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         if uri.trim().is_empty() {
             return Err(CoreError::Invalid(format!("upsert_database.uri: database {}/{} has no connection URI", key.namespace, key.name)));
         }
-        let entry = DatabaseEntry { driver, uri: uri.to_string(), immediate_deploy };
+        let entry = DatabaseEntry { driver, uri: uri.to_string(), immediate_deploy, deploy_seed_data };
         let (affected, changed): (Vec<Key>, bool) = {
             let mut r = self.resources();
             if let Some((dbs, _)) = r.resync.as_mut() {
@@ -154,6 +169,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         for table in affected {
             self.schedule_for(table, changed, Reason::Spec, Duration::ZERO);
         }
+        self.schedule_objects_of(&key);
         Ok(())
     }
 
@@ -215,7 +231,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         for mut m in
             self.store.list(&Filter { namespace: Some(key.namespace.clone()), table: Some(key.name.clone()), ..Filter::default() }).await?
         {
-            if m.phase == Phase::Planned {
+            if m.phase == Phase::Planned && m.is_table() {
                 m.phase = Phase::Superseded;
                 m.error = "the Table resource was deleted".into();
                 m.version += 1;
@@ -227,18 +243,27 @@ impl<S: MigrationStore> PlannerCore<S> {
     }
 
     pub fn resync_start(&self) {
-        self.resources().resync = Some((HashSet::new(), HashSet::new()));
+        let mut r = self.resources();
+        r.resync = Some((HashSet::new(), HashSet::new()));
+        r.object_resync = Some(HashSet::new());
     }
 
     /// Ends a resync: resources the watcher did not send again were deleted while it was away.
-    pub async fn resync_end(&self) -> Result<(), CoreError> {
-        let (gone_dbs, gone_tables) = {
+    pub async fn resync_end(self: &Arc<Self>) -> Result<(), CoreError> {
+        let (gone_dbs, gone_tables, gone_objects) = {
             let mut r = self.resources();
             let Some((dbs, tables)) = r.resync.take() else { return Ok(()) };
+            let objects = r.object_resync.take().unwrap_or_default();
             let gone_dbs: Vec<Key> = r.databases.keys().filter(|k| !dbs.contains(*k)).cloned().collect();
             let gone_tables: Vec<Key> = r.tables.keys().filter(|k| !tables.contains(*k)).cloned().collect();
-            (gone_dbs, gone_tables)
+            let gone_objects: Vec<ObjectKey> = r.objects.keys().filter(|k| !objects.contains(*k)).cloned().collect();
+            (gone_dbs, gone_tables, gone_objects)
         };
+        // Objects first: a removal is planned against the Database they named.
+        for k in gone_objects {
+            let reference = schemahero_proto::v1::SchemaObjectRef { kind: k.kind, namespace: k.key.namespace, name: k.key.name };
+            self.delete_object(&reference).await?;
+        }
         for k in gone_dbs {
             self.delete_database(&k);
         }
@@ -265,14 +290,18 @@ impl<S: MigrationStore> PlannerCore<S> {
     ) -> Result<Option<MigrationRecord>, CoreError> {
         let statements = plan.statements.clone();
         let _guard = self.transitions_lock().await?;
-        let existing = match preloaded {
+        let existing: Vec<MigrationRecord> = match preloaded {
             // The store's own listing of the table's database, read at the start of the batch.
-            Some(all) => all.iter().filter(|m| m.namespace == key.namespace && m.table_resource == key.name).cloned().collect(),
-            None => {
-                self.store
-                    .list(&Filter { namespace: Some(key.namespace.clone()), table: Some(key.name.clone()), ..Filter::default() })
-                    .await?
+            Some(all) => {
+                all.iter().filter(|m| m.namespace == key.namespace && m.table_resource == key.name && m.is_table()).cloned().collect()
             }
+            None => self
+                .store
+                .list(&Filter { namespace: Some(key.namespace.clone()), table: Some(key.name.clone()), ..Filter::default() })
+                .await?
+                .into_iter()
+                .filter(MigrationRecord::is_table)
+                .collect(),
         };
         let open: Vec<&MigrationRecord> = existing.iter().filter(|m| m.phase.is_open()).collect();
         if let Some(same) = open.iter().find(|m| m.same_statements(&statements)) {
@@ -329,6 +358,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             approved_by: if database.immediate_deploy { "immediateDeploy".into() } else { String::new() },
             rejected_by: String::new(),
             recalculated_by: String::new(),
+            resource_kind: String::new(),
         };
         self.store.insert(&record).await?;
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", record.phase.as_str())]).inc();
@@ -415,10 +445,19 @@ impl<S: MigrationStore> PlannerCore<S> {
     pub async fn recalculate(self: &Arc<Self>, id: &str, actor: &str) -> Result<MigrationRecord, CoreError> {
         let m = self.get(id).await?;
         let key = Key::new(&m.namespace, &m.table_resource);
-        if !self.resources().tables.contains_key(&key) {
-            return Err(CoreError::Precondition(format!("the Table {key} of migration {id} is not known to the planner (yet)")));
-        }
-        let current = self.plan_table(&key, true, Reason::Recalculate).await?;
+        let current = if m.is_table() {
+            if !self.resources().tables.contains_key(&key) {
+                return Err(CoreError::Precondition(format!("the Table {key} of migration {id} is not known to the planner (yet)")));
+            }
+            self.plan_table(&key, true, Reason::Recalculate).await?
+        } else {
+            let okey = ObjectKey { kind: m.resource_kind.clone(), key };
+            if !self.resources().objects.contains_key(&okey) {
+                return Err(CoreError::Precondition(format!("the {okey} of migration {id} is not known to the planner (yet)")));
+            }
+            self.plan_object(&okey, Reason::Recalculate).await;
+            self.current_object_migration(&okey).await?
+        };
         let current = match current {
             Some(c) => c,
             None => self.get(id).await?,

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 mod cache;
+mod objects;
 use cache::{MigrationCache, Pace, TableCache};
 
 /// Batches up to this many tables list each table's Migrations instead of the database's.
@@ -153,6 +154,7 @@ pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
         approved_by: status.approved_by,
         rejected_by: status.rejected_by,
         recalculated_by: status.recalculated_by,
+        resource_kind: obj.spec.resource_kind.clone(),
     })
 }
 
@@ -288,16 +290,20 @@ impl MigrationStore for KubeStore {
 
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
         self.creations.wait().await;
-        let owner = self.table(&m.namespace, &m.table_resource).await?.and_then(|t| {
-            t.uid().map(|uid| OwnerReference {
-                api_version: "schemas.schemahero.io/v1alpha4".into(),
-                kind: "Table".into(),
-                name: t.name_any(),
-                uid,
-                controller: Some(true),
-                block_owner_deletion: Some(false),
+        let owner = if m.is_table() {
+            self.table(&m.namespace, &m.table_resource).await?.and_then(|t| {
+                t.uid().map(|uid| OwnerReference {
+                    api_version: "schemas.schemahero.io/v1alpha4".into(),
+                    kind: "Table".into(),
+                    name: t.name_any(),
+                    uid,
+                    controller: Some(true),
+                    block_owner_deletion: Some(false),
+                })
             })
-        });
+        } else {
+            objects::owner(&self.client, &m.resource_kind, &m.namespace, &m.table_resource).await
+        };
         let labels =
             BTreeMap::from([(LABEL_DATABASE.to_string(), m.database.clone()), (LABEL_TABLE.to_string(), m.table_resource.clone())]);
         let object = Migration {
@@ -318,6 +324,7 @@ impl MigrationStore for KubeStore {
                 spec_hash: m.spec_hash.clone(),
                 table_spec: m.spec_json.clone(),
                 reason: m.reason.as_str().to_string(),
+                resource_kind: m.resource_kind.clone(),
                 ..MigrationSpec::default()
             },
             status: None,
@@ -422,6 +429,18 @@ impl MigrationStore for KubeStore {
             }
         }
         Err(StoreError::Open { target: "kubernetes".into(), message: "fencing token: too many conflicting updates".into() })
+    }
+
+    async fn hold_object(&self, kind: &str, namespace: &str, name: &str) {
+        objects::set_finalizer(&self.client, kind, namespace, name, true).await;
+    }
+
+    async fn release_object(&self, kind: &str, namespace: &str, name: &str) {
+        objects::set_finalizer(&self.client, kind, namespace, name, false).await;
+    }
+
+    async fn report_object_phase(&self, kind: &str, namespace: &str, name: &str, phase: &str, message: &str) {
+        objects::report_phase(&self.client, kind, namespace, name, phase, message).await;
     }
 
     async fn planned_spec_hash(&self, namespace: &str, table_resource: &str) -> Result<Option<String>, StoreError> {

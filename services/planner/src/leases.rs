@@ -66,6 +66,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         let unfinished: Vec<(String, String, String, String)> = planned
             .iter()
             .chain(expired.iter())
+            .filter(|m| m.is_table())
             .map(|m| (m.namespace.clone(), m.database.clone(), m.table.clone(), m.id.clone()))
             .collect();
         let mut seen_db: HashSet<Key> = HashSet::new();
@@ -77,7 +78,8 @@ impl<S: MigrationStore> PlannerCore<S> {
             if m.not_before > now {
                 continue;
             }
-            let needs = referenced_tables(&m.spec_json);
+            // A Function's or DatabaseExtension's spec references no tables.
+            let needs = if m.is_table() { referenced_tables(&m.spec_json) } else { HashSet::new() };
             if let Some((_, _, table, id)) =
                 unfinished.iter().find(|u| u.0 == db.namespace && u.1 == db.name && u.3 != m.id && needs.contains(&u.2))
             {
@@ -195,8 +197,16 @@ impl<S: MigrationStore> PlannerCore<S> {
         if outcome == Outcome::Retry {
             schemahero_telemetry::metrics::counter("schemahero_retries_total", &[]).inc();
         }
-        if outcome == Outcome::Stale {
-            self.schedule_for(Key::new(&m.namespace, &m.table_resource), true, crate::scheduler::Reason::Spec, std::time::Duration::ZERO);
+        let key = Key::new(&m.namespace, &m.table_resource);
+        if !m.is_table() {
+            // Planned again: nothing once it is in place (its status then says so), or the
+            // change a stale plan missed.
+            if matches!(outcome, Outcome::Executed | Outcome::Stale) {
+                let okey = crate::objects::ObjectKey { kind: m.resource_kind.clone(), key };
+                self.schedule_object(okey, crate::scheduler::Reason::Spec, std::time::Duration::ZERO);
+            }
+        } else if outcome == Outcome::Stale {
+            self.schedule_for(key, true, crate::scheduler::Reason::Spec, std::time::Duration::ZERO);
         }
         Ok(m)
     }

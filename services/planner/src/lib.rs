@@ -8,6 +8,7 @@ pub mod kube_store;
 pub mod leadership;
 pub mod leases;
 pub mod model;
+pub mod objects;
 pub mod scheduler;
 pub mod service;
 pub mod store;

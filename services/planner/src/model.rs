@@ -152,6 +152,9 @@ pub struct MigrationRecord {
     pub approved_by: String,
     pub rejected_by: String,
     pub recalculated_by: String,
+    /// "" for a Table; `Function` or `DatabaseExtension` (then `table_resource` names that
+    /// resource and `spec_json` is its spec).
+    pub resource_kind: String,
 }
 
 impl MigrationRecord {
@@ -179,7 +182,13 @@ impl MigrationRecord {
             approved_by: self.approved_by.clone(),
             rejected_by: self.rejected_by.clone(),
             recalculated_by: self.recalculated_by.clone(),
+            resource_kind: self.resource_kind.clone(),
         }
+    }
+
+    /// Whether it migrates a Table (not a Function or DatabaseExtension).
+    pub fn is_table(&self) -> bool {
+        self.resource_kind.is_empty()
     }
 
     /// Whether `other` is this migration's plan again: the same SQL in the same order. Hints
@@ -230,6 +239,7 @@ mod tests {
             approved_by: String::new(),
             rejected_by: String::new(),
             recalculated_by: String::new(),
+            resource_kind: String::new(),
         };
         assert!(record.same_statements(&[planned.clone().with_lock_timeout(std::time::Duration::from_secs(10))]));
         assert!(!record.same_statements(&[PlannedStatement::new("public.t", "ALTER TABLE \"t\" ADD COLUMN \"b\" integer")]));

@@ -150,6 +150,10 @@ impl<S: MigrationStore> PlannerCore<S> {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        // Functions and DatabaseExtensions: one catalog lookup each.
+        for okey in self.object_keys() {
+            self.plan_object(&okey, Reason::Drift).await;
+        }
         let elapsed = started.elapsed();
         schemahero_telemetry::metrics::histogram("schemahero_drift_pass_duration_seconds", &[]).observe(elapsed.as_secs_f64());
         tracing::info!(tables = keys.len(), ms = elapsed.as_millis() as u64, "drift pass done");
@@ -171,7 +175,7 @@ impl<S: MigrationStore> PlannerCore<S> {
 
     async fn current_migration(&self, key: &Key) -> Result<Option<MigrationRecord>, CoreError> {
         let filter = crate::store::Filter { namespace: Some(key.namespace.clone()), table: Some(key.name.clone()), ..Default::default() };
-        Ok(self.store().list(&filter).await?.into_iter().rev().find(|m| m.phase.is_open()))
+        Ok(self.store().list(&filter).await?.into_iter().rev().find(|m| m.phase.is_open() && m.is_table()))
     }
 
     /// Plans a batch of tables of one database from one bulk introspection. Returns one
@@ -309,7 +313,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             })
             .collect();
         let mut warnings = Vec::new();
-        let plans: Vec<Result<Plan, EngineError>> = match engine.plan_each(&manifests, true, &mut warnings).await {
+        let plans: Vec<Result<Plan, EngineError>> = match engine.plan_each(&manifests, database.deploy_seed_data, &mut warnings).await {
             Ok(plans) => plans,
             Err(e) => return self.retry_all(tables, ConditionReason::PlanFailed, &e.to_string()).await,
         };
@@ -448,7 +452,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         TableOutcome::Failed(message.to_string())
     }
 
-    async fn engine_for(&self, key: &Key, db: &DatabaseEntry) -> Result<Arc<Engine>, EngineError> {
+    pub(crate) async fn engine_for(&self, key: &Key, db: &DatabaseEntry) -> Result<Arc<Engine>, EngineError> {
         if let Some((uri, engine)) = self.resources().engines.get(key)
             && *uri == db.uri
         {

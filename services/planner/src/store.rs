@@ -141,6 +141,32 @@ pub trait MigrationStore: Send + Sync + 'static {
         }
     }
 
+    /// Holds a Function or DatabaseExtension with `removeOnDeletion` so that its deletion waits
+    /// until the planner has recorded its removal (Kubernetes: a finalizer). Stores without
+    /// such resources (the SQL store) ignore it.
+    fn hold_object(&self, _kind: &str, _namespace: &str, _name: &str) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
+    /// Lets a held Function or DatabaseExtension go (its removal is recorded, or it no longer
+    /// asks for one).
+    fn release_object(&self, _kind: &str, _namespace: &str, _name: &str) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
+    /// Shows a Function's or DatabaseExtension's phase (`Applied`: it is as its spec says;
+    /// `Planned`: a migration for it is open) on the resource.
+    fn report_object_phase(
+        &self,
+        _kind: &str,
+        _namespace: &str,
+        _name: &str,
+        _phase: &str,
+        _message: &str,
+    ) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
     /// Records that a table was planned: the spec hash planned (when it changed) and the
     /// table's conditions, in one write where the store can.
     fn record_planned(
@@ -216,7 +242,7 @@ const TRANSITION_LOCK_KEY: i64 = 0x0053_485f_504c_414e; // "SH_PLAN"
 
 const COLUMNS: &str = "id, namespace, database_name, table_resource, table_name, phase, statements_json, fingerprint, spec_hash, \
 spec_json, planned_at, approved_at, executed_at, trace_id, error, waiting_reason, attempts, executor, reason, fencing_token, \
-lease_expires_at, not_before, version, traceparent, approved_by, rejected_by, recalculated_by";
+lease_expires_at, not_before, version, traceparent, approved_by, rejected_by, recalculated_by, resource_kind";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS schemahero_migrations (
@@ -226,7 +252,8 @@ const SCHEMA: &[&str] = &[
       executed_at BIGINT NOT NULL, trace_id TEXT NOT NULL, error TEXT NOT NULL, waiting_reason TEXT NOT NULL,
       attempts BIGINT NOT NULL, executor TEXT NOT NULL, reason TEXT NOT NULL, fencing_token BIGINT NOT NULL,
       lease_expires_at BIGINT NOT NULL, not_before BIGINT NOT NULL, version BIGINT NOT NULL, traceparent TEXT NOT NULL,
-      approved_by TEXT NOT NULL DEFAULT '', rejected_by TEXT NOT NULL DEFAULT '', recalculated_by TEXT NOT NULL DEFAULT '')",
+      approved_by TEXT NOT NULL DEFAULT '', rejected_by TEXT NOT NULL DEFAULT '', recalculated_by TEXT NOT NULL DEFAULT '',
+      resource_kind TEXT NOT NULL DEFAULT '')",
     "CREATE INDEX IF NOT EXISTS schemahero_migrations_table ON schemahero_migrations (namespace, table_resource)",
     "CREATE INDEX IF NOT EXISTS schemahero_migrations_phase ON schemahero_migrations (phase)",
     "CREATE TABLE IF NOT EXISTS schemahero_table_state (
@@ -239,6 +266,7 @@ const ADDED_COLUMNS: &[(&str, &str)] = &[
     ("approved_by", "TEXT NOT NULL DEFAULT ''"),
     ("rejected_by", "TEXT NOT NULL DEFAULT ''"),
     ("recalculated_by", "TEXT NOT NULL DEFAULT ''"),
+    ("resource_kind", "TEXT NOT NULL DEFAULT ''"),
 ];
 
 /// `sqlite:…` / `postgres://…` URLs, or a plain file path (SQLite, created if missing).
@@ -357,6 +385,7 @@ fn from_row(row: &AnyRow) -> Result<MigrationRecord, StoreError> {
         approved_by: row.try_get("approved_by")?,
         rejected_by: row.try_get("rejected_by")?,
         recalculated_by: row.try_get("recalculated_by")?,
+        resource_kind: row.try_get("resource_kind")?,
         id,
     })
 }
@@ -379,7 +408,7 @@ impl MigrationStore for SqlStore {
     }
 
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
-        let placeholders: Vec<String> = (1..=27).map(|i| format!("${i}")).collect();
+        let placeholders: Vec<String> = (1..=28).map(|i| format!("${i}")).collect();
         let sql = format!("INSERT INTO schemahero_migrations ({COLUMNS}) VALUES ({})", placeholders.join(", "));
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&m.id)
@@ -409,6 +438,7 @@ impl MigrationStore for SqlStore {
             .bind(&m.approved_by)
             .bind(&m.rejected_by)
             .bind(&m.recalculated_by)
+            .bind(&m.resource_kind)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -42,6 +42,7 @@ fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
         approved_by: String::new(),
         rejected_by: "bob".into(),
         recalculated_by: String::new(),
+        resource_kind: String::new(),
     }
 }
 
@@ -52,8 +53,11 @@ async fn exercise(store: SqlStore) {
     let got = store.get("a-1").await.unwrap().unwrap();
     assert_eq!(got, record("a-1", "a", 10), "round trip keeps every field");
     assert!(store.get("nope").await.unwrap().is_none());
+    let function = MigrationRecord { resource_kind: "Function".into(), ..record("f-1", "count-users", 1) };
+    store.insert(&function).await.unwrap();
+    assert_eq!(store.get("f-1").await.unwrap().unwrap().resource_kind, "Function", "the kind of resource is kept");
     let all = store.list(&Filter::default()).await.unwrap();
-    assert_eq!(all.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["b-1", "a-1"], "ordered by planning time");
+    assert_eq!(all.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["f-1", "b-1", "a-1"], "ordered by planning time");
 
     let mut approved = got.clone();
     approved.phase = Phase::Approved;
@@ -121,6 +125,7 @@ async fn old_sqlite_store_gains_the_review_columns() {
     let store = SqlStore::open(path.to_str().unwrap()).await.unwrap();
     let old = store.get("old-1").await.unwrap().expect("the old row is still there");
     assert_eq!((old.phase, old.version, old.approved_by.as_str()), (Phase::Approved, 3, ""));
+    assert!(old.is_table(), "rows from before Functions and DatabaseExtensions are Tables'");
     // Statements in the layout before hazards were typed (`[kind, message]` pairs) still read.
     assert_eq!(old.statements[0].hazards[0].kind, schemahero_plan::HazardKind::DeletesData);
     assert_eq!(old.statements[0].hazards[0].message, "drops t");

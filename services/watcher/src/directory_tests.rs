@@ -507,3 +507,41 @@ async fn latency_probe_with_10000_files() {
     source.rescan().await;
     eprintln!("rescan: {:?}, reads {}", t.elapsed(), source.files_read() - before);
 }
+
+/// Functions and DatabaseExtensions (either group SchemaHero manifests use) become objects with
+/// their spec as JSON; a bad one names its field; deleting the file deletes the object.
+#[tokio::test]
+async fn functions_and_extensions_are_objects() {
+    let dir = TempDir::new();
+    dir.write(
+        "fn.yaml",
+        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Function\nmetadata:\n  name: count-users\nspec:\n  database: db\n  name: count_users\n  removeOnDeletion: true\n  schema:\n    postgres:\n      return: bigint\n      as: SELECT 1\n",
+    );
+    dir.write(
+        "ext.yaml",
+        "apiVersion: databases.schemahero.io/v1alpha4\nkind: DatabaseExtension\nmetadata:\n  name: trgm\n  namespace: apps\nspec:\n  database: db\n  postgres:\n    name: pg_trgm\n",
+    );
+    dir.write(
+        "bad.yaml",
+        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Function\nmetadata:\n  name: bad\nspec:\n  database: db\n  schema:\n    postgres:\n      return: \"int; drop table t\"\n      as: SELECT 1\n",
+    );
+    let (mut source, resources) = started(&dir).await;
+    let keys: Vec<String> = resources.iter().map(|r| r.key().to_string()).collect();
+    assert_eq!(keys, ["Function default/count-users", "DatabaseExtension apps/trgm"], "the bad one is left out");
+    let Resource::Object(function) = &resources[0] else { panic!("{:?}", resources[0]) };
+    let spec: serde_json::Value = serde_json::from_str(&function.spec_json).unwrap();
+    assert_eq!((spec["name"].as_str(), spec["removeOnDeletion"].as_bool()), (Some("count_users"), Some(true)));
+    assert!(!function.deleting);
+    let Resource::Object(extension) = &resources[1] else { panic!("{:?}", resources[1]) };
+    assert_eq!(extension.kind, "DatabaseExtension");
+
+    std::fs::remove_file(dir.path("fn.yaml")).unwrap();
+    let deleted = ResourceKey::new(ResourceKind::Function, "default", "count-users");
+    assert_eq!(settle(&mut source).await, [SourceEvent::Delete(deleted.clone())]);
+    match deleted.delete_event() {
+        schemahero_proto::v1::stream_resources_request::Event::DeleteObject(r) => {
+            assert_eq!((r.kind.as_str(), r.namespace.as_str(), r.name.as_str()), ("Function", "default", "count-users"))
+        }
+        other => panic!("{other:?}"),
+    }
+}

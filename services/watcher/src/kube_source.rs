@@ -1,5 +1,7 @@
-//! The Kubernetes source: Database and Table custom resources, watched with kube-rs, in all
-//! namespaces or a configured list. kube's watcher relists after a 410 Gone or a lost
+//! The Kubernetes source: Database, Table, Function and DatabaseExtension custom resources,
+//! watched with kube-rs, in all namespaces or a configured list. A Function or DatabaseExtension
+//! being deleted (held by the planner's finalizer) is sent with `deleting` set, so the planner
+//! can plan its removal from the spec it had, even after a restart. kube's watcher relists after a 410 Gone or a lost
 //! connection (with backoff); every completed relist becomes a full Snapshot, so the planner is
 //! resynced and deletions missed while disconnected are noticed.
 //!
@@ -12,7 +14,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, ResourceExt};
-use schemahero_k8s::{Database, Table};
+use schemahero_k8s::{Database, DatabaseExtension, Function, Table};
 use schemahero_proto::v1 as pb;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::mpsc;
@@ -73,6 +75,22 @@ async fn run(client: Client, namespaces: Vec<String>, tx: mpsc::Sender<SourceEve
     }
     for api in apis::<Table>(&client, &namespaces) {
         streams.push(watcher::watcher(api, watcher::Config::default()).default_backoff().map(table_change).boxed());
+    }
+    // Clusters upgraded without the newer CRDs: a watch of a kind the API server does not serve
+    // would never complete its first listing, and so hold every Snapshot back.
+    let functions = if served::<Function>(&client).await { apis::<Function>(&client, &namespaces) } else { Vec::new() };
+    let extensions = if served::<DatabaseExtension>(&client).await { apis::<DatabaseExtension>(&client, &namespaces) } else { Vec::new() };
+    for api in functions {
+        let stream = watcher::watcher(api, watcher::Config::default()).default_backoff();
+        streams.push(stream.map(|e| object_change(ResourceKind::Function, e, |f: &Function| serde_json::to_string(&f.spec))).boxed());
+    }
+    for api in extensions {
+        let stream = watcher::watcher(api, watcher::Config::default()).default_backoff();
+        streams.push(
+            stream
+                .map(|e| object_change(ResourceKind::DatabaseExtension, e, |x: &DatabaseExtension| serde_json::to_string(&x.spec)))
+                .boxed(),
+        );
     }
     let total = streams.len();
     let tagged = streams.into_iter().enumerate().map(|(i, s)| s.map(move |c| (i, c)).boxed());
@@ -145,6 +163,63 @@ fn table_change(event: Result<Event<Table>, watcher::Error>) -> Option<Change> {
         Ok(Event::InitApply(t)) | Ok(Event::Apply(t)) => table_resource(&t).map(Change::Item),
         Ok(Event::Delete(t)) => {
             Some(Change::Delete(ResourceKey::new(ResourceKind::Table, t.namespace().unwrap_or_default(), t.name_any())))
+        }
+    }
+}
+
+/// Whether the API server serves the kind (its CRD is installed). Errors other than "not found"
+/// count as served: the watch then retries them like any other.
+async fn served<K>(client: &Client) -> bool
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + for<'de> k8s_openapi::serde::Deserialize<'de>
+        + std::fmt::Debug,
+    <K as kube::Resource>::DynamicType: Default,
+{
+    let api: Api<K> = Api::all(client.clone());
+    match api.list_metadata(&kube::api::ListParams::default().limit(1)).await {
+        Err(kube::Error::Api(s)) if s.code == 404 => {
+            tracing::warn!(kind = %K::kind(&Default::default()), "the CRD is not installed: this kind is not watched (install the CRDs and restart the watcher)");
+            false
+        }
+        _ => true,
+    }
+}
+
+fn object_change<K: kube::Resource>(
+    kind: ResourceKind,
+    event: Result<Event<K>, watcher::Error>,
+    spec_json: impl Fn(&K) -> Result<String, serde_json::Error>,
+) -> Option<Change> {
+    match event {
+        Err(e) => {
+            tracing::warn!(error = %e, "watching {kind}s failed; retrying");
+            None
+        }
+        Ok(Event::Init) => Some(Change::Init),
+        Ok(Event::InitDone) => Some(Change::InitDone),
+        Ok(Event::InitApply(o)) | Ok(Event::Apply(o)) => object_resource(kind, &o, spec_json(&o)).map(Change::Item),
+        Ok(Event::Delete(o)) => Some(Change::Delete(ResourceKey::new(kind, o.namespace().unwrap_or_default(), o.name_any()))),
+    }
+}
+
+/// A Function or DatabaseExtension as the planner receives it.
+pub fn object_resource<K: kube::Resource>(kind: ResourceKind, o: &K, spec_json: Result<String, serde_json::Error>) -> Option<Resource> {
+    let namespace = o.namespace().unwrap_or_else(|| "default".into());
+    let name = o.name_any();
+    match spec_json {
+        Ok(spec_json) => Some(Resource::Object(pb::SchemaObject {
+            kind: kind.to_string(),
+            source: format!("{kind} {namespace}/{name}"),
+            namespace,
+            name,
+            spec_json,
+            deleting: o.meta().deletion_timestamp.is_some(),
+        })),
+        Err(e) => {
+            tracing::error!(kind = %kind, name = %name, error = %e, "cannot encode the spec");
+            None
         }
     }
 }
@@ -223,9 +298,14 @@ pub async fn database_resource(client: &Client, d: &Database) -> Option<Resource
     }
     let lookup = |s: &str, k: &str| values.get(&(s.to_string(), k.to_string())).cloned();
     match spec.resolve(&name, &|_| None, &lookup) {
-        Ok((driver, uri)) => {
-            Some(Resource::Database(pb::Database { namespace, name, driver, uri, immediate_deploy: spec.immediate_deploy }))
-        }
+        Ok((driver, uri)) => Some(Resource::Database(pb::Database {
+            namespace,
+            name,
+            driver,
+            uri,
+            immediate_deploy: spec.immediate_deploy,
+            deploy_seed_data: spec.deploy_seed_data,
+        })),
         Err(e) => {
             tracing::error!(database = %format!("{namespace}/{name}"), error = %e, "cannot resolve the connection");
             None

@@ -1,7 +1,7 @@
 //! Where resources come from. The watcher only needs a stream of full listings and changes, so a
 //! directory of manifests today and a Kubernetes informer later implement the same trait.
 
-use schemahero_proto::v1::{Database, ResourceRef, Table, stream_resources_request};
+use schemahero_proto::v1::{Database, ResourceRef, SchemaObject, SchemaObjectRef, Table, stream_resources_request};
 use std::fmt;
 use std::future::Future;
 
@@ -11,6 +11,19 @@ use std::future::Future;
 pub enum ResourceKind {
     Database,
     Table,
+    Function,
+    DatabaseExtension,
+}
+
+impl ResourceKind {
+    /// The kind of a Function or DatabaseExtension by its name; `None` for anything else.
+    pub fn of_object(kind: &str) -> Option<Self> {
+        match kind {
+            schemahero_schema::object::FUNCTION => Some(ResourceKind::Function),
+            schemahero_schema::object::DATABASE_EXTENSION => Some(ResourceKind::DatabaseExtension),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for ResourceKind {
@@ -18,6 +31,8 @@ impl fmt::Display for ResourceKind {
         f.write_str(match self {
             ResourceKind::Database => "Database",
             ResourceKind::Table => "Table",
+            ResourceKind::Function => "Function",
+            ResourceKind::DatabaseExtension => "DatabaseExtension",
         })
     }
 }
@@ -41,6 +56,11 @@ impl ResourceKey {
         match self.kind {
             ResourceKind::Database => stream_resources_request::Event::DeleteDatabase(reference),
             ResourceKind::Table => stream_resources_request::Event::DeleteTable(reference),
+            ResourceKind::Function | ResourceKind::DatabaseExtension => stream_resources_request::Event::DeleteObject(SchemaObjectRef {
+                kind: self.kind.to_string(),
+                namespace: self.namespace.clone(),
+                name: self.name.clone(),
+            }),
         }
     }
 }
@@ -56,6 +76,8 @@ impl fmt::Display for ResourceKey {
 pub enum Resource {
     Database(Database),
     Table(Table),
+    /// A Function or DatabaseExtension.
+    Object(SchemaObject),
 }
 
 impl Resource {
@@ -63,6 +85,10 @@ impl Resource {
         match self {
             Resource::Database(d) => ResourceKey::new(ResourceKind::Database, &d.namespace, &d.name),
             Resource::Table(t) => ResourceKey::new(ResourceKind::Table, &t.namespace, &t.name),
+            // Objects are only made with a known kind; an unknown one sorts with Functions.
+            Resource::Object(o) => {
+                ResourceKey::new(ResourceKind::of_object(&o.kind).unwrap_or(ResourceKind::Function), &o.namespace, &o.name)
+            }
         }
     }
 
@@ -71,6 +97,7 @@ impl Resource {
         match self {
             Resource::Database(d) => stream_resources_request::Event::UpsertDatabase(d.clone()),
             Resource::Table(t) => stream_resources_request::Event::UpsertTable(t.clone()),
+            Resource::Object(o) => stream_resources_request::Event::UpsertObject(o.clone()),
         }
     }
 }
@@ -87,6 +114,7 @@ impl fmt::Debug for Resource {
                 .field("driver", &d.driver)
                 .field("uri", &"<redacted>")
                 .field("immediate_deploy", &d.immediate_deploy)
+                .field("deploy_seed_data", &d.deploy_seed_data)
                 .finish(),
             Resource::Table(t) => f
                 .debug_struct("Table")
@@ -94,6 +122,14 @@ impl fmt::Debug for Resource {
                 .field("name", &t.name)
                 .field("source", &t.source)
                 .field("spec_json", &t.spec_json)
+                .finish(),
+            Resource::Object(o) => f
+                .debug_struct(&o.kind)
+                .field("namespace", &o.namespace)
+                .field("name", &o.name)
+                .field("source", &o.source)
+                .field("spec_json", &o.spec_json)
+                .field("deleting", &o.deleting)
                 .finish(),
         }
     }
@@ -110,7 +146,7 @@ pub enum SourceEvent {
     Delete(ResourceKey),
 }
 
-/// A source of Database and Table resources.
+/// A source of Database, Table, Function and DatabaseExtension resources.
 ///
 /// Contract: the first event is a `Snapshot` (the watcher does not tell the planner anything
 /// before it, because a resync with a partial listing would make the planner forget

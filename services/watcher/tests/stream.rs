@@ -127,6 +127,8 @@ fn describe(event: &StreamResourcesRequest) -> String {
         Some(Event::UpsertTable(t)) => format!("table {}/{}", t.namespace, t.name),
         Some(Event::DeleteTable(r)) => format!("delete table {}/{}", r.namespace, r.name),
         Some(Event::DeleteDatabase(r)) => format!("delete database {}/{}", r.namespace, r.name),
+        Some(Event::UpsertObject(o)) => format!("{} {}/{}", o.kind, o.namespace, o.name),
+        Some(Event::DeleteObject(r)) => format!("delete {} {}/{}", r.kind, r.namespace, r.name),
         None => "none".into(),
     }
 }

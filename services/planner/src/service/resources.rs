@@ -26,7 +26,9 @@ impl<S: MigrationStore> ResourceApi<S> {
         use pb::stream_resources_request::Event;
         match event.event {
             None => Err(CoreError::Invalid("event: missing (expected an upsert, delete or resync marker)".into())),
-            Some(Event::UpsertDatabase(db)) => core.upsert_database(key(&db.namespace, &db.name), &db.driver, &db.uri, db.immediate_deploy),
+            Some(Event::UpsertDatabase(db)) => {
+                core.upsert_database(key(&db.namespace, &db.name), &db.driver, &db.uri, db.immediate_deploy, db.deploy_seed_data)
+            }
             Some(Event::DeleteDatabase(r)) => {
                 core.delete_database(&key(&r.namespace, &r.name));
                 Ok(())
@@ -38,6 +40,8 @@ impl<S: MigrationStore> ResourceApi<S> {
                 Ok(())
             }
             Some(Event::ResyncEnd(_)) => core.resync_end().await,
+            Some(Event::UpsertObject(o)) => core.upsert_object(&o).await,
+            Some(Event::DeleteObject(r)) => core.delete_object(&r).await,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Turning one manifest file into resources. Errors never carry a connection URI.
 
 use crate::source::Resource;
-use schemahero_proto::v1::{Database, Table};
+use schemahero_proto::v1::{Database, SchemaObject, Table};
 use schemahero_schema::database::{ConnectionError, DatabaseManifest};
 use schemahero_schema::{Document, SpecError, parse_documents};
 use std::path::Path;
@@ -18,6 +18,8 @@ pub(super) enum FileError {
     Connection(ConnectionError),
     #[error("{document}: table has no name (metadata.name or spec.name)")]
     UnnamedTable { document: String },
+    #[error("{document}: {kind} has no metadata.name")]
+    UnnamedObject { document: String, kind: String },
     #[error("{document}: cannot encode the spec as JSON: {error}")]
     Json { document: String, error: serde_json::Error },
 }
@@ -47,7 +49,13 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<Vec<Resource>, FileE
                 }));
             }
             Document::Other(other) => match DatabaseManifest::from_document(&other) {
-                None => debug!(file = %other.source, kind = %other.kind, "skipping a document that is neither a Table nor a Database"),
+                None => match schemahero_schema::object::SchemaObject::from_document(&other) {
+                    None => {
+                        debug!(file = %other.source, kind = %other.kind, "skipping a document that is not a Table, Database, Function or DatabaseExtension")
+                    }
+                    Some(Err(e)) => return Err(FileError::Spec(e)),
+                    Some(Ok(object)) => resources.push(object_resource(&other, &object)?),
+                },
                 Some(Err(e)) => return Err(FileError::Spec(redact_spec_error(e))),
                 Some(Ok(manifest)) => {
                     let (driver, uri) = manifest
@@ -60,12 +68,35 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<Vec<Resource>, FileE
                         driver,
                         uri,
                         immediate_deploy: manifest.spec.immediate_deploy,
+                        deploy_seed_data: manifest.spec.deploy_seed_data,
                     }));
                 }
             },
         }
     }
     Ok(resources)
+}
+
+/// A Function or DatabaseExtension document as the planner receives it (named by its
+/// metadata.name, as in Kubernetes).
+fn object_resource(
+    doc: &schemahero_schema::OtherDocument,
+    object: &schemahero_schema::object::SchemaObject,
+) -> Result<Resource, FileError> {
+    let name = doc
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| FileError::UnnamedObject { document: doc.source.clone(), kind: doc.kind.clone() })?;
+    let spec_json = object.spec_json().map_err(|error| FileError::Json { document: doc.source.clone(), error })?;
+    Ok(Resource::Object(SchemaObject {
+        kind: object.kind().to_string(),
+        namespace: namespace(doc.namespace()),
+        name,
+        source: doc.source.clone(),
+        spec_json,
+        deleting: false,
+    }))
 }
 
 fn namespace(namespace: Option<String>) -> String {

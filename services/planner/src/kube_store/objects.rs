@@ -1,0 +1,93 @@
+//! Functions and DatabaseExtensions in Kubernetes: the owner of their Migrations, the
+//! finalizer that holds one with `removeOnDeletion` until its removal is recorded, and their
+//! `status.phase`.
+//!
+//! Every write here is best effort and logged: the planner's decisions live in the Migrations;
+//! a finalizer or status write that fails is made again on the next event or resync.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use kube::api::{ApiResource, DynamicObject, Patch, PatchParams};
+use kube::{Api, Client, ResourceExt};
+use schemahero_k8s::{DatabaseExtension, Function, finalizer_of};
+
+fn api(client: &Client, kind: &str, namespace: &str) -> Option<Api<DynamicObject>> {
+    let resource = match kind {
+        "Function" => ApiResource::erase::<Function>(&()),
+        "DatabaseExtension" => ApiResource::erase::<DatabaseExtension>(&()),
+        _ => return None,
+    };
+    Some(Api::namespaced_with(client.clone(), namespace, &resource))
+}
+
+async fn get(client: &Client, kind: &str, namespace: &str, name: &str) -> Option<(Api<DynamicObject>, DynamicObject)> {
+    let api = api(client, kind, namespace)?;
+    match api.get_opt(name).await {
+        Ok(Some(object)) => Some((api, object)),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(kind, namespace, name, error = %e, "cannot read the resource");
+            None
+        }
+    }
+}
+
+/// The resource as the owner of a Migration planned for it, unless it is being deleted (the
+/// Migration that removes it must outlive it).
+pub(super) async fn owner(client: &Client, kind: &str, namespace: &str, name: &str) -> Option<OwnerReference> {
+    let (_, object) = get(client, kind, namespace, name).await?;
+    if object.metadata.deletion_timestamp.is_some() {
+        return None;
+    }
+    Some(OwnerReference {
+        api_version: "schemas.schemahero.io/v1alpha4".into(),
+        kind: kind.to_string(),
+        name: object.name_any(),
+        uid: object.uid()?,
+        controller: Some(true),
+        block_owner_deletion: Some(false),
+    })
+}
+
+/// Adds (`hold`) or removes our finalizer, when it is not already so. The resourceVersion in
+/// the patch makes it a compare-and-set: a concurrent change to the finalizers is not undone.
+pub(super) async fn set_finalizer(client: &Client, kind: &str, namespace: &str, name: &str, hold: bool) {
+    let Some(finalizer) = finalizer_of(kind) else { return };
+    let Some((api, object)) = get(client, kind, namespace, name).await else { return };
+    let mut finalizers = object.finalizers().to_vec();
+    let has = finalizers.iter().any(|f| f == finalizer);
+    if has == hold {
+        return;
+    }
+    if hold {
+        if object.metadata.deletion_timestamp.is_some() {
+            return; // no new finalizers on an object being deleted
+        }
+        finalizers.push(finalizer.to_string());
+    } else {
+        finalizers.retain(|f| f != finalizer);
+    }
+    let patch = serde_json::json!({ "metadata": { "finalizers": finalizers, "resourceVersion": object.resource_version() } });
+    match api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+        Ok(_) => tracing::info!(kind, namespace, name, hold, "finalizer updated"),
+        Err(e) => tracing::warn!(kind, namespace, name, hold, error = %e, "cannot update the finalizer"),
+    }
+}
+
+/// Writes `status.phase` and `status.message` (and `appliedAt`, unix seconds as SchemaHero
+/// writes it, when it becomes `Applied`).
+pub(super) async fn report_phase(client: &Client, kind: &str, namespace: &str, name: &str, phase: &str, message: &str) {
+    let Some((api, object)) = get(client, kind, namespace, name).await else { return };
+    let status = object.data.get("status");
+    let field = |f: &str| status.and_then(|s| s.get(f)).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    if field("phase") == phase && field("message") == message {
+        return;
+    }
+    let mut patch = serde_json::json!({ "status": { "phase": phase, "message": message } });
+    if phase == "Applied" {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        patch["status"]["appliedAt"] = now.into();
+    }
+    if let Err(e) = api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+        tracing::warn!(kind, namespace, name, error = %e, "cannot write the status");
+    }
+}
