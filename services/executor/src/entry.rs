@@ -54,6 +54,7 @@ pub async fn main() -> anyhow::Result<()> {
         Some(address) => {
             let (bound, health) =
                 schemahero_telemetry::health::spawn(address).await.map_err(|e| anyhow::anyhow!("health on {address}: {e}"))?;
+            println!("health listening on {bound}");
             tracing::info!(%bound, "gRPC health for probes");
             Some(health)
         }

@@ -82,6 +82,7 @@ pub async fn main() -> anyhow::Result<()> {
     stream_config.tls = args.tls.load(&args.planner)?;
     if let Some(address) = &args.health_listen {
         let (bound, health) = schemahero_telemetry::health::spawn(address).await.with_context(|| format!("health on {address}"))?;
+        println!("health listening on {bound}");
         tracing::info!(%bound, "gRPC health for probes");
         stream_config.health = Some(health);
     }

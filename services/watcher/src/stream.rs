@@ -402,6 +402,7 @@ mod tests {
         let w = Watcher {
             endpoint,
             tls: None,
+            health: None,
             planner_url: String::new(),
             events,
             state: BTreeMap::new(),
