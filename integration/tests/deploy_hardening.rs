@@ -2,12 +2,14 @@
 //! overlays render is accepted by a real API server (`--dry-run=server`), and every Deployment
 //! (base, overlays and Helm chart) runs under restricted Pod Security with resources set;
 //! executors spread over nodes; every Deployment is probed over gRPC on the port where it
-//! serves health; the planner has a PodDisruptionBudget.
+//! serves health; the planner runs two replicas replaced with `Recreate` and no
+//! PodDisruptionBudget (its waiting replica is never ready).
 //!
 //! The manifests target Kubernetes 1.24+ (gRPC probes, `policy/v1` PodDisruptionBudgets); the
 //! test API server is 1.20, which predates both. For its dry run only, a gRPC probe is submitted
 //! as a TCP probe on the same port and a `policy/v1` PodDisruptionBudget as `policy/v1beta1`
-//! (the same fields); everything else goes as rendered.
+//! (the same fields) without `unhealthyPodEvictionPolicy` (1.27+); everything else goes as
+//! rendered.
 
 use schemahero_integration::kube_env::*;
 use serde_json::Value;
@@ -74,6 +76,9 @@ fn for_the_test_server(objects: &[Value]) -> String {
         let mut o = o.clone();
         if at(&o, "/kind") == "PodDisruptionBudget" && at(&o, "/apiVersion") == "policy/v1" {
             o["apiVersion"] = Value::from("policy/v1beta1");
+            if let Some(spec) = o.pointer_mut("/spec").and_then(Value::as_object_mut) {
+                spec.remove("unhealthyPodEvictionPolicy");
+            }
         }
         if let Some(containers) = o.pointer_mut("/spec/template/spec/containers").and_then(Value::as_array_mut) {
             for c in containers {
@@ -108,15 +113,22 @@ fn every_rendered_object_is_accepted_and_every_deployment_runs_restricted() {
                 .iter()
                 .any(|o| at(o, "/kind") == "PodDisruptionBudget" && at(o, "/spec/selector/matchLabels/app.kubernetes.io~1name") == app)
         };
-        assert!(pdb_for("schemahero-planner"), "{overlay}: the planner replicas have a PodDisruptionBudget");
+        assert!(!pdb_for("schemahero-planner"), "{overlay}: a planner PodDisruptionBudget would block drains");
         assert!(
             objects.iter().any(|o| at(o, "/kind") == "Deployment"
                 && at(o, "/metadata/name") == "schemahero-planner"
-                && at(o, "/spec/replicas").as_u64().is_some_and(|r| r >= 2)),
-            "{overlay}: two planner replicas (one leads)"
+                && at(o, "/spec/replicas").as_u64().is_some_and(|r| r >= 2)
+                && at(o, "/spec/strategy/type") == "Recreate"),
+            "{overlay}: two planner replicas (one leads), replaced with Recreate"
         );
         if overlay == "overlays/prod" {
-            assert!(objects.iter().any(|o| at(o, "/kind") == "PodDisruptionBudget"), "prod: executors have a PodDisruptionBudget");
+            assert!(pdb_for("schemahero-executor"), "prod: executors have a PodDisruptionBudget");
+            assert!(
+                objects
+                    .iter()
+                    .any(|o| at(o, "/kind") == "PodDisruptionBudget" && at(o, "/spec/unhealthyPodEvictionPolicy") == "AlwaysAllow"),
+                "prod: unready executors (planner away) can still be evicted"
+            );
         }
         // Server-side validation of every object, in a namespace of this test's own (a dry run
         // does not create the namespace the manifests name).

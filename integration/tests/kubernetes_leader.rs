@@ -1,7 +1,8 @@
 //! Two planners in Kubernetes mode against the test API server: one leads (holds the Lease,
 //! listens, is ready), the other waits (not listening, not ready). Killing the leader hands
 //! over within the Lease duration and no Migration is created twice; a leader that shuts down
-//! releases the Lease; a leader whose Lease is taken stops and exits non-zero.
+//! releases the Lease; a leader whose Lease is taken, or that cannot renew it (the API server
+//! stopped), stops and exits non-zero before the Lease expires.
 
 use schemahero_integration::kube_env::*;
 use schemahero_integration::services::*;
@@ -10,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use tonic_health::pb::health_check_response::ServingStatus;
 
-const LEASE_SECS: u64 = 4;
+const LEASE_SECS: u64 = 6;
 const TABLES: [&str; 4] = ["accounts", "orders", "items", "events"];
 
 fn table(name: &str, extra_column: bool) -> String {
@@ -182,6 +183,36 @@ async fn one_planner_leads_and_a_killed_leader_is_replaced_without_duplicate_mig
     let log = c.proc.log_text();
     assert!(log.contains("lost leadership") && log.contains("another replica holds the Lease"), "{log}");
     assert_eq!(lease_holder(&ns), "intruder", "a stopping leader does not release a Lease it no longer holds");
+
+    // A leader that cannot renew (the API server is gone) stops before its Lease expires.
+    kubectl_ok(&["delete", "lease", "schemahero-planner", "-n", &ns], None);
+    let mut d = start(&dir, &ns, "planner-d");
+    d.lines.wait_for("planner listening on ", Duration::from_secs(20)).expect("planner-d leads");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/kube-test-server.sh");
+    let server = |cmd: &str| {
+        let status = std::process::Command::new("bash").arg(&script).arg(cmd).status().expect("run kube-test-server.sh");
+        assert!(status.success(), "kube-test-server.sh {cmd} failed");
+    };
+    // Timed from before the stop: the script takes a while to stop etcd and the API server.
+    let stopped = Instant::now();
+    server("stop");
+    let exit = loop {
+        if let Ok(Some(status)) = d.proc.child.try_wait() {
+            break status;
+        }
+        if stopped.elapsed() > Duration::from_secs(LEASE_SECS * 3) {
+            server("start");
+            panic!("planner-d kept running without its API server: {}", d.proc.log_text());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let after = stopped.elapsed();
+    server("start");
+    println!("without the API server the leader stopped after {:.2} s (Lease {LEASE_SECS} s)", after.as_secs_f64());
+    assert!(!exit.success());
+    assert!(d.proc.log_text().contains("the Lease could not be renewed"), "{}", d.proc.log_text());
+    // Its last renewal was at most LEASE_SECS ago, so it stopped before the Lease expired.
+    assert!(after < Duration::from_secs(LEASE_SECS), "stopped {after:?} after the API server went, Lease {LEASE_SECS} s");
 }
 
 /// Now as a Kubernetes MicroTime (RFC 3339 with microseconds, UTC).

@@ -64,7 +64,7 @@ struct Args {
     #[arg(long, env = "SCHEMAHERO_LEASE_NAME", default_value = "schemahero-planner")]
     lease_name: String,
     /// With --kubernetes: how long the Lease stays valid after its last renewal (a dead leader is
-    /// replaced within it); the leader renews it a third of this before it expires.
+    /// replaced within it); the leader renews it half of this before it expires.
     #[arg(long, env = "SCHEMAHERO_LEASE_DURATION_SECS", default_value_t = 15)]
     lease_duration_secs: u64,
     /// With --kubernetes: this replica's name in the Lease (default: POD_NAME, else host name and
@@ -131,7 +131,9 @@ pub async fn main() -> anyhow::Result<()> {
             }
         };
         set_ready(&health, true).await;
-        let stopped = serve_until(listener, core, options, stop).await;
+        let lease = leadership.clone();
+        let may_act_for = move || lease.as_ref().map_or(DRAIN_AFTER_SIGNAL, |l| l.safe_for());
+        let stopped = serve_until(listener, core, options, stop, may_act_for).await;
         set_ready(&health, false).await;
         controller.abort();
         if let Stop::Lost(lost) = stopped? {
@@ -148,11 +150,11 @@ pub async fn main() -> anyhow::Result<()> {
         let (listener, options) = listen(&args).await?;
         let store = SqlStore::open(&args.store).await?;
         set_ready(&health, true).await;
-        serve_until(listener, PlannerCore::new(store, config), options, async {
+        let stop = async {
             shutdown_signal().await;
             Stop::Signal
-        })
-        .await?;
+        };
+        serve_until(listener, PlannerCore::new(store, config), options, stop, || DRAIN_AFTER_SIGNAL).await?;
     }
     tracing::info!("planner stopped");
     telemetry.shutdown();
@@ -172,13 +174,15 @@ enum Stop {
 const DRAIN_AFTER_SIGNAL: Duration = Duration::from_secs(5);
 
 /// Serves until `stop` resolves, then drains: open calls get [`DRAIN_AFTER_SIGNAL`] after a
-/// signal and none after leadership is lost (another replica may be acting already), and are
-/// then closed.
+/// signal, but no longer than `may_act_for()` (how long the leader Lease is still surely
+/// ours: nothing renews it while draining), and none after leadership is lost (another replica
+/// may be acting already); then they are closed.
 async fn serve_until<S: MigrationStore>(
     listener: tokio::net::TcpListener,
     core: Arc<PlannerCore<S>>,
     options: crate::ServeOptions,
     stop: impl std::future::Future<Output = Stop> + Send + 'static,
+    may_act_for: impl Fn() -> Duration,
 ) -> anyhow::Result<Stop> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(None::<Stop>);
     tokio::spawn(async move {
@@ -201,7 +205,7 @@ async fn serve_until<S: MigrationStore>(
     tokio::pin!(serve);
     let deadline = async {
         let drain = match stopped(stop_rx.clone()).await {
-            Stop::Signal => DRAIN_AFTER_SIGNAL,
+            Stop::Signal => DRAIN_AFTER_SIGNAL.min(may_act_for()),
             Stop::Lost(_) => Duration::ZERO,
         };
         tokio::time::sleep(drain).await;

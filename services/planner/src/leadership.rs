@@ -3,14 +3,21 @@
 //! serves and writes Migrations. The others wait, not listening on the gRPC port (and not ready),
 //! until the Lease is free or expires.
 //!
-//! Fail-stop: the holder renews the Lease `grace` seconds before it expires; if a renewal fails
-//! or finds another holder, the planner stops serving and exits, so a replica that cannot reach
-//! the API server never acts on an expired Lease (clock skew up to `grace` is tolerated). A
-//! planner that shuts down on a signal releases the Lease first, so another replica takes over
-//! as soon as it next looks.
+//! Fail-stop: the crate renews the Lease `grace` seconds before it expires. Independently of
+//! whether those requests succeed, fail or hang, a watchdog reads the Lease back every quarter of
+//! `grace` and keeps the time until which it is known to be ours; when that time comes within
+//! `grace / 2` (no renewal seen), or the Lease names another holder, the planner stops serving at
+//! once and exits, before a standby may take the Lease (clock skew up to `grace / 2` tolerated).
+//! A planner that shuts down on a signal drains for no longer than the Lease is still ours, then
+//! releases it, so another replica takes over as soon as it next looks.
 
+use k8s_openapi::api::coordination::v1::Lease;
+use kube::Api;
 use kube_lease_manager::{LeaseCreateMode, LeaseManager, LeaseManagerError, LeaseParams};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 /// How to elect.
@@ -56,21 +63,35 @@ impl std::fmt::Display for Lost {
     }
 }
 
-/// The renewal margin for a Lease duration: a third of it, at least one second.
+/// The renewal margin for a Lease duration: half of it, at least one second. The crate renews
+/// this long before expiry; the watchdog gives a renewal `grace / 2` to be seen.
 pub fn grace_for(lease_duration: Duration) -> u64 {
-    (lease_duration.as_secs() / 3).max(1)
+    (lease_duration.as_secs() / 2).max(1)
+}
+
+fn grace_ms(lease_duration: Duration) -> i64 {
+    grace_for(lease_duration) as i64 * 1000
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The Lease, held by this replica once [`Leadership::acquire`] returns.
 pub struct Leadership {
     manager: Arc<LeaseManager>,
     config: ElectionConfig,
+    leases: Api<Lease>,
+    /// Until when the Lease is known to be ours (unix milliseconds, this machine's clock, which
+    /// is the clock the renewals write), as last read back from the API server.
+    valid_until_ms: AtomicI64,
 }
 
 impl Leadership {
     /// Waits until this replica holds the Lease (creating it when missing). API errors while
     /// waiting are logged and retried: a replica that cannot reach the API server simply waits.
     pub async fn acquire(client: kube::Client, config: ElectionConfig) -> Result<Self, LeadershipError> {
+        let leases: Api<Lease> = Api::namespaced(client.clone(), &config.namespace);
         let duration = config.lease_duration.as_secs();
         if duration < 2 {
             return Err(LeadershipError::Duration(duration));
@@ -106,32 +127,68 @@ impl Leadership {
             }
         }
         tracing::info!(lease = %config.lease_name, identity = %config.identity, "leading");
-        Ok(Self { manager: Arc::new(manager), config })
+        // Just acquired: valid for the Lease duration minus the time it took to hear so; the
+        // watchdog reads the exact renewal time back at its first check.
+        let valid_until = now_ms() + config.lease_duration.as_millis() as i64 - grace_ms(config.lease_duration);
+        Ok(Self { manager: Arc::new(manager), config, leases, valid_until_ms: AtomicI64::new(valid_until) })
+    }
+
+    /// How much longer this replica may act as leader if no further renewal is seen: the time
+    /// until the Lease expires, less the `grace / 2` safety margin. Zero when that has passed.
+    pub fn safe_for(&self) -> Duration {
+        let left = self.valid_until_ms.load(Ordering::Acquire) - grace_ms(self.config.lease_duration) / 2 - now_ms();
+        Duration::from_millis(left.max(0) as u64)
     }
 
     /// Keeps renewing the Lease; resolves when leadership is lost. Run it next to the work it
     /// guards and stop the work when it resolves.
     ///
-    /// A failed renewal is retried every second for up to `grace - 1` seconds (the renewal is
-    /// attempted `grace` before the Lease expires), so a short API server outage does not stop
-    /// the leader, and a long one stops it before the Lease expires. The client given to
-    /// [`Leadership::acquire`] should time requests out within `grace` (see [`lease_client`]).
+    /// Renewal is the crate's (`changed`, restarted after an error); loss is decided by the
+    /// watchdog described in the module comment, so a renewal that fails, or hangs, stops this
+    /// replica before its Lease expires, and a short API server outage (less than `grace / 2`
+    /// beyond the renewal time) does not.
     pub async fn keep(&self) -> Lost {
-        let grace = Duration::from_secs(grace_for(self.config.lease_duration));
-        let retry_for = grace.saturating_sub(Duration::from_secs(1)).max(Duration::from_millis(500));
-        let mut failing_since: Option<tokio::time::Instant> = None;
+        let check_every = Duration::from_millis((grace_ms(self.config.lease_duration) / 4).max(250) as u64);
+        let mut renewing: Pin<Box<dyn Future<Output = Result<bool, LeaseManagerError>> + Send + '_>> = Box::pin(self.manager.changed());
+        let mut tick = tokio::time::interval(check_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_error = String::new();
         loop {
-            match self.manager.changed().await {
-                // `changed` returns only when the state flips: from leading, that is losing.
-                Ok(false) => return Lost::Taken,
-                Ok(true) => failing_since = None,
-                Err(e) => {
-                    let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
-                    if since.elapsed() >= retry_for {
-                        return Lost::RenewalFailed(e.to_string());
+            tokio::select! {
+                renewed = &mut renewing => match renewed {
+                    // `changed` returns only when the state flips: from leading, that is losing.
+                    Ok(_) => return Lost::Taken,
+                    Err(e) => {
+                        tracing::warn!(error = %e, lease = %self.config.lease_name, "renewing the leader Lease failed; retrying");
+                        last_error = e.to_string();
+                        let manager = &self.manager;
+                        renewing = Box::pin(async move {
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            manager.changed().await
+                        });
                     }
-                    tracing::warn!(error = %e, lease = %self.config.lease_name, "renewing the leader Lease failed; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                },
+                _ = tick.tick() => {
+                    match tokio::time::timeout(check_every, self.leases.get_opt(&self.config.lease_name)).await {
+                        Ok(Ok(Some(lease))) => {
+                            let spec = lease.spec.unwrap_or_default();
+                            if spec.holder_identity.as_deref() != Some(self.config.identity.as_str()) {
+                                return Lost::Taken;
+                            }
+                            if let (Some(renewed), Some(seconds)) = (spec.renew_time, spec.lease_duration_seconds) {
+                                let until = renewed.0.as_millisecond() + i64::from(seconds) * 1000;
+                                self.valid_until_ms.fetch_max(until, Ordering::AcqRel);
+                            }
+                        }
+                        Ok(Ok(None)) => return Lost::Taken,
+                        // The API server is slow or unreachable: the deadline below decides.
+                        Ok(Err(e)) => last_error = e.to_string(),
+                        Err(_) => last_error = format!("reading the Lease took over {} ms", check_every.as_millis()),
+                    }
+                    if self.safe_for().is_zero() {
+                        let why = if last_error.is_empty() { "no renewal seen".to_string() } else { last_error };
+                        return Lost::RenewalFailed(why);
+                    }
                 }
             }
         }
@@ -180,10 +237,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn grace_is_a_third_of_the_lease_and_never_zero() {
-        assert_eq!(grace_for(Duration::from_secs(15)), 5);
+    fn grace_is_half_the_lease_and_never_zero() {
+        assert_eq!(grace_for(Duration::from_secs(15)), 7);
         assert_eq!(grace_for(Duration::from_secs(2)), 1);
-        assert_eq!(grace_for(Duration::from_secs(4)), 1);
+        assert_eq!(grace_for(Duration::from_secs(3)), 1);
+        assert_eq!(grace_for(Duration::from_secs(6)), 3);
         assert!(grace_for(Duration::from_secs(2)) < 2, "the crate panics unless grace < duration");
     }
 }
