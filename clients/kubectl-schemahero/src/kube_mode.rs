@@ -94,6 +94,11 @@ pub fn to_proto(m: &Migration) -> pb::Migration {
         approved_by: status.approved_by,
         rejected_by: status.rejected_by,
         recalculated_by: status.recalculated_by,
+        planned_time: None,
+        approved_time: None,
+        executed_time: None,
+        approval_comment: status.approval_comment,
+        rejection_comment: status.rejection_comment,
     }
 }
 
@@ -246,7 +251,9 @@ pub enum Action {
     Recalculate,
 }
 
-pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: Action, output: Output) -> Result<String> {
+/// `comment`: kept on the Migration when approving or rejecting (`spec.comment`, which the
+/// planner copies to the status).
+pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: Action, comment: &str, output: Output) -> Result<String> {
     let config = config(kube).await?;
     let who = credentials(&config.auth_info);
     let client = Client::try_from(config).context("cannot create a Kubernetes client")?;
@@ -270,13 +277,13 @@ pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: A
                 "Rejected" => bail!("migration {name} is rejected and cannot be approved; change the Table to plan again"),
                 other => bail!("migration {name} is {other}; only Planned migrations can be approved"),
             }
-            serde_json::json!({ "spec": { "approved": true, "requestedBy": whoami(&client, who.clone()).await } })
+            serde_json::json!({ "spec": { "approved": true, "requestedBy": whoami(&client, who.clone()).await, "comment": comment } })
         }
         Action::Reject => {
             if !matches!(phase.as_str(), "Planned" | "Approved") {
                 bail!("migration {name} is {phase}; only Planned or Approved migrations can be rejected");
             }
-            serde_json::json!({ "spec": { "rejected": true, "requestedBy": whoami(&client, who.clone()).await } })
+            serde_json::json!({ "spec": { "rejected": true, "requestedBy": whoami(&client, who.clone()).await, "comment": comment } })
         }
         Action::Recalculate => {
             let token = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();

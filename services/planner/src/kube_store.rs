@@ -110,6 +110,8 @@ pub fn status_of(m: &MigrationRecord) -> MigrationStatus {
         approved_by: m.approved_by.clone(),
         rejected_by: m.rejected_by.clone(),
         recalculated_by: m.recalculated_by.clone(),
+        approval_comment: m.approval_comment.clone(),
+        rejection_comment: m.rejection_comment.clone(),
         ..MigrationStatus::default()
     }
 }
@@ -153,6 +155,10 @@ pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
         approved_by: status.approved_by,
         rejected_by: status.rejected_by,
         recalculated_by: status.recalculated_by,
+        approval_comment: status.approval_comment,
+        rejection_comment: status.rejection_comment,
+        // Kubernetes mode keeps no change sequence of its own (see `MigrationStore::changes_since`).
+        revision: 0,
     })
 }
 

@@ -6,6 +6,7 @@ pub mod kube_controller;
 pub mod kube_store;
 pub mod leases;
 pub mod model;
+pub mod preview;
 pub mod scheduler;
 pub mod service;
 pub mod store;

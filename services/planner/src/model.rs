@@ -152,6 +152,12 @@ pub struct MigrationRecord {
     pub approved_by: String,
     pub rejected_by: String,
     pub recalculated_by: String,
+    /// What the reviewer wrote when approving or rejecting it.
+    pub approval_comment: String,
+    pub rejection_comment: String,
+    /// The store's change sequence at this migration's last write (SQL store; 0 elsewhere):
+    /// every insert or update takes the next value, which is what WatchMigrations resumes from.
+    pub revision: i64,
 }
 
 impl MigrationRecord {
@@ -179,6 +185,11 @@ impl MigrationRecord {
             approved_by: self.approved_by.clone(),
             rejected_by: self.rejected_by.clone(),
             recalculated_by: self.recalculated_by.clone(),
+            planned_time: timestamp(self.planned_at),
+            approved_time: timestamp(self.approved_at),
+            executed_time: timestamp(self.executed_at),
+            approval_comment: self.approval_comment.clone(),
+            rejection_comment: self.rejection_comment.clone(),
         }
     }
 
@@ -189,6 +200,11 @@ impl MigrationRecord {
     pub fn same_statements(&self, other: &[PlannedStatement]) -> bool {
         self.statements.len() == other.len() && self.statements.iter().zip(other).all(|(a, b)| a.sql == b.sql)
     }
+}
+
+/// Unix milliseconds as a protobuf Timestamp; `None` for 0 (not reached).
+pub fn timestamp(millis: i64) -> Option<prost_types::Timestamp> {
+    (millis != 0).then(|| prost_types::Timestamp { seconds: millis.div_euclid(1000), nanos: (millis.rem_euclid(1000) * 1_000_000) as i32 })
 }
 
 pub fn now_millis() -> i64 {
@@ -230,7 +246,13 @@ mod tests {
             approved_by: String::new(),
             rejected_by: String::new(),
             recalculated_by: String::new(),
+            approval_comment: String::new(),
+            rejection_comment: String::new(),
+            revision: 0,
         };
+        assert!(timestamp(0).is_none());
+        assert_eq!(timestamp(1_700_000_000_123), Some(prost_types::Timestamp { seconds: 1_700_000_000, nanos: 123_000_000 }));
+        assert_eq!(timestamp(-1), Some(prost_types::Timestamp { seconds: -1, nanos: 999_000_000 }));
         assert!(record.same_statements(&[planned.clone().with_lock_timeout(std::time::Duration::from_secs(10))]));
         assert!(!record.same_statements(&[PlannedStatement::new("public.t", "ALTER TABLE \"t\" ADD COLUMN \"b\" integer")]));
     }

@@ -448,7 +448,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         TableOutcome::Failed(message.to_string())
     }
 
-    async fn engine_for(&self, key: &Key, db: &DatabaseEntry) -> Result<Arc<Engine>, EngineError> {
+    pub(crate) async fn engine_for(&self, key: &Key, db: &DatabaseEntry) -> Result<Arc<Engine>, EngineError> {
         if let Some((uri, engine)) = self.resources().engines.get(key)
             && *uri == db.uri
         {
