@@ -6,7 +6,7 @@
 //! use std::time::Duration;
 //!
 //! let tls = Tls::new("ca.crt", "reviewer.crt", "reviewer.key");
-//! let client = Client::connect("https://schemahero-planner:9090", Some(tls)).await?;
+//! let client = Client::connect("https://schemahero-planner:7070", Some(tls)).await?;
 //! let planned = client.list_all(Filter::new().namespace("default").phase(Phase::Planned)).await?;
 //! for m in &planned {
 //!     client.approve(&m.id, Some("reviewed in CI")).await?;
