@@ -27,6 +27,10 @@ impl Phase {
         }
     }
 
+    /// Every phase, in the order of the proto enum.
+    pub const ALL: [Phase; 7] =
+        [Phase::Planned, Phase::Approved, Phase::Executing, Phase::Executed, Phase::Rejected, Phase::Failed, Phase::Superseded];
+
     pub fn parse(s: &str) -> Option<Self> {
         [Phase::Planned, Phase::Approved, Phase::Executing, Phase::Executed, Phase::Rejected, Phase::Failed, Phase::Superseded]
             .into_iter()

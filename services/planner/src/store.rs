@@ -192,6 +192,17 @@ pub trait MigrationStore: Send + Sync + 'static {
         }
     }
 
+    /// How many migrations are in each phase (phases with none are left out).
+    fn count_by_phase(&self) -> impl Future<Output = Result<HashMap<Phase, i64>, StoreError>> + Send {
+        async move {
+            let mut counts = HashMap::new();
+            for m in self.list(&Filter::default()).await? {
+                *counts.entry(m.phase).or_insert(0) += 1;
+            }
+            Ok(counts)
+        }
+    }
+
     /// The last revision of the store's change sequence; `None` for stores without one (the
     /// Kubernetes store: WatchMigrations is not served there).
     fn current_revision(&self) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send {
@@ -538,6 +549,18 @@ impl MigrationStore for SqlStore {
         }
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(from_row).collect()
+    }
+
+    async fn count_by_phase(&self) -> Result<HashMap<Phase, i64>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT phase, COUNT(*) FROM schemahero_migrations GROUP BY phase").fetch_all(&self.pool).await?;
+        let mut counts = HashMap::new();
+        for (phase, count) in rows {
+            let parsed = Phase::parse(&phase)
+                .ok_or_else(|| StoreError::Corrupt { id: "(count)".into(), message: format!("unknown phase {phase:?}") })?;
+            counts.insert(parsed, count);
+        }
+        Ok(counts)
     }
 
     async fn current_revision(&self) -> Result<Option<i64>, StoreError> {

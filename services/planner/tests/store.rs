@@ -93,6 +93,8 @@ async fn exercise(store: SqlStore) {
     assert_eq!(next.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["a-1"]);
     let filtered = store.list_page(&Filter { table: Some("c".into()), ..Filter::default() }, Some((5, "b-1".into())), 10).await.unwrap();
     assert_eq!(filtered.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["c-1"]);
+    let counts = store.count_by_phase().await.unwrap();
+    assert_eq!((counts.get(&Phase::Approved), counts.get(&Phase::Planned), counts.get(&Phase::Failed)), (Some(&1), Some(&2), None));
     let approved_only = store.list(&Filter { phase: Some(Phase::Approved), ..Filter::default() }).await.unwrap();
     assert_eq!(approved_only.len(), 1);
     let by_table = store.list(&Filter { table: Some("b".into()), namespace: Some("default".into()), ..Filter::default() }).await.unwrap();
