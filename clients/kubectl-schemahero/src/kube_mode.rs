@@ -266,6 +266,9 @@ pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: A
             Action::Recalculate => Err(crate::legacy::refusal(&m, &legacy, "recalculated")),
         };
     }
+    // No comment removes an earlier one (null deletes in a merge patch; an empty string would be
+    // refused: the API server reads "" there as null, which the schema does not allow).
+    let comment = if comment.is_empty() { serde_json::Value::Null } else { serde_json::Value::from(comment) };
     let phase = m.status.as_ref().map(|s| s.phase.clone()).unwrap_or_default();
     let ns = m.namespace().unwrap_or_default();
     let patch = match action {

@@ -281,7 +281,7 @@ impl Client {
 
     /// Waits until migration `id` is in `phase`; [`Error::Ended`] as soon as it reaches another
     /// final phase, [`Error::Timeout`] after `timeout`. Follows a watch (polls once a second on
-    /// a planner that cannot watch, in Kubernetes mode).
+    /// a planner without WatchMigrations, one from before it existed).
     pub async fn wait_for(&self, id: &str, phase: Phase, timeout: Duration) -> Result<Migration> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut last = self.get_migration(id).await?; // NOT_FOUND at once for a wrong id

@@ -46,6 +46,11 @@ fn err(e: kube::Error) -> StoreError {
     StoreError::Open { target: "kubernetes".into(), message: e.to_string() }
 }
 
+/// WatchMigrations before the Migration watch has listed: the client tries again shortly.
+fn not_listed_yet() -> StoreError {
+    StoreError::Open { target: "kubernetes".into(), message: "the planner has not listed the Migrations yet; try again shortly".into() }
+}
+
 fn is_conflict(e: &kube::Error) -> bool {
     matches!(e, kube::Error::Api(s) if s.code == 409)
 }
@@ -157,7 +162,7 @@ pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
         recalculated_by: status.recalculated_by,
         approval_comment: status.approval_comment,
         rejection_comment: status.rejection_comment,
-        // Kubernetes mode keeps no change sequence of its own (see `MigrationStore::changes_since`).
+        // Set by the watch cache when it takes the record (its change sequence).
         revision: 0,
     })
 }
@@ -290,6 +295,18 @@ impl MigrationStore for KubeStore {
         }
         let filter = Filter { namespace: Some(namespace.to_string()), database: Some(database.to_string()), ..Filter::default() };
         Ok(Some(self.list(&filter).await?))
+    }
+
+    async fn current_revision(&self) -> Result<Option<i64>, StoreError> {
+        self.migrations.head().map(Some).ok_or_else(not_listed_yet)
+    }
+
+    fn oldest_revision(&self) -> i64 {
+        self.migrations.oldest()
+    }
+
+    async fn changes_since(&self, revision: i64, limit: usize) -> Result<Option<Vec<MigrationRecord>>, StoreError> {
+        self.migrations.changes_since(revision, limit).map(Some).ok_or_else(not_listed_yet)
     }
 
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {

@@ -203,10 +203,15 @@ pub trait MigrationStore: Send + Sync + 'static {
         }
     }
 
-    /// The last revision of the store's change sequence; `None` for stores without one (the
-    /// Kubernetes store: WatchMigrations is not served there).
+    /// The last revision of the store's change sequence; `None` for stores without one.
     fn current_revision(&self) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send {
         async { Ok(None) }
+    }
+
+    /// The lowest revision a watch can resume from: a token below it is too old (the
+    /// Kubernetes store's sequence starts anew with each planner process).
+    fn oldest_revision(&self) -> i64 {
+        0
     }
 
     /// The migrations written after `revision`, as they are now, in revision order, at most

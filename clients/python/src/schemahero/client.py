@@ -259,7 +259,7 @@ class Client:
                     if done(m):
                         return m
         except SchemaHeroError as e:
-            if e.code == grpc.StatusCode.UNIMPLEMENTED:  # Kubernetes mode: no watch, poll
+            if e.code == grpc.StatusCode.UNIMPLEMENTED:  # a planner from before WatchMigrations: poll
                 while time.monotonic() < deadline:
                     time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
                     last = self.get_migration(id)

@@ -61,7 +61,8 @@ impl<S: MigrationStore> MigrationService for MigrationApi<S> {
         };
         let after = if r.page_token.is_empty() { None } else { Some(tokens::parse_page_token(&filter, &r.page_token)?) };
         // Read before the page: a watch from here replays whatever changes after the read.
-        let revision = self.core.store().current_revision().await.map_err(|e| status(e.into()))?;
+        // A store that cannot say yet (Kubernetes, before its watch has listed) still lists.
+        let revision = self.core.store().current_revision().await.ok().flatten();
         // One more than the page holds tells whether there is a next page.
         let mut migrations = self.core.store().list_page(&filter, after, page_size + 1).await.map_err(|e| status(e.into()))?;
         let next_page_token = if migrations.len() > page_size {

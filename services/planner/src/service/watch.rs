@@ -48,18 +48,25 @@ fn store_status(e: crate::store::StoreError) -> Status {
 
 /// The stream of changes after revision `after` (every migration when `None`). Errors before
 /// the stream starts: UNIMPLEMENTED for a store without a change sequence, OUT_OF_RANGE for a
-/// token ahead of the store (another store's, or one restored from a backup).
+/// token ahead of the store (another store's, or one restored from a backup) or older than it
+/// can resume from (Kubernetes mode, after a planner restart).
 pub async fn watch<S: MigrationStore>(
     core: Arc<PlannerCore<S>>,
     filter: WatchFilter,
     after: Option<i64>,
 ) -> Result<impl Stream<Item = Result<pb::WatchMigrationsResponse, Status>> + Send + 'static, Status> {
     let Some(head) = core.store().current_revision().await.map_err(store_status)? else {
-        return Err(Status::unimplemented(
-            "WatchMigrations needs the SQL migration store; in Kubernetes mode watch the Migration resources \
-             (kubectl get migrations.schemas.schemahero.io --watch)",
-        ));
+        return Err(Status::unimplemented("WatchMigrations: this migration store keeps no change sequence"));
     };
+    let oldest = core.store().oldest_revision();
+    if let Some(after) = after
+        && after < oldest
+    {
+        return Err(Status::out_of_range(format!(
+            "resume_token: revision {after} is older than this planner can resume from ({oldest}): in Kubernetes mode \
+             tokens last as long as the planner process that issued them; list again and watch from the list's watch_token"
+        )));
+    }
     if let Some(after) = after
         && after > head
     {
