@@ -226,7 +226,7 @@ pub async fn resource_client(planner: &str) -> ResourceServiceClient<Channel> {
 
 /// Approves migration `id`; panics when the planner refuses.
 pub async fn approve_migration(client: &mut Client, id: &str) -> pb::Migration {
-    match client.approve_migration(pb::ApproveMigrationRequest { id: id.to_string() }).await {
+    match client.approve_migration(pb::ApproveMigrationRequest { id: id.to_string(), ..Default::default() }).await {
         Ok(r) => r.into_inner().migration.expect("the approved migration"),
         Err(status) => panic!("approve {id}: {status}"),
     }

@@ -127,7 +127,7 @@ async fn each_role_is_allowed_its_service_and_refused_the_others() {
     // The refusal names the role and the caller.
     let channel = tls_channel(&address, &pki.tls("mallory", "mallory", &[roles::WATCHER])).await.unwrap();
     let refused = MigrationServiceClient::new(channel)
-        .approve_migration(pb::ApproveMigrationRequest { id: "anything".into() })
+        .approve_migration(pb::ApproveMigrationRequest { id: "anything".into(), ..Default::default() })
         .await
         .expect_err("a watcher cannot approve");
     assert_eq!(refused.code(), Code::PermissionDenied);
@@ -136,6 +136,21 @@ async fn each_role_is_allowed_its_service_and_refused_the_others() {
         "names the missing role and the caller: {}",
         refused.message()
     );
+
+    // WatchMigrations and PlanPreview are MigrationService: reviewers only (a preview reads the
+    // live schema of a database, which is what reviewers see in migrations anyway).
+    for (name, groups, allowed) in [("watcher-2", vec![roles::WATCHER], false), ("reviewer-2", vec![roles::REVIEWER], true)] {
+        let channel = tls_channel(&address, &pki.tls(name, name, &groups)).await.unwrap();
+        let mut client = MigrationServiceClient::new(channel);
+        let watch = client.watch_migrations(pb::WatchMigrationsRequest::default()).await.map(|_| ()).map_err(|s| s.code());
+        assert_eq!(watch, if allowed { Ok(()) } else { Err(Code::PermissionDenied) }, "{name}: WatchMigrations");
+        let preview = client
+            .plan_preview(pb::PlanPreviewRequest { namespace: "default".into(), database: "none".into(), table_spec: "name: t".into() })
+            .await
+            .expect_err("no such Database");
+        let expected = if allowed { Code::FailedPrecondition } else { Code::PermissionDenied };
+        assert_eq!(preview.code(), expected, "{name}: PlanPreview: {}", preview.message());
+    }
 
     // A service nobody granted is refused to every certificate, whatever the path spells.
     let channel = tls_channel(&address, &pki.tls("all-roles", "root", &[roles::WATCHER, roles::REVIEWER])).await.unwrap();

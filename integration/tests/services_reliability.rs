@@ -242,7 +242,7 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
     let mut executor = executor_client(&address).await;
     let mut resources = resource_client(&address).await;
 
-    let status = client.approve_migration(pb::ApproveMigrationRequest { id: String::new() }).await.unwrap_err();
+    let status = client.approve_migration(pb::ApproveMigrationRequest { id: String::new(), ..Default::default() }).await.unwrap_err();
     assert_eq!((status.code(), status.message()), (tonic::Code::InvalidArgument, "id: must not be empty"));
     let status = client.get_migration(pb::GetMigrationRequest { id: "ghost-1".into() }).await.unwrap_err();
     assert_eq!((status.code(), status.message()), (tonic::Code::NotFound, "migration ghost-1 not found"));

@@ -82,7 +82,7 @@ fn free_port() -> u16 {
 async fn scrape(port: u16) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("metrics port");
-    socket.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    socket.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
     let mut out = String::new();
     socket.read_to_string(&mut out).await.unwrap();
     out
@@ -207,6 +207,19 @@ async fn one_change_is_one_trace_and_metrics_move() {
     let planner_metrics = scrape(planner_port).await;
     assert!(sample(&planner_metrics, "schemahero_plans_total{") >= 1.0, "{planner_metrics}");
     assert!(sample(&planner_metrics, "schemahero_migrations_total{phase=\"Executed\"}") >= 1.0, "{planner_metrics}");
+    // The current state next to the counters: what the store holds per phase (counted at most
+    // once a second after a change, so wait for it).
+    let mut planner_metrics = planner_metrics;
+    for _ in 0..50 {
+        if sample(&planner_metrics, "schemahero_migrations_by_phase{phase=\"Executed\"}") >= 1.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        planner_metrics = scrape(planner_port).await;
+    }
+    assert_eq!(sample(&planner_metrics, "schemahero_migrations_by_phase{phase=\"Executed\"}"), 1.0, "{planner_metrics}");
+    assert!(planner_metrics.contains("schemahero_migrations_by_phase{phase=\"Planned\"} 0"), "{planner_metrics}");
+    assert!(planner_metrics.contains("content-type: application/openmetrics-text"), "{planner_metrics}");
     assert!(
         sample(
             &planner_metrics,

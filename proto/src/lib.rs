@@ -1,6 +1,9 @@
 //! The `schemahero.v1` API: `ResourceService` (watchers), `MigrationService` (people and their
 //! tools) and `ExecutorService` (executors), all served by the planner.
 
+/// `google.protobuf.Timestamp` and the other well-known types the API uses.
+pub use prost_types;
+
 pub mod v1 {
     tonic::include_proto!("schemahero.v1");
 

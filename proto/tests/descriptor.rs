@@ -13,6 +13,12 @@ fn descriptor_set_has_the_three_services() {
     expected.sort();
     assert_eq!(services, expected);
     assert_eq!(SERVICE_NAMES, ["schemahero.v1.ResourceService", "schemahero.v1.MigrationService", "schemahero.v1.ExecutorService"]);
+    // Reflection clients resolve imports from the same set: the well-known Timestamp is in it.
+    assert!(
+        set.file.iter().any(|f| f.name == "google/protobuf/timestamp.proto"),
+        "{:?}",
+        set.file.iter().map(|f| &f.name).collect::<Vec<_>>()
+    );
 }
 
 /// Just enough of `google.protobuf.FileDescriptorSet` to read file packages and service names

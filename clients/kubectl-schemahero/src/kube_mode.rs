@@ -96,6 +96,11 @@ pub fn to_proto(m: &Migration) -> pb::Migration {
         rejected_by: status.rejected_by,
         recalculated_by: status.recalculated_by,
         resource_kind: m.spec.resource_kind.clone(),
+        planned_time: None,
+        approved_time: None,
+        executed_time: None,
+        approval_comment: status.approval_comment,
+        rejection_comment: status.rejection_comment,
     }
 }
 
@@ -282,7 +287,9 @@ pub enum Action {
     Recalculate,
 }
 
-pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: Action, output: Output) -> Result<String> {
+/// `comment`: kept on the Migration when approving or rejecting (`spec.comment`, which the
+/// planner copies to the status).
+pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: Action, comment: &str, output: Output) -> Result<String> {
     let config = config(kube).await?;
     let who = credentials(&config.auth_info);
     let client = Client::try_from(config).context("cannot create a Kubernetes client")?;
@@ -295,6 +302,9 @@ pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: A
             Action::Recalculate => Err(crate::legacy::refusal(&m, &legacy, "recalculated")),
         };
     }
+    // No comment removes an earlier one (null deletes in a merge patch; an empty string would be
+    // refused: the API server reads "" there as null, which the schema does not allow).
+    let comment = if comment.is_empty() { serde_json::Value::Null } else { serde_json::Value::from(comment) };
     let phase = m.status.as_ref().map(|s| s.phase.clone()).unwrap_or_default();
     let ns = m.namespace().unwrap_or_default();
     let patch = match action {
@@ -306,13 +316,13 @@ pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: A
                 "Rejected" => bail!("migration {name} is rejected and cannot be approved; change the Table to plan again"),
                 other => bail!("migration {name} is {other}; only Planned migrations can be approved"),
             }
-            serde_json::json!({ "spec": { "approved": true, "requestedBy": whoami(&client, who.clone()).await } })
+            serde_json::json!({ "spec": { "approved": true, "requestedBy": whoami(&client, who.clone()).await, "comment": comment } })
         }
         Action::Reject => {
             if !matches!(phase.as_str(), "Planned" | "Approved") {
                 bail!("migration {name} is {phase}; only Planned or Approved migrations can be rejected");
             }
-            serde_json::json!({ "spec": { "rejected": true, "requestedBy": whoami(&client, who.clone()).await } })
+            serde_json::json!({ "spec": { "rejected": true, "requestedBy": whoami(&client, who.clone()).await, "comment": comment } })
         }
         Action::Recalculate => {
             let token = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();

@@ -123,6 +123,9 @@ struct TargetArgs {
     namespace: Option<String>,
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     output: Output,
+    /// approve/reject: why, kept on the migration (shown by `describe migration`).
+    #[arg(long, default_value = "")]
+    comment: String,
 }
 
 #[derive(Args)]
@@ -259,18 +262,29 @@ async fn get(args: GetArgs) -> Result<()> {
     };
     check_migration_kind(&args.resource)?;
     let mut client = migrations::client(planner, &args.planner.tls).await?;
-    let request = pb::ListMigrationsRequest {
+    let mut request = pb::ListMigrationsRequest {
         namespace: args.namespace.unwrap_or_default(),
         database: args.database.unwrap_or_default(),
         table: args.table.unwrap_or_default(),
         phase: phase.map(|p| p as i32).unwrap_or_default(),
+        page_size: migrations::PAGE_SIZE,
+        page_token: String::new(),
     };
-    let list = client.list_migrations(request).await.map_err(migrations::rpc_error)?.into_inner();
-    if list.migrations.is_empty() && args.output == Output::Table {
+    // Every page, in order (a planner from before pagination sends everything at once).
+    let mut all = Vec::new();
+    loop {
+        let page = client.list_migrations(request.clone()).await.map_err(migrations::rpc_error)?.into_inner();
+        all.extend(page.migrations);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        request.page_token = page.next_page_token;
+    }
+    if all.is_empty() && args.output == Output::Table {
         eprintln!("No migrations found.");
         return Ok(());
     }
-    print!("{}", migrations::print_list(&list.migrations, args.output)?);
+    print!("{}", migrations::print_list(&all, args.output)?);
     Ok(())
 }
 
@@ -291,15 +305,22 @@ async fn target(args: TargetArgs, verb: Verb) -> Result<()> {
             Verb::Reject => kube_mode::Action::Reject,
             Verb::Recalculate => kube_mode::Action::Recalculate,
         };
-        print!("{}", kube_mode::act(&args.kube, args.namespace.as_deref(), &args.name, action, args.output).await?);
+        if !args.comment.is_empty() && !matches!(verb, Verb::Approve | Verb::Reject) {
+            bail!("--comment is kept only by approve and reject");
+        }
+        print!("{}", kube_mode::act(&args.kube, args.namespace.as_deref(), &args.name, action, &args.comment, args.output).await?);
         return Ok(());
     };
+    if !args.comment.is_empty() && !matches!(verb, Verb::Approve | Verb::Reject) {
+        bail!("--comment is kept only by approve and reject");
+    }
     let mut client = migrations::client(planner, &args.planner.tls).await?;
     let id = args.name.clone();
+    let comment = args.comment.clone();
     let returned = match verb {
         Verb::Describe => client.get_migration(pb::GetMigrationRequest { id }).await.map(|r| r.into_inner().migration),
-        Verb::Approve => client.approve_migration(pb::ApproveMigrationRequest { id }).await.map(|r| r.into_inner().migration),
-        Verb::Reject => client.reject_migration(pb::RejectMigrationRequest { id }).await.map(|r| r.into_inner().migration),
+        Verb::Approve => client.approve_migration(pb::ApproveMigrationRequest { id, comment }).await.map(|r| r.into_inner().migration),
+        Verb::Reject => client.reject_migration(pb::RejectMigrationRequest { id, comment }).await.map(|r| r.into_inner().migration),
         Verb::Recalculate => client.recalculate_migration(pb::RecalculateMigrationRequest { id }).await.map(|r| r.into_inner().migration),
     };
     let m = migrations::returned(returned.map_err(migrations::rpc_error)?)?;

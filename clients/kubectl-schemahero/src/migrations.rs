@@ -102,6 +102,10 @@ pub struct MigrationView {
     pub(crate) approved_by: String,
     pub(crate) rejected_by: String,
     pub(crate) recalculated_by: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) approval_comment: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) rejection_comment: String,
     pub(crate) statements: Vec<StatementView>,
     /// Set only on Migrations SchemaHero (Go) made before the switch, read-only here: see
     /// `crate::legacy`.
@@ -206,6 +210,8 @@ pub fn view(m: &pb::Migration) -> MigrationView {
         approved_by: m.approved_by.clone(),
         rejected_by: m.rejected_by.clone(),
         recalculated_by: m.recalculated_by.clone(),
+        approval_comment: m.approval_comment.clone(),
+        rejection_comment: m.rejection_comment.clone(),
         statements: m
             .statements
             .iter()
@@ -221,6 +227,9 @@ pub fn view(m: &pb::Migration) -> MigrationView {
         schemahero: None,
     }
 }
+
+/// Migrations asked for per ListMigrations page.
+pub const PAGE_SIZE: i32 = 500;
 
 /// A client of the planner's `MigrationService` that sends the CLI's trace context with every
 /// call.
@@ -300,7 +309,9 @@ pub fn describe_view(v: &MigrationView, output: Output) -> Result<String> {
                 ("Planned", v.planned_at.clone()),
                 ("Approved", v.approved_at.clone()),
                 ("Approved by", v.approved_by.clone()),
+                ("Approval note", v.approval_comment.clone()),
                 ("Rejected by", v.rejected_by.clone()),
+                ("Rejection note", v.rejection_comment.clone()),
                 ("Recalculated by", v.recalculated_by.clone()),
                 ("Executed", v.executed_at.clone()),
                 ("Attempts", v.attempts.to_string()),
@@ -310,6 +321,10 @@ pub fn describe_view(v: &MigrationView, output: Output) -> Result<String> {
                 ("Fingerprint", v.fingerprint.clone()),
                 ("Trace ID", v.trace_id.clone()),
             ] {
+                // Comments show only when a reviewer wrote one (most approvals have none).
+                if value.is_empty() && label.ends_with(" note") {
+                    continue;
+                }
                 out.push_str(&format!("{:<17}{}\n", format!("{label}:"), dash(&value)));
             }
             if let Some(legacy) = &v.schemahero {
@@ -369,6 +384,21 @@ mod tests {
         let table = describe(&pb::Migration { table: "users".into(), ..Default::default() }, Output::Table).unwrap();
         assert!(table.contains("Table:           users\n") && !table.contains("Resource:"), "{table}");
         assert!(describe(&m, Output::Json).unwrap().contains("\"resourceKind\": \"Function\""));
+    }
+
+    #[test]
+    fn describe_shows_review_comments_only_when_written() {
+        let m = pb::Migration {
+            id: "users-1".into(),
+            approved_by: "alice".into(),
+            approval_comment: "reviewed in PR #12".into(),
+            ..Default::default()
+        };
+        let out = describe(&m, Output::Table).unwrap();
+        assert!(out.contains("Approved by:     alice\nApproval note:   reviewed in PR #12\nRejected by:     -\n"), "{out}");
+        assert!(!out.contains("Rejection note"), "no rejection comment, no line: {out}");
+        let json = describe(&m, Output::Json).unwrap();
+        assert!(json.contains("\"approvalComment\": \"reviewed in PR #12\"") && !json.contains("rejectionComment"), "{json}");
     }
 
     #[test]

@@ -184,6 +184,10 @@ pub struct MigrationSpec {
     /// Kubernetes user it is authenticated as; the planner copies it to the status.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub requested_by: String,
+    /// Why it is approved or rejected (`kubectl schemahero approve|reject --comment`); the
+    /// planner copies it to `status.approvalComment` or `status.rejectionComment`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
     /// SchemaHero's (Go) fields, read only from the Migrations it made (the `legacy` module); this
     /// planner never writes them (SchemaHero would execute a `generatedDDL` it finds approved).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -242,6 +246,11 @@ pub struct MigrationStatus {
     pub rejected_by: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub recalculated_by: String,
+    /// What the reviewer wrote when approving or rejecting it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub approval_comment: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rejection_comment: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     /// SchemaHero's (unix seconds); this planner never writes them.

@@ -1,119 +1,147 @@
-//! A small Prometheus registry: counters and histograms keyed by name and labels, rendered in
-//! the text exposition format (served on `/metrics` by `schemahero_telemetry::metrics`).
+//! The process's Prometheus registry (prometheus-client): counters, gauges and histograms keyed
+//! by name and labels, created on first use, rendered in the OpenMetrics text format (served on
+//! `/metrics` by `schemahero_telemetry::metrics`).
+//!
+//! Counters are named with their `_total` suffix here, as their samples are exposed (the
+//! OpenMetrics family name is without it); the label sets are whatever a call site passes, in
+//! that order.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter as PromCounter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge as PromGauge;
+use prometheus_client::metrics::histogram::Histogram as PromHistogram;
+use prometheus_client::registry::Registry;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 type Labels = Vec<(String, String)>;
+type HistogramFamily = Family<Labels, PromHistogram, fn() -> PromHistogram>;
 
+/// Seconds, from a millisecond to a minute: the buckets every duration histogram has had.
 const BUCKETS: &[f64] = &[0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
 
-#[derive(Default)]
-struct Registry {
-    counters: BTreeMap<(String, Labels), Arc<AtomicU64>>,
-    histograms: BTreeMap<(String, Labels), Arc<Histogram>>,
+fn new_histogram() -> PromHistogram {
+    PromHistogram::new(BUCKETS.iter().copied())
 }
 
-fn registry() -> std::sync::MutexGuard<'static, Registry> {
-    static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
-    REGISTRY.get_or_init(|| Mutex::new(Registry::default())).lock().unwrap_or_else(|p| p.into_inner())
+#[derive(Default)]
+struct Metrics {
+    registry: Registry,
+    counters: HashMap<String, Family<Labels, PromCounter>>,
+    gauges: HashMap<String, Family<Labels, PromGauge>>,
+    histograms: HashMap<String, HistogramFamily>,
+}
+
+fn metrics() -> std::sync::MutexGuard<'static, Metrics> {
+    static METRICS: OnceLock<Mutex<Metrics>> = OnceLock::new();
+    // A poisoned lock only means a panic elsewhere mid-registration; the registry is still whole.
+    METRICS.get_or_init(|| Mutex::new(Metrics::default())).lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
+/// What `/metrics` says about a metric: a few words from its name.
+fn help(name: &str) -> String {
+    name.trim_start_matches("schemahero_").replace('_', " ")
+}
+
+/// A monotonically increasing count.
 #[derive(Clone)]
-pub struct Counter(Arc<AtomicU64>);
+pub struct Counter(PromCounter);
 
 impl Counter {
     pub fn inc(&self) {
-        self.add(1);
+        self.0.inc();
     }
     pub fn add(&self, n: u64) {
-        self.0.fetch_add(n, Ordering::Relaxed);
+        self.0.inc_by(n);
     }
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.0.get()
     }
 }
 
+/// The counter `name` (ending in `_total`) with these labels.
 pub fn counter(name: &str, pairs: &[(&str, &str)]) -> Counter {
-    let key = (name.to_string(), labels(pairs));
-    Counter(Arc::clone(registry().counters.entry(key).or_default()))
+    let mut m = metrics();
+    let family = match m.counters.get(name) {
+        Some(family) => family.clone(),
+        None => {
+            let family = Family::<Labels, PromCounter>::default();
+            // prometheus-client adds the `_total` of the samples itself.
+            let base = name.strip_suffix("_total").unwrap_or(name);
+            m.registry.register(base, help(base), family.clone());
+            m.counters.insert(name.to_string(), family.clone());
+            family
+        }
+    };
+    Counter(family.get_or_create(&labels(pairs)).clone())
 }
 
-#[derive(Default)]
-pub struct Histogram {
-    buckets: Vec<AtomicU64>,
-    count: AtomicU64,
-    /// Sum in microseconds (seconds × 1e6), kept as an integer for atomicity.
-    sum_micros: AtomicU64,
+/// A value that goes up and down (a current state, e.g. migrations per phase).
+#[derive(Clone)]
+pub struct Gauge(PromGauge);
+
+impl Gauge {
+    pub fn set(&self, value: i64) {
+        self.0.set(value);
+    }
+    pub fn get(&self) -> i64 {
+        self.0.get()
+    }
 }
+
+/// The gauge `name` with these labels.
+pub fn gauge(name: &str, pairs: &[(&str, &str)]) -> Gauge {
+    let mut m = metrics();
+    let family = match m.gauges.get(name) {
+        Some(family) => family.clone(),
+        None => {
+            let family = Family::<Labels, PromGauge>::default();
+            m.registry.register(name, help(name), family.clone());
+            m.gauges.insert(name.to_string(), family.clone());
+            family
+        }
+    };
+    Gauge(family.get_or_create(&labels(pairs)).clone())
+}
+
+/// A distribution of durations in seconds.
+#[derive(Clone)]
+pub struct Histogram(PromHistogram);
 
 impl Histogram {
-    fn new() -> Self {
-        Histogram { buckets: BUCKETS.iter().map(|_| AtomicU64::new(0)).collect(), ..Histogram::default() }
-    }
-
     pub fn observe(&self, seconds: f64) {
-        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            if seconds <= *bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
+        self.0.observe(seconds);
+    }
+}
+
+/// The histogram `name` (in seconds, buckets from 1 ms to 60 s) with these labels.
+pub fn histogram(name: &str, pairs: &[(&str, &str)]) -> Histogram {
+    let mut m = metrics();
+    let family = match m.histograms.get(name) {
+        Some(family) => family.clone(),
+        None => {
+            let family: HistogramFamily = Family::new_with_constructor(new_histogram);
+            m.registry.register(name, help(name), family.clone());
+            m.histograms.insert(name.to_string(), family.clone());
+            family
         }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add((seconds.max(0.0) * 1e6) as u64, Ordering::Relaxed);
-    }
+    };
+    Histogram(family.get_or_create(&labels(pairs)).clone())
 }
 
-pub fn histogram(name: &str, pairs: &[(&str, &str)]) -> Arc<Histogram> {
-    let key = (name.to_string(), labels(pairs));
-    Arc::clone(registry().histograms.entry(key).or_insert_with(|| Arc::new(Histogram::new())))
-}
+/// The content type of [`render`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-}
-
-fn label_text(labels: &Labels, extra: Option<(&str, String)>) -> String {
-    let mut parts: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
-    if let Some((k, v)) = extra {
-        parts.push(format!("{k}=\"{v}\""));
-    }
-    if parts.is_empty() { String::new() } else { format!("{{{}}}", parts.join(",")) }
-}
-
-/// Everything registered, in the Prometheus text format.
+/// Everything registered, in the OpenMetrics text format.
 pub fn render() -> String {
-    let r = registry();
     let mut out = String::new();
-    let mut last = String::new();
-    for ((name, labels), value) in &r.counters {
-        if *name != last {
-            out.push_str(&format!("# TYPE {name} counter\n"));
-            last = name.clone();
-        }
-        out.push_str(&format!("{name}{} {}\n", label_text(labels, None), value.load(Ordering::Relaxed)));
-    }
-    for ((name, labels), h) in &r.histograms {
-        if *name != last {
-            out.push_str(&format!("# TYPE {name} histogram\n"));
-            last = name.clone();
-        }
-        for (bound, bucket) in BUCKETS.iter().zip(&h.buckets) {
-            out.push_str(&format!(
-                "{name}_bucket{} {}\n",
-                label_text(labels, Some(("le", bound.to_string()))),
-                bucket.load(Ordering::Relaxed)
-            ));
-        }
-        let count = h.count.load(Ordering::Relaxed);
-        out.push_str(&format!("{name}_bucket{} {count}\n", label_text(labels, Some(("le", "+Inf".into())))));
-        out.push_str(&format!("{name}_sum{} {}\n", label_text(labels, None), h.sum_micros.load(Ordering::Relaxed) as f64 / 1e6));
-        out.push_str(&format!("{name}_count{} {count}\n", label_text(labels, None)));
-    }
+    // Writing into a String cannot fail.
+    let _ = encode(&mut out, &metrics().registry);
     out
 }
 
@@ -122,15 +150,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counters_and_histograms_render_as_prometheus_text() {
+    fn counters_gauges_and_histograms_render_as_openmetrics_text() {
         counter("test_events_total", &[("kind", "Table")]).inc();
         counter("test_events_total", &[("kind", "Table")]).add(2);
+        gauge("test_things", &[("phase", "Planned")]).set(4);
+        gauge("test_things", &[("phase", "Planned")]).set(2);
         histogram("test_duration_seconds", &[("op", "x")]).observe(0.02);
         let text = render();
-        assert!(text.contains("# TYPE test_events_total counter\ntest_events_total{kind=\"Table\"} 3\n"), "{text}");
-        assert!(text.contains("test_duration_seconds_bucket{op=\"x\",le=\"0.01\"} 0\n"), "{text}");
-        assert!(text.contains("test_duration_seconds_bucket{op=\"x\",le=\"0.05\"} 1\n"), "{text}");
+        assert!(text.contains("# TYPE test_events counter\n"), "{text}");
+        assert!(text.contains("\ntest_events_total{kind=\"Table\"} 3\n"), "{text}");
+        assert!(text.contains("# TYPE test_things gauge\n"), "{text}");
+        assert!(text.contains("\ntest_things{phase=\"Planned\"} 2\n"), "{text}");
+        assert!(text.contains("test_duration_seconds_bucket{le=\"0.01\",op=\"x\"} 0\n"), "{text}");
+        assert!(text.contains("test_duration_seconds_bucket{le=\"0.05\",op=\"x\"} 1\n"), "{text}");
         assert!(text.contains("test_duration_seconds_count{op=\"x\"} 1\n"), "{text}");
+        assert!(text.ends_with("# EOF\n"), "{text}");
         assert_eq!(counter("test_events_total", &[("kind", "Table")]).get(), 3);
+        assert_eq!(gauge("test_things", &[("phase", "Planned")]).get(), 2);
     }
 }

@@ -1,32 +1,30 @@
 //! Metrics: the registry lives in `schemahero-observe` (so that libraries record metrics without
-//! the exporter stack); this serves it on `/metrics`.
+//! the exporter stack); this serves it on `/metrics` with axum (already in the tree through
+//! tonic's router), HTTP/1.1.
 
 pub use schemahero_observe::metrics::*;
 
-/// Serves `GET /metrics` on `listener` (HTTP/1.1, one response per connection).
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::routing::get;
+
+async fn scrape() -> ([(header::HeaderName, &'static str); 1], String) {
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], render())
+}
+
+async fn not_found() -> (StatusCode, &'static str) {
+    (StatusCode::NOT_FOUND, "not found: try /metrics\n")
+}
+
+/// The `/metrics` routes (GET; anything else is 404 or 405).
+pub fn router() -> Router {
+    Router::new().route("/metrics", get(scrape)).fallback(not_found)
+}
+
+/// Serves `GET /metrics` on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    loop {
-        let Ok((mut socket, _)) = listener.accept().await else { continue };
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 4096];
-            let n = match tokio::time::timeout(std::time::Duration::from_secs(5), socket.read(&mut buf)).await {
-                Ok(Ok(n)) => n,
-                _ => return,
-            };
-            let request = String::from_utf8_lossy(&buf[..n]);
-            let (status, body) = if request.starts_with("GET /metrics ") || request.starts_with("GET /metrics?") {
-                ("200 OK", render())
-            } else {
-                ("404 Not Found", "not found: try /metrics\n".to_string())
-            };
-            let response = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = socket.write_all(response.as_bytes()).await;
-            let _ = socket.shutdown().await;
-        });
+    if let Err(e) = axum::serve(listener, router()).await {
+        tracing::warn!(error = %e, "the /metrics server stopped");
     }
 }
 

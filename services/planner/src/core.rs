@@ -25,6 +25,9 @@ pub use crate::model::Key;
 /// planner hold, parse and hash megabytes per event.
 pub const MAX_SPEC_BYTES: usize = 1024 * 1024;
 
+/// The longest approval or rejection comment kept on a migration: a paragraph, not a document.
+pub const MAX_COMMENT_BYTES: usize = 4096;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatabaseEntry {
     pub driver: Driver,
@@ -94,17 +97,40 @@ pub struct PlannerCore<S: MigrationStore> {
     resources: Mutex<Resources>,
     /// Serializes migration state transitions (claims, approvals, new plans).
     transitions: tokio::sync::Mutex<()>,
+    /// Marked changed after every migration this process writes: wakes WatchMigrations streams
+    /// at once (changes by other replicas are found by their periodic look at the store).
+    changes: tokio::sync::watch::Sender<()>,
 }
 
 impl<S: MigrationStore> PlannerCore<S> {
     pub fn new(store: S, config: Config) -> Arc<Self> {
-        Arc::new(Self { store, config, resources: Mutex::new(Resources::default()), transitions: tokio::sync::Mutex::new(()) })
+        Arc::new(Self {
+            store,
+            config,
+            resources: Mutex::new(Resources::default()),
+            transitions: tokio::sync::Mutex::new(()),
+            changes: tokio::sync::watch::Sender::new(()),
+        })
+    }
+
+    /// Changes whenever this process writes a migration.
+    pub fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<()> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|_| {});
     }
 
     /// Writes `m` (its `version` already increased) if nobody changed it since it was read;
     /// a lost compare-and-set is [`CoreError::Conflict`], never a silent success.
     pub(crate) async fn update(&self, m: &MigrationRecord) -> Result<(), CoreError> {
-        if self.store.update(m).await? { Ok(()) } else { Err(CoreError::Conflict(m.id.clone())) }
+        if self.store.update(m).await? {
+            self.changed();
+            Ok(())
+        } else {
+            Err(CoreError::Conflict(m.id.clone()))
+        }
     }
 
     pub fn store(&self) -> &S {
@@ -359,8 +385,12 @@ impl<S: MigrationStore> PlannerCore<S> {
             rejected_by: String::new(),
             recalculated_by: String::new(),
             resource_kind: String::new(),
+            approval_comment: String::new(),
+            rejection_comment: String::new(),
+            revision: 0,
         };
         self.store.insert(&record).await?;
+        self.changed();
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", record.phase.as_str())]).inc();
         schemahero_telemetry::metrics::counter("schemahero_tables_planned_total", &[]).inc();
         if reason == Reason::Drift {
@@ -398,8 +428,10 @@ impl<S: MigrationStore> PlannerCore<S> {
         Ok(self.store.list(filter).await?)
     }
 
-    /// Approves a Planned migration on behalf of `actor` (recorded as `approved_by`).
-    pub async fn approve(&self, id: &str, actor: &str) -> Result<MigrationRecord, CoreError> {
+    /// Approves a Planned migration on behalf of `actor` (recorded as `approved_by`), keeping
+    /// the reviewer's `comment` (may be empty).
+    pub async fn approve(&self, id: &str, actor: &str, comment: &str) -> Result<MigrationRecord, CoreError> {
+        check_comment(comment)?;
         let _guard = self.transitions_lock().await?;
         let m = self.get(id).await?;
         if m.phase != Phase::Planned {
@@ -415,6 +447,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         next.phase = Phase::Approved;
         next.approved_at = now_millis();
         next.approved_by = actor.to_string();
+        next.approval_comment = comment.to_string();
         next.version += 1;
         tracing::Instrument::instrument(self.update(&next), span).await?;
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", "Approved")]).inc();
@@ -422,8 +455,10 @@ impl<S: MigrationStore> PlannerCore<S> {
         Ok(next)
     }
 
-    /// Rejects a Planned or Approved migration on behalf of `actor` (recorded as `rejected_by`).
-    pub async fn reject(&self, id: &str, actor: &str) -> Result<MigrationRecord, CoreError> {
+    /// Rejects a Planned or Approved migration on behalf of `actor` (recorded as `rejected_by`),
+    /// keeping the reviewer's `comment` (may be empty).
+    pub async fn reject(&self, id: &str, actor: &str, comment: &str) -> Result<MigrationRecord, CoreError> {
+        check_comment(comment)?;
         let _guard = self.transitions_lock().await?;
         let m = self.get(id).await?;
         if !matches!(m.phase, Phase::Planned | Phase::Approved) {
@@ -434,6 +469,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         }
         let mut rejected = m.clone();
         rejected.rejected_by = actor.to_string();
+        rejected.rejection_comment = comment.to_string();
         let next = self.set_phase(&rejected, Phase::Rejected, "").await?;
         tracing::info!(migration = %id, by = %actor, "rejected");
         Ok(next)
@@ -473,4 +509,12 @@ impl<S: MigrationStore> PlannerCore<S> {
         tracing::info!(migration = %next.id, by = %actor, "recalculated");
         Ok(next)
     }
+}
+
+/// A reviewer's comment is kept as written, within [`MAX_COMMENT_BYTES`].
+fn check_comment(comment: &str) -> Result<(), CoreError> {
+    if comment.len() > MAX_COMMENT_BYTES {
+        return Err(CoreError::Invalid(format!("comment: {} bytes; at most {MAX_COMMENT_BYTES} are kept", comment.len())));
+    }
+    Ok(())
 }

@@ -70,11 +70,11 @@ pub async fn reconcile<S: MigrationStore>(m: Arc<Migration>, ctx: Arc<Context<S>
     }
     match request_of(&m) {
         Request::Approve => {
-            ctx.core.approve(&id, &actor).await?;
+            ctx.core.approve(&id, &actor, &m.spec.comment).await?;
             tracing::info!(migration = %id, "approved (spec.approved)");
         }
         Request::Reject => {
-            ctx.core.reject(&id, &actor).await?;
+            ctx.core.reject(&id, &actor, &m.spec.comment).await?;
             tracing::info!(migration = %id, "rejected (spec.rejected)");
         }
         Request::Recalculate(token) => {

@@ -47,6 +47,11 @@ fn err(e: kube::Error) -> StoreError {
     StoreError::Open { target: "kubernetes".into(), message: e.to_string() }
 }
 
+/// WatchMigrations before the Migration watch has listed: the client tries again shortly.
+fn not_listed_yet() -> StoreError {
+    StoreError::Open { target: "kubernetes".into(), message: "the planner has not listed the Migrations yet; try again shortly".into() }
+}
+
 fn is_conflict(e: &kube::Error) -> bool {
     matches!(e, kube::Error::Api(s) if s.code == 409)
 }
@@ -111,6 +116,8 @@ pub fn status_of(m: &MigrationRecord) -> MigrationStatus {
         approved_by: m.approved_by.clone(),
         rejected_by: m.rejected_by.clone(),
         recalculated_by: m.recalculated_by.clone(),
+        approval_comment: m.approval_comment.clone(),
+        rejection_comment: m.rejection_comment.clone(),
         ..MigrationStatus::default()
     }
 }
@@ -155,6 +162,10 @@ pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
         rejected_by: status.rejected_by,
         recalculated_by: status.recalculated_by,
         resource_kind: obj.spec.resource_kind.clone(),
+        approval_comment: status.approval_comment,
+        rejection_comment: status.rejection_comment,
+        // Set by the watch cache when it takes the record (its change sequence).
+        revision: 0,
     })
 }
 
@@ -286,6 +297,18 @@ impl MigrationStore for KubeStore {
         }
         let filter = Filter { namespace: Some(namespace.to_string()), database: Some(database.to_string()), ..Filter::default() };
         Ok(Some(self.list(&filter).await?))
+    }
+
+    async fn current_revision(&self) -> Result<Option<i64>, StoreError> {
+        self.migrations.head().map(Some).ok_or_else(not_listed_yet)
+    }
+
+    fn oldest_revision(&self) -> i64 {
+        self.migrations.oldest()
+    }
+
+    async fn changes_since(&self, revision: i64, limit: usize) -> Result<Option<Vec<MigrationRecord>>, StoreError> {
+        self.migrations.changes_since(revision, limit).map(Some).ok_or_else(not_listed_yet)
     }
 
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {

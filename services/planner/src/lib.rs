@@ -9,6 +9,8 @@ pub mod leadership;
 pub mod leases;
 pub mod model;
 pub mod objects;
+pub mod phase_gauges;
+pub mod preview;
 pub mod scheduler;
 pub mod service;
 pub mod store;
@@ -100,6 +102,7 @@ pub async fn serve_core<S: MigrationStore>(
             drift_core.drift_check(limit).await;
         }
     });
+    let gauges = tokio::spawn(phase_gauges::run(Arc::clone(&core)));
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     // The whole server ("") and each service answer SERVING.
     health_reporter.set_service_status("", ServingStatus::Serving).await;
@@ -151,5 +154,6 @@ pub async fn serve_core<S: MigrationStore>(
     let incoming = schemahero_tls::incoming::incoming(listener, options.tls);
     let result = router.serve_with_incoming_shutdown(incoming, shutdown).await;
     drift.abort();
+    gauges.abort();
     result
 }

@@ -27,6 +27,10 @@ impl Phase {
         }
     }
 
+    /// Every phase, in the order of the proto enum.
+    pub const ALL: [Phase; 7] =
+        [Phase::Planned, Phase::Approved, Phase::Executing, Phase::Executed, Phase::Rejected, Phase::Failed, Phase::Superseded];
+
     pub fn parse(s: &str) -> Option<Self> {
         [Phase::Planned, Phase::Approved, Phase::Executing, Phase::Executed, Phase::Rejected, Phase::Failed, Phase::Superseded]
             .into_iter()
@@ -155,6 +159,12 @@ pub struct MigrationRecord {
     /// "" for a Table; `Function` or `DatabaseExtension` (then `table_resource` names that
     /// resource and `spec_json` is its spec).
     pub resource_kind: String,
+    /// What the reviewer wrote when approving or rejecting it.
+    pub approval_comment: String,
+    pub rejection_comment: String,
+    /// The store's change sequence at this migration's last write (SQL store; 0 elsewhere):
+    /// every insert or update takes the next value, which is what WatchMigrations resumes from.
+    pub revision: i64,
 }
 
 impl MigrationRecord {
@@ -183,6 +193,11 @@ impl MigrationRecord {
             rejected_by: self.rejected_by.clone(),
             recalculated_by: self.recalculated_by.clone(),
             resource_kind: self.resource_kind.clone(),
+            planned_time: timestamp(self.planned_at),
+            approved_time: timestamp(self.approved_at),
+            executed_time: timestamp(self.executed_at),
+            approval_comment: self.approval_comment.clone(),
+            rejection_comment: self.rejection_comment.clone(),
         }
     }
 
@@ -198,6 +213,11 @@ impl MigrationRecord {
     pub fn same_statements(&self, other: &[PlannedStatement]) -> bool {
         self.statements.len() == other.len() && self.statements.iter().zip(other).all(|(a, b)| a.sql == b.sql)
     }
+}
+
+/// Unix milliseconds as a protobuf Timestamp; `None` for 0 (not reached).
+pub fn timestamp(millis: i64) -> Option<prost_types::Timestamp> {
+    (millis != 0).then(|| prost_types::Timestamp { seconds: millis.div_euclid(1000), nanos: (millis.rem_euclid(1000) * 1_000_000) as i32 })
 }
 
 pub fn now_millis() -> i64 {
@@ -240,7 +260,13 @@ mod tests {
             rejected_by: String::new(),
             recalculated_by: String::new(),
             resource_kind: String::new(),
+            approval_comment: String::new(),
+            rejection_comment: String::new(),
+            revision: 0,
         };
+        assert!(timestamp(0).is_none());
+        assert_eq!(timestamp(1_700_000_000_123), Some(prost_types::Timestamp { seconds: 1_700_000_000, nanos: 123_000_000 }));
+        assert_eq!(timestamp(-1), Some(prost_types::Timestamp { seconds: -1, nanos: 999_000_000 }));
         assert!(record.same_statements(&[planned.clone().with_lock_timeout(std::time::Duration::from_secs(10))]));
         assert!(!record.same_statements(&[PlannedStatement::new("public.t", "ALTER TABLE \"t\" ADD COLUMN \"b\" integer")]));
     }

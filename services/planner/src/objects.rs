@@ -418,6 +418,9 @@ impl<S: MigrationStore> PlannerCore<S> {
             rejected_by: String::new(),
             recalculated_by: String::new(),
             resource_kind: okey.kind.clone(),
+            approval_comment: String::new(),
+            rejection_comment: String::new(),
+            revision: 0,
         };
         self.store().insert(&record).await?;
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", record.phase.as_str())]).inc();

@@ -200,6 +200,56 @@ pub trait MigrationStore: Send + Sync + 'static {
         async { Ok(None) }
     }
 
+    /// One page of [`MigrationStore::list`]: at most `limit` migrations after `after` (the
+    /// `(planned_at, id)` of the previous page's last one) in the listing order.
+    fn list_page(
+        &self,
+        filter: &Filter,
+        after: Option<(i64, String)>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<MigrationRecord>, StoreError>> + Send {
+        async move {
+            let all = self.list(filter).await?;
+            Ok(all
+                .into_iter()
+                .filter(|m| after.as_ref().is_none_or(|(planned_at, id)| (m.planned_at, &m.id) > (*planned_at, id)))
+                .take(limit.max(1))
+                .collect())
+        }
+    }
+
+    /// How many migrations are in each phase (phases with none are left out).
+    fn count_by_phase(&self) -> impl Future<Output = Result<HashMap<Phase, i64>, StoreError>> + Send {
+        async move {
+            let mut counts = HashMap::new();
+            for m in self.list(&Filter::default()).await? {
+                *counts.entry(m.phase).or_insert(0) += 1;
+            }
+            Ok(counts)
+        }
+    }
+
+    /// The last revision of the store's change sequence; `None` for stores without one.
+    fn current_revision(&self) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send {
+        async { Ok(None) }
+    }
+
+    /// The lowest revision a watch can resume from: a token below it is too old (the
+    /// Kubernetes store's sequence starts anew with each planner process).
+    fn oldest_revision(&self) -> i64 {
+        0
+    }
+
+    /// The migrations written after `revision`, as they are now, in revision order, at most
+    /// `limit`; `None` for stores without a change sequence.
+    fn changes_since(
+        &self,
+        _revision: i64,
+        _limit: usize,
+    ) -> impl Future<Output = Result<Option<Vec<MigrationRecord>>, StoreError>> + Send {
+        async { Ok(None) }
+    }
+
     fn insert(&self, m: &MigrationRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn get(&self, id: &str) -> impl Future<Output = Result<Option<MigrationRecord>, StoreError>> + Send;
     fn list(&self, filter: &Filter) -> impl Future<Output = Result<Vec<MigrationRecord>, StoreError>> + Send;
@@ -242,7 +292,8 @@ const TRANSITION_LOCK_KEY: i64 = 0x0053_485f_504c_414e; // "SH_PLAN"
 
 const COLUMNS: &str = "id, namespace, database_name, table_resource, table_name, phase, statements_json, fingerprint, spec_hash, \
 spec_json, planned_at, approved_at, executed_at, trace_id, error, waiting_reason, attempts, executor, reason, fencing_token, \
-lease_expires_at, not_before, version, traceparent, approved_by, rejected_by, recalculated_by, resource_kind";
+lease_expires_at, not_before, version, traceparent, approved_by, rejected_by, recalculated_by, resource_kind, approval_comment, \
+rejection_comment, revision";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS schemahero_migrations (
@@ -267,7 +318,16 @@ const ADDED_COLUMNS: &[(&str, &str)] = &[
     ("rejected_by", "TEXT NOT NULL DEFAULT ''"),
     ("recalculated_by", "TEXT NOT NULL DEFAULT ''"),
     ("resource_kind", "TEXT NOT NULL DEFAULT ''"),
+    ("approval_comment", "TEXT NOT NULL DEFAULT ''"),
+    ("rejection_comment", "TEXT NOT NULL DEFAULT ''"),
+    // The change sequence WatchMigrations resumes from; rows written before it existed are 0
+    // (sent by a watch without a resume token, like every row).
+    ("revision", "BIGINT NOT NULL DEFAULT 0"),
 ];
+
+/// Run after the columns are added (an older store gets the index on its new column).
+const INDEXES_ON_ADDED_COLUMNS: &[&str] =
+    &["CREATE INDEX IF NOT EXISTS schemahero_migrations_revision ON schemahero_migrations (revision)"];
 
 /// `sqlite:…` / `postgres://…` URLs, or a plain file path (SQLite, created if missing).
 pub fn store_url(raw: &str) -> String {
@@ -330,6 +390,13 @@ impl SqlStore {
                 sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(open_err)?;
             }
         }
+        for statement in INDEXES_ON_ADDED_COLUMNS {
+            sqlx::query(*statement).execute(&mut *tx).await.map_err(open_err)?;
+        }
+        sqlx::query("INSERT INTO schemahero_counters (name, value) VALUES ('revision', 0) ON CONFLICT (name) DO NOTHING")
+            .execute(&mut *tx)
+            .await
+            .map_err(open_err)?;
         tx.commit().await.map_err(open_err)?;
         Ok(Self { pool, postgres: !sqlite })
     }
@@ -386,8 +453,40 @@ fn from_row(row: &AnyRow) -> Result<MigrationRecord, StoreError> {
         rejected_by: row.try_get("rejected_by")?,
         recalculated_by: row.try_get("recalculated_by")?,
         resource_kind: row.try_get("resource_kind")?,
+        approval_comment: row.try_get("approval_comment")?,
+        rejection_comment: row.try_get("rejection_comment")?,
+        revision: row.try_get("revision")?,
         id,
     })
+}
+
+/// Takes the next revision inside `tx`. On Postgres the counter row stays locked until `tx`
+/// ends, so revisions commit in the order they are taken: a watcher that has seen revision n
+/// will never later find a committed n-1 it skipped.
+async fn next_revision(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<i64, StoreError> {
+    let (next,): (i64,) = sqlx::query_as("UPDATE schemahero_counters SET value = value + 1 WHERE name = 'revision' RETURNING value")
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(next)
+}
+
+/// The WHERE clause (from ` WHERE`, or empty) and its bound values for `filter`.
+fn filter_sql(filter: &Filter) -> (String, Vec<String>) {
+    let mut conditions = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    for (column, value) in [
+        ("namespace", filter.namespace.clone()),
+        ("database_name", filter.database.clone()),
+        ("table_resource", filter.table.clone()),
+        ("phase", filter.phase.map(|p| p.as_str().to_string())),
+    ] {
+        if let Some(v) = value {
+            binds.push(v);
+            conditions.push(format!("{column} = ${}", binds.len()));
+        }
+    }
+    let sql = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+    (sql, binds)
 }
 
 fn statements_json(m: &MigrationRecord) -> String {
@@ -408,8 +507,10 @@ impl MigrationStore for SqlStore {
     }
 
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
-        let placeholders: Vec<String> = (1..=28).map(|i| format!("${i}")).collect();
+        let placeholders: Vec<String> = (1..=31).map(|i| format!("${i}")).collect();
         let sql = format!("INSERT INTO schemahero_migrations ({COLUMNS}) VALUES ({})", placeholders.join(", "));
+        let mut tx = self.pool.begin().await?;
+        let revision = next_revision(&mut tx).await?;
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&m.id)
             .bind(&m.namespace)
@@ -439,8 +540,12 @@ impl MigrationStore for SqlStore {
             .bind(&m.rejected_by)
             .bind(&m.recalculated_by)
             .bind(&m.resource_kind)
-            .execute(&self.pool)
+            .bind(&m.approval_comment)
+            .bind(&m.rejection_comment)
+            .bind(revision)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -451,20 +556,7 @@ impl MigrationStore for SqlStore {
     }
 
     async fn list(&self, filter: &Filter) -> Result<Vec<MigrationRecord>, StoreError> {
-        let mut conditions = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        for (column, value) in [
-            ("namespace", filter.namespace.clone()),
-            ("database_name", filter.database.clone()),
-            ("table_resource", filter.table.clone()),
-            ("phase", filter.phase.map(|p| p.as_str().to_string())),
-        ] {
-            if let Some(v) = value {
-                binds.push(v);
-                conditions.push(format!("{column} = ${}", binds.len()));
-            }
-        }
-        let filter_sql = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        let (filter_sql, binds) = filter_sql(filter);
         let sql = format!("SELECT {COLUMNS} FROM schemahero_migrations{filter_sql} ORDER BY planned_at, id");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for b in &binds {
@@ -474,12 +566,59 @@ impl MigrationStore for SqlStore {
         rows.iter().map(from_row).collect()
     }
 
+    /// Keyset pagination on the listing order (planned_at, id): stable while rows are added.
+    async fn list_page(&self, filter: &Filter, after: Option<(i64, String)>, limit: usize) -> Result<Vec<MigrationRecord>, StoreError> {
+        let (mut where_sql, binds) = filter_sql(filter);
+        if after.is_some() {
+            let (a, b) = (binds.len() + 1, binds.len() + 2);
+            let keyset = format!("(planned_at > ${a} OR (planned_at = ${a} AND id > ${b}))");
+            where_sql = if where_sql.is_empty() { format!(" WHERE {keyset}") } else { format!("{where_sql} AND {keyset}") };
+        }
+        let sql = format!("SELECT {COLUMNS} FROM schemahero_migrations{where_sql} ORDER BY planned_at, id LIMIT {}", limit.max(1));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            query = query.bind(b);
+        }
+        if let Some((planned_at, id)) = after {
+            query = query.bind(planned_at).bind(id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    async fn count_by_phase(&self) -> Result<HashMap<Phase, i64>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT phase, COUNT(*) FROM schemahero_migrations GROUP BY phase").fetch_all(&self.pool).await?;
+        let mut counts = HashMap::new();
+        for (phase, count) in rows {
+            let parsed = Phase::parse(&phase)
+                .ok_or_else(|| StoreError::Corrupt { id: "(count)".into(), message: format!("unknown phase {phase:?}") })?;
+            counts.insert(parsed, count);
+        }
+        Ok(counts)
+    }
+
+    async fn current_revision(&self) -> Result<Option<i64>, StoreError> {
+        let (value,): (i64,) =
+            sqlx::query_as("SELECT value FROM schemahero_counters WHERE name = 'revision'").fetch_one(&self.pool).await?;
+        Ok(Some(value))
+    }
+
+    async fn changes_since(&self, revision: i64, limit: usize) -> Result<Option<Vec<MigrationRecord>>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM schemahero_migrations WHERE revision > $1 ORDER BY revision, id LIMIT {}", limit.max(1));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(revision).fetch_all(&self.pool).await?;
+        Ok(Some(rows.iter().map(from_row).collect::<Result<_, _>>()?))
+    }
+
     async fn update(&self, m: &MigrationRecord) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let revision = next_revision(&mut tx).await?;
         let result = sqlx::query(
             "UPDATE schemahero_migrations SET phase = $1, statements_json = $2, approved_at = $3, executed_at = $4, error = $5,
                waiting_reason = $6, attempts = $7, executor = $8, fencing_token = $9, lease_expires_at = $10, not_before = $11,
-               trace_id = $12, version = $13, approved_by = $14, rejected_by = $15, recalculated_by = $16
-             WHERE id = $17 AND version = $18",
+               trace_id = $12, version = $13, approved_by = $14, rejected_by = $15, recalculated_by = $16,
+               approval_comment = $17, rejection_comment = $18, revision = $19
+             WHERE id = $20 AND version = $21",
         )
         .bind(m.phase.as_str())
         .bind(statements_json(m))
@@ -497,11 +636,20 @@ impl MigrationStore for SqlStore {
         .bind(&m.approved_by)
         .bind(&m.rejected_by)
         .bind(&m.recalculated_by)
+        .bind(&m.approval_comment)
+        .bind(&m.rejection_comment)
+        .bind(revision)
         .bind(&m.id)
         .bind(m.version - 1)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() == 1)
+        if result.rows_affected() != 1 {
+            // Lost the compare-and-set: the revision taken is left unused (a gap is harmless).
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn next_fencing_token(&self) -> Result<i64, StoreError> {

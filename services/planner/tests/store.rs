@@ -43,15 +43,24 @@ fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
         rejected_by: "bob".into(),
         recalculated_by: String::new(),
         resource_kind: String::new(),
+        approval_comment: String::new(),
+        rejection_comment: String::new(),
+        revision: 0,
     }
 }
 
 async fn exercise(store: SqlStore) {
-    store.insert(&record("a-1", "a", 10)).await.unwrap();
+    let start = store.current_revision().await.unwrap().expect("the SQL store keeps a change sequence");
+    let mut a = record("a-1", "a", 10);
+    a.approval_comment = "looks right".into();
+    a.rejection_comment = "ünïcode, 'quotes' and \"double\" quotes".into();
+    store.insert(&a).await.unwrap();
     store.insert(&record("b-1", "b", 5)).await.unwrap();
     assert!(store.insert(&record("a-1", "a", 11)).await.is_err(), "ids are unique");
+    assert_eq!(store.current_revision().await.unwrap(), Some(start + 2), "a failed insert leaves no committed revision");
     let got = store.get("a-1").await.unwrap().unwrap();
-    assert_eq!(got, record("a-1", "a", 10), "round trip keeps every field");
+    assert_eq!(got.revision, start + 1, "each write takes the next revision");
+    assert_eq!(got, MigrationRecord { revision: start + 1, ..a.clone() }, "round trip keeps every field");
     assert!(store.get("nope").await.unwrap().is_none());
     let function = MigrationRecord { resource_kind: "Function".into(), ..record("f-1", "count-users", 1) };
     store.insert(&function).await.unwrap();
@@ -70,6 +79,26 @@ async fn exercise(store: SqlStore) {
     stale.version = 2; // based on version 1, which is gone
     assert!(!store.update(&stale).await.unwrap(), "compare-and-set refuses a stale write");
     assert_eq!(store.get("a-1").await.unwrap().unwrap().phase, Phase::Approved);
+
+    // The change sequence: the approval moved a-1 after b-1; the refused write took nothing visible.
+    let changes = store.changes_since(start, 100).await.unwrap().unwrap();
+    assert_eq!(changes.iter().map(|m| (m.id.as_str(), m.revision)).collect::<Vec<_>>(), vec![("b-1", start + 2), ("a-1", start + 3)]);
+    assert_eq!(changes[1].phase, Phase::Approved, "a change is read as the migration is now");
+    let after_b = store.changes_since(start + 2, 100).await.unwrap().unwrap();
+    assert_eq!(after_b.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["a-1"]);
+    assert_eq!(store.changes_since(start, 1).await.unwrap().unwrap().len(), 1, "at most the limit");
+    assert!(store.current_revision().await.unwrap() >= Some(start + 3));
+
+    // Pages in listing order (planned_at, id), continuing after a given migration.
+    store.insert(&record("c-1", "c", 5)).await.unwrap(); // same planned_at as b-1: the id decides
+    let page = store.list_page(&Filter::default(), None, 2).await.unwrap();
+    assert_eq!(page.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["b-1", "c-1"]);
+    let next = store.list_page(&Filter::default(), Some((5, "c-1".into())), 2).await.unwrap();
+    assert_eq!(next.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["a-1"]);
+    let filtered = store.list_page(&Filter { table: Some("c".into()), ..Filter::default() }, Some((5, "b-1".into())), 10).await.unwrap();
+    assert_eq!(filtered.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["c-1"]);
+    let counts = store.count_by_phase().await.unwrap();
+    assert_eq!((counts.get(&Phase::Approved), counts.get(&Phase::Planned), counts.get(&Phase::Failed)), (Some(&1), Some(&2), None));
     let approved_only = store.list(&Filter { phase: Some(Phase::Approved), ..Filter::default() }).await.unwrap();
     assert_eq!(approved_only.len(), 1);
     let by_table = store.list(&Filter { table: Some("b".into()), namespace: Some("default".into()), ..Filter::default() }).await.unwrap();
@@ -126,6 +155,8 @@ async fn old_sqlite_store_gains_the_review_columns() {
     let old = store.get("old-1").await.unwrap().expect("the old row is still there");
     assert_eq!((old.phase, old.version, old.approved_by.as_str()), (Phase::Approved, 3, ""));
     assert!(old.is_table(), "rows from before Functions and DatabaseExtensions are Tables'");
+    assert_eq!((old.revision, old.approval_comment.as_str()), (0, ""), "rows from before revisions are at 0");
+    assert_eq!(store.changes_since(-1, 10).await.unwrap().unwrap().len(), 1, "a watch from the start sends them");
     // Statements in the layout before hazards were typed (`[kind, message]` pairs) still read.
     assert_eq!(old.statements[0].hazards[0].kind, schemahero_plan::HazardKind::DeletesData);
     assert_eq!(old.statements[0].hazards[0].message, "drops t");

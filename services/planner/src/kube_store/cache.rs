@@ -11,7 +11,7 @@ use kube::{Api, Client, Resource, ResourceExt};
 use schemahero_k8s::{Migration, Table};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -118,6 +118,7 @@ impl Pace {
 /// Lists and gets are answered here once every watch has listed, instead of a LIST per table.
 pub struct MigrationCache {
     records: Arc<std::sync::Mutex<HashMap<(String, String), MigrationRecord>>>,
+    sequence: Arc<Sequence>,
     /// Watches that have completed their first listing.
     listed: Arc<AtomicUsize>,
     watches: usize,
@@ -139,18 +140,50 @@ fn lock(records: &Records) -> std::sync::MutexGuard<'_, HashMap<(String, String)
     records.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Keeps `record` unless a newer version (by the planner's own counter) is already there: a
-/// late watch event never undoes a write this planner made.
-fn keep_newest(records: &mut HashMap<(String, String), MigrationRecord>, record: MigrationRecord) {
-    let key = (record.namespace.clone(), record.id.clone());
-    if records.get(&key).is_none_or(|known| known.version <= record.version) {
-        records.insert(key, record);
+/// This process's change sequence over the cache, for WatchMigrations in Kubernetes mode: every
+/// change the cache sees (a watch event or this planner's own write) takes the next revision.
+/// Revisions start at the process's start time (seconds) shifted left by 32 bits, so a token
+/// issued before a restart is below [`Sequence::base`] (too old: list again) rather than read
+/// as a position in this process's sequence.
+pub struct Sequence {
+    base: i64,
+    last: AtomicI64,
+}
+
+impl Sequence {
+    fn new() -> Self {
+        let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let base = seconds << 32;
+        Sequence { base, last: AtomicI64::new(base) }
     }
+
+    fn next(&self) -> i64 {
+        self.last.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+/// Keeps `record` unless a newer version (by the planner's own counter) is already there: a
+/// late watch event never undoes a write this planner made. A record that changed takes the
+/// next revision; the same state again (the watch event of this planner's own write) does not.
+fn keep_newest(records: &mut HashMap<(String, String), MigrationRecord>, mut record: MigrationRecord, sequence: &Sequence) {
+    let key = (record.namespace.clone(), record.id.clone());
+    if let Some(known) = records.get(&key) {
+        if known.version > record.version {
+            return;
+        }
+        record.revision = known.revision;
+        if *known == record {
+            return;
+        }
+    }
+    record.revision = sequence.next();
+    records.insert(key, record);
 }
 
 impl MigrationCache {
     pub fn start(client: &Client, served: &[String]) -> Self {
         let records: Records = Arc::default();
+        let sequence = Arc::new(Sequence::new());
         let listed = Arc::new(AtomicUsize::new(0));
         let apis: Vec<(Option<String>, Api<Migration>)> = if served.is_empty() {
             vec![(None, Api::all(client.clone()))]
@@ -161,7 +194,7 @@ impl MigrationCache {
         let tasks = apis
             .into_iter()
             .map(|(namespace, api)| {
-                let (records, listed) = (Arc::clone(&records), Arc::clone(&listed));
+                let (records, listed, sequence) = (Arc::clone(&records), Arc::clone(&listed), Arc::clone(&sequence));
                 tokio::spawn(async move {
                     let mut seen: Option<HashSet<(String, String)>> = None;
                     let mut first = true;
@@ -181,7 +214,7 @@ impl MigrationCache {
                                     legacy += 1;
                                 }
                                 if let Some(record) = super::record_of(&m) {
-                                    keep_newest(&mut lock(&records), record);
+                                    keep_newest(&mut lock(&records), record, &sequence);
                                 }
                             }
                             Ok(watcher::Event::Delete(m)) => {
@@ -209,7 +242,7 @@ impl MigrationCache {
                 })
             })
             .collect();
-        MigrationCache { records, listed, watches, tasks }
+        MigrationCache { records, sequence, listed, watches, tasks }
     }
 
     fn ready(&self) -> bool {
@@ -218,7 +251,29 @@ impl MigrationCache {
 
     /// A write this planner made (created, or moved by compare-and-set).
     pub fn wrote(&self, record: &MigrationRecord) {
-        keep_newest(&mut lock(&self.records), record.clone());
+        keep_newest(&mut lock(&self.records), record.clone(), &self.sequence);
+    }
+
+    /// `None` until every watch has listed; then the last revision taken.
+    pub fn head(&self) -> Option<i64> {
+        self.ready().then(|| self.sequence.last.load(Ordering::SeqCst))
+    }
+
+    /// The lowest revision a watch can resume from (tokens of an earlier process are below).
+    pub fn oldest(&self) -> i64 {
+        self.sequence.base
+    }
+
+    /// `None` until every watch has listed; then the Migrations changed after `revision`, in
+    /// revision order, at most `limit`.
+    pub fn changes_since(&self, revision: i64, limit: usize) -> Option<Vec<MigrationRecord>> {
+        if !self.ready() {
+            return None;
+        }
+        let mut changed: Vec<MigrationRecord> = lock(&self.records).values().filter(|m| m.revision > revision).cloned().collect();
+        changed.sort_by_key(|m| m.revision);
+        changed.truncate(limit.max(1));
+        Some(changed)
     }
 
     /// `None` until every watch has listed; then the Migration, if it exists.
@@ -250,7 +305,66 @@ impl MigrationCache {
 
 #[cfg(test)]
 mod tests {
-    use super::Pace;
+    use super::{Pace, Sequence, keep_newest};
+    use crate::model::{MigrationRecord, Phase, Reason};
+    use std::collections::HashMap;
+
+    fn record(version: i64, phase: Phase) -> MigrationRecord {
+        MigrationRecord {
+            id: "users-1".into(),
+            namespace: "default".into(),
+            database: "db".into(),
+            table_resource: "users".into(),
+            table: "users".into(),
+            phase,
+            statements: Vec::new(),
+            fingerprint: String::new(),
+            spec_hash: String::new(),
+            spec_json: String::new(),
+            planned_at: 1,
+            approved_at: 0,
+            executed_at: 0,
+            trace_id: String::new(),
+            traceparent: String::new(),
+            error: String::new(),
+            waiting_reason: String::new(),
+            attempts: 0,
+            executor: String::new(),
+            reason: Reason::Spec,
+            fencing_token: 0,
+            lease_expires_at: 0,
+            not_before: 0,
+            version,
+            approved_by: String::new(),
+            rejected_by: String::new(),
+            recalculated_by: String::new(),
+            resource_kind: String::new(),
+            approval_comment: String::new(),
+            rejection_comment: String::new(),
+            revision: 0,
+        }
+    }
+
+    #[test]
+    fn changes_take_the_next_revision_and_echoes_or_stale_events_do_not() {
+        let sequence = Sequence::new();
+        let mut records = HashMap::new();
+        keep_newest(&mut records, record(1, Phase::Planned), &sequence);
+        let first = records[&("default".to_string(), "users-1".to_string())].revision;
+        assert_eq!(first, sequence.base + 1, "revisions start above the base of this process");
+        // The watch event of the same state (this planner's own write coming back): no new revision.
+        keep_newest(&mut records, record(1, Phase::Planned), &sequence);
+        assert_eq!(records[&("default".to_string(), "users-1".to_string())].revision, first);
+        keep_newest(&mut records, record(2, Phase::Approved), &sequence);
+        let approved = &records[&("default".to_string(), "users-1".to_string())];
+        assert_eq!((approved.phase, approved.revision), (Phase::Approved, first + 1));
+        // A late event of an older version changes nothing.
+        keep_newest(&mut records, record(1, Phase::Planned), &sequence);
+        let kept = &records[&("default".to_string(), "users-1".to_string())];
+        assert_eq!((kept.phase, kept.revision), (Phase::Approved, first + 1));
+        // A token of an earlier process (an earlier start second) is below this base.
+        assert!(sequence.base >= 1 << 32 && (sequence.base >> 32) - 1 < sequence.base >> 32);
+    }
     use std::time::Duration;
 
     #[tokio::test]

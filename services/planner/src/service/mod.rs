@@ -6,10 +6,13 @@
 mod executors;
 mod migrations;
 mod resources;
+mod tokens;
+mod watch;
 
 pub use executors::ExecutorApi;
-pub use migrations::MigrationApi;
+pub use migrations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MigrationApi};
 pub use resources::ResourceApi;
+pub use watch::{WATCH_BOOKMARK_INTERVAL, WATCH_POLL_INTERVAL};
 
 use crate::core::CoreError;
 use tonic::Status;
