@@ -49,27 +49,61 @@ pub(super) async fn owner(client: &Client, kind: &str, namespace: &str, name: &s
 }
 
 /// Adds (`hold`) or removes our finalizer, when it is not already so. The resourceVersion in
-/// the patch makes it a compare-and-set: a concurrent change to the finalizers is not undone.
+/// the patch makes it a compare-and-set: a concurrent change to the finalizers is not undone;
+/// a conflict reads the resource again and retries.
 pub(super) async fn set_finalizer(client: &Client, kind: &str, namespace: &str, name: &str, hold: bool) {
     let Some(finalizer) = finalizer_of(kind) else { return };
-    let Some((api, object)) = get(client, kind, namespace, name).await else { return };
-    let mut finalizers = object.finalizers().to_vec();
+    const ATTEMPTS: u32 = 5;
+    for attempt in 1..=ATTEMPTS {
+        let Some((api, object)) = get(client, kind, namespace, name).await else { return };
+        let Some(finalizers) = finalizers_after(object.finalizers(), object.metadata.deletion_timestamp.is_some(), finalizer, hold) else {
+            return;
+        };
+        let patch = serde_json::json!({ "metadata": { "finalizers": finalizers, "resourceVersion": object.resource_version() } });
+        match api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+            Ok(_) => {
+                tracing::info!(kind, namespace, name, hold, "finalizer updated");
+                return;
+            }
+            Err(kube::Error::Api(e)) if e.code == 409 && attempt < ATTEMPTS => {
+                tracing::debug!(kind, namespace, name, hold, attempt, "finalizer update conflicted; reading the resource again");
+            }
+            Err(e) => {
+                tracing::warn!(kind, namespace, name, hold, error = %e, "cannot update the finalizer");
+                return;
+            }
+        }
+    }
+}
+
+/// The finalizers to write, or `None` when nothing is to change.
+fn finalizers_after(current: &[String], deleting: bool, finalizer: &str, hold: bool) -> Option<Vec<String>> {
+    let mut finalizers = current.to_vec();
     let has = finalizers.iter().any(|f| f == finalizer);
     if has == hold {
-        return;
+        return None;
     }
     if hold {
-        if object.metadata.deletion_timestamp.is_some() {
-            return; // no new finalizers on an object being deleted
+        if deleting {
+            return None; // no new finalizers on an object being deleted
         }
         finalizers.push(finalizer.to_string());
     } else {
         finalizers.retain(|f| f != finalizer);
     }
-    let patch = serde_json::json!({ "metadata": { "finalizers": finalizers, "resourceVersion": object.resource_version() } });
-    match api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)).await {
-        Ok(_) => tracing::info!(kind, namespace, name, hold, "finalizer updated"),
-        Err(e) => tracing::warn!(kind, namespace, name, hold, error = %e, "cannot update the finalizer"),
+    Some(finalizers)
+}
+
+/// Whether the Database resource exists; `true` when it cannot be read (the deletion of an
+/// object waiting for it is held rather than let go on a transient error).
+pub(super) async fn database_exists(client: &Client, namespace: &str, name: &str) -> bool {
+    let api: Api<schemahero_k8s::Database> = Api::namespaced(client.clone(), namespace);
+    match api.get_opt(name).await {
+        Ok(found) => found.is_some(),
+        Err(e) => {
+            tracing::warn!(namespace, name, error = %e, "cannot read the Database; assuming it exists");
+            true
+        }
     }
 }
 
@@ -89,5 +123,22 @@ pub(super) async fn report_phase(client: &Client, kind: &str, namespace: &str, n
     }
     if let Err(e) = api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch)).await {
         tracing::warn!(kind, namespace, name, error = %e, "cannot write the status");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::finalizers_after;
+
+    #[test]
+    fn finalizers_change_only_when_needed() {
+        let ours = "schemahero.io/function";
+        let theirs = vec!["other".to_string()];
+        assert_eq!(finalizers_after(&theirs, false, ours, true), Some(vec!["other".to_string(), ours.to_string()]));
+        assert_eq!(finalizers_after(&theirs, true, ours, true), None, "none added while deleting");
+        let both = vec!["other".to_string(), ours.to_string()];
+        assert_eq!(finalizers_after(&both, true, ours, false), Some(theirs.clone()));
+        assert_eq!(finalizers_after(&both, false, ours, true), None);
+        assert_eq!(finalizers_after(&theirs, false, ours, false), None);
     }
 }
