@@ -128,7 +128,50 @@ pub(super) async fn report_phase(client: &Client, kind: &str, namespace: &str, n
 
 #[cfg(test)]
 mod tests {
-    use super::finalizers_after;
+    use super::{finalizers_after, set_finalizer};
+    use kube::client::Body;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Finding 10: a patch that conflicts (409) reads the resource again and retries.
+    #[tokio::test]
+    async fn a_conflicting_finalizer_patch_is_retried() {
+        let (gets, patches) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (g, p) = (Arc::clone(&gets), Arc::clone(&patches));
+        let service = tower::service_fn(move |request: http::Request<Body>| {
+            let (g, p) = (Arc::clone(&g), Arc::clone(&p));
+            async move {
+                let response = if request.method() == http::Method::GET {
+                    let version = g.fetch_add(1, Ordering::SeqCst) + 1;
+                    let object = serde_json::json!({
+                        "apiVersion": "schemas.schemahero.io/v1alpha4", "kind": "Function",
+                        "metadata": { "name": "f", "namespace": "default", "uid": "u", "resourceVersion": version.to_string() },
+                        "spec": {}
+                    });
+                    http::Response::builder().status(200).body(Body::from(serde_json::to_vec(&object).unwrap()))
+                } else if p.fetch_add(1, Ordering::SeqCst) == 0 {
+                    let status = serde_json::json!({
+                        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                        "message": "the object has been modified", "reason": "Conflict", "code": 409
+                    });
+                    http::Response::builder().status(409).body(Body::from(serde_json::to_vec(&status).unwrap()))
+                } else {
+                    let object = serde_json::json!({
+                        "apiVersion": "schemas.schemahero.io/v1alpha4", "kind": "Function",
+                        "metadata": { "name": "f", "namespace": "default", "uid": "u", "resourceVersion": "9",
+                                      "finalizers": ["functions.schemas.schemahero.io/finalizer"] },
+                        "spec": {}
+                    });
+                    http::Response::builder().status(200).body(Body::from(serde_json::to_vec(&object).unwrap()))
+                };
+                Ok::<_, std::convert::Infallible>(response.unwrap())
+            }
+        });
+        let client = kube::Client::new(service, "default");
+        set_finalizer(&client, "Function", "default", "f", true).await;
+        assert_eq!(patches.load(Ordering::SeqCst), 2, "patched again after the conflict");
+        assert_eq!(gets.load(Ordering::SeqCst), 2, "read again before the second patch");
+    }
 
     #[test]
     fn finalizers_change_only_when_needed() {
