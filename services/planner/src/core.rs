@@ -285,10 +285,10 @@ impl<S: MigrationStore> PlannerCore<S> {
             let gone_objects: Vec<ObjectKey> = r.objects.keys().filter(|k| !objects.contains(*k)).cloned().collect();
             (gone_dbs, gone_tables, gone_objects)
         };
-        // Objects first: a removal is planned against the Database they named.
+        // Objects missing from a resync are forgotten, never dropped: a gap in the listing is no
+        // deletion (see `object_missing`).
         for k in gone_objects {
-            let reference = schemahero_proto::v1::SchemaObjectRef { kind: k.kind, namespace: k.key.namespace, name: k.key.name };
-            self.delete_object(&reference).await?;
+            self.object_missing(&k).await?;
         }
         for k in gone_dbs {
             self.delete_database(&k);

@@ -462,6 +462,10 @@ impl MigrationStore for KubeStore {
         objects::set_finalizer(&self.client, kind, namespace, name, false).await;
     }
 
+    async fn database_exists(&self, namespace: &str, name: &str) -> bool {
+        objects::database_exists(&self.client, namespace, name).await
+    }
+
     async fn report_object_phase(&self, kind: &str, namespace: &str, name: &str, phase: &str, message: &str) {
         objects::report_phase(&self.client, kind, namespace, name, phase, message).await;
     }

@@ -54,6 +54,24 @@ pub(crate) struct ObjectMemory {
     reported: Option<(String, String)>,
 }
 
+/// What `record_object_plan` did.
+enum Recorded {
+    /// Nothing: the object was deleted or changed while this plan was made.
+    Stale,
+    /// Nothing to do: the object matches (or the reviewer rejected exactly this).
+    InSync,
+    /// The object's migration now open (new, or the one already there).
+    Open(Box<MigrationRecord>),
+}
+
+/// What `plan_removal` did.
+enum Removal {
+    /// Recorded (or nothing to drop).
+    Done,
+    /// The object's Database is not known to the planner: nothing recorded yet.
+    NoDatabase(Key),
+}
+
 fn namespace_or_default(namespace: &str) -> &str {
     if namespace.is_empty() { "default" } else { namespace }
 }
@@ -103,11 +121,24 @@ impl<S: MigrationStore> PlannerCore<S> {
         Ok(())
     }
 
-    /// A Function or DatabaseExtension resource is gone.
+    /// A Function or DatabaseExtension resource is gone (an explicit deletion from the watcher).
     pub async fn delete_object(self: &Arc<Self>, r: &pb::SchemaObjectRef) -> Result<(), CoreError> {
         let okey = ObjectKey { kind: r.kind.clone(), key: Key::new(namespace_or_default(&r.namespace), &r.name) };
         let remembered = self.forget_object(&okey);
         self.object_deleted(&okey, remembered.map(|e| e.object)).await
+    }
+
+    /// An object the watcher did not list again in a resync: forgotten, its plans not yet
+    /// approved superseded, but nothing dropped and the resource not let go. A resync gap is no
+    /// deletion (a manifest that does not parse at the watcher's start, a CRD briefly not
+    /// served): only an explicit deletion (`delete_object`, or `deleting` in Kubernetes, where
+    /// the finalizer holds the resource until then) plans a removal.
+    pub(crate) async fn object_missing(self: &Arc<Self>, okey: &ObjectKey) -> Result<(), CoreError> {
+        if self.forget_object(okey).is_none() {
+            return Ok(());
+        }
+        tracing::warn!(object = %okey, "not listed by the watcher's resync: forgotten; nothing is dropped (only a deletion drops)");
+        self.supersede_planned(okey, &format!("the {} resource was not listed by the watcher", okey.kind)).await
     }
 
     fn forget_object(&self, okey: &ObjectKey) -> Option<ObjectEntry> {
@@ -116,38 +147,60 @@ impl<S: MigrationStore> PlannerCore<S> {
         r.objects.remove(okey)
     }
 
+    async fn supersede_planned(&self, okey: &ObjectKey, why: &str) -> Result<(), CoreError> {
+        let _guard = self.transitions_lock().await?;
+        for mut m in self.object_migrations(okey).await? {
+            if m.phase == Phase::Planned {
+                m.phase = Phase::Superseded;
+                m.error = why.to_string();
+                m.version += 1;
+                self.update(&m).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Supersedes the plans not yet approved for a deleted object, records its removal when
     /// it asked for one, then lets the resource go. `object` is `None` when the planner no
     /// longer knows it (already handled, or deleted while the planner was away).
     async fn object_deleted(self: &Arc<Self>, okey: &ObjectKey, object: Option<SchemaObject>) -> Result<(), CoreError> {
         let (namespace, name) = (okey.key.namespace.as_str(), okey.key.name.as_str());
         if let Some(object) = object {
-            {
-                let _guard = self.transitions_lock().await?;
-                for mut m in self.object_migrations(okey).await? {
-                    if m.phase == Phase::Planned {
-                        m.phase = Phase::Superseded;
-                        m.error = format!("the {} resource was deleted", okey.kind);
-                        m.version += 1;
-                        self.update(&m).await?;
+            self.supersede_planned(okey, &format!("the {} resource was deleted", okey.kind)).await?;
+            if object.remove_on_deletion() {
+                match self.plan_removal(okey, &object).await {
+                    Ok(Removal::Done) => {}
+                    Ok(Removal::NoDatabase(db_key)) => {
+                        if self.store().database_exists(&db_key.namespace, &db_key.name).await {
+                            // Held until the Database is known again (its Secret resolves…).
+                            self.wait_for_database(okey, &db_key).await;
+                            self.retry_removal(okey.clone(), object);
+                            return Ok(());
+                        }
+                        tracing::warn!(object = %okey, database = %db_key, "deleted with removeOnDeletion, but its Database is gone: nothing is dropped; letting the resource go");
+                    }
+                    Err(e) => {
+                        // Held until it is recorded: tried again in the background (the watcher
+                        // sends a deletion once), and the event says why meanwhile.
+                        self.retry_removal(okey.clone(), object);
+                        return Err(e);
                     }
                 }
-            }
-            if object.remove_on_deletion()
-                && let Err(e) = self.plan_removal(okey, &object).await
-            {
-                // Held until it is recorded: tried again in the background (the watcher sends a
-                // deletion once), and the event says why meanwhile.
-                self.retry_removal(okey.clone(), object);
-                return Err(e);
             }
         }
         self.store().release_object(&okey.kind, namespace, name).await;
         Ok(())
     }
 
-    /// Records a removal that could not be recorded (the store failed), with backoff, then
-    /// lets the resource go.
+    async fn wait_for_database(&self, okey: &ObjectKey, db_key: &Key) {
+        let message =
+            format!("waiting for Database {db_key} to be known to the planner to record the removal; the resource is held until then");
+        tracing::warn!(object = %okey, database = %db_key, "deleted with removeOnDeletion, but its Database is not known (yet): holding the resource and retrying");
+        self.store().report_object_phase(&okey.kind, &okey.key.namespace, &okey.key.name, "Deleting", &message).await;
+    }
+
+    /// Records a removal that could not be recorded (the store failed, the Database is not
+    /// known yet), with backoff, then lets the resource go.
     fn retry_removal(self: &Arc<Self>, okey: ObjectKey, object: SchemaObject) {
         let core = Arc::clone(self);
         tokio::spawn(async move {
@@ -157,22 +210,30 @@ impl<S: MigrationStore> PlannerCore<S> {
                     return; // re-created meanwhile: nothing to remove
                 }
                 match core.plan_removal(&okey, &object).await {
-                    Ok(()) => {
-                        core.store().release_object(&okey.kind, &okey.key.namespace, &okey.key.name).await;
-                        return;
+                    Ok(Removal::Done) => {}
+                    Ok(Removal::NoDatabase(db_key)) => {
+                        if core.store().database_exists(&db_key.namespace, &db_key.name).await {
+                            tracing::debug!(object = %okey, database = %db_key, attempt, "the Database is not known yet; retrying");
+                            continue;
+                        }
+                        tracing::warn!(object = %okey, database = %db_key, "its Database is gone: nothing is dropped; letting the resource go");
                     }
-                    Err(e) => tracing::warn!(object = %okey, attempt, error = %e, "cannot record the removal yet; retrying"),
+                    Err(e) => {
+                        tracing::warn!(object = %okey, attempt, error = %e, "cannot record the removal yet; retrying");
+                        continue;
+                    }
                 }
+                core.store().release_object(&okey.kind, &okey.key.namespace, &okey.key.name).await;
+                return;
             }
         });
     }
 
     /// Records the Migration that drops a deleted object with `removeOnDeletion`.
-    async fn plan_removal(self: &Arc<Self>, okey: &ObjectKey, object: &SchemaObject) -> Result<(), CoreError> {
+    async fn plan_removal(self: &Arc<Self>, okey: &ObjectKey, object: &SchemaObject) -> Result<Removal, CoreError> {
         let db_key = Key::new(&okey.key.namespace, object.database());
         let Some(database) = self.database(&db_key) else {
-            tracing::warn!(object = %okey, database = %db_key, "deleted with removeOnDeletion, but its Database is not known: nothing is dropped");
-            return Ok(());
+            return Ok(Removal::NoDatabase(db_key));
         };
         let mut warnings = Vec::new();
         let statements = schemahero_engine::object_removal(database.driver, object, &mut warnings);
@@ -180,17 +241,16 @@ impl<S: MigrationStore> PlannerCore<S> {
             tracing::warn!(warning = %w, "planning a removal");
         }
         if statements.is_empty() {
-            return Ok(());
+            return Ok(Removal::Done);
         }
         // `DROP … IF EXISTS` is right whatever the live state is by then.
         let plan = Plan { statements, fingerprint: schemahero_engine::UNCHECKED_FINGERPRINT.to_string() };
         let spec_json = object.spec_json().map_err(|e| CoreError::Invalid(format!("{okey}: {e}")))?;
         let entry = ObjectEntry { object: object.clone(), spec_hash: fingerprint(&spec_json), spec_json };
-        let recorded = self.record_object_plan(okey, &entry, &database, &plan, Reason::Spec).await?;
-        if let Some(m) = recorded {
+        if let Recorded::Open(m) = self.record_object_plan(okey, &entry, &database, &plan, Reason::Spec, true).await? {
             tracing::info!(object = %okey, migration = %m.id, phase = m.phase.as_str(), "planned the removal of a deleted object");
         }
-        Ok(())
+        Ok(Removal::Done)
     }
 
     /// Plans the object after `delay` (in the background).
@@ -284,8 +344,10 @@ impl<S: MigrationStore> PlannerCore<S> {
         if plan.is_empty() && known_in_sync {
             return;
         }
-        let recorded = match self.record_object_plan(okey, &entry, &database, &plan, reason).await {
-            Ok(recorded) => recorded,
+        let recorded = match self.record_object_plan(okey, &entry, &database, &plan, reason, false).await {
+            Ok(Recorded::Stale) => return, // deleted or changed meanwhile: its own event plans it
+            Ok(Recorded::InSync) => None,
+            Ok(Recorded::Open(m)) => Some(*m),
             Err(e) => return self.retry_object(okey, reason, &e.to_string()),
         };
         {
@@ -344,7 +406,10 @@ impl<S: MigrationStore> PlannerCore<S> {
     }
 
     /// Records an object's plan: nothing when it is already the open migration's, supersedes
-    /// a Planned one it replaces, waits for an approved or executing one.
+    /// a Planned one it replaces, waits for an approved or executing one. A `removal` (the
+    /// object was deleted) never waits: its DROP is recorded after the open migration, and
+    /// executors take a database's migrations one at a time in plan order, so it runs after it.
+    /// A plan of an object that was deleted or changed while it was planned is not recorded.
     async fn record_object_plan(
         &self,
         okey: &ObjectKey,
@@ -352,12 +417,16 @@ impl<S: MigrationStore> PlannerCore<S> {
         database: &DatabaseEntry,
         plan: &Plan,
         reason: Reason,
-    ) -> Result<Option<MigrationRecord>, CoreError> {
+        removal: bool,
+    ) -> Result<Recorded, CoreError> {
         let _guard = self.transitions_lock().await?;
+        if !removal && self.resources().objects.get(okey).map(|e| e.spec_hash.as_str()) != Some(entry.spec_hash.as_str()) {
+            return Ok(Recorded::Stale);
+        }
         let existing = self.object_migrations(okey).await?;
         let open: Vec<&MigrationRecord> = existing.iter().filter(|m| m.phase.is_open()).collect();
         if let Some(same) = open.iter().find(|m| m.same_statements(&plan.statements)) {
-            return Ok(Some((*same).clone()));
+            return Ok(Recorded::Open(Box::new((*same).clone())));
         }
         if plan.statements.is_empty() {
             for m in open.iter().filter(|m| m.phase == Phase::Planned) {
@@ -367,17 +436,17 @@ impl<S: MigrationStore> PlannerCore<S> {
                 next.version += 1;
                 self.update(&next).await?;
             }
-            return Ok(None);
+            return Ok(Recorded::InSync);
         }
-        if let Some(busy) = open.iter().find(|m| m.phase != Phase::Planned) {
-            return Ok(Some((*busy).clone()));
+        if !removal && let Some(busy) = open.iter().find(|m| m.phase != Phase::Planned) {
+            return Ok(Recorded::Open(Box::new((*busy).clone())));
         }
         if reason == Reason::Drift
             && let Some(last) = existing.last()
             && last.phase == Phase::Rejected
             && last.same_statements(&plan.statements)
         {
-            return Ok(None); // the reviewer already said no to exactly this
+            return Ok(Recorded::InSync); // the reviewer already said no to exactly this
         }
         for m in open.iter().filter(|m| m.phase == Phase::Planned) {
             let mut next = (*m).clone();
@@ -386,7 +455,8 @@ impl<S: MigrationStore> PlannerCore<S> {
             next.version += 1;
             self.update(&next).await?;
         }
-        let now = now_millis();
+        // Strictly after every migration of the object (executors go in `planned_at` order).
+        let now = existing.iter().map(|m| m.planned_at + 1).fold(now_millis(), i64::max);
         let seed = format!("{okey}{}{}{now}{}", entry.spec_hash, plan.fingerprint, existing.len());
         let immediate = database.immediate_deploy;
         let record = MigrationRecord {
@@ -425,6 +495,231 @@ impl<S: MigrationStore> PlannerCore<S> {
         self.store().insert(&record).await?;
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", record.phase.as_str())]).inc();
         tracing::info!(migration = %record.id, object = %okey, phase = record.phase.as_str(), statements = record.statements.len(), "planned");
-        Ok(Some(record))
+        Ok(Recorded::Open(Box::new(record)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Config;
+    use crate::store::{SqlStore, SqlTransitionLock, StoreError};
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// The SQL store, recording what it is asked to do with the resources.
+    struct TestStore {
+        inner: SqlStore,
+        released: Mutex<Vec<String>>,
+        phases: Mutex<Vec<(String, String)>>,
+        database_exists: AtomicBool,
+    }
+
+    impl MigrationStore for TestStore {
+        type TransitionLock = SqlTransitionLock;
+        async fn lock_transitions(&self) -> Result<SqlTransitionLock, StoreError> {
+            self.inner.lock_transitions().await
+        }
+        async fn release_object(&self, kind: &str, namespace: &str, name: &str) {
+            self.released.lock().unwrap().push(format!("{kind} {namespace}/{name}"));
+        }
+        async fn report_object_phase(&self, _kind: &str, _namespace: &str, _name: &str, phase: &str, message: &str) {
+            self.phases.lock().unwrap().push((phase.to_string(), message.to_string()));
+        }
+        async fn database_exists(&self, _namespace: &str, _name: &str) -> bool {
+            self.database_exists.load(Ordering::SeqCst)
+        }
+        async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
+            self.inner.insert(m).await
+        }
+        async fn get(&self, id: &str) -> Result<Option<MigrationRecord>, StoreError> {
+            self.inner.get(id).await
+        }
+        async fn list(&self, filter: &Filter) -> Result<Vec<MigrationRecord>, StoreError> {
+            self.inner.list(filter).await
+        }
+        async fn update(&self, m: &MigrationRecord) -> Result<bool, StoreError> {
+            self.inner.update(m).await
+        }
+        async fn next_fencing_token(&self) -> Result<i64, StoreError> {
+            self.inner.next_fencing_token().await
+        }
+        async fn planned_spec_hash(&self, namespace: &str, table_resource: &str) -> Result<Option<String>, StoreError> {
+            self.inner.planned_spec_hash(namespace, table_resource).await
+        }
+        async fn set_planned_spec_hash(&self, namespace: &str, table_resource: &str, hash: Option<&str>) -> Result<(), StoreError> {
+            self.inner.set_planned_spec_hash(namespace, table_resource, hash).await
+        }
+    }
+
+    async fn core(test: &str) -> Arc<PlannerCore<TestStore>> {
+        let path = std::env::temp_dir().join(format!("planner-objects-{}-{test}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let inner = SqlStore::open(path.to_str().unwrap()).await.unwrap();
+        let store = TestStore { inner, released: Mutex::default(), phases: Mutex::default(), database_exists: AtomicBool::new(false) };
+        PlannerCore::new(store, Config { debounce: Duration::from_millis(10), drift_interval: Duration::from_secs(3600) })
+    }
+
+    const SPEC: &str = r#"{"database":"app","name":"double_it","removeOnDeletion":true,"schema":{"postgres":{"lang":"PLpgSQL","params":[{"name":"n","type":"integer"}],"return":"integer","as":"BEGIN RETURN n * 2; END;"}}}"#;
+
+    fn function(deleting: bool) -> pb::SchemaObject {
+        pb::SchemaObject {
+            kind: "Function".into(),
+            namespace: "default".into(),
+            name: "double-it".into(),
+            spec_json: SPEC.into(),
+            deleting,
+            ..Default::default()
+        }
+    }
+
+    fn okey() -> ObjectKey {
+        ObjectKey { kind: "Function".into(), key: Key::new("default", "double-it") }
+    }
+
+    /// A Database the planner knows but cannot reach (planning fails and retries quietly).
+    fn unreachable_database(core: &Arc<PlannerCore<TestStore>>) {
+        core.upsert_database(Key::new("default", "app"), "postgres", "postgres://postgres@127.0.0.1:1/none", false, false).unwrap();
+    }
+
+    async fn migrations(core: &PlannerCore<TestStore>) -> Vec<MigrationRecord> {
+        core.store().list(&Filter::default()).await.unwrap()
+    }
+
+    fn is_drop(m: &MigrationRecord) -> bool {
+        m.statements.iter().any(|s| s.sql.to_uppercase().contains("DROP FUNCTION"))
+    }
+
+    fn create_migration(phase: Phase) -> MigrationRecord {
+        let object = SchemaObject::from_spec_json("Function", "double-it", "default", "test", SPEC).unwrap();
+        MigrationRecord {
+            id: "double-it-create".into(),
+            namespace: "default".into(),
+            database: "app".into(),
+            table_resource: "double-it".into(),
+            table: object.object_name(),
+            phase,
+            statements: vec![schemahero_plan::PlannedStatement::new(
+                "double_it",
+                "CREATE FUNCTION double_it(n integer) RETURNS integer AS $$ BEGIN RETURN n * 2; END; $$ LANGUAGE plpgsql",
+            )],
+            fingerprint: String::new(),
+            spec_hash: fingerprint(SPEC),
+            spec_json: SPEC.into(),
+            planned_at: now_millis() + 60_000, // even "later" than now: the drop still goes after it
+            approved_at: 0,
+            executed_at: 0,
+            trace_id: String::new(),
+            traceparent: String::new(),
+            error: String::new(),
+            waiting_reason: String::new(),
+            attempts: 0,
+            executor: String::new(),
+            reason: Reason::Spec,
+            fencing_token: 0,
+            lease_expires_at: 0,
+            not_before: 0,
+            version: 1,
+            approved_by: String::new(),
+            rejected_by: String::new(),
+            recalculated_by: String::new(),
+            resource_kind: "Function".into(),
+        }
+    }
+
+    /// Finding 6: an approved CREATE open for the object does not swallow its removal; the DROP
+    /// is recorded after it (and so is claimed after it).
+    #[tokio::test]
+    async fn removal_is_recorded_while_an_approved_migration_is_open() {
+        let core = core("approved-open").await;
+        unreachable_database(&core);
+        core.store().insert(&create_migration(Phase::Approved)).await.unwrap();
+        core.upsert_object(&function(true)).await.unwrap();
+        let all = migrations(&core).await;
+        let create = all.iter().find(|m| m.id == "double-it-create").unwrap();
+        assert_eq!(create.phase, Phase::Approved);
+        let drop = all.iter().find(|m| is_drop(m)).unwrap_or_else(|| panic!("no DROP recorded: {all:?}"));
+        assert_eq!(drop.phase, Phase::Planned);
+        assert!(drop.planned_at > create.planned_at, "the DROP must be ordered after the open CREATE");
+        assert_eq!(*core.store().released.lock().unwrap(), vec!["Function default/double-it".to_string()]);
+        // Approved too, it is claimed only after the CREATE (one at a time per database).
+        core.approve(&drop.id, "test").await.unwrap();
+        let first = core.claim("executor", 60).await.unwrap().expect("a claim");
+        assert_eq!(first.migration.id, "double-it-create");
+        assert!(core.claim("executor", 60).await.unwrap().is_none(), "the DROP waits for the CREATE");
+    }
+
+    /// Finding 7: a plan made before the object was deleted (or changed) is not recorded.
+    #[tokio::test]
+    async fn a_plan_of_an_object_deleted_meanwhile_is_not_recorded() {
+        let core = core("stale").await;
+        let object = SchemaObject::from_spec_json("Function", "double-it", "default", "test", SPEC).unwrap();
+        let entry = ObjectEntry { object, spec_json: SPEC.into(), spec_hash: fingerprint(SPEC) };
+        let database = DatabaseEntry {
+            driver: schemahero_engine::Driver::Postgres,
+            uri: "postgres://x".into(),
+            immediate_deploy: true,
+            deploy_seed_data: false,
+        };
+        let plan = Plan { statements: create_migration(Phase::Planned).statements, fingerprint: "live".into() };
+        // Not known (deleted while planned).
+        let recorded = core.record_object_plan(&okey(), &entry, &database, &plan, Reason::Spec, false).await.unwrap();
+        assert!(matches!(recorded, Recorded::Stale));
+        // Known with another spec (changed while planned).
+        let mut changed = entry.clone();
+        changed.spec_hash = "other".into();
+        core.resources().objects.insert(okey(), changed);
+        let recorded = core.record_object_plan(&okey(), &entry, &database, &plan, Reason::Spec, false).await.unwrap();
+        assert!(matches!(recorded, Recorded::Stale));
+        assert!(migrations(&core).await.is_empty());
+        // The removal path records whatever the planner knows.
+        core.resources().objects.clear();
+        let recorded = core.record_object_plan(&okey(), &entry, &database, &plan, Reason::Spec, true).await.unwrap();
+        assert!(matches!(recorded, Recorded::Open(_)));
+    }
+
+    /// Finding 8: an object missing from a resync is forgotten, not dropped, and not let go.
+    #[tokio::test]
+    async fn a_resync_gap_drops_nothing() {
+        let core = core("resync-gap").await;
+        unreachable_database(&core);
+        core.upsert_object(&function(false)).await.unwrap();
+        core.resync_start();
+        unreachable_database(&core); // listed again; the Function is not
+        core.resync_end().await.unwrap();
+        assert!(core.object_keys().is_empty(), "forgotten");
+        assert!(migrations(&core).await.iter().all(|m| !is_drop(m)), "nothing dropped");
+        assert!(core.store().released.lock().unwrap().is_empty(), "the resource is not let go");
+        // An explicit deletion still drops.
+        core.upsert_object(&function(true)).await.unwrap();
+        assert!(migrations(&core).await.iter().any(is_drop));
+        assert_eq!(core.store().released.lock().unwrap().len(), 1);
+    }
+
+    /// Finding 9: a deletion whose Database is not known is held while the Database exists,
+    /// and recorded once it is known.
+    #[tokio::test]
+    async fn an_unknown_but_existing_database_holds_the_deletion() {
+        let core = core("unknown-database").await;
+        core.store().database_exists.store(true, Ordering::SeqCst);
+        core.upsert_object(&function(true)).await.unwrap();
+        assert!(core.store().released.lock().unwrap().is_empty(), "held while the Database exists");
+        assert!(core.store().phases.lock().unwrap().iter().any(|(p, m)| p == "Deleting" && m.contains("default/app")));
+        unreachable_database(&core);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while core.store().released.lock().unwrap().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "the removal was not recorded once the Database was known");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(migrations(&core).await.iter().any(is_drop));
+    }
+
+    /// Finding 9: with the Database gone for good, the resource is let go (nothing to drop).
+    #[tokio::test]
+    async fn a_gone_database_lets_the_deletion_go() {
+        let core = core("gone-database").await;
+        core.upsert_object(&function(true)).await.unwrap();
+        assert_eq!(core.store().released.lock().unwrap().len(), 1);
+        assert!(migrations(&core).await.is_empty());
     }
 }

@@ -154,6 +154,14 @@ pub trait MigrationStore: Send + Sync + 'static {
         async {}
     }
 
+    /// Whether the Database resource `namespace/name` still exists, for a deleted object with
+    /// `removeOnDeletion` whose Database the planner does not know (Kubernetes: its Secret does
+    /// not resolve yet): held while it exists. Stores without such resources (the SQL store)
+    /// know no more than the planner: `false`.
+    fn database_exists(&self, _namespace: &str, _name: &str) -> impl Future<Output = bool> + Send {
+        async { false }
+    }
+
     /// Shows a Function's or DatabaseExtension's phase (`Applied`: it is as its spec says;
     /// `Planned`: a migration for it is open) on the resource.
     fn report_object_phase(
