@@ -624,6 +624,9 @@ mod tests {
             rejected_by: String::new(),
             recalculated_by: String::new(),
             resource_kind: "Function".into(),
+            approval_comment: String::new(),
+            rejection_comment: String::new(),
+            revision: 0,
         }
     }
 
@@ -643,7 +646,7 @@ mod tests {
         assert!(drop.planned_at > create.planned_at, "the DROP must be ordered after the open CREATE");
         assert_eq!(*core.store().released.lock().unwrap(), vec!["Function default/double-it".to_string()]);
         // Approved too, it is claimed only after the CREATE (one at a time per database).
-        core.approve(&drop.id, "test").await.unwrap();
+        core.approve(&drop.id, "test", "").await.unwrap();
         let first = core.claim("executor", 60).await.unwrap().expect("a claim");
         assert_eq!(first.migration.id, "double-it-create");
         assert!(core.claim("executor", 60).await.unwrap().is_none(), "the DROP waits for the CREATE");
