@@ -188,31 +188,47 @@ async fn one_planner_leads_and_a_killed_leader_is_replaced_without_duplicate_mig
     kubectl_ok(&["delete", "lease", "schemahero-planner", "-n", &ns], None);
     let mut d = start(&dir, &ns, "planner-d");
     d.lines.wait_for("planner listening on ", Duration::from_secs(20)).expect("planner-d leads");
+    // Let it renew at least once.
+    tokio::time::sleep(Duration::from_secs(LEASE_SECS)).await;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/kube-test-server.sh");
-    let server = |cmd: &str| {
+    let server = move |cmd: &str| {
         let status = std::process::Command::new("bash").arg(&script).arg(cmd).status().expect("run kube-test-server.sh");
         assert!(status.success(), "kube-test-server.sh {cmd} failed");
     };
-    // Timed from before the stop: the script takes a while to stop etcd and the API server.
-    let stopped = Instant::now();
-    server("stop");
-    let exit = loop {
+    // Stop the API server in the background and watch planner-d meanwhile.
+    let stopping = std::thread::spawn({
+        let server = server.clone();
+        move || server("stop")
+    });
+    let watching = Instant::now();
+    let exited_at = loop {
         if let Ok(Some(status)) = d.proc.child.try_wait() {
-            break status;
+            assert!(!status.success(), "losing the Lease is a failure exit");
+            break std::time::SystemTime::now();
         }
-        if stopped.elapsed() > Duration::from_secs(LEASE_SECS * 3) {
+        if watching.elapsed() > Duration::from_secs(LEASE_SECS * 5) {
+            let _ = stopping.join();
             server("start");
             panic!("planner-d kept running without its API server: {}", d.proc.log_text());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let after = stopped.elapsed();
+    stopping.join().expect("stopping the API server");
     server("start");
-    println!("without the API server the leader stopped after {:.2} s (Lease {LEASE_SECS} s)", after.as_secs_f64());
-    assert!(!exit.success());
     assert!(d.proc.log_text().contains("the Lease could not be renewed"), "{}", d.proc.log_text());
-    // Its last renewal was at most LEASE_SECS ago, so it stopped before the Lease expired.
-    assert!(after < Duration::from_secs(LEASE_SECS), "stopped {after:?} after the API server went, Lease {LEASE_SECS} s");
+    // The safety property: it stopped before its Lease (as last renewed, read back now) expired,
+    // that is before any other replica could have taken it.
+    let renewed = kubectl_ok(&["get", "lease", "schemahero-planner", "-n", &ns, "-o", "jsonpath={.spec.renewTime}"], None);
+    let expires = unix_micros(renewed.trim()) + LEASE_SECS as i64 * 1_000_000;
+    let exited = exited_at.duration_since(std::time::UNIX_EPOCH).expect("clock").as_micros() as i64;
+    println!("without the API server the leader stopped {:.2} s before its Lease expired", (expires - exited) as f64 / 1e6);
+    assert!(exited < expires, "planner-d stopped {} µs after its Lease expired", exited - expires);
+}
+
+/// A Kubernetes MicroTime (RFC 3339) as microseconds since the epoch.
+fn unix_micros(time: &str) -> i64 {
+    let out = std::process::Command::new("date").args(["-u", "-d", time, "+%s%6N"]).output().expect("date");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or_else(|e| panic!("renewTime {time:?}: {e}"))
 }
 
 /// Now as a Kubernetes MicroTime (RFC 3339 with microseconds, UTC).

@@ -60,6 +60,34 @@ fn valid_namespace(namespace: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether a server of this version has gRPC probes (Kubernetes 1.24+). Minor versions may carry
+/// a suffix (`"20+"` on some distributions); an unreadable version is taken as recent.
+fn serves_grpc_probes(major: &str, minor: &str) -> bool {
+    let number = |v: &str| v.trim_end_matches(|c: char| !c.is_ascii_digit()).parse::<u32>().ok();
+    match (number(major), number(minor)) {
+        (Some(major), Some(minor)) => (major, minor) >= (1, 24),
+        _ => true,
+    }
+}
+
+/// For a server before 1.24: each gRPC probe becomes a TCP probe. The planner's readiness goes
+/// to its gRPC port, which a waiting replica does not open (so the Service still routes to the
+/// leader alone); the other probes to the health port.
+fn probe_with_tcp(obj: &mut DynamicObject) {
+    let planner = obj.name_any() == "schemahero-planner";
+    let Some(containers) = obj.data.pointer_mut("/spec/template/spec/containers").and_then(serde_json::Value::as_array_mut) else {
+        return;
+    };
+    for container in containers {
+        for probe in ["readinessProbe", "livenessProbe"] {
+            let Some(p) = container.get_mut(probe).and_then(serde_json::Value::as_object_mut) else { continue };
+            let Some(grpc) = p.remove("grpc") else { continue };
+            let port = if planner && probe == "readinessProbe" { serde_json::json!("grpc") } else { grpc["port"].clone() };
+            p.insert("tcpSocket".into(), serde_json::json!({ "port": port }));
+        }
+    }
+}
+
 /// An image reference as registries accept it: `[host[:port]/]path[:tag][@algorithm:digest]`,
 /// path components lowercase. Checked before it is written into a manifest.
 pub fn valid_image(image: &str) -> Result<()> {
@@ -142,7 +170,16 @@ pub async fn install(kube: &KubeArgs, namespace: &str, image: &str, print_yaml: 
         return install_tls::ensure_with_namespace(&client, namespace).await;
     }
     let mut out = String::new();
-    let objects = objects(namespace, image)?;
+    let mut objects = objects(namespace, image)?;
+    let version = client.apiserver_version().await.context("reading the API server's version")?;
+    if !serves_grpc_probes(&version.major, &version.minor) {
+        objects.iter_mut().for_each(probe_with_tcp);
+        out.push_str(&format!(
+            "Kubernetes {}.{} has no gRPC probes (1.24+): the Deployments are probed over TCP instead \
+             (the planner's readiness on its gRPC port, which only the leader opens)\n",
+            version.major, version.minor
+        ));
+    }
     let (crds, rest): (Vec<_>, Vec<_>) =
         objects.into_iter().partition(|o| o.types.as_ref().is_some_and(|t| t.kind == "CustomResourceDefinition" || t.kind == "Namespace"));
     // CRDs and the namespace first; discovery afterwards sees everything else. The TLS Secrets
@@ -307,6 +344,27 @@ mod tests {
         ] {
             let e = valid_image(bad).expect_err(bad).to_string();
             assert!(e.contains("--image"), "{e}");
+        }
+    }
+
+    #[test]
+    fn servers_before_1_24_get_tcp_probes() {
+        assert!(!serves_grpc_probes("1", "20"));
+        assert!(!serves_grpc_probes("1", "23+"));
+        assert!(serves_grpc_probes("1", "24"));
+        assert!(serves_grpc_probes("1", "31+"));
+        assert!(serves_grpc_probes("", ""), "unknown: assume recent");
+        let mut objects = objects("ops", DEFAULT_IMAGE).unwrap();
+        objects.iter_mut().for_each(probe_with_tcp);
+        let deployments: Vec<&DynamicObject> = objects.iter().filter(|o| o.types.as_ref().unwrap().kind == "Deployment").collect();
+        assert_eq!(deployments.len(), 3);
+        for d in deployments {
+            let c = &d.data["spec"]["template"]["spec"]["containers"][0];
+            let planner = d.name_any() == "schemahero-planner";
+            assert!(c["readinessProbe"]["grpc"].is_null() && c["livenessProbe"]["grpc"].is_null());
+            let ready_port = if planner { serde_json::json!("grpc") } else { serde_json::json!(8081) };
+            assert_eq!(c["readinessProbe"]["tcpSocket"]["port"], ready_port, "{}", d.name_any());
+            assert_eq!(c["livenessProbe"]["tcpSocket"]["port"], serde_json::json!(8081), "{}", d.name_any());
         }
     }
 }

@@ -80,25 +80,29 @@ async fn exercise(store: SqlStore) {
     assert!(!store.update(&stale).await.unwrap(), "compare-and-set refuses a stale write");
     assert_eq!(store.get("a-1").await.unwrap().unwrap().phase, Phase::Approved);
 
-    // The change sequence: the approval moved a-1 after b-1; the refused write took nothing visible.
+    // The change sequence: the approval moved a-1 after b-1 and f-1; the refused write took
+    // nothing visible.
     let changes = store.changes_since(start, 100).await.unwrap().unwrap();
-    assert_eq!(changes.iter().map(|m| (m.id.as_str(), m.revision)).collect::<Vec<_>>(), vec![("b-1", start + 2), ("a-1", start + 3)]);
-    assert_eq!(changes[1].phase, Phase::Approved, "a change is read as the migration is now");
+    assert_eq!(
+        changes.iter().map(|m| (m.id.as_str(), m.revision)).collect::<Vec<_>>(),
+        vec![("b-1", start + 2), ("f-1", start + 3), ("a-1", start + 4)]
+    );
+    assert_eq!(changes[2].phase, Phase::Approved, "a change is read as the migration is now");
     let after_b = store.changes_since(start + 2, 100).await.unwrap().unwrap();
-    assert_eq!(after_b.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["a-1"]);
+    assert_eq!(after_b.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["f-1", "a-1"]);
     assert_eq!(store.changes_since(start, 1).await.unwrap().unwrap().len(), 1, "at most the limit");
-    assert!(store.current_revision().await.unwrap() >= Some(start + 3));
+    assert!(store.current_revision().await.unwrap() >= Some(start + 4));
 
     // Pages in listing order (planned_at, id), continuing after a given migration.
     store.insert(&record("c-1", "c", 5)).await.unwrap(); // same planned_at as b-1: the id decides
-    let page = store.list_page(&Filter::default(), None, 2).await.unwrap();
-    assert_eq!(page.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["b-1", "c-1"]);
+    let page = store.list_page(&Filter::default(), None, 3).await.unwrap();
+    assert_eq!(page.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["f-1", "b-1", "c-1"]);
     let next = store.list_page(&Filter::default(), Some((5, "c-1".into())), 2).await.unwrap();
     assert_eq!(next.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["a-1"]);
     let filtered = store.list_page(&Filter { table: Some("c".into()), ..Filter::default() }, Some((5, "b-1".into())), 10).await.unwrap();
     assert_eq!(filtered.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["c-1"]);
     let counts = store.count_by_phase().await.unwrap();
-    assert_eq!((counts.get(&Phase::Approved), counts.get(&Phase::Planned), counts.get(&Phase::Failed)), (Some(&1), Some(&2), None));
+    assert_eq!((counts.get(&Phase::Approved), counts.get(&Phase::Planned), counts.get(&Phase::Failed)), (Some(&1), Some(&3), None));
     let approved_only = store.list(&Filter { phase: Some(Phase::Approved), ..Filter::default() }).await.unwrap();
     assert_eq!(approved_only.len(), 1);
     let by_table = store.list(&Filter { table: Some("b".into()), namespace: Some("default".into()), ..Filter::default() }).await.unwrap();
