@@ -69,9 +69,12 @@ fn apply_crds_now() {
     }
 }
 
-/// A new namespace for one test (unique per process, so reruns never wait on a deletion).
+/// A new namespace for one test: the name, the process id and the clock's microseconds, so
+/// neither reruns nor a process id reused by a later run (the test server keeps its etcd data
+/// between runs) meet an existing namespace.
 pub fn fresh_namespace(name: &str) -> String {
-    let ns = format!("{name}-{}", std::process::id());
+    let micros = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() % 1_000_000);
+    let ns = format!("{name}-{}-{micros}", std::process::id());
     kubectl_ok(&["create", "namespace", &ns], None);
     ns
 }
