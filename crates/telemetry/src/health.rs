@@ -41,6 +41,16 @@ impl Health {
     }
 }
 
+/// The services' `--health-listen`: when an address is given, serves the endpoint there and
+/// announces the bound address (on stdout, where tests and scripts read it, and in the log).
+pub async fn start(address: Option<&str>) -> std::io::Result<Option<Health>> {
+    let Some(address) = address else { return Ok(None) };
+    let (bound, health) = spawn(address).await.map_err(|e| std::io::Error::new(e.kind(), format!("health on {address}: {e}")))?;
+    println!("health listening on {bound}");
+    tracing::info!(%bound, "gRPC health for probes");
+    Ok(Some(health))
+}
+
 /// Serves the health endpoint on `address` in the background: live at once, not ready until
 /// [`Health::set_ready`]. Returns the bound address (port 0 picks one).
 pub async fn spawn(address: &str) -> std::io::Result<(SocketAddr, Health)> {

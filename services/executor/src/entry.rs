@@ -50,16 +50,7 @@ pub async fn main() -> anyhow::Result<()> {
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "executor".into());
     let executor_id = args.id.unwrap_or_else(|| format!("{host}-{}", std::process::id()));
     let tls = args.tls.load(&args.planner)?;
-    let health = match &args.health_listen {
-        Some(address) => {
-            let (bound, health) =
-                schemahero_telemetry::health::spawn(address).await.map_err(|e| anyhow::anyhow!("health on {address}: {e}"))?;
-            println!("health listening on {bound}");
-            tracing::info!(%bound, "gRPC health for probes");
-            Some(health)
-        }
-        None => None,
-    };
+    let health = schemahero_telemetry::health::start(args.health_listen.as_deref()).await?;
     let config = crate::Config {
         tls,
         health,

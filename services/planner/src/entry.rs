@@ -86,15 +86,7 @@ pub async fn main() -> anyhow::Result<()> {
         let bound = schemahero_telemetry::metrics::spawn(address).await.with_context(|| format!("metrics on {address}"))?;
         tracing::info!(%bound, "metrics on /metrics");
     }
-    let health = match &args.health_listen {
-        Some(address) => {
-            let (bound, health) = schemahero_telemetry::health::spawn(address).await.with_context(|| format!("health on {address}"))?;
-            println!("health listening on {bound}");
-            tracing::info!(%bound, "gRPC health for probes");
-            Some(health)
-        }
-        None => None,
-    };
+    let health = schemahero_telemetry::health::start(args.health_listen.as_deref()).await?;
     let config =
         Config { debounce: Duration::from_millis(args.debounce_ms), drift_interval: Duration::from_secs(args.drift_interval_secs.max(1)) };
     if args.kubernetes {

@@ -80,12 +80,7 @@ pub async fn main() -> anyhow::Result<()> {
 
     let mut stream_config = StreamConfig::new(&args.planner);
     stream_config.tls = args.tls.load(&args.planner)?;
-    if let Some(address) = &args.health_listen {
-        let (bound, health) = schemahero_telemetry::health::spawn(address).await.with_context(|| format!("health on {address}"))?;
-        println!("health listening on {bound}");
-        tracing::info!(%bound, "gRPC health for probes");
-        stream_config.health = Some(health);
-    }
+    stream_config.health = schemahero_telemetry::health::start(args.health_listen.as_deref()).await?;
     if let Some(spec_dir) = &args.spec_dir {
         let poll_interval = Duration::from_millis(args.poll_interval_ms);
         let source = DirectorySource::with_notifications(spec_dir, poll_interval, !args.poll_only).context("cannot watch --spec-dir")?;
