@@ -352,38 +352,16 @@ async fn plan_preview_plans_without_storing_and_converges() {
 }
 
 fn record(id: &str, table: &str, planned_at: i64) -> schemahero_planner::model::MigrationRecord {
-    use schemahero_planner::model::{MigrationRecord, Phase, Reason};
+    use schemahero_planner::model::MigrationRecord;
     MigrationRecord {
         id: id.into(),
         namespace: "default".into(),
         database: "app".into(),
         table_resource: table.into(),
         table: table.into(),
-        phase: Phase::Planned,
-        statements: Vec::new(),
-        fingerprint: String::new(),
-        spec_hash: String::new(),
         spec_json: "{}".into(),
         planned_at,
-        approved_at: 0,
-        executed_at: 0,
-        trace_id: String::new(),
-        traceparent: String::new(),
-        error: String::new(),
-        waiting_reason: String::new(),
-        attempts: 0,
-        executor: String::new(),
-        reason: Reason::Spec,
-        fencing_token: 0,
-        lease_expires_at: 0,
-        not_before: 0,
         version: 1,
-        approved_by: String::new(),
-        rejected_by: String::new(),
-        recalculated_by: String::new(),
-        resource_kind: String::new(),
-        approval_comment: String::new(),
-        rejection_comment: String::new(),
-        revision: 0,
+        ..MigrationRecord::default()
     }
 }

@@ -3,8 +3,9 @@
 use schemahero_proto::v1 as pb;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Phase {
+    #[default]
     Planned,
     Approved,
     Executing,
@@ -88,9 +89,10 @@ impl std::fmt::Display for Key {
 }
 
 /// Why a table is planned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Reason {
     /// Its spec (or its Database) changed.
+    #[default]
     Spec,
     /// The periodic pass that finds changes made outside SchemaHero.
     Drift,
@@ -123,7 +125,8 @@ impl Reason {
 pub use schemahero_plan::PlannedStatement;
 
 /// A migration row. `version` increases with every update (optimistic concurrency).
-#[derive(Debug, Clone, PartialEq)]
+/// `Default` is for building records field by field (tests); planned records set every field.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MigrationRecord {
     pub id: String,
     pub namespace: String,
@@ -237,32 +240,9 @@ mod tests {
             database: "db".into(),
             table_resource: "t".into(),
             table: "t".into(),
-            phase: Phase::Planned,
             statements: vec![planned.clone()],
-            fingerprint: String::new(),
-            spec_hash: String::new(),
-            spec_json: String::new(),
-            planned_at: 0,
-            approved_at: 0,
-            executed_at: 0,
-            trace_id: String::new(),
-            traceparent: String::new(),
-            error: String::new(),
-            waiting_reason: String::new(),
-            attempts: 0,
-            executor: String::new(),
-            reason: Reason::Spec,
-            fencing_token: 0,
-            lease_expires_at: 0,
-            not_before: 0,
             version: 1,
-            approved_by: String::new(),
-            rejected_by: String::new(),
-            recalculated_by: String::new(),
-            resource_kind: String::new(),
-            approval_comment: String::new(),
-            rejection_comment: String::new(),
-            revision: 0,
+            ..MigrationRecord::default()
         };
         assert!(timestamp(0).is_none());
         assert_eq!(timestamp(1_700_000_000_123), Some(prost_types::Timestamp { seconds: 1_700_000_000, nanos: 123_000_000 }));

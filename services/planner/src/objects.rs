@@ -603,30 +603,12 @@ mod tests {
                 "double_it",
                 "CREATE FUNCTION double_it(n integer) RETURNS integer AS $$ BEGIN RETURN n * 2; END; $$ LANGUAGE plpgsql",
             )],
-            fingerprint: String::new(),
             spec_hash: fingerprint(SPEC),
             spec_json: SPEC.into(),
             planned_at: now_millis() + 60_000, // even "later" than now: the drop still goes after it
-            approved_at: 0,
-            executed_at: 0,
-            trace_id: String::new(),
-            traceparent: String::new(),
-            error: String::new(),
-            waiting_reason: String::new(),
-            attempts: 0,
-            executor: String::new(),
-            reason: Reason::Spec,
-            fencing_token: 0,
-            lease_expires_at: 0,
-            not_before: 0,
             version: 1,
-            approved_by: String::new(),
-            rejected_by: String::new(),
-            recalculated_by: String::new(),
             resource_kind: "Function".into(),
-            approval_comment: String::new(),
-            rejection_comment: String::new(),
-            revision: 0,
+            ..MigrationRecord::default()
         }
     }
 

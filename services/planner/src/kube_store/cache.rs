@@ -306,7 +306,7 @@ impl MigrationCache {
 #[cfg(test)]
 mod tests {
     use super::{Pace, Sequence, keep_newest};
-    use crate::model::{MigrationRecord, Phase, Reason};
+    use crate::model::{MigrationRecord, Phase};
     use std::collections::HashMap;
 
     fn record(version: i64, phase: Phase) -> MigrationRecord {
@@ -317,31 +317,9 @@ mod tests {
             table_resource: "users".into(),
             table: "users".into(),
             phase,
-            statements: Vec::new(),
-            fingerprint: String::new(),
-            spec_hash: String::new(),
-            spec_json: String::new(),
             planned_at: 1,
-            approved_at: 0,
-            executed_at: 0,
-            trace_id: String::new(),
-            traceparent: String::new(),
-            error: String::new(),
-            waiting_reason: String::new(),
-            attempts: 0,
-            executor: String::new(),
-            reason: Reason::Spec,
-            fencing_token: 0,
-            lease_expires_at: 0,
-            not_before: 0,
             version,
-            approved_by: String::new(),
-            rejected_by: String::new(),
-            recalculated_by: String::new(),
-            resource_kind: String::new(),
-            approval_comment: String::new(),
-            rejection_comment: String::new(),
-            revision: 0,
+            ..MigrationRecord::default()
         }
     }
 
