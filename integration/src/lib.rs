@@ -145,3 +145,9 @@ async fn check_plan_each(engine: &Engine, tables: &[schemahero_schema::TableMani
     }
     Ok(None)
 }
+
+/// A test database's name, with `SCHEMAHERO_TEST_DB_PREFIX` in front: two checkouts testing
+/// against the same servers at once keep their databases apart.
+pub fn test_db_name(name: &str) -> String {
+    format!("{}{name}", std::env::var("SCHEMAHERO_TEST_DB_PREFIX").unwrap_or_default())
+}

@@ -286,6 +286,7 @@ pub fn postgres_server() -> String {
 /// Drops and re-creates database `name`; returns its URI (default sslmode: TLS here).
 pub async fn fresh_postgres_database(name: &str) -> String {
     use sqlx::{Connection, PgConnection};
+    let name = &crate::test_db_name(name);
     let server = postgres_server();
     let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be reachable");
     for sql in [format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), format!("CREATE DATABASE \"{name}\"")] {

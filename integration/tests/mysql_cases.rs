@@ -34,7 +34,7 @@ async fn mysql_acceptance_cases() {
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
         }
-        let db = format!("shcase_{}", name.replace('-', "_"));
+        let db = schemahero_integration::test_db_name(&format!("shcase_{}", name.replace('-', "_")));
         let uri = fresh_database(&db).await;
         match run_case(case, Driver::Mysql, &uri, |u| async move { dump::mysql(&u).await }).await {
             Ok(()) => println!("case {name}: ok"),

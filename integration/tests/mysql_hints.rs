@@ -13,6 +13,7 @@ fn server() -> String {
 }
 
 async fn fresh_database(name: &str) -> String {
+    let name = &schemahero_integration::test_db_name(name);
     let mut admin = MySqlConnection::connect(&server()).await.expect("MariaDB/MySQL must be reachable for this test");
     for sql in [format!("DROP DATABASE IF EXISTS `{name}`"), format!("CREATE DATABASE `{name}`")] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await.unwrap();

@@ -27,7 +27,7 @@ async fn postgres_acceptance_cases() {
     let mut failures = Vec::new();
     for case in &cases {
         let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        let db = format!("shcase_{}", name.replace('-', "_"));
+        let db = schemahero_integration::test_db_name(&format!("shcase_{}", name.replace('-', "_")));
         let uri = fresh_database(&db).await;
         match run_case(case, Driver::Postgres, &uri, |u| async move { dump::postgres(&u).await }).await {
             Ok(()) => println!("case {name}: ok"),
