@@ -37,6 +37,7 @@ fn database_event(sequence: u64) -> pb::StreamResourcesRequest {
             uri: "sqlite::memory:".into(),
             immediate_deploy: false,
             deploy_seed_data: false,
+            hazard_policy: Default::default(),
         })),
         ..Default::default()
     }

@@ -296,6 +296,7 @@ async fn malformed_requests_get_clear_codes_and_the_planner_keeps_serving() {
                 uri: "x".into(),
                 immediate_deploy: false,
                 deploy_seed_data: false,
+                hazard_policy: Default::default(),
             })),
             ..Default::default()
         },

@@ -101,6 +101,16 @@ pub fn to_proto(m: &Migration) -> pb::Migration {
         executed_time: None,
         approval_comment: status.approval_comment,
         rejection_comment: status.rejection_comment,
+        conditions: status
+            .conditions
+            .iter()
+            .map(|c| pb::MigrationCondition {
+                r#type: c.type_.clone(),
+                status: c.status.clone(),
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+            })
+            .collect(),
     }
 }
 

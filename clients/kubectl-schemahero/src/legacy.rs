@@ -24,6 +24,7 @@ pub fn view(m: &Migration, legacy: &SchemaHeroMigration) -> MigrationView {
         approved_at: timestamp(legacy.approved_at),
         executed_at: timestamp(legacy.executed_at),
         statements: statements(&legacy.ddl),
+        conditions: Vec::new(),
         schemahero: Some(SchemaHeroView {
             phase: legacy.original_phase.clone(),
             ddl_edited: legacy.ddl_edited,

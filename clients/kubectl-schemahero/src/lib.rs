@@ -1,6 +1,7 @@
 //! `kubectl-schemahero` (also installed as `schemahero`): the SchemaHero CLI, with the
 //! commands and flags existing SchemaHero users already call.
 
+mod hazard_gate;
 mod install;
 mod install_tls;
 mod kube_mode;
@@ -159,6 +160,8 @@ struct PlanArgs {
     /// Include seed data (idempotent upserts).
     #[arg(long)]
     seed_data: bool,
+    #[command(flatten)]
+    hazards: hazard_gate::HazardFlags,
 }
 
 #[derive(Args)]
@@ -168,6 +171,8 @@ struct ApplyArgs {
     /// A file of DDL, or a directory of such files (applied in name order).
     #[arg(long)]
     ddl: PathBuf,
+    #[command(flatten)]
+    hazards: hazard_gate::HazardFlags,
 }
 
 #[derive(Args)]
@@ -343,6 +348,7 @@ async fn plan(args: PlanArgs) -> Result<()> {
         "function" => true,
         other => bail!("--spec-type {other:?} is not supported (table or function)"),
     };
+    let policy = args.hazards.policy()?;
     let driver = Driver::parse(&args.connection.driver)?;
     let loaded = load_specs(&args.spec_file)?;
     let mut warnings = loaded.warnings;
@@ -379,6 +385,7 @@ async fn plan(args: PlanArgs) -> Result<()> {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
+    hazard_gate::check_plan(&policy, &plan)?;
     let sql = plan.to_sql();
     match &args.out {
         Some(path) => {
@@ -396,7 +403,9 @@ async fn plan(args: PlanArgs) -> Result<()> {
 
 async fn apply(args: ApplyArgs) -> Result<()> {
     let driver = Driver::parse(&args.connection.driver)?;
+    let policy = args.hazards.policy()?;
     let script = read_ddl(&args.ddl)?;
+    hazard_gate::check_script(&policy, &script)?;
     let engine = Engine::connect(driver, &args.connection.uri).await?;
     let result = engine.apply_script(&script).await;
     engine.close().await;

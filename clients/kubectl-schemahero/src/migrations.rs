@@ -107,10 +107,24 @@ pub struct MigrationView {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub(crate) rejection_comment: String,
     pub(crate) statements: Vec<StatementView>,
+    /// What the planner found before offering it: `Blocked`, `ReviewRequired`, `Validated`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) conditions: Vec<ConditionView>,
     /// Set only on Migrations SchemaHero (Go) made before the switch, read-only here: see
     /// `crate::legacy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) schemahero: Option<SchemaHeroView>,
+}
+
+#[derive(Serialize, Default)]
+pub struct ConditionView {
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    pub(crate) status: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) reason: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) message: String,
 }
 
 /// What only SchemaHero's (Go) Migrations have.
@@ -130,8 +144,12 @@ pub struct SchemaHeroView {
 impl MigrationView {
     /// The phase as the table and `describe` show it: SchemaHero's marked as such.
     fn phase_label(&self) -> String {
+        let holds = |kind: &str, status: &str| self.conditions.iter().any(|c| c.kind == kind && c.status == status);
         match &self.schemahero {
             Some(_) => format!("{} (SchemaHero)", self.phase),
+            None if holds("Blocked", "True") => format!("{} (blocked)", self.phase),
+            None if holds("Validated", "False") => format!("{} (invalid)", self.phase),
+            None if holds("ReviewRequired", "True") => format!("{} (needs review)", self.phase),
             None => self.phase.clone(),
         }
     }
@@ -223,6 +241,11 @@ pub fn view(m: &pb::Migration) -> MigrationView {
                 lock_timeout_ms: (s.lock_timeout_ms > 0).then_some(s.lock_timeout_ms),
                 statement_timeout_ms: (s.statement_timeout_ms > 0).then_some(s.statement_timeout_ms),
             })
+            .collect(),
+        conditions: m
+            .conditions
+            .iter()
+            .map(|c| ConditionView { kind: c.r#type.clone(), status: c.status.clone(), reason: c.reason.clone(), message: c.message.clone() })
             .collect(),
         schemahero: None,
     }
@@ -326,6 +349,13 @@ pub fn describe_view(v: &MigrationView, output: Output) -> Result<String> {
                     continue;
                 }
                 out.push_str(&format!("{:<17}{}\n", format!("{label}:"), dash(&value)));
+            }
+            if !v.conditions.is_empty() {
+                out.push_str("Conditions:\n");
+                for c in &v.conditions {
+                    let reason = if c.reason.is_empty() { String::new() } else { format!(" ({})", c.reason) };
+                    out.push_str(&format!("  {}={}{reason}: {}\n", c.kind, c.status, dash(&c.message)));
+                }
             }
             if let Some(legacy) = &v.schemahero {
                 for (label, value) in [

@@ -99,6 +99,7 @@ async fn feed(channel: Channel, dir: &Path, tables: &[&str]) -> tokio::sync::mps
         uri: target.to_str().expect("utf-8").into(),
         immediate_deploy: false,
         deploy_seed_data: false,
+        hazard_policy: Default::default(),
     })];
     for t in tables {
         events.push(Event::UpsertTable(pb::Table {

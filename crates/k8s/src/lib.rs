@@ -44,6 +44,17 @@ pub struct Condition {
     pub last_transition_time: String,
 }
 
+/// `spec.hazardPolicy`: `default` and one camelCase key per hazard kind, each `allow`,
+/// `review` or `deny` (the API server rejects any other value).
+fn hazard_policy_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let decision = serde_json::json!({ "type": "string", "enum": ["allow", "review", "deny"] });
+    let mut properties = serde_json::Map::new();
+    for key in ["default", "deletesData", "tableRewrite", "longLock", "indexBuild", "updatesRows", "mayFail"] {
+        properties.insert(key.to_string(), decision.clone());
+    }
+    schemars::json_schema!({ "type": "object", "properties": properties })
+}
+
 /// `databases.schemahero.io/v1alpha4` Database.
 #[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[kube(group = "databases.schemahero.io", version = "v1alpha4", kind = "Database", namespaced)]
@@ -64,6 +75,12 @@ pub struct DatabaseSpec {
     /// Plan the Tables' `seedData` (as SchemaHero's operator: only when set).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deploy_seed_data: bool,
+    /// Per hazard kind, whether a plan carrying it deploys by itself under `immediateDeploy`
+    /// (`allow`), waits for a reviewer (`review`) or is blocked (`deny`); `default` for the
+    /// kinds not named. Absent: everything allowed, as SchemaHero behaves.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(schema_with = "hazard_policy_schema")]
+    pub hazard_policy: std::collections::BTreeMap<String, String>,
     /// SchemaHero's: allow a shell in its per-database pods. Kept, not used here.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub enable_shell_command: bool,

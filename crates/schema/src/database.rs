@@ -14,6 +14,11 @@ pub struct DatabaseSpec {
     /// Plan the Tables' `seedData` (SchemaHero's operator plans seed rows only with this set).
     #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub deploy_seed_data: bool,
+    /// Per hazard kind (`DELETES_DATA`, …, or `default`): `allow`, `review` or `deny`. Checked
+    /// by `schemahero_plan::policy::HazardPolicy::from_entries`; absent: everything allowed, as
+    /// SchemaHero behaves.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty", deserialize_with = "crate::spec::string_map")]
+    pub hazard_policy: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -322,7 +322,7 @@ fn scalar_as_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Str
     }
 }
 
-fn string_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
+pub(crate) fn string_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
     let map = Option::<std::collections::BTreeMap<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default();
     map.into_iter()
         .map(|(k, v)| match v {

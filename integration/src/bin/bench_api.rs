@@ -76,6 +76,7 @@ async fn main() -> Result<()> {
                 uri: "sqlite::memory:".into(),
                 immediate_deploy: false,
                 deploy_seed_data: false,
+                hazard_policy: Default::default(),
             })),
             ..Default::default()
         }));

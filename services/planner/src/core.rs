@@ -11,6 +11,7 @@ use crate::objects::{ObjectEntry, ObjectKey, ObjectMemory};
 use crate::scheduler::{DbQueue, Reason, ReportedCondition, ReportedKey, TableMemory};
 use crate::store::{Filter, MigrationStore, StoreError};
 use schemahero_engine::{Driver, Engine};
+use schemahero_plan::policy::HazardPolicy;
 use schemahero_plan::{Plan, fingerprint};
 use schemahero_schema::Warning;
 use schemahero_schema::spec::TableSpec;
@@ -35,6 +36,8 @@ pub struct DatabaseEntry {
     pub immediate_deploy: bool,
     /// Plan the Tables' seedData (SchemaHero's `deploySeedData`).
     pub deploy_seed_data: bool,
+    /// What `immediateDeploy` may approve by itself, and what may not run at all.
+    pub hazard_policy: HazardPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +165,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         uri: &str,
         immediate_deploy: bool,
         deploy_seed_data: bool,
+        hazard_policy: HazardPolicy,
     ) -> Result<(), CoreError> {
         if key.name.is_empty() {
             return Err(CoreError::Invalid("upsert_database.name: must not be empty".into()));
@@ -170,7 +174,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         if uri.trim().is_empty() {
             return Err(CoreError::Invalid(format!("upsert_database.uri: database {}/{} has no connection URI", key.namespace, key.name)));
         }
-        let entry = DatabaseEntry { driver, uri: uri.to_string(), immediate_deploy, deploy_seed_data };
+        let entry = DatabaseEntry { driver, uri: uri.to_string(), immediate_deploy, deploy_seed_data, hazard_policy };
         let (affected, changed): (Vec<Key>, bool) = {
             let mut r = self.resources();
             if let Some((dbs, _)) = r.resync.as_mut() {
@@ -331,6 +335,12 @@ impl<S: MigrationStore> PlannerCore<S> {
         };
         let open: Vec<&MigrationRecord> = existing.iter().filter(|m| m.phase.is_open()).collect();
         if let Some(same) = open.iter().find(|m| m.same_statements(&statements)) {
+            // The same plan again; the Database's policy may have changed since.
+            if let Some(next) = crate::admission::readmit(same, database, now_millis()) {
+                self.update(&next).await?;
+                tracing::info!(migration = %next.id, phase = next.phase.as_str(), "hazard policy judged it again");
+                return Ok(Some(next));
+            }
             return Ok(Some((*same).clone()));
         }
         if statements.is_empty() {
@@ -354,6 +364,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             self.set_phase(m, Phase::Superseded, "replaced by a newer plan").await?;
         }
         let now = now_millis();
+        let admission = crate::admission::admit(database, &statements);
         let id =
             format!("{}-{}", key.name, &fingerprint(&format!("{key}{}{}{now}{}", table.spec_hash, plan.fingerprint, existing.len()))[..8]);
         let record = MigrationRecord {
@@ -362,13 +373,13 @@ impl<S: MigrationStore> PlannerCore<S> {
             database: table.spec.database.clone(),
             table_resource: key.name.clone(),
             table: table.spec.name.clone(),
-            phase: if database.immediate_deploy { Phase::Approved } else { Phase::Planned },
+            phase: admission.phase,
             statements,
             fingerprint: plan.fingerprint.clone(),
             spec_hash: table.spec_hash.clone(),
             spec_json: table.spec_json.clone(),
             planned_at: now,
-            approved_at: if database.immediate_deploy { now } else { 0 },
+            approved_at: if admission.phase == Phase::Approved { now } else { 0 },
             executed_at: 0,
             trace_id: schemahero_telemetry::current_trace_id(),
             traceparent: schemahero_telemetry::current_traceparent(),
@@ -381,13 +392,14 @@ impl<S: MigrationStore> PlannerCore<S> {
             lease_expires_at: 0,
             not_before: 0,
             version: 1,
-            approved_by: if database.immediate_deploy { "immediateDeploy".into() } else { String::new() },
+            approved_by: admission.approved_by,
             rejected_by: String::new(),
             recalculated_by: String::new(),
             resource_kind: String::new(),
             approval_comment: String::new(),
             rejection_comment: String::new(),
             revision: 0,
+            conditions: admission.conditions,
         };
         self.store.insert(&record).await?;
         self.changed();
@@ -439,6 +451,9 @@ impl<S: MigrationStore> PlannerCore<S> {
                 "migration {id} is {}; only Planned migrations can be approved",
                 m.phase.as_str()
             )));
+        }
+        if let Some(why) = m.refusal() {
+            return Err(CoreError::Precondition(format!("migration {id} cannot be approved: {why}")));
         }
         // The approval joins the migration's trace, however long after planning it comes.
         let span = tracing::info_span!("planner.approve", migration = %id);

@@ -4,7 +4,7 @@
 //! resourceVersion plus our own version counter. The spec hash last planned is the Table's
 //! `status.lastPlannedTableSpecSHA` (SchemaHero's field); fencing tokens come from a ConfigMap.
 
-use crate::model::{MigrationRecord, Phase, PlannedStatement, Reason};
+use crate::model::{MigrationCondition, MigrationRecord, Phase, PlannedStatement, Reason};
 use crate::store::{ConditionReport, ConditionTarget, Filter, MigrationStore, StoreError};
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
@@ -118,6 +118,17 @@ pub fn status_of(m: &MigrationRecord) -> MigrationStatus {
         recalculated_by: m.recalculated_by.clone(),
         approval_comment: m.approval_comment.clone(),
         rejection_comment: m.rejection_comment.clone(),
+        conditions: m
+            .conditions
+            .iter()
+            .map(|c| Condition {
+                type_: c.kind.clone(),
+                status: c.status.clone(),
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+                last_transition_time: String::new(),
+            })
+            .collect(),
         ..MigrationStatus::default()
     }
 }
@@ -166,6 +177,16 @@ pub fn record_of(obj: &Migration) -> Option<MigrationRecord> {
         rejection_comment: status.rejection_comment,
         // Set by the watch cache when it takes the record (its change sequence).
         revision: 0,
+        conditions: status
+            .conditions
+            .iter()
+            .map(|c| MigrationCondition {
+                kind: c.type_.clone(),
+                status: c.status.clone(),
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+            })
+            .collect(),
     })
 }
 

@@ -53,6 +53,9 @@ impl<S: MigrationStore> PlannerCore<S> {
         let _guard = self.transitions_lock().await?;
         let now = now_millis();
         let mut candidates = self.store().list(&Filter { phase: Some(Phase::Approved), ..Filter::default() }).await?;
+        // Approval refuses these; a record that reached Approved some other way (a store edited
+        // by hand) still never runs.
+        candidates.retain(|m| m.refusal().is_none());
         let executing = self.store().list(&Filter { phase: Some(Phase::Executing), ..Filter::default() }).await?;
         let busy: HashSet<Key> =
             executing.iter().filter(|m| m.lease_expires_at > now).map(|m| Key::new(&m.namespace, &m.database)).collect();

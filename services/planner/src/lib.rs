@@ -1,6 +1,7 @@
 //! The planner service: plans migrations from the resources watchers stream to it, stores them,
 //! serves their review, and hands approved ones to executors.
 
+pub mod admission;
 pub mod core;
 pub mod entry;
 pub mod kube_controller;

@@ -168,6 +168,53 @@ pub struct MigrationRecord {
     /// The store's change sequence at this migration's last write (SQL store; 0 elsewhere):
     /// every insert or update takes the next value, which is what WatchMigrations resumes from.
     pub revision: i64,
+    /// What the planner found before offering it (`Blocked`, `ReviewRequired`, `Validated`;
+    /// see `pb::Migration.conditions`).
+    pub conditions: Vec<MigrationCondition>,
+}
+
+/// A condition on a migration, in the Kubernetes style (`type`, `status` True/False/Unknown,
+/// a CamelCase `reason`, a `message` naming the statements concerned).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationCondition {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+/// The hazard policy denies one of the statements' hazards: never approved nor executed.
+pub const BLOCKED: &str = "Blocked";
+/// `immediateDeploy` left it for a reviewer because the policy asks one for a hazard.
+pub const REVIEW_REQUIRED: &str = "ReviewRequired";
+/// Its statements ran on a scratch copy of the schema and planning again there was empty.
+pub const VALIDATED: &str = "Validated";
+
+impl MigrationCondition {
+    pub fn new(kind: &str, status: bool, reason: &str, message: impl Into<String>) -> Self {
+        MigrationCondition {
+            kind: kind.to_string(),
+            status: if status { "True" } else { "False" }.to_string(),
+            reason: reason.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub fn unknown(kind: &str, reason: &str, message: impl Into<String>) -> Self {
+        MigrationCondition { status: "Unknown".into(), ..Self::new(kind, false, reason, message) }
+    }
+
+    pub fn to_proto(&self) -> pb::MigrationCondition {
+        pb::MigrationCondition {
+            r#type: self.kind.clone(),
+            status: self.status.clone(),
+            reason: self.reason.clone(),
+            message: self.message.clone(),
+        }
+    }
 }
 
 impl MigrationRecord {
@@ -201,7 +248,35 @@ impl MigrationRecord {
             executed_time: timestamp(self.executed_at),
             approval_comment: self.approval_comment.clone(),
             rejection_comment: self.rejection_comment.clone(),
+            conditions: self.conditions.iter().map(MigrationCondition::to_proto).collect(),
         }
+    }
+
+    pub fn condition(&self, kind: &str) -> Option<&MigrationCondition> {
+        self.conditions.iter().find(|c| c.kind == kind)
+    }
+
+    /// Replaces the condition of the same type (or adds it); `None` removes it.
+    pub fn set_condition(&mut self, kind: &str, condition: Option<MigrationCondition>) {
+        match (self.conditions.iter().position(|c| c.kind == kind), condition) {
+            (Some(i), Some(c)) => self.conditions[i] = c,
+            (Some(i), None) => {
+                self.conditions.remove(i);
+            }
+            (None, Some(c)) => self.conditions.push(c),
+            (None, None) => {}
+        }
+    }
+
+    /// Why it may not be approved or executed: the policy blocks it, or it failed validation.
+    pub fn refusal(&self) -> Option<String> {
+        if let Some(c) = self.condition(BLOCKED).filter(|c| c.status == "True") {
+            return Some(format!("blocked by the Database's hazard policy: {}", c.message));
+        }
+        if let Some(c) = self.condition(VALIDATED).filter(|c| c.status == "False") {
+            return Some(format!("failed validation on a scratch copy of the schema: {}", c.message));
+        }
+        None
     }
 
     /// Whether it migrates a Table (not a Function or DatabaseExtension).

@@ -425,6 +425,12 @@ impl<S: MigrationStore> PlannerCore<S> {
         }
         let existing = self.object_migrations(okey).await?;
         let open: Vec<&MigrationRecord> = existing.iter().filter(|m| m.phase.is_open()).collect();
+        if let Some(same) = open.iter().find(|m| m.same_statements(&plan.statements))
+            && let Some(next) = crate::admission::readmit(same, database, now_millis())
+        {
+            self.update(&next).await?;
+            return Ok(Recorded::Open(Box::new(next)));
+        }
         if let Some(same) = open.iter().find(|m| m.same_statements(&plan.statements)) {
             return Ok(Recorded::Open(Box::new((*same).clone())));
         }
@@ -458,20 +464,20 @@ impl<S: MigrationStore> PlannerCore<S> {
         // Strictly after every migration of the object (executors go in `planned_at` order).
         let now = existing.iter().map(|m| m.planned_at + 1).fold(now_millis(), i64::max);
         let seed = format!("{okey}{}{}{now}{}", entry.spec_hash, plan.fingerprint, existing.len());
-        let immediate = database.immediate_deploy;
+        let admission = crate::admission::admit(database, &plan.statements);
         let record = MigrationRecord {
             id: format!("{}-{}", okey.key.name, &fingerprint(&seed)[..8]),
             namespace: okey.key.namespace.clone(),
             database: entry.object.database().to_string(),
             table_resource: okey.key.name.clone(),
             table: entry.object.object_name(),
-            phase: if immediate { Phase::Approved } else { Phase::Planned },
+            phase: admission.phase,
             statements: plan.statements.clone(),
             fingerprint: plan.fingerprint.clone(),
             spec_hash: entry.spec_hash.clone(),
             spec_json: entry.spec_json.clone(),
             planned_at: now,
-            approved_at: if immediate { now } else { 0 },
+            approved_at: if admission.phase == Phase::Approved { now } else { 0 },
             executed_at: 0,
             trace_id: schemahero_telemetry::current_trace_id(),
             traceparent: schemahero_telemetry::current_traceparent(),
@@ -484,13 +490,14 @@ impl<S: MigrationStore> PlannerCore<S> {
             lease_expires_at: 0,
             not_before: 0,
             version: 1,
-            approved_by: if immediate { "immediateDeploy".into() } else { String::new() },
+            approved_by: admission.approved_by,
             rejected_by: String::new(),
             recalculated_by: String::new(),
             resource_kind: okey.kind.clone(),
             approval_comment: String::new(),
             rejection_comment: String::new(),
             revision: 0,
+            conditions: admission.conditions,
         };
         self.store().insert(&record).await?;
         schemahero_telemetry::metrics::counter("schemahero_migrations_total", &[("phase", record.phase.as_str())]).inc();
@@ -579,7 +586,7 @@ mod tests {
 
     /// A Database the planner knows but cannot reach (planning fails and retries quietly).
     fn unreachable_database(core: &Arc<PlannerCore<TestStore>>) {
-        core.upsert_database(Key::new("default", "app"), "postgres", "postgres://postgres@127.0.0.1:1/none", false, false).unwrap();
+        core.upsert_database(Key::new("default", "app"), "postgres", "postgres://postgres@127.0.0.1:1/none", false, false, Default::default()).unwrap();
     }
 
     async fn migrations(core: &PlannerCore<TestStore>) -> Vec<MigrationRecord> {
@@ -645,6 +652,7 @@ mod tests {
             uri: "postgres://x".into(),
             immediate_deploy: true,
             deploy_seed_data: false,
+            hazard_policy: Default::default(),
         };
         let plan = Plan { statements: create_migration(Phase::Planned).statements, fingerprint: "live".into() };
         // Not known (deleted while planned).

@@ -301,7 +301,7 @@ const TRANSITION_LOCK_KEY: i64 = 0x0053_485f_504c_414e; // "SH_PLAN"
 const COLUMNS: &str = "id, namespace, database_name, table_resource, table_name, phase, statements_json, fingerprint, spec_hash, \
 spec_json, planned_at, approved_at, executed_at, trace_id, error, waiting_reason, attempts, executor, reason, fencing_token, \
 lease_expires_at, not_before, version, traceparent, approved_by, rejected_by, recalculated_by, resource_kind, approval_comment, \
-rejection_comment, revision";
+rejection_comment, revision, conditions_json";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS schemahero_migrations (
@@ -331,6 +331,7 @@ const ADDED_COLUMNS: &[(&str, &str)] = &[
     // The change sequence WatchMigrations resumes from; rows written before it existed are 0
     // (sent by a watch without a resume token, like every row).
     ("revision", "BIGINT NOT NULL DEFAULT 0"),
+    ("conditions_json", "TEXT NOT NULL DEFAULT '[]'"),
 ];
 
 /// Run after the columns are added (an older store gets the index on its new column).
@@ -464,6 +465,10 @@ fn from_row(row: &AnyRow) -> Result<MigrationRecord, StoreError> {
         approval_comment: row.try_get("approval_comment")?,
         rejection_comment: row.try_get("rejection_comment")?,
         revision: row.try_get("revision")?,
+        conditions: {
+            let json: String = row.try_get("conditions_json")?;
+            serde_json::from_str(&json).map_err(|e| corrupt(format!("conditions: {e}")))?
+        },
         id,
     })
 }
@@ -502,6 +507,10 @@ fn statements_json(m: &MigrationRecord) -> String {
     serde_json::to_string(&m.statements).unwrap_or_else(|_| "[]".into())
 }
 
+fn conditions_json(m: &MigrationRecord) -> String {
+    serde_json::to_string(&m.conditions).unwrap_or_else(|_| "[]".into())
+}
+
 impl MigrationStore for SqlStore {
     type TransitionLock = SqlTransitionLock;
 
@@ -515,7 +524,7 @@ impl MigrationStore for SqlStore {
     }
 
     async fn insert(&self, m: &MigrationRecord) -> Result<(), StoreError> {
-        let placeholders: Vec<String> = (1..=31).map(|i| format!("${i}")).collect();
+        let placeholders: Vec<String> = (1..=32).map(|i| format!("${i}")).collect();
         let sql = format!("INSERT INTO schemahero_migrations ({COLUMNS}) VALUES ({})", placeholders.join(", "));
         let mut tx = self.pool.begin().await?;
         let revision = next_revision(&mut tx).await?;
@@ -551,6 +560,7 @@ impl MigrationStore for SqlStore {
             .bind(&m.approval_comment)
             .bind(&m.rejection_comment)
             .bind(revision)
+            .bind(conditions_json(m))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -625,8 +635,8 @@ impl MigrationStore for SqlStore {
             "UPDATE schemahero_migrations SET phase = $1, statements_json = $2, approved_at = $3, executed_at = $4, error = $5,
                waiting_reason = $6, attempts = $7, executor = $8, fencing_token = $9, lease_expires_at = $10, not_before = $11,
                trace_id = $12, version = $13, approved_by = $14, rejected_by = $15, recalculated_by = $16,
-               approval_comment = $17, rejection_comment = $18, revision = $19
-             WHERE id = $20 AND version = $21",
+               approval_comment = $17, rejection_comment = $18, revision = $19, conditions_json = $20
+             WHERE id = $21 AND version = $22",
         )
         .bind(m.phase.as_str())
         .bind(statements_json(m))
@@ -647,6 +657,7 @@ impl MigrationStore for SqlStore {
         .bind(&m.approval_comment)
         .bind(&m.rejection_comment)
         .bind(revision)
+        .bind(conditions_json(m))
         .bind(&m.id)
         .bind(m.version - 1)
         .execute(&mut *tx)

@@ -1,7 +1,7 @@
 //! The SQL migration store on both backends: SQLite (the default) and Postgres (for several
 //! planner replicas). Same behaviour, including compare-and-set updates.
 
-use schemahero_planner::model::{MigrationRecord, Phase, PlannedStatement};
+use schemahero_planner::model::{MigrationCondition, MigrationRecord, Phase, PlannedStatement};
 use schemahero_planner::store::{Filter, MigrationStore, SqlStore};
 
 fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
@@ -46,6 +46,7 @@ fn record(id: &str, table: &str, planned_at: i64) -> MigrationRecord {
         approval_comment: String::new(),
         rejection_comment: String::new(),
         revision: 0,
+        conditions: Vec::new(),
     }
 }
 
@@ -54,6 +55,10 @@ async fn exercise(store: SqlStore) {
     let mut a = record("a-1", "a", 10);
     a.approval_comment = "looks right".into();
     a.rejection_comment = "ünïcode, 'quotes' and \"double\" quotes".into();
+    a.conditions = vec![
+        MigrationCondition::new("Blocked", true, "HazardDenied", "statement 1 (CREATE TABLE on a) has hazard MAY_FAIL: why"),
+        MigrationCondition::unknown("Validated", "NoScratch", "ünïcode 'quoted'"),
+    ];
     store.insert(&a).await.unwrap();
     store.insert(&record("b-1", "b", 5)).await.unwrap();
     assert!(store.insert(&record("a-1", "a", 11)).await.is_err(), "ids are unique");
@@ -72,8 +77,10 @@ async fn exercise(store: SqlStore) {
     approved.phase = Phase::Approved;
     approved.approved_by = "alice".into();
     approved.version = 2;
+    approved.conditions.truncate(1);
     assert!(store.update(&approved).await.unwrap());
     assert_eq!(store.get("a-1").await.unwrap().unwrap().approved_by, "alice", "who approved is stored");
+    assert_eq!(store.get("a-1").await.unwrap().unwrap().conditions, approved.conditions, "an update writes the conditions");
     let mut stale = got.clone();
     stale.phase = Phase::Rejected;
     stale.version = 2; // based on version 1, which is gone
@@ -160,6 +167,7 @@ async fn old_sqlite_store_gains_the_review_columns() {
     assert_eq!((old.phase, old.version, old.approved_by.as_str()), (Phase::Approved, 3, ""));
     assert!(old.is_table(), "rows from before Functions and DatabaseExtensions are Tables'");
     assert_eq!((old.revision, old.approval_comment.as_str()), (0, ""), "rows from before revisions are at 0");
+    assert!(old.conditions.is_empty(), "rows from before conditions have none");
     assert_eq!(store.changes_since(-1, 10).await.unwrap().unwrap().len(), 1, "a watch from the start sends them");
     // Statements in the layout before hazards were typed (`[kind, message]` pairs) still read.
     assert_eq!(old.statements[0].hazards[0].kind, schemahero_plan::HazardKind::DeletesData);

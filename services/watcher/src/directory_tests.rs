@@ -300,6 +300,27 @@ fn database_errors_never_carry_the_uri() {
 }
 
 #[test]
+fn a_database_hazard_policy_is_sent_and_a_bad_one_names_the_file_and_field() {
+    let db = |policy: &str| {
+        format!(
+            "apiVersion: databases.schemahero.io/v1alpha4\nkind: Database\nmetadata:\n  name: db\nspec:\n  immediateDeploy: true\n  hazardPolicy:\n{policy}  connection:\n    sqlite:\n      uri:\n        value: /tmp/x.db\n"
+        )
+    };
+    match parse_file(Path::new("db.yaml"), &db("    default: review\n    deletesData: deny\n")).unwrap().as_slice() {
+        [Resource::Database(d)] => {
+            let mut policy: Vec<(&str, &str)> = d.hazard_policy.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            policy.sort();
+            assert_eq!(policy, [("default", "review"), ("deletesData", "deny")]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let error = parse_file(Path::new("db.yaml"), &db("    dropsEverything: deny\n")).unwrap_err().to_string();
+    assert!(error.starts_with("db.yaml: Database db: spec.hazardPolicy: unknown hazard kind \"dropsEverything\""), "{error}");
+    let error = parse_file(Path::new("db.yaml"), &db("    MAY_FAIL: maybe\n")).unwrap_err().to_string();
+    assert!(error.contains("spec.hazardPolicy.MAY_FAIL: \"maybe\" is not a decision"), "{error}");
+}
+
+#[test]
 fn redact_quoted_hides_quoted_values_only() {
     assert_eq!(redact_quoted("invalid type: string \"abc\", expected x"), "invalid type: string \"<redacted>\", expected x");
     assert_eq!(redact_quoted("invalid value: `5` and \"open"), "invalid value: `<redacted>` and \"<redacted>");

@@ -305,6 +305,7 @@ pub async fn database_resource(client: &Client, d: &Database) -> Option<Resource
             uri,
             immediate_deploy: spec.immediate_deploy,
             deploy_seed_data: spec.deploy_seed_data,
+            hazard_policy: spec.hazard_policy.clone().into_iter().collect(),
         })),
         Err(e) => {
             tracing::error!(database = %format!("{namespace}/{name}"), error = %e, "cannot resolve the connection");

@@ -115,6 +115,7 @@ impl fmt::Debug for Resource {
                 .field("uri", &"<redacted>")
                 .field("immediate_deploy", &d.immediate_deploy)
                 .field("deploy_seed_data", &d.deploy_seed_data)
+                .field("hazard_policy", &d.hazard_policy)
                 .finish(),
             Resource::Table(t) => f
                 .debug_struct("Table")

@@ -3,6 +3,7 @@
 use super::CoreError;
 use crate::core::PlannerCore;
 use crate::store::MigrationStore;
+use schemahero_plan::policy::HazardPolicy;
 use schemahero_proto::v1 as pb;
 use schemahero_proto::v1::resource_service_server::ResourceService;
 use std::pin::Pin;
@@ -27,7 +28,10 @@ impl<S: MigrationStore> ResourceApi<S> {
         match event.event {
             None => Err(CoreError::Invalid("event: missing (expected an upsert, delete or resync marker)".into())),
             Some(Event::UpsertDatabase(db)) => {
-                core.upsert_database(key(&db.namespace, &db.name), &db.driver, &db.uri, db.immediate_deploy, db.deploy_seed_data)
+                let field = format!("upsert_database.hazard_policy (Database {}/{})", db.namespace, db.name);
+                let policy = HazardPolicy::from_entries(&field, db.hazard_policy.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    .map_err(|e| CoreError::Invalid(e.to_string()))?;
+                core.upsert_database(key(&db.namespace, &db.name), &db.driver, &db.uri, db.immediate_deploy, db.deploy_seed_data, policy)
             }
             Some(Event::DeleteDatabase(r)) => {
                 core.delete_database(&key(&r.namespace, &r.name));

@@ -22,6 +22,8 @@ pub(super) enum FileError {
     UnnamedObject { document: String, kind: String },
     #[error("{document}: cannot encode the spec as JSON: {error}")]
     Json { document: String, error: serde_json::Error },
+    #[error("{document}: Database {database}: {error}")]
+    Policy { document: String, database: String, error: schemahero_plan::policy::PolicyError },
 }
 
 /// The resources one file defines. Any error rejects the whole file: applying half of an edit
@@ -58,6 +60,11 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<Vec<Resource>, FileE
                 },
                 Some(Err(e)) => return Err(FileError::Spec(redact_spec_error(e))),
                 Some(Ok(manifest)) => {
+                    // Checked here too, so that the error names the file (the planner checks again).
+                    let entries = manifest.spec.hazard_policy.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                    if let Err(error) = schemahero_plan::policy::HazardPolicy::from_entries("spec.hazardPolicy", entries) {
+                        return Err(FileError::Policy { document: manifest.source, database: manifest.name, error });
+                    }
                     let (driver, uri) = manifest
                         .spec
                         .resolve(&manifest.name, &|variable| std::env::var(variable).ok(), &|_, _| None)
@@ -69,6 +76,7 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<Vec<Resource>, FileE
                         uri,
                         immediate_deploy: manifest.spec.immediate_deploy,
                         deploy_seed_data: manifest.spec.deploy_seed_data,
+                        hazard_policy: manifest.spec.hazard_policy.into_iter().collect(),
                     }));
                 }
             },
