@@ -56,7 +56,9 @@ impl Planner {
 
     fn add_database(&self) {
         let target = self.target();
-        self.core.upsert_database(Key::new("default", "app"), "sqlite", target.to_str().expect("utf-8"), false, false, Default::default()).expect("Database");
+        self.core
+            .upsert_database(Key::new("default", "app"), "sqlite", target.to_str().expect("utf-8"), false, false, Default::default())
+            .expect("Database");
     }
 }
 

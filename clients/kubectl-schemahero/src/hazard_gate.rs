@@ -65,7 +65,8 @@ pub fn check_script(policy: &HazardPolicy, script: &str) -> Result<()> {
     }
     let verdict = policy.judge(&statements);
     if verdict.decision == Decision::Deny {
-        let named: Vec<String> = verdict.findings.iter().map(|f| format!("{} has hazard {}: {}", statements[f.statement - 1].sql, f.kind, f.message)).collect();
+        let named: Vec<String> =
+            verdict.findings.iter().map(|f| format!("{} has hazard {}: {}", statements[f.statement - 1].sql, f.kind, f.message)).collect();
         bail!("nothing was applied: --deny-hazard refuses {}", named.join("; "));
     }
     Ok(())
@@ -77,9 +78,12 @@ mod tests {
     use schemahero_plan::HazardKind;
 
     fn flags(allow: &[&str], deny: &[&str]) -> HazardPolicy {
-        HazardFlags { allow_hazard: allow.iter().map(|s| s.to_string()).collect(), deny_hazard: deny.iter().map(|s| s.to_string()).collect() }
-            .policy()
-            .unwrap()
+        HazardFlags {
+            allow_hazard: allow.iter().map(|s| s.to_string()).collect(),
+            deny_hazard: deny.iter().map(|s| s.to_string()).collect(),
+        }
+        .policy()
+        .unwrap()
     }
 
     #[test]
@@ -87,12 +91,16 @@ mod tests {
         let plan = Plan {
             statements: vec![
                 PlannedStatement::new("public.t", "ALTER TABLE \"t\" ADD COLUMN \"b\" integer"),
-                PlannedStatement::new("public.t", "ALTER TABLE \"t\" DROP COLUMN \"a\"").with_hazard(HazardKind::DeletesData, "drops column a"),
+                PlannedStatement::new("public.t", "ALTER TABLE \"t\" DROP COLUMN \"a\"")
+                    .with_hazard(HazardKind::DeletesData, "drops column a"),
             ],
             fingerprint: String::new(),
         };
         let e = check_plan(&flags(&[], &["DELETES_DATA"]), &plan).unwrap_err().to_string();
-        assert_eq!(e, "the plan was not written: --deny-hazard refuses statement 2 (ALTER TABLE on public.t) has hazard DELETES_DATA: drops column a");
+        assert_eq!(
+            e,
+            "the plan was not written: --deny-hazard refuses statement 2 (ALTER TABLE on public.t) has hazard DELETES_DATA: drops column a"
+        );
         check_plan(&flags(&["DELETES_DATA"], &["all"]), &plan).unwrap();
         check_plan(&flags(&[], &["TABLE_REWRITE"]), &plan).unwrap();
     }

@@ -245,7 +245,12 @@ pub fn view(m: &pb::Migration) -> MigrationView {
         conditions: m
             .conditions
             .iter()
-            .map(|c| ConditionView { kind: c.r#type.clone(), status: c.status.clone(), reason: c.reason.clone(), message: c.message.clone() })
+            .map(|c| ConditionView {
+                kind: c.r#type.clone(),
+                status: c.status.clone(),
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+            })
             .collect(),
         schemahero: None,
     }

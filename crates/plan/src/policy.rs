@@ -141,7 +141,8 @@ impl HazardPolicy {
                 if decision == Decision::Allow {
                     continue;
                 }
-                let finding = Finding { statement: i + 1, summary: statement.summary(), kind: hazard.kind, message: hazard.message.clone() };
+                let finding =
+                    Finding { statement: i + 1, summary: statement.summary(), kind: hazard.kind, message: hazard.message.clone() };
                 match decision.cmp(&verdict.decision) {
                     std::cmp::Ordering::Greater => {
                         verdict.decision = decision;
@@ -196,7 +197,8 @@ mod tests {
 
     fn plan() -> Vec<PlannedStatement> {
         vec![
-            PlannedStatement::new("public.users", "CREATE INDEX \"i\" ON \"users\" (\"a\")").with_hazard(HazardKind::IndexBuild, "builds an index"),
+            PlannedStatement::new("public.users", "CREATE INDEX \"i\" ON \"users\" (\"a\")")
+                .with_hazard(HazardKind::IndexBuild, "builds an index"),
             PlannedStatement::new("public.users", "ALTER TABLE \"users\" DROP COLUMN \"age\"")
                 .with_hazard(HazardKind::DeletesData, "drops column age and its data"),
             PlannedStatement::new("public.users", "ALTER TABLE \"users\" ADD COLUMN \"b\" integer"),
@@ -215,10 +217,7 @@ mod tests {
         let policy = HazardPolicy::from_entries("spec.hazardPolicy", [("deletesData", "deny"), ("INDEX_BUILD", "review")]).unwrap();
         let verdict = policy.judge(&plan());
         assert_eq!(verdict.decision, Decision::Deny);
-        assert_eq!(
-            verdict.message(),
-            "statement 2 (ALTER TABLE on public.users) has hazard DELETES_DATA: drops column age and its data"
-        );
+        assert_eq!(verdict.message(), "statement 2 (ALTER TABLE on public.users) has hazard DELETES_DATA: drops column age and its data");
         let review = HazardPolicy::from_entries("p", [("default", "review")]).unwrap().judge(&plan());
         assert_eq!(review.decision, Decision::Review);
         assert_eq!(review.findings.iter().map(|f| f.statement).collect::<Vec<_>>(), [1, 2]);

@@ -35,7 +35,9 @@ pub fn admit(database: &DatabaseEntry, statements: &[PlannedStatement]) -> Admis
             "HazardNeedsReview",
             format!("immediateDeploy left it for review; the Database's hazardPolicy asks a reviewer for: {}", verdict.message()),
         )]),
-        _ if database.immediate_deploy => Admission { phase: Phase::Approved, approved_by: IMMEDIATE_DEPLOY.into(), conditions: Vec::new() },
+        _ if database.immediate_deploy => {
+            Admission { phase: Phase::Approved, approved_by: IMMEDIATE_DEPLOY.into(), conditions: Vec::new() }
+        }
         _ => planned(Vec::new()),
     }
 }
@@ -85,7 +87,8 @@ mod tests {
         let mut out = vec![PlannedStatement::new("main.t", "ALTER TABLE \"t\" ADD COLUMN \"b\" integer")];
         if drop {
             out.push(
-                PlannedStatement::new("main.t", "ALTER TABLE \"t\" DROP COLUMN \"a\"").with_hazard(HazardKind::DeletesData, "drops column a and its data"),
+                PlannedStatement::new("main.t", "ALTER TABLE \"t\" DROP COLUMN \"a\"")
+                    .with_hazard(HazardKind::DeletesData, "drops column a and its data"),
             );
         }
         out
@@ -106,7 +109,11 @@ mod tests {
         let held = admit(&db, &plan(true));
         assert_eq!(held.phase, Phase::Planned);
         assert_eq!(held.conditions[0].kind, REVIEW_REQUIRED);
-        assert!(held.conditions[0].message.contains("statement 2 (ALTER TABLE on main.t) has hazard DELETES_DATA"), "{:?}", held.conditions);
+        assert!(
+            held.conditions[0].message.contains("statement 2 (ALTER TABLE on main.t) has hazard DELETES_DATA"),
+            "{:?}",
+            held.conditions
+        );
     }
 
     #[test]

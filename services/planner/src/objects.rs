@@ -586,7 +586,15 @@ mod tests {
 
     /// A Database the planner knows but cannot reach (planning fails and retries quietly).
     fn unreachable_database(core: &Arc<PlannerCore<TestStore>>) {
-        core.upsert_database(Key::new("default", "app"), "postgres", "postgres://postgres@127.0.0.1:1/none", false, false, Default::default()).unwrap();
+        core.upsert_database(
+            Key::new("default", "app"),
+            "postgres",
+            "postgres://postgres@127.0.0.1:1/none",
+            false,
+            false,
+            Default::default(),
+        )
+        .unwrap();
     }
 
     async fn migrations(core: &PlannerCore<TestStore>) -> Vec<MigrationRecord> {
