@@ -97,6 +97,14 @@ where
     let mut failures = Vec::new();
     failures.extend(check_file(&case.join("expected.sql"), &plan.to_sql()));
     failures.extend(check_plan_each(engine, &specs.tables, seed).await?);
+    // Every case's plan also validates on a scratch copy of its tables (what the planner does
+    // before offering a migration), unless the case says why it cannot (`flags`: no-validate).
+    if !read_optional(&case.join("flags")).contains("no-validate") && !plan.is_empty() {
+        match engine.validate_plan(&specs.tables, &plan).await {
+            schemahero_engine::Validation::Converged => {}
+            other => failures.push(format!("the plan does not validate on a scratch copy: {other:?}")),
+        }
+    }
     // The planned statements as they are, hints included: every case also applies with the
     // engine's default hints (e.g. Postgres' lock timeout on DDL).
     engine.apply_statements(&plan.statements).await.map_err(|e| format!("applying the plan: {e}"))?;

@@ -289,7 +289,12 @@ pub async fn fresh_postgres_database(name: &str) -> String {
     let name = &crate::test_db_name(name);
     let server = postgres_server();
     let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be reachable");
-    for sql in [format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), format!("CREATE DATABASE \"{name}\"")] {
+    // The scratch database plans are validated in (`<name>_shscratch`) goes too.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS \"{name}_shscratch\" WITH (FORCE)"),
+        format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        format!("CREATE DATABASE \"{name}\""),
+    ] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await.expect("re-create the test database");
     }
     format!("{server}/{name}")

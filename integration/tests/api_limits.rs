@@ -18,7 +18,10 @@ async fn start(name: &str, options: ServeOptions) -> (Channel, tokio::sync::ones
     let store = SqlStore::open(dir.join("planner.db").to_str().unwrap()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let core = PlannerCore::new(store, Config { debounce: Duration::from_millis(50), drift_interval: Duration::from_secs(3600) });
+    let core = PlannerCore::new(
+        store,
+        Config { debounce: Duration::from_millis(50), drift_interval: Duration::from_secs(3600), validate_plans: true },
+    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(schemahero_planner::serve_core(listener, core, options, async {
         let _ = stopped.await;

@@ -39,7 +39,10 @@ impl Planner {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("scratch dir");
         let store = SqlStore::open(dir.join("planner.db").to_str().expect("utf-8 path")).await.expect("SQLite store");
-        let core = PlannerCore::new(store, Config { debounce: Duration::from_millis(20), drift_interval: Duration::from_secs(3600) });
+        let core = PlannerCore::new(
+            store,
+            Config { debounce: Duration::from_millis(20), drift_interval: Duration::from_secs(3600), validate_plans: true },
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -53,7 +53,11 @@ async fn the_three_services_health_and_reflection_answer_on_one_port() {
     let store = SqlStore::open(dir.join("planner.db").to_str().expect("utf-8 path")).await.expect("SQLite store");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("address").port();
-    let config = schemahero_planner::core::Config { debounce: Duration::from_millis(100), drift_interval: Duration::from_secs(3600) };
+    let config = schemahero_planner::core::Config {
+        debounce: Duration::from_millis(100),
+        drift_interval: Duration::from_secs(3600),
+        validate_plans: true,
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(schemahero_planner::serve(listener, store, config, async {
         let _ = stopped.await;

@@ -15,9 +15,12 @@ async fn fresh_database(name: &str) -> String {
     let mut admin = MySqlConnection::connect(&server())
         .await
         .unwrap_or_else(|e| panic!("MariaDB/MySQL is required for these tests and is not reachable at {}: {e}", server()));
-    for sql in
-        [format!("DROP DATABASE IF EXISTS `{name}`"), format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")]
-    {
+    // The scratch database the plan is validated in (`<name>_shscratch`) goes too.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS `{name}_shscratch`"),
+        format!("DROP DATABASE IF EXISTS `{name}`"),
+        format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"),
+    ] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await.expect("create the case database");
     }
     let _ = admin.close().await;

@@ -14,7 +14,12 @@ async fn fresh_database(name: &str) -> String {
     let mut admin = PgConnection::connect(&format!("{}/postgres", server()))
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL is required for these tests and is not reachable at {}: {e}", server()));
-    for sql in [format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), format!("CREATE DATABASE \"{name}\"")] {
+    // The scratch database the plan is validated in (`<name>_shscratch`) goes too.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS \"{name}_shscratch\" WITH (FORCE)"),
+        format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        format!("CREATE DATABASE \"{name}\""),
+    ] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await.expect("create the case database");
     }
     let _ = admin.close().await;

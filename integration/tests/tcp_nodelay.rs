@@ -57,6 +57,7 @@ async fn every_database_connection_sets_tcp_nodelay() {
     let config = schemahero_planner::core::Config {
         debounce: std::time::Duration::from_millis(100),
         drift_interval: std::time::Duration::from_secs(3600),
+        validate_plans: true,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(schemahero_planner::serve(listener, store, config, async {

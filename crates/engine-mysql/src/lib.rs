@@ -14,6 +14,7 @@ pub mod introspect;
 pub mod model;
 pub mod normalize;
 pub mod render;
+pub mod scratch;
 
 pub use apply::{CREATE_LEDGER, LEDGER_TABLE};
 use model::{Charsets, TableDef};
@@ -49,6 +50,8 @@ pub enum MysqlError {
     /// A statement ran longer than its statement-timeout hint (MariaDB) and was stopped.
     #[error("statement {index} of {total} {message}\n  statement: {statement}\n  {progress}")]
     StatementTimeout { index: usize, total: usize, statement: String, timeout_ms: Option<u64>, message: String, progress: String },
+    #[error("scratch database: {0}")]
+    Scratch(String),
     #[error("another apply holds the lock on database {database:?}; gave up after {seconds}s")]
     Lock { database: String, seconds: u32 },
     #[error("migration {migration_id} is already in the ledger; nothing was applied")]
@@ -108,7 +111,15 @@ impl MysqlEngine {
     /// As `connect`, with at most `max_connections` connections, idle ones closed after
     /// `idle_timeout` (long-running services talk to many databases).
     pub async fn connect_with(uri: &str, max_connections: u32, idle_timeout: Option<std::time::Duration>) -> Result<Self, MysqlError> {
-        let target = dsn::parse(uri)?;
+        Self::connect_target(dsn::parse(uri)?, max_connections, idle_timeout).await
+    }
+
+    /// As `connect_with`, from a parsed target.
+    pub async fn connect_target(
+        target: dsn::Target,
+        max_connections: u32,
+        idle_timeout: Option<std::time::Duration>,
+    ) -> Result<Self, MysqlError> {
         let mut options = MySqlConnectOptions::new().username(&target.user).database(&target.database);
         options = match &target.socket {
             Some(socket) => options.socket(socket),

@@ -11,6 +11,7 @@ pub mod hints;
 pub mod introspect;
 pub mod normalize;
 pub mod render;
+pub mod scratch;
 
 use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::seed::{SeedTarget, plan_seed};
@@ -91,7 +92,7 @@ pub fn connection_lost(e: &sqlx::Error) -> bool {
 }
 
 /// The database's error code (SQLSTATE), for the statement's span.
-fn error_code(e: &sqlx::Error) -> Option<String> {
+pub(crate) fn error_code(e: &sqlx::Error) -> Option<String> {
     e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())
 }
 
@@ -113,6 +114,16 @@ impl PostgresEngine {
     /// `idle_timeout` (long-running services talk to many databases).
     pub async fn connect_with(uri: &str, max_connections: u32, idle_timeout: Option<std::time::Duration>) -> Result<Self, PostgresError> {
         let options = PgConnectOptions::from_str(uri).map_err(|e| PostgresError::Uri(redact_error(&e.to_string(), uri)))?;
+        Self::connect_options(options, uri, max_connections, idle_timeout).await
+    }
+
+    /// As `connect_with`, from options parsed from `uri` (whose password errors never carry).
+    pub async fn connect_options(
+        options: PgConnectOptions,
+        uri: &str,
+        max_connections: u32,
+        idle_timeout: Option<std::time::Duration>,
+    ) -> Result<Self, PostgresError> {
         let target = format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or("(default)"));
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))

@@ -176,7 +176,19 @@ pub fn spec_from_live(t: &TableDef) -> SqliteTableSchema {
             })
             .collect(),
         foreign_keys: t.foreign_keys.iter().map(|fk| fk.to_spec(None)).collect(),
-        indexes: t.indexes.iter().map(|ix| ix.to_spec(&diff::generated_index_name(&t.name, &ix.columns))).collect(),
+        indexes: t
+            .indexes
+            .iter()
+            .map(|ix| {
+                let mut spec = ix.to_spec(&diff::generated_index_name(&t.name, &ix.columns));
+                // The index behind a UNIQUE constraint is named by SQLite, which reserves
+                // `sqlite_autoindex_…` names: the spec leaves the name to the engine.
+                if spec.name.as_deref().is_some_and(|n| n.starts_with("sqlite_autoindex_")) {
+                    spec.name = None;
+                }
+                spec
+            })
+            .collect(),
         is_deleted: false,
         strict: t.ext.strict,
         triggers: Vec::new(),

@@ -17,11 +17,21 @@ use schemahero_sqlite::{SqliteEngine, SqliteError};
 pub(crate) struct Postgres {
     engine: PostgresEngine,
     driver: Driver,
+    /// Kept to connect to the scratch database beside this one (never printed: it may hold a
+    /// password).
+    uri: String,
+    /// One validation at a time uses the scratch database.
+    scratch_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Postgres {
     pub(crate) async fn connect(driver: Driver, uri: &str, limits: PoolLimits) -> Result<Self, EngineError> {
-        Ok(Self { engine: PostgresEngine::connect_with(uri, limits.max_connections, limits.idle_timeout).await?, driver })
+        Ok(Self {
+            engine: PostgresEngine::connect_with(uri, limits.max_connections, limits.idle_timeout).await?,
+            driver,
+            uri: uri.to_string(),
+            scratch_lock: Default::default(),
+        })
     }
 }
 
@@ -114,6 +124,20 @@ impl SchemaEngine for Postgres {
         Ok(self.engine.apply(statements).await?)
     }
 
+    async fn copy_fixups(&self, tables: &[String]) -> Result<Vec<String>, EngineError> {
+        Ok(self.engine.copy_fixups(tables).await?)
+    }
+
+    async fn scratch(&self) -> Result<Option<(Box<dyn SchemaEngine>, Vec<String>)>, EngineError> {
+        if self.driver != Driver::Postgres {
+            return Ok(None); // CockroachDB: no scratch database (not tested there)
+        }
+        let guard = self.scratch_lock.clone().lock_owned().await;
+        let (engine, notes) = self.engine.scratch(&self.uri).await?;
+        let scratch = Postgres { engine, driver: self.driver, uri: String::new(), scratch_lock: Default::default() };
+        Ok(Some((Box::new(Held { inner: scratch, _guard: guard }), notes)))
+    }
+
     async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
         Ok(ledger::read_entries(self.engine.pool(), ledger::SELECT_ENTRIES).await.map_err(PostgresError::from)?)
     }
@@ -181,6 +205,11 @@ impl SchemaEngine for Sqlite {
         Ok(self.engine.apply(statements).await?)
     }
 
+    /// In memory: nothing to create, nothing left behind.
+    async fn scratch(&self) -> Result<Option<(Box<dyn SchemaEngine>, Vec<String>)>, EngineError> {
+        Ok(Some((Box::new(Sqlite { engine: SqliteEngine::open(":memory:").await? }), Vec::new())))
+    }
+
     async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
         Ok(ledger::read_entries(self.engine.pool(), ledger::SELECT_ENTRIES).await.map_err(SqliteError::from)?)
     }
@@ -202,11 +231,19 @@ impl SchemaEngine for Sqlite {
 /// MySQL and MariaDB (the flavor is detected on connect).
 pub(crate) struct Mysql {
     engine: MysqlEngine,
+    /// Kept to connect to the scratch database beside this one (never printed).
+    uri: String,
+    /// One validation at a time uses the scratch database.
+    scratch_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Mysql {
     pub(crate) async fn connect(uri: &str, limits: PoolLimits) -> Result<Self, EngineError> {
-        Ok(Self { engine: MysqlEngine::connect_with(uri, limits.max_connections, limits.idle_timeout).await? })
+        Ok(Self {
+            engine: MysqlEngine::connect_with(uri, limits.max_connections, limits.idle_timeout).await?,
+            uri: uri.to_string(),
+            scratch_lock: Default::default(),
+        })
     }
 }
 
@@ -236,6 +273,13 @@ impl SchemaEngine for Mysql {
 
     async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {
         Ok(self.engine.apply(statements).await?)
+    }
+
+    async fn scratch(&self) -> Result<Option<(Box<dyn SchemaEngine>, Vec<String>)>, EngineError> {
+        let guard = self.scratch_lock.clone().lock_owned().await;
+        let engine = self.engine.scratch(&self.uri).await?;
+        let scratch = Mysql { engine, uri: String::new(), scratch_lock: Default::default() };
+        Ok(Some((Box::new(Held { inner: scratch, _guard: guard }), Vec::new())))
     }
 
     async fn ensure_ledger(&self) -> Result<(), EngineError> {
@@ -279,5 +323,56 @@ impl SchemaEngine for Mysql {
 
     async fn close(self: Box<Self>) {
         self.engine.close().await
+    }
+}
+
+/// A scratch engine holding its database's lock until it is closed or dropped.
+struct Held<E> {
+    inner: E,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+#[async_trait::async_trait]
+impl<E: SchemaEngine> SchemaEngine for Held<E> {
+    fn driver(&self) -> Driver {
+        self.inner.driver()
+    }
+
+    fn split_dialect(&self) -> SplitDialect {
+        self.inner.split_dialect()
+    }
+
+    async fn plan(&self, tables: &[TableManifest], seed_data: bool, warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
+        self.inner.plan(tables, seed_data, warnings).await
+    }
+
+    async fn plan_each(
+        &self,
+        tables: &[TableManifest],
+        seed_data: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
+        self.inner.plan_each(tables, seed_data, warnings).await
+    }
+
+    async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {
+        self.inner.apply(statements).await
+    }
+
+    async fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, EngineError> {
+        self.inner.ledger_entries().await
+    }
+
+    async fn ledger_contains(&self, migration_id: &str) -> Result<bool, EngineError> {
+        self.inner.ledger_contains(migration_id).await
+    }
+
+    async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
+        self.inner.generate(database, schemas).await
+    }
+
+    async fn close(self: Box<Self>) {
+        let Held { inner, _guard } = *self;
+        Box::new(inner).close().await
     }
 }

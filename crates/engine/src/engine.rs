@@ -106,6 +106,20 @@ pub trait SchemaEngine: Send + Sync {
         self.apply(&ledger::with_ledger_row(statements, migration_id, fencing_token, executor)).await
     }
 
+    /// An empty scratch database beside this one for validating plans (see `scratch`), with
+    /// notes on what of the live database's other objects could not be copied into it; `None`
+    /// when the engine has none.
+    async fn scratch(&self) -> Result<Option<(Box<dyn SchemaEngine>, Vec<String>)>, EngineError> {
+        Ok(None)
+    }
+
+    /// Statements that give a scratch copy of `tables` (made from their generated specs) what
+    /// the specs cannot carry (Postgres: triggers, UNIQUE and CHECK constraints); run one by
+    /// one, each allowed to fail.
+    async fn copy_fixups(&self, _tables: &[String]) -> Result<Vec<String>, EngineError> {
+        Ok(Vec::new())
+    }
+
     /// One Table manifest per live table (plus a kustomization.yaml).
     async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError>;
 
@@ -114,7 +128,7 @@ pub trait SchemaEngine: Send + Sync {
 
 /// A connected engine.
 pub struct Engine {
-    inner: Box<dyn SchemaEngine>,
+    pub(crate) inner: Box<dyn SchemaEngine>,
 }
 
 impl Engine {

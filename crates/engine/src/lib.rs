@@ -7,9 +7,11 @@ mod engine;
 mod generate;
 mod ledger;
 mod load;
+mod scratch;
 mod uri;
 
 pub use engine::{Engine, SchemaEngine, UNCHECKED_FINGERPRINT, object_removal};
+pub use scratch::Validation;
 
 pub use generate::{GeneratedFile, generated_files};
 pub use ledger::{LEDGER_TABLE, LedgerEntry};

@@ -106,7 +106,10 @@ async fn start(store: &Path, tls: Option<Arc<ServerTls>>) -> Result<String> {
     let store = SqlStore::open(store.to_str().context("utf-8 path")?).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?.to_string();
-    let core = PlannerCore::new(store, Config { debounce: Duration::from_millis(200), drift_interval: Duration::from_secs(3600) });
+    let core = PlannerCore::new(
+        store,
+        Config { debounce: Duration::from_millis(200), drift_interval: Duration::from_secs(3600), validate_plans: true },
+    );
     let options = ServeOptions { tls, stream_events_per_second: 10_000_000, ..ServeOptions::default() };
     tokio::spawn(schemahero_planner::serve_core(listener, core, options, std::future::pending()));
     Ok(address)

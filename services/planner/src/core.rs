@@ -6,7 +6,7 @@
 //! them after every reconnect); migrations and the spec hash last planned per table live in
 //! the store, so a restart neither loses an approval nor plans an unchanged table again.
 
-use crate::model::{MigrationRecord, Phase, now_millis};
+use crate::model::{MigrationCondition, MigrationRecord, Phase, now_millis};
 use crate::objects::{ObjectEntry, ObjectKey, ObjectMemory};
 use crate::scheduler::{DbQueue, Reason, ReportedCondition, ReportedKey, TableMemory};
 use crate::store::{Filter, MigrationStore, StoreError};
@@ -54,6 +54,8 @@ pub struct TableEntry {
 pub struct Config {
     pub debounce: Duration,
     pub drift_interval: Duration,
+    /// Try every new plan on a scratch copy of the schema first (`Validated` condition).
+    pub validate_plans: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -317,6 +319,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         plan: &Plan,
         reason: Reason,
         preloaded: Option<&[MigrationRecord]>,
+        validation: Option<MigrationCondition>,
     ) -> Result<Option<MigrationRecord>, CoreError> {
         let statements = plan.statements.clone();
         let _guard = self.transitions_lock().await?;
@@ -364,7 +367,15 @@ impl<S: MigrationStore> PlannerCore<S> {
             self.set_phase(m, Phase::Superseded, "replaced by a newer plan").await?;
         }
         let now = now_millis();
-        let admission = crate::admission::admit(database, &statements);
+        let mut admission = crate::admission::admit(database, &statements);
+        if let Some(validation) = validation {
+            // A plan that failed validation waits for a new plan, whatever immediateDeploy says.
+            if validation.status == "False" && admission.phase == Phase::Approved {
+                admission.phase = Phase::Planned;
+                admission.approved_by.clear();
+            }
+            admission.conditions.push(validation);
+        }
         let id =
             format!("{}-{}", key.name, &fingerprint(&format!("{key}{}{}{now}{}", table.spec_hash, plan.fingerprint, existing.len()))[..8]);
         let record = MigrationRecord {

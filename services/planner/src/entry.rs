@@ -27,6 +27,12 @@ struct Args {
     /// Wait this long after a change to a table before planning it (changes in between restart the wait).
     #[arg(long, env = "SCHEMAHERO_DEBOUNCE_MS", default_value_t = 200)]
     debounce_ms: u64,
+    /// Before offering a migration, apply its statements to a scratch copy of the schema (no
+    /// data) and check that planning again there is empty: its `Validated` condition, and a
+    /// migration that fails it is never approved nor executed. Postgres needs CREATEDB once
+    /// for `<database>_shscratch`; without it the condition is Unknown.
+    #[arg(long, env = "SCHEMAHERO_VALIDATE_PLANS", default_value_t = true, action = clap::ArgAction::Set)]
+    validate_plans: bool,
     /// Log as JSON lines.
     #[arg(long, env = "SCHEMAHERO_LOG_JSON")]
     log_json: bool,
@@ -87,8 +93,11 @@ pub async fn main() -> anyhow::Result<()> {
         tracing::info!(%bound, "metrics on /metrics");
     }
     let health = schemahero_telemetry::health::start(args.health_listen.as_deref()).await?;
-    let config =
-        Config { debounce: Duration::from_millis(args.debounce_ms), drift_interval: Duration::from_secs(args.drift_interval_secs.max(1)) };
+    let config = Config {
+        debounce: Duration::from_millis(args.debounce_ms),
+        drift_interval: Duration::from_secs(args.drift_interval_secs.max(1)),
+        validate_plans: args.validate_plans,
+    };
     if args.kubernetes {
         let client = kube::Client::try_default().await.context("cannot reach Kubernetes (KUBECONFIG or in-cluster config)")?;
         // Elect before listening: a waiting replica accepts no connection, so no watcher or

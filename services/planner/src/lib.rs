@@ -15,6 +15,7 @@ pub mod preview;
 pub mod scheduler;
 pub mod service;
 pub mod store;
+pub mod validation;
 
 use crate::core::{Config, PlannerCore};
 use crate::service::{ExecutorApi, MigrationApi, ResourceApi};

@@ -564,7 +564,10 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let inner = SqlStore::open(path.to_str().unwrap()).await.unwrap();
         let store = TestStore { inner, released: Mutex::default(), phases: Mutex::default(), database_exists: AtomicBool::new(false) };
-        PlannerCore::new(store, Config { debounce: Duration::from_millis(10), drift_interval: Duration::from_secs(3600) })
+        PlannerCore::new(
+            store,
+            Config { debounce: Duration::from_millis(10), drift_interval: Duration::from_secs(3600), validate_plans: true },
+        )
     }
 
     const SPEC: &str = r#"{"database":"app","name":"double_it","removeOnDeletion":true,"schema":{"postgres":{"lang":"PLpgSQL","params":[{"name":"n","type":"integer"}],"return":"integer","as":"BEGIN RETURN n * 2; END;"}}}"#;

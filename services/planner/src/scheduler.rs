@@ -14,7 +14,7 @@
 //! ones it last planned to nothing is skipped without touching the store.
 
 use crate::core::{CoreError, DatabaseEntry, Key, PlannerCore, TableEntry};
-use crate::model::MigrationRecord;
+use crate::model::{MigrationCondition, MigrationRecord};
 use crate::store::{ConditionKind, ConditionReason, ConditionReport, ConditionTarget, MigrationStore};
 use futures_util::StreamExt;
 use schemahero_engine::{Engine, EngineError, PoolLimits};
@@ -327,16 +327,18 @@ impl<S: MigrationStore> PlannerCore<S> {
             Err(e) => return self.retry_all(tables, ConditionReason::StoreUnavailable, &e.to_string()).await,
         };
         let preloaded = preloaded.as_deref();
+        let keys: Vec<&Key> = tables.iter().map(|(k, _, _)| k).collect();
+        let validations = self.validate_batch(&engine, &manifests, &keys, &plans, preloaded).await;
         // Recording is store round trips (and, in Kubernetes, API requests): a few tables at a
         // time, results kept in batch order.
         let mut work: Vec<futures_util::future::BoxFuture<'_, TableOutcome>> = Vec::with_capacity(tables.len());
-        for ((key, pending, table), plan) in tables.iter().zip(plans) {
+        for (((key, pending, table), plan), validation) in tables.iter().zip(plans).zip(validations) {
             work.push(Box::pin(async move {
                 match plan {
                     Err(e) => self.retry_one(key, pending, ConditionReason::PlanFailed, &e.to_string()).await,
                     Ok(plan) => {
                         let planned_hash = planned_hashes.get(key);
-                        let take = self.take_plan(key, pending.reason, table, database, plan, planned_hash, preloaded);
+                        let take = self.take_plan(key, pending.reason, table, database, plan, planned_hash, preloaded, validation);
                         if single {
                             take.await
                         } else {
@@ -360,6 +362,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         plan: Plan,
         planned_hash: Option<&String>,
         preloaded: Option<&[MigrationRecord]>,
+        validation: Option<MigrationCondition>,
     ) -> TableOutcome {
         let signature = (table.spec_hash.clone(), plan.fingerprint.clone());
         let known_in_sync = self.resources().memory.get(key).and_then(|m| m.in_sync.clone()) == Some(signature.clone());
@@ -368,7 +371,7 @@ impl<S: MigrationStore> PlannerCore<S> {
             return TableOutcome::Unchanged;
         }
         tracing::Span::current().record("trace_id", schemahero_telemetry::current_trace_id());
-        let recorded = match self.record_plan(key, table, database, &plan, reason, preloaded).await {
+        let recorded = match self.record_plan(key, table, database, &plan, reason, preloaded, validation).await {
             Ok(recorded) => recorded,
             Err(e) => {
                 return self
