@@ -73,7 +73,9 @@ async fn immediate_deploy_applies_only_what_the_policy_allows() {
     // A new table has no hazard: it deploys by itself.
     let create = migration_with(&client, "CREATE TABLE", "the CREATE TABLE to run by itself", |m| phase(m) == pb::Phase::Executed).await;
     assert_eq!(create.approved_by, "immediateDeploy");
-    assert!(create.conditions.is_empty(), "{:?}", create.conditions);
+    let validated = condition(&create, "Validated").expect("a Validated condition");
+    assert_eq!((validated.status.as_str(), validated.reason.as_str()), ("True", "Converged"));
+    assert_eq!(create.conditions.len(), 1, "no policy condition: {:?}", create.conditions);
 
     // Dropping a column carries DELETES_DATA, which the policy sends to review.
     write(&users_file, &users_yaml(&[("id", "integer"), ("name", "text")]));
@@ -120,6 +122,47 @@ async fn immediate_deploy_applies_only_what_the_policy_allows() {
     let all = migrations(&mut client.clone(), "users").await;
     assert!(all.iter().all(|m| matches!(phase(m), pb::Phase::Executed | pb::Phase::Superseded)), "{all:?}");
 
+    for p in [&mut watcher, &mut executor, &mut planner] {
+        p.terminate();
+    }
+}
+
+/// A plan that cannot run (a column type the server does not have) fails on the scratch copy:
+/// immediateDeploy does not approve it, a reviewer cannot, and fixing the spec plans anew.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_that_fails_validation_is_never_deployed() {
+    let uri = fresh_postgres_database("shsvc_validation").await;
+    let dir = scratch("validation");
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    let users_file = specs.join("users.yaml");
+    write(&specs.join("db.yaml"), &database_yaml(&uri, "    default: allow\n"));
+    write(&users_file, &users_yaml(&[("id", "integer"), ("name", "nosuchtype")]));
+    let (mut planner, address) = start_planner(&dir, "127.0.0.1:0", &dir.join("planner.db"), 1);
+    let mut watcher = start_watcher(&dir, &address, &specs);
+    let mut executor = start_executor(&dir, &address, "exec-1", 5);
+    let client = client(&address).await;
+
+    let invalid = migration_with(&client, "nosuchtype", "the plan to fail validation", |m| phase(m) == pb::Phase::Planned).await;
+    let v = condition(&invalid, "Validated").expect("a Validated condition");
+    assert_eq!((v.status.as_str(), v.reason.as_str()), ("False", "StatementFailed"), "{}", v.message);
+    assert!(v.message.contains("type \"nosuchtype\" does not exist"), "{}", v.message);
+    assert!(invalid.approved_by.is_empty(), "immediateDeploy did not approve it");
+    let refused = client
+        .clone()
+        .approve_migration(pb::ApproveMigrationRequest { id: invalid.id.clone(), comment: String::new() })
+        .await
+        .expect_err("an invalid plan cannot be approved");
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    assert!(refused.message().contains("failed validation on a scratch copy"), "{}", refused.message());
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(phase(&get_migration(&mut client.clone(), &invalid.id).await), pb::Phase::Planned, "drift passes leave it alone");
+    assert!(columns(&uri).await.is_empty(), "nothing ran on the live database");
+
+    write(&users_file, &users_yaml(&[("id", "integer"), ("name", "text")]));
+    let fixed = migration_with(&client, "\"name\" text", "the fixed plan to run by itself", |m| phase(m) == pb::Phase::Executed).await;
+    assert_eq!(condition(&fixed, "Validated").map(|c| c.status.as_str()), Some("True"));
+    assert_eq!(phase(&get_migration(&mut client.clone(), &invalid.id).await), pb::Phase::Superseded);
     for p in [&mut watcher, &mut executor, &mut planner] {
         p.terminate();
     }
