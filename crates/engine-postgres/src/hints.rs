@@ -13,6 +13,16 @@ use std::time::Duration;
 /// index builds and table rewrites may legitimately take long, and they are reviewed hazards.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The statement timeout of the statements that take a strong lock only to change the catalog:
+/// adding a constraint `NOT VALID`, `SET NOT NULL` proven by a validated check, dropping that
+/// check (see `online`). Their lock wait is already bounded by the lock timeout, and the change
+/// itself takes milliseconds: the timeout is the default lock timeout plus 5 s. Should such a
+/// statement scan the table after all (a server older than 12 does not prove NOT NULL from a
+/// check), it is cancelled then rather than block every query on the table for the length of a
+/// scan. Index builds and validations get none: they take as long as the table is large, and
+/// block no writes meanwhile.
+pub const CATALOG_ONLY_STATEMENT_TIMEOUT: Duration = Duration::from_secs(DEFAULT_LOCK_TIMEOUT.as_secs() + 5);
+
 /// Gives every statement that locks an existing table the default lock timeout (unless it has
 /// one): all DDL except `CREATE TABLE`, which locks only the table it creates. Seed `INSERT`s
 /// and backfill `UPDATE`s take ROW EXCLUSIVE, which ordinary queries do not queue behind.

@@ -10,6 +10,7 @@ pub mod functions;
 pub mod hints;
 pub mod introspect;
 pub mod normalize;
+pub mod online;
 pub mod render;
 
 use render::{TableRef, TableWork, quote_ident};
