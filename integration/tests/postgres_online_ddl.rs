@@ -342,3 +342,90 @@ async fn a_validation_refused_half_way_is_resumed_from_what_is_live() {
     assert!(engine.plan(&tables, false).await.unwrap().is_empty());
     engine.close().await;
 }
+
+/// Through the services as real processes: the planner plans the concurrent builds (outside
+/// the transaction, on the wire and in the store), an executor's build waits for a writer's
+/// open transaction until its 10 s lock timeout fires, leaving the index INVALID. The retry
+/// finds the live schema changed (its fingerprint), so the migration is superseded and the
+/// planner re-plans from what is live: drop the invalid index and build both. Approved, that
+/// migration applies, and nothing is left to plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_the_services_a_half_applied_migration_is_re_planned_from_what_is_live() {
+    use schemahero_integration::services::*;
+    use schemahero_proto::v1 as pb;
+    const WAIT: Duration = Duration::from_secs(90);
+    let uri = fresh_postgres_database("shonline_services").await;
+    let mut holder = PgConnection::connect(&uri).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE items (id integer PRIMARY KEY, a integer, b integer); INSERT INTO items SELECT g, g, g FROM generate_series(1, 1000) g;")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let dir = scratch("online-ddl");
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(specs.join("db.yaml"), postgres_database_yaml("pg", &uri, false)).unwrap();
+    std::fs::write(
+        specs.join("items.yaml"),
+        "database: pg\nname: items\nschema:\n  postgres:\n    primaryKey: [id]\n    columns:\n      - name: id\n        type: integer\n      - name: a\n        type: integer\n      - name: b\n        type: integer\n    indexes:\n      - columns: [a]\n      - columns: [b]\n",
+    )
+    .unwrap();
+    let (_planner, address) = start_planner(&dir, "127.0.0.1:0", &dir.join("planner.db"), 300);
+    let _watcher = start_watcher(&dir, &address, &specs);
+    let mut client = client(&address).await;
+    let planned = |client: &Client, not: Option<String>| {
+        let mut c = client.clone();
+        async move { migrations(&mut c, "items").await.into_iter().find(|m| phase(m) == pb::Phase::Planned && Some(&m.id) != not.as_ref()) }
+    };
+    let first = wait_for("the plan", WAIT, || planned(&client, None)).await;
+    let builds: Vec<(&str, bool)> = first.statements.iter().map(|s| (s.sql.as_str(), s.outside_transaction)).collect();
+    assert_eq!(
+        builds,
+        [
+            ("CREATE INDEX CONCURRENTLY \"idx_items_a\" ON \"items\" (\"a\")", true),
+            ("CREATE INDEX CONCURRENTLY \"idx_items_b\" ON \"items\" (\"b\")", true)
+        ]
+    );
+
+    // A writer's transaction stays open: the first build waits for it, then gives up.
+    sqlx::raw_sql("BEGIN; INSERT INTO items VALUES (5000, 1, 1)").execute(&mut holder).await.unwrap();
+    approve_migration(&mut client, &first.id).await;
+    let _executor = start_executor(&dir, &address, "exec-online", 30);
+    wait_for("the lock timeout to be reported as a retry", WAIT, || {
+        let mut c = client.clone();
+        let id = first.id.clone();
+        async move { migrations(&mut c, "items").await.into_iter().find(|m| m.id == id && m.waiting_reason.contains("lock timeout")) }
+    })
+    .await;
+    sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
+
+    let superseded = wait_for("the half-applied migration to be superseded", WAIT, || {
+        let mut c = client.clone();
+        let id = first.id.clone();
+        async move { migrations(&mut c, "items").await.into_iter().find(|m| m.id == id && phase(m) == pb::Phase::Superseded) }
+    })
+    .await;
+    assert!(superseded.error.contains("live schema changed"), "{}", superseded.error);
+    let second = wait_for("the re-plan", WAIT, || planned(&client, Some(first.id.clone()))).await;
+    let sql: Vec<&str> = second.statements.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        sql,
+        [
+            "DROP INDEX CONCURRENTLY \"idx_items_a\"",
+            "CREATE INDEX CONCURRENTLY \"idx_items_a\" ON \"items\" (\"a\")",
+            "CREATE INDEX CONCURRENTLY \"idx_items_b\" ON \"items\" (\"b\")"
+        ]
+    );
+    approve_migration(&mut client, &second.id).await;
+    wait_for("the re-planned migration to be executed", WAIT, || {
+        let mut c = client.clone();
+        let id = second.id.clone();
+        async move { migrations(&mut c, "items").await.into_iter().find(|m| m.id == id && phase(m) == pb::Phase::Executed) }
+    })
+    .await;
+    assert_eq!(indexes(&mut holder, "items").await, [("idx_items_a".to_string(), true), ("idx_items_b".to_string(), true)]);
+    let engine = PostgresEngine::connect(&uri).await.unwrap();
+    let spec = r#"{"primaryKey":["id"],"columns":[{"name":"id","type":"integer"},{"name":"a","type":"integer"},{"name":"b","type":"integer"}],
+        "indexes":[{"columns":["a"]},{"columns":["b"]}]}"#;
+    assert!(engine.plan(&[table("items", spec)], false).await.unwrap().is_empty());
+    engine.close().await;
+}
