@@ -23,8 +23,8 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     let by_names = names.is_some();
     let mut result: BTreeMap<String, TableDef> = BTreeMap::new();
 
-    let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
-        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    let rows: Vec<(String, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+        "SELECT c.relname::text, c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname",
         by_names,
@@ -33,8 +33,9 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     .bind(&names)
     .fetch_all(pool)
     .await?;
-    for (name,) in rows {
-        result.insert(name.clone(), TableDef { schema: Some(schema.to_string()), name, ..TableDef::default() });
+    for (name, partitioned) in rows {
+        let ext = postgres::Table { partitioned, ..postgres::Table::default() };
+        result.insert(name.clone(), TableDef { schema: Some(schema.to_string()), name, ext, ..TableDef::default() });
     }
     if result.is_empty() {
         return Ok(result);

@@ -35,6 +35,9 @@ pub struct TableWork<'a> {
     pub diff: TableDiff,
     pub triggers: &'a [Trigger],
     pub seed: Vec<PlannedStatement>,
+    /// The live table is partitioned: Postgres builds no index on it concurrently and adds no
+    /// foreign key to it NOT VALID, so those take the plain path.
+    pub partitioned: bool,
 }
 
 fn columns_list(columns: &[String]) -> String {
@@ -102,7 +105,13 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
     for w in &work {
         let existing = w.diff.create.is_none();
         for fk in &w.diff.add_foreign_keys {
-            if existing {
+            if existing && w.partitioned {
+                out.push(
+                    PlannedStatement::new(w.table.display(), add_fk_sql(&w.table, fk))
+                        .with_hazard(HazardKind::LongLock, "validates every existing row while holding a lock")
+                        .with_hazard(HazardKind::MayFail, "fails if existing rows reference missing keys"),
+                );
+            } else if existing {
                 let name = fk.name.as_deref().unwrap_or_default();
                 let (add, validate) =
                     online::add_constraint(&w.table, name, &fk_definition(&w.table, fk), "fails if existing rows reference missing keys");
@@ -222,6 +231,8 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
         let name = ix.name.as_deref().unwrap_or_default();
         let s = if ix.constraint {
             PlannedStatement::new(t.display(), format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(name)))
+        } else if w.partitioned {
+            PlannedStatement::new(t.display(), format!("DROP INDEX {}", t.other(name)))
         } else {
             online::drop_index(t, name)
         };
@@ -364,6 +375,13 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
     for ix in &w.diff.create_indexes {
         let s = if new_table {
             PlannedStatement::new(t.display(), create_index_sql(t, ix, false))
+        } else if w.partitioned {
+            let mut s = PlannedStatement::new(t.display(), create_index_sql(t, ix, false))
+                .with_hazard(HazardKind::IndexBuild, "builds an index; writes to the table block meanwhile");
+            if ix.unique {
+                s = s.with_hazard(HazardKind::MayFail, "fails if existing rows hold duplicates");
+            }
+            s
         } else {
             online::create_index(t, create_index_sql(t, ix, true), ix.unique)
         };

@@ -161,6 +161,9 @@ pub mod postgres {
         /// [`NOT_NULL_CHECK_PREFIX`]…) that a `SET NOT NULL` goes through; one is live only when
         /// a plan stopped between adding it and dropping it.
         pub not_null_checks: Vec<NotNullCheck>,
+        /// A partitioned table, on which Postgres builds no index concurrently and adds no
+        /// foreign key NOT VALID: those changes take the plain, blocking path.
+        pub partitioned: bool,
     }
 
     /// The prefix of the temporary check constraints `SET NOT NULL` goes through. Constraints
