@@ -429,3 +429,35 @@ async fn through_the_services_a_half_applied_migration_is_re_planned_from_what_i
     assert!(engine.plan(&[table("items", spec)], false).await.unwrap().is_empty());
     engine.close().await;
 }
+
+/// `plan` prints plain SQL, without hints, and `apply --ddl` runs such a script: the statements
+/// Postgres runs only outside a transaction block (the concurrent builds and drops) and the
+/// validations still run on their own, so the saved plan applies and converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_saved_as_sql_applies_as_a_script() {
+    use schemahero_engine::{Driver, Engine};
+    let uri = fresh_postgres_database("shonline_script").await;
+    let mut conn = PgConnection::connect(&uri).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE customers (id integer PRIMARY KEY); INSERT INTO customers VALUES (1);
+         CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id integer, note text);
+         CREATE INDEX orders_old ON orders (note);
+         INSERT INTO orders (customer_id, note) VALUES (1, 'a'), (NULL, 'b');",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let planner = PostgresEngine::connect(&uri).await.unwrap();
+    let tables = [table("customers", CUSTOMERS), table("orders", ORDERS)];
+    let script = planner.plan(&tables, false).await.unwrap().to_sql();
+    assert!(script.contains("DROP INDEX CONCURRENTLY \"orders_old\";") && script.contains("CREATE INDEX CONCURRENTLY"), "{script}");
+
+    let engine = Engine::connect(Driver::Postgres, &uri).await.unwrap();
+    let applied = engine.apply_script(&script).await.unwrap_or_else(|e| panic!("{e}\n{script}"));
+    engine.close().await;
+    assert_eq!(applied, script.matches(";\n").count());
+    assert_eq!(indexes(&mut conn, "orders").await, [("idx_orders_customer_id".to_string(), true)]);
+    assert_eq!(count(&mut conn, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND NOT convalidated").await, 0);
+    assert!(planner.plan(&tables, false).await.unwrap().is_empty());
+    planner.close().await;
+}
