@@ -1,6 +1,7 @@
 //! Online DDL on a real Postgres: while a migration adds an index, a foreign key and NOT NULL
 //! to a table of 60k rows, a writer on its own connection keeps inserting into it, and no insert
-//! fails or waits longer than the (small) lock timeout the test gives the statements. A lock
+//! fails or waits longer than the (small) lock timeout the test gives the statements; the
+//! `SET NOT NULL` after the validated check does not scan the table. A lock
 //! held by another transaction makes a statement give up after its lock timeout rather than
 //! queue (and queue every later query behind it). A plan that stops half way — a concurrent
 //! index build cancelled by its lock timeout, a unique build over duplicates, a validation
@@ -157,6 +158,36 @@ async fn writes_continue_while_an_index_a_foreign_key_and_not_null_are_added_to_
     assert_eq!(count(&mut setup, "SELECT count(*) FROM pg_constraint WHERE conname LIKE 'schemahero%'").await, 0, "the check is gone");
     assert!(engine.plan(&tables, false).await.unwrap().is_empty(), "converged");
     engine.close().await;
+
+    // For comparison only (printed, not asserted): the same changes the blocking way, in one
+    // transaction, as they were planned before, under the same writer.
+    sqlx::raw_sql(
+        "DROP INDEX idx_orders_customer_id; ALTER TABLE orders DROP CONSTRAINT orders_customer_id_fkey;
+         ALTER TABLE orders ALTER COLUMN note DROP NOT NULL;",
+    )
+    .execute(&mut setup)
+    .await
+    .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = start_writer(uri.clone(), stop.clone());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    sqlx::raw_sql(
+        "BEGIN; ALTER TABLE orders ALTER COLUMN note SET NOT NULL; CREATE INDEX idx_orders_customer_id ON orders (customer_id);
+         ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers (id); COMMIT;",
+    )
+    .execute(&mut setup)
+    .await
+    .unwrap();
+    let blocking = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.store(true, Ordering::SeqCst);
+    let writes = writer.await.unwrap();
+    println!(
+        "the blocking way: {blocking:?}; insert latency max {:?} ({} inserts)",
+        writes.latencies.iter().max().copied().unwrap_or_default(),
+        writes.latencies.len()
+    );
 }
 
 /// A transaction holding the table (a report, a forgotten session): the ALTER gives up after
@@ -460,4 +491,46 @@ async fn a_plan_saved_as_sql_applies_as_a_script() {
     assert_eq!(count(&mut conn, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND NOT convalidated").await, 0);
     assert!(planner.plan(&tables, false).await.unwrap().is_empty());
     planner.close().await;
+}
+
+/// The table's sequential scans (its statistics, flushed first), to tell which statement
+/// scanned it.
+async fn seq_scans(conn: &mut PgConnection, table: &str) -> i64 {
+    sqlx::raw_sql("SELECT pg_stat_force_next_flush()").execute(&mut *conn).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = $1").bind(table).fetch_one(conn).await.unwrap();
+    n
+}
+
+/// The point of the temporary check: the validation scans the table (writes continuing), and
+/// the `SET NOT NULL` that needs ACCESS EXCLUSIVE does not scan it again. Each planned statement
+/// runs on the test's connection, which counts the table's scans after each; a plain `SET NOT
+/// NULL` shows that the count sees a scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_not_null_after_the_validated_check_does_not_scan_the_table() {
+    let uri = fresh_postgres_database("shonline_noscan").await;
+    let mut conn = PgConnection::connect(&uri).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE items (id integer PRIMARY KEY, label text, other text); INSERT INTO items SELECT g, 'l', 'o' FROM generate_series(1, 10000) g;")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let engine = PostgresEngine::connect(&uri).await.unwrap();
+    let spec = r#"{"primaryKey":["id"],"columns":[{"name":"id","type":"integer"},{"name":"label","type":"text","constraints":{"notNull":true}},{"name":"other","type":"text"}]}"#;
+    let plan = engine.plan(&[table("items", spec)], false).await.unwrap();
+    engine.close().await;
+    let mut scans = Vec::new();
+    for s in &plan.statements {
+        let before = seq_scans(&mut conn, "items").await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(s.sql.clone())).execute(&mut conn).await.unwrap();
+        scans.push((s.sql.split(" \"items\" ").nth(1).unwrap_or_default().to_string(), seq_scans(&mut conn, "items").await - before));
+    }
+    println!("{scans:?}");
+    let scanned = |prefix: &str| scans.iter().find(|(sql, _)| sql.starts_with(prefix)).map(|(_, n)| *n);
+    assert_eq!(scanned("VALIDATE CONSTRAINT"), Some(1), "{scans:?}");
+    assert_eq!(scanned("ALTER COLUMN \"label\" SET NOT NULL"), Some(0), "{scans:?}");
+    assert_eq!(scans.iter().map(|(_, n)| n).sum::<i64>(), 1, "one scan in all: {scans:?}");
+
+    let before = seq_scans(&mut conn, "items").await;
+    sqlx::raw_sql("ALTER TABLE items ALTER COLUMN other SET NOT NULL").execute(&mut conn).await.unwrap();
+    assert_eq!(seq_scans(&mut conn, "items").await - before, 1, "a plain SET NOT NULL scans, and the count sees it");
 }
