@@ -9,8 +9,9 @@ use std::time::Duration;
 /// lock. Queued behind a long transaction, such a statement holds up every later query on the
 /// table — reads included — for as long as it waits: a migration would stall the application.
 /// Failing after 10 s instead (the executor retries a lock timeout with backoff) bounds that
-/// stall; a lock that frees within 10 s costs nothing. There is no default statement timeout:
-/// index builds and table rewrites may legitimately take long, and they are reviewed hazards.
+/// stall; a lock that frees within 10 s costs nothing. There is no general statement timeout:
+/// index builds and table rewrites may legitimately take long, and they are reviewed hazards
+/// (only the catalog-only online steps get one, [`CATALOG_ONLY_STATEMENT_TIMEOUT`]).
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The statement timeout of the statements that take a strong lock only to change the catalog:
