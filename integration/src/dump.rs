@@ -49,8 +49,10 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
         for (name, def) in constraints {
             out.push_str(&format!("  constraint {name} {def}\n"));
         }
+        // An index a failed concurrent build left is marked: it exists but is never used.
         let indexes: Vec<(String,)> = sqlx::query_as(
-            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = $1::regclass
+            "SELECT pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END
+             FROM pg_index i WHERE i.indrelid = $1::regclass
                AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p','u'))
              ORDER BY 1",
         )

@@ -101,11 +101,19 @@ async fn create_index_concurrently_runs_outside_the_transaction_between_normal_s
     ];
     let after = statement("ALTER TABLE events ADD COLUMN at timestamptz").with_lock_timeout(Duration::from_secs(5));
 
-    // In the plan's transaction Postgres refuses it, and nothing is applied.
-    let inside: Vec<PlannedStatement> = before.iter().cloned().chain([statement(create_index), after.clone()]).collect();
-    let err = engine.apply(&inside).await.expect_err("CREATE INDEX CONCURRENTLY cannot run inside a transaction block");
+    // In a transaction Postgres refuses it.
+    let err = sqlx::raw_sql("BEGIN; CREATE TABLE x (a int); CREATE INDEX CONCURRENTLY xa ON x (a)")
+        .execute(&mut check)
+        .await
+        .expect_err("CREATE INDEX CONCURRENTLY cannot run inside a transaction block");
     assert!(err.to_string().contains("cannot run inside a transaction block"), "{err}");
-    assert!(!exists(&mut check, "SELECT 1 FROM pg_class WHERE relname = 'events'").await);
+    sqlx::raw_sql("ROLLBACK").execute(&mut check).await.unwrap();
+    // Without the hint (a statement read from a script) the applier still knows it from its
+    // SQL and runs it on its own (`online::runs_alone`).
+    let unhinted: Vec<PlannedStatement> = before.iter().cloned().chain([statement(create_index), after.clone()]).collect();
+    engine.apply(&unhinted).await.unwrap();
+    assert!(exists(&mut check, "SELECT 1 FROM pg_class WHERE relname = 'events_kind'").await);
+    sqlx::raw_sql("DROP TABLE events").execute(&mut check).await.unwrap();
 
     // Marked to run outside it: what precedes commits, it runs alone, the rest follows.
     let hinted = statement(create_index).outside_transaction().with_lock_timeout(Duration::from_secs(5));

@@ -73,6 +73,14 @@ fn value(ms: u64) -> String {
 /// Runs `statements` (see the module comment). Names the failing statement, why it failed
 /// (a timeout hint says so) and what of the plan stays applied.
 pub(crate) async fn apply(pool: &PgPool, statements: &[PlannedStatement]) -> Result<(), PostgresError> {
+    // Statements read from a script carry no hints: one Postgres runs only outside a
+    // transaction block (`CREATE INDEX CONCURRENTLY`), or that should run on its own
+    // (`VALIDATE CONSTRAINT`), still does (see `online::runs_alone`).
+    let statements: Vec<PlannedStatement> = statements
+        .iter()
+        .map(|s| if !s.outside_transaction && crate::online::runs_alone(&s.sql) { s.clone().outside_transaction() } else { s.clone() })
+        .collect();
+    let statements = statements.as_slice();
     let mut conn = pool.acquire().await?;
     for group in execution::groups(statements) {
         if group.outside_transaction {

@@ -2,7 +2,7 @@
 
 use crate::normalize::{canonical_default, default_to_sql, is_integer_type, normalize_type};
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
-use schemahero_schema::model::postgres::{self, ColumnDef, TableDef};
+use schemahero_schema::model::postgres::{self, ColumnDef, NotNullCheck, TableDef};
 use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use schemahero_schema::normalize_fk_action;
 use schemahero_schema::spec::PostgresTableSchema;
@@ -94,7 +94,7 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
         foreign_keys,
         indexes,
         triggers: spec.triggers.iter().map(|t| TriggerDef { name: t.name.clone(), create_sql: String::new() }).collect(),
-        ext: postgres::Table,
+        ext: postgres::Table::default(),
     }
 }
 
@@ -114,10 +114,12 @@ pub enum ColumnChange {
     DropDefault {
         column: String,
     },
-    /// `backfill`: the default to write into NULL rows first.
+    /// `backfill`: the default to write into NULL rows first; `check`: the temporary NOT NULL
+    /// check an interrupted plan left on the column (see `online::set_not_null`).
     SetNotNull {
         column: String,
         backfill: Option<String>,
+        check: Option<NotNullCheck>,
     },
     DropNotNull {
         column: String,
@@ -145,6 +147,10 @@ pub struct TableDiff {
     pub rename_indexes: Vec<(IndexDef, String)>,
     pub create_indexes: Vec<IndexDef>,
     pub add_foreign_keys: Vec<ForeignKeyDef>,
+    /// Live foreign keys the spec keeps that are still NOT VALID (an interrupted plan).
+    pub validate_foreign_keys: Vec<String>,
+    /// Temporary NOT NULL checks an interrupted plan left that no `SetNotNull` finishes.
+    pub drop_not_null_checks: Vec<String>,
     pub create_triggers: Vec<String>,
 }
 
@@ -199,7 +205,34 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
     diff.drop_indexes = changes.drop_indexes.into_iter().cloned().collect();
     diff.create_indexes = changes.create_indexes;
     diff.create_triggers = changes.create_triggers;
+    // A desired table made from a spec has no half-done work of its own; one that is the live
+    // table itself (seed data without a schema) is not SchemaHero's to change.
+    if desired.ext == postgres::Table::default() {
+        finish_online_work(&changes.live.ext, &changes.kept_foreign_keys, &mut diff);
+    }
     diff
+}
+
+/// What an interrupted online migration left (`postgres::Table`) is finished or undone: invalid
+/// indexes are dropped first (the spec's index, absent from the valid ones, is built again),
+/// kept foreign keys still NOT VALID are validated, and a temporary NOT NULL check either
+/// serves the column's `SET NOT NULL` or is dropped.
+fn finish_online_work(online: &postgres::Table, kept_foreign_keys: &[&ForeignKeyDef], diff: &mut TableDiff) {
+    let invalid =
+        online.invalid_indexes.iter().map(|name| IndexDef { name: Some(name.clone()), method: "btree".into(), ..IndexDef::default() });
+    diff.drop_indexes.splice(0..0, invalid);
+    diff.validate_foreign_keys =
+        kept_foreign_keys.iter().filter_map(|fk| fk.name.clone()).filter(|name| online.unvalidated_foreign_keys.contains(name)).collect();
+    for left in &online.not_null_checks {
+        let slot = diff.columns.iter_mut().find_map(|c| match c {
+            ColumnChange::SetNotNull { column, check, .. } if *column == left.column => Some(check),
+            _ => None,
+        });
+        match slot {
+            Some(check) => *check = Some(left.clone()),
+            None => diff.drop_not_null_checks.push(left.name.clone()),
+        }
+    }
 }
 
 fn diff_column(d: &ColumnDef, l: &ColumnDef, diff: &mut TableDiff) {
@@ -226,7 +259,7 @@ fn diff_column(d: &ColumnDef, l: &ColumnDef, diff: &mut TableDiff) {
         }
     }
     if d.not_null && !l.not_null {
-        diff.columns.push(ColumnChange::SetNotNull { column: column.clone(), backfill: d.default.clone() });
+        diff.columns.push(ColumnChange::SetNotNull { column: column.clone(), backfill: d.default.clone(), check: None });
     } else if !d.not_null && l.not_null {
         diff.columns.push(ColumnChange::DropNotNull { column: column.clone() });
     }
@@ -238,6 +271,54 @@ fn diff_column(d: &ColumnDef, l: &ColumnDef, diff: &mut TableDiff) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn spec(json: &str) -> PostgresTableSchema {
+        serde_json::from_str(json).unwrap()
+    }
+
+    const ORDERS: &str = r#"{"primaryKey":["id"],"columns":[{"name":"id","type":"integer"},{"name":"customer","type":"integer","constraints":{"notNull":true}},{"name":"note","type":"text"}],
+        "indexes":[{"columns":["customer"]}],"foreignKeys":[{"columns":["customer"],"references":{"table":"customers","columns":["id"]}}]}"#;
+
+    /// A plan stopped half way left an invalid index, a NOT VALID key and a temporary check on
+    /// a column now NOT NULL and one not: the next diff drops and rebuilds the index, validates
+    /// the key, finishes the column's SET NOT NULL from its check and drops the other check.
+    #[test]
+    fn half_done_online_work_is_finished_from_what_is_live() {
+        let desired = desired_table("orders", "public", &spec(ORDERS));
+        let mut live = desired.clone();
+        live.indexes.clear();
+        live.foreign_keys[0].name = Some("orders_customer_fkey".into());
+        live.columns[1].not_null = false;
+        live.ext.invalid_indexes = vec!["idx_orders_customer".into()];
+        live.ext.unvalidated_foreign_keys = vec!["orders_customer_fkey".into()];
+        let check = NotNullCheck { name: "schemahero_not_null_customer".into(), column: "customer".into(), validated: true };
+        let stray = NotNullCheck { name: "schemahero_not_null_note".into(), column: "note".into(), validated: false };
+        live.ext.not_null_checks = vec![check.clone(), stray];
+        let diff = diff_table(&desired, Some(&live), false);
+        assert_eq!(diff.drop_indexes.iter().map(|i| i.name.clone()).collect::<Vec<_>>(), [Some("idx_orders_customer".to_string())]);
+        assert!(!diff.drop_indexes[0].constraint);
+        assert_eq!(diff.create_indexes.len(), 1, "built again");
+        assert_eq!(diff.validate_foreign_keys, ["orders_customer_fkey"]);
+        assert!(diff.add_foreign_keys.is_empty() && diff.drop_foreign_keys.is_empty(), "the key itself is kept");
+        assert_eq!(diff.columns, [ColumnChange::SetNotNull { column: "customer".into(), backfill: None, check: Some(check) }]);
+        assert_eq!(diff.drop_not_null_checks, ["schemahero_not_null_note"]);
+
+        // Finished, nothing is left to do; a table without half-done work plans nothing more.
+        let mut done = desired.clone();
+        done.foreign_keys[0].name = Some("orders_customer_fkey".into());
+        done.indexes[0].name = Some("idx_orders_customer".into());
+        assert!(diff_table(&desired, Some(&done), false).is_empty());
+    }
+
+    /// Seed data without a schema plans against the live table itself: its half-done work is
+    /// not SchemaHero's to finish.
+    #[test]
+    fn a_live_table_as_its_own_desired_table_plans_nothing() {
+        let mut live = desired_table("orders", "public", &spec(ORDERS));
+        live.ext.invalid_indexes = vec!["x".into()];
+        live.ext.unvalidated_foreign_keys = vec!["orders_customer_fkey".into()];
+        assert!(diff_table(&live.clone(), Some(&live), false).is_empty());
+    }
 
     #[test]
     fn generated_names_are_cut_as_postgres_cuts_them() {

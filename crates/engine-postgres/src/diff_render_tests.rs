@@ -37,13 +37,19 @@ const CASES: &[DiffCase] = &[
         name: "add a unique index",
         live: Some(USERS),
         desired: r#"{"primaryKey":["id"],"columns":[{"name":"id","type":"integer"},{"name":"email","type":"varchar(255)","constraints":{"notNull":true}}],"indexes":[{"columns":["email"],"isUnique":true}]}"#,
-        expected: "CREATE UNIQUE INDEX \"idx_users_email\" ON \"users\" (\"email\");\n",
+        expected: "CREATE UNIQUE INDEX CONCURRENTLY \"idx_users_email\" ON \"users\" (\"email\");\n",
     },
     DiffCase {
         name: "add a foreign key",
         live: Some(USERS),
         desired: r#"{"primaryKey":["id"],"columns":[{"name":"id","type":"integer"},{"name":"email","type":"varchar(255)","constraints":{"notNull":true}},{"name":"org","type":"integer"}],"foreignKeys":[{"columns":["org"],"references":{"table":"orgs","columns":["id"]},"onDelete":"CASCADE"}]}"#,
-        expected: "ALTER TABLE \"users\" ADD COLUMN \"org\" integer;\nALTER TABLE \"users\" ADD CONSTRAINT \"users_org_fkey\" FOREIGN KEY (\"org\") REFERENCES \"orgs\" (\"id\") ON DELETE CASCADE;\n",
+        expected: "ALTER TABLE \"users\" ADD COLUMN \"org\" integer;\nALTER TABLE \"users\" ADD CONSTRAINT \"users_org_fkey\" FOREIGN KEY (\"org\") REFERENCES \"orgs\" (\"id\") ON DELETE CASCADE NOT VALID;\nALTER TABLE \"users\" VALIDATE CONSTRAINT \"users_org_fkey\";\n",
+    },
+    DiffCase {
+        name: "set NOT NULL through a validated check",
+        live: Some(r#"{"primaryKey":["id"],"columns":[{"name":"id","type":"integer"},{"name":"email","type":"varchar(255)"}]}"#),
+        desired: USERS,
+        expected: "ALTER TABLE \"users\" ADD CONSTRAINT \"schemahero_not_null_email\" CHECK (\"email\" IS NOT NULL) NOT VALID;\nALTER TABLE \"users\" VALIDATE CONSTRAINT \"schemahero_not_null_email\";\nALTER TABLE \"users\" ALTER COLUMN \"email\" SET NOT NULL;\nALTER TABLE \"users\" DROP CONSTRAINT \"schemahero_not_null_email\";\n",
     },
     DiffCase { name: "drop the table", live: Some(USERS), desired: r#"{"isDeleted":true}"#, expected: "DROP TABLE \"users\";\n" },
     DiffCase { name: "a deleted table that does not exist", live: None, desired: r#"{"isDeleted":true}"#, expected: "" },
@@ -62,7 +68,7 @@ fn plan_sql(case: &DiffCase) -> String {
         return String::new();
     }
     let table = TableRef { schema: "public".into(), name: "users".into(), qualify: false };
-    let statements = render(vec![TableWork { table, diff, triggers: &[], seed: Vec::new() }]);
+    let statements = render(vec![TableWork { table, diff, triggers: &[], seed: Vec::new(), partitioned: false }]);
     script(&statements)
 }
 

@@ -9,9 +9,20 @@ use std::time::Duration;
 /// lock. Queued behind a long transaction, such a statement holds up every later query on the
 /// table — reads included — for as long as it waits: a migration would stall the application.
 /// Failing after 10 s instead (the executor retries a lock timeout with backoff) bounds that
-/// stall; a lock that frees within 10 s costs nothing. There is no default statement timeout:
-/// index builds and table rewrites may legitimately take long, and they are reviewed hazards.
+/// stall; a lock that frees within 10 s costs nothing. There is no general statement timeout:
+/// index builds and table rewrites may legitimately take long, and they are reviewed hazards
+/// (only the catalog-only online steps get one, [`CATALOG_ONLY_STATEMENT_TIMEOUT`]).
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The statement timeout of the statements that take a strong lock only to change the catalog:
+/// adding a constraint `NOT VALID`, `SET NOT NULL` proven by a validated check, dropping that
+/// check (see `online`). Their lock wait is already bounded by the lock timeout, and the change
+/// itself takes milliseconds: the timeout is the default lock timeout plus 5 s. Should such a
+/// statement scan the table after all (a server older than 12 does not prove NOT NULL from a
+/// check), it is cancelled then rather than block every query on the table for the length of a
+/// scan. Index builds and validations get none: they take as long as the table is large, and
+/// block no writes meanwhile.
+pub const CATALOG_ONLY_STATEMENT_TIMEOUT: Duration = Duration::from_secs(DEFAULT_LOCK_TIMEOUT.as_secs() + 5);
 
 /// Gives every statement that locks an existing table the default lock timeout (unless it has
 /// one): all DDL except `CREATE TABLE`, which locks only the table it creates. Seed `INSERT`s

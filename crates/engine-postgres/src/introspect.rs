@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 /// The query with its table filter: `relname = ANY($2)` when tables are named, none otherwise.
 /// Two texts rather than `($2 IS NULL OR relname = ANY($2))`: once Postgres switches a prepared
 /// statement to its generic plan, that form scans the whole catalog even for one table.
-fn by_name(sql: &str, by_names: bool) -> String {
+pub(crate) fn by_name(sql: &str, by_names: bool) -> String {
     sql.replace("($2::text[] IS NULL OR c.relname = ANY($2))", if by_names { "c.relname = ANY($2)" } else { "$2::text[] IS NULL" })
 }
 
@@ -23,8 +23,8 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     let by_names = names.is_some();
     let mut result: BTreeMap<String, TableDef> = BTreeMap::new();
 
-    let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
-        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    let rows: Vec<(String, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+        "SELECT c.relname::text, c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname",
         by_names,
@@ -33,8 +33,9 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     .bind(&names)
     .fetch_all(pool)
     .await?;
-    for (name,) in rows {
-        result.insert(name.clone(), TableDef { schema: Some(schema.to_string()), name, ..TableDef::default() });
+    for (name, partitioned) in rows {
+        let ext = postgres::Table { partitioned, ..postgres::Table::default() };
+        result.insert(name.clone(), TableDef { schema: Some(schema.to_string()), name, ext, ..TableDef::default() });
     }
     if result.is_empty() {
         return Ok(result);
@@ -111,7 +112,8 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     }
 
     // Indexes other than the primary key's; unique constraints come back flagged.
-    // Expression and partial indexes cannot be expressed in a spec and are left alone.
+    // Expression and partial indexes cannot be expressed in a spec and are left alone. Invalid
+    // ones are not indexes the spec can count on (`online::introspect` reads them).
     let indexes: Vec<IndexRow> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
         "SELECT c.relname::text, i.relname::text, ix.indisunique, am.amname::text,
                 ARRAY(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
@@ -124,7 +126,7 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
          JOIN pg_class i ON i.oid = ix.indexrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_am am ON am.oid = i.relam
-         WHERE n.nspname = $1 AND NOT ix.indisprimary AND ix.indexprs IS NULL AND ix.indpred IS NULL
+         WHERE n.nspname = $1 AND NOT ix.indisprimary AND ix.indexprs IS NULL AND ix.indpred IS NULL AND ix.indisvalid
            AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname, i.relname",
         by_names,
@@ -144,6 +146,8 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
             .collect();
         def.indexes.push(IndexDef { name: Some(name), columns, unique, method, with, constraint });
     }
+
+    crate::online::introspect(pool, schema, &names, &mut result).await?;
 
     let triggers: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
         "SELECT c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid)

@@ -10,6 +10,7 @@ pub mod functions;
 pub mod hints;
 pub mod introspect;
 pub mod normalize;
+pub mod online;
 pub mod render;
 pub mod scratch;
 
@@ -267,7 +268,8 @@ impl PostgresEngine {
             if table_diff.is_empty() && seed.is_empty() {
                 continue;
             }
-            work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed });
+            let partitioned = live_table.is_some_and(|l| l.ext.partitioned);
+            work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed, partitioned });
         }
         let statements = tracing::info_span!("diff_render", engine = "postgres", tables = work.len()).in_scope(|| render::render(work));
         Ok(Plan { statements, fingerprint: introspect::fingerprint_of(live, keys) })

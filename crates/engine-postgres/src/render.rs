@@ -1,6 +1,7 @@
 //! Rendering change data as Postgres DDL with hazards, in an order that is safe across tables.
 
 use crate::diff::{ColumnChange, TableDiff};
+use crate::online;
 use schemahero_plan::{HazardKind, PlannedStatement};
 use schemahero_schema::model::postgres::{ColumnDef, TableDef};
 use schemahero_schema::model::{ForeignKeyDef, IndexDef};
@@ -20,7 +21,7 @@ impl TableRef {
     pub fn sql(&self) -> String {
         if self.qualify { format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name)) } else { quote_ident(&self.name) }
     }
-    fn other(&self, name: &str) -> String {
+    pub(crate) fn other(&self, name: &str) -> String {
         if self.qualify { format!("{}.{}", quote_ident(&self.schema), quote_ident(name)) } else { quote_ident(name) }
     }
     pub fn display(&self) -> String {
@@ -34,6 +35,9 @@ pub struct TableWork<'a> {
     pub diff: TableDiff,
     pub triggers: &'a [Trigger],
     pub seed: Vec<PlannedStatement>,
+    /// The live table is partitioned: Postgres builds no index on it concurrently and adds no
+    /// foreign key to it NOT VALID, so those take the plain path.
+    pub partitioned: bool,
 }
 
 fn columns_list(columns: &[String]) -> String {
@@ -95,18 +99,33 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
     for w in &work {
         render_alters(w, &mut out);
     }
+    // On an existing table a key is added NOT VALID (a short lock) and validated on its own
+    // afterwards, writes continuing (see `online`); the validations come after all the adds.
+    let mut validations = Vec::new();
     for w in &work {
         let existing = w.diff.create.is_none();
         for fk in &w.diff.add_foreign_keys {
-            let mut s = PlannedStatement::new(w.table.display(), add_fk_sql(&w.table, fk));
-            if existing {
-                s = s
-                    .with_hazard(HazardKind::LongLock, "validates every existing row while holding a lock")
-                    .with_hazard(HazardKind::MayFail, "fails if existing rows reference missing keys");
+            if existing && w.partitioned {
+                out.push(
+                    PlannedStatement::new(w.table.display(), add_fk_sql(&w.table, fk))
+                        .with_hazard(HazardKind::LongLock, "validates every existing row while holding a lock")
+                        .with_hazard(HazardKind::MayFail, "fails if existing rows reference missing keys"),
+                );
+            } else if existing {
+                let name = fk.name.as_deref().unwrap_or_default();
+                let (add, validate) =
+                    online::add_constraint(&w.table, name, &fk_definition(&w.table, fk), "fails if existing rows reference missing keys");
+                out.push(add);
+                validations.push(validate);
+            } else {
+                out.push(PlannedStatement::new(w.table.display(), add_fk_sql(&w.table, fk)));
             }
-            out.push(s);
+        }
+        for name in &w.diff.validate_foreign_keys {
+            validations.push(online::validate_constraint(&w.table, name, "fails if existing rows reference missing keys"));
         }
     }
+    out.extend(validations);
     for w in &work {
         for name in &w.diff.create_triggers {
             if let Some(t) = w.triggers.iter().find(|t| &t.name == name) {
@@ -163,10 +182,18 @@ fn create_table_sql(table: &TableRef, def: &TableDef) -> String {
 }
 
 fn add_fk_sql(table: &TableRef, fk: &ForeignKeyDef) -> String {
-    let mut sql = format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} {}",
         table.sql(),
         quote_ident(fk.name.as_deref().unwrap_or_default()),
+        fk_definition(table, fk)
+    )
+}
+
+/// `FOREIGN KEY (…) REFERENCES … (…) [ON DELETE …]`.
+fn fk_definition(table: &TableRef, fk: &ForeignKeyDef) -> String {
+    let mut sql = format!(
+        "FOREIGN KEY ({}) REFERENCES {} ({})",
         columns_list(&fk.columns),
         table.other(&fk.ref_table),
         columns_list(&fk.ref_columns)
@@ -177,10 +204,12 @@ fn add_fk_sql(table: &TableRef, fk: &ForeignKeyDef) -> String {
     sql
 }
 
-fn create_index_sql(table: &TableRef, ix: &IndexDef) -> String {
+/// `concurrently` on an existing table (see `online`).
+fn create_index_sql(table: &TableRef, ix: &IndexDef, concurrently: bool) -> String {
     let mut sql = format!(
-        "CREATE {}INDEX {} ON {}{} ({})",
+        "CREATE {}INDEX {}{} ON {}{} ({})",
         if ix.unique { "UNIQUE " } else { "" },
+        if concurrently { "CONCURRENTLY " } else { "" },
         quote_ident(ix.name.as_deref().unwrap_or_default()),
         table.sql(),
         if ix.method == "btree" { String::new() } else { format!(" USING {}", ix.method) },
@@ -200,12 +229,17 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
     let push = |out: &mut Vec<PlannedStatement>, s: PlannedStatement| out.push(s);
     for ix in &w.diff.drop_indexes {
         let name = ix.name.as_deref().unwrap_or_default();
-        let sql = if ix.constraint {
-            format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(name))
+        let s = if ix.constraint {
+            PlannedStatement::new(t.display(), format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(name)))
+        } else if w.partitioned {
+            PlannedStatement::new(t.display(), format!("DROP INDEX {}", t.other(name)))
         } else {
-            format!("DROP INDEX {}", t.other(name))
+            online::drop_index(t, name)
         };
-        push(out, PlannedStatement::new(t.display(), sql));
+        push(out, s);
+    }
+    for name in &w.diff.drop_not_null_checks {
+        push(out, online::drop_check(t, name));
     }
     if let Some(pk) = &w.diff.drop_primary_key {
         push(out, PlannedStatement::new(t.display(), format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(pk))));
@@ -249,7 +283,10 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
             ColumnChange::DropDefault { column } => {
                 PlannedStatement::new(t.display(), format!("ALTER TABLE {table} ALTER COLUMN {} DROP DEFAULT", quote_ident(column)))
             }
-            ColumnChange::SetNotNull { column, backfill } => {
+            ColumnChange::SetNotNull { column, backfill, check } => {
+                // The backfill runs on its own: the exclusive lock of the statements before it
+                // (the SET DEFAULT) is released first, and it holds only the locks of the rows
+                // it updates, so inserts go on while it runs.
                 if let Some(value) = backfill {
                     push(
                         out,
@@ -257,16 +294,29 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
                             t.display(),
                             format!("UPDATE {table} SET {c} = {value} WHERE {c} IS NULL", c = quote_ident(column)),
                         )
+                        .outside_transaction()
                         .with_hazard(HazardKind::UpdatesRows, format!("fills NULLs in {column} with the default")),
                     );
                 }
-                let mut s =
-                    PlannedStatement::new(t.display(), format!("ALTER TABLE {table} ALTER COLUMN {} SET NOT NULL", quote_ident(column)))
-                        .with_hazard(HazardKind::LongLock, "scans the whole table under an exclusive lock");
-                if backfill.is_none() {
-                    s = s.with_hazard(HazardKind::MayFail, format!("fails if {column} holds NULLs"));
+                let may_fail = backfill.is_none().then(|| format!("fails if {column} holds NULLs"));
+                // A column of a primary key added by this plan: adding the key scans the table
+                // under an exclusive lock anyway (its index), so a check would only add a scan.
+                if check.is_none() && w.diff.add_primary_key.as_ref().is_some_and(|k| k.columns.contains(column)) {
+                    let mut s = PlannedStatement::new(
+                        t.display(),
+                        format!("ALTER TABLE {table} ALTER COLUMN {} SET NOT NULL", quote_ident(column)),
+                    )
+                    .with_hazard(HazardKind::LongLock, "scans the whole table under an exclusive lock");
+                    if let Some(why) = may_fail {
+                        s = s.with_hazard(HazardKind::MayFail, why);
+                    }
+                    push(out, s);
+                    continue;
                 }
-                s
+                let mut steps = online::set_not_null(t, column, check.as_ref(), may_fail);
+                let Some(last) = steps.pop() else { continue };
+                out.extend(steps);
+                last
             }
             ColumnChange::DropNotNull { column } => {
                 PlannedStatement::new(t.display(), format!("ALTER TABLE {table} ALTER COLUMN {} DROP NOT NULL", quote_ident(column)))
@@ -321,14 +371,20 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
         };
         push(out, PlannedStatement::new(t.display(), sql));
     }
+    // A new table's indexes are built in the plan's transaction: nothing reads it yet.
     for ix in &w.diff.create_indexes {
-        let mut s = PlannedStatement::new(t.display(), create_index_sql(t, ix));
-        if !new_table {
-            s = s.with_hazard(HazardKind::IndexBuild, "builds an index; writes to the table block meanwhile");
+        let s = if new_table {
+            PlannedStatement::new(t.display(), create_index_sql(t, ix, false))
+        } else if w.partitioned {
+            let mut s = PlannedStatement::new(t.display(), create_index_sql(t, ix, false))
+                .with_hazard(HazardKind::IndexBuild, "builds an index; writes to the table block meanwhile");
             if ix.unique {
                 s = s.with_hazard(HazardKind::MayFail, "fails if existing rows hold duplicates");
             }
-        }
+            s
+        } else {
+            online::create_index(t, create_index_sql(t, ix, true), ix.unique)
+        };
         push(out, s);
     }
 }

@@ -144,9 +144,40 @@ pub struct TriggerDef {
 
 /// Postgres' extension of the model.
 pub mod postgres {
-    /// What Postgres adds to a table: nothing yet.
+    /// What Postgres adds to a table: what an online migration left half done (it runs in
+    /// several transactions), which the next plan finishes from what is live. All empty on a
+    /// desired table and on a table no online migration touched.
     #[derive(Debug, Clone, Default, PartialEq, Eq)]
-    pub struct Table;
+    pub struct Table {
+        /// Indexes marked INVALID (`pg_index.indisvalid`), as a failed or cancelled
+        /// `CREATE INDEX CONCURRENTLY` leaves them: never used by queries but still maintained
+        /// on every write. Not among the table's `indexes`, so the spec's index is created
+        /// again; the invalid one is dropped first.
+        pub invalid_indexes: Vec<String>,
+        /// Foreign keys added `NOT VALID` whose `VALIDATE CONSTRAINT` has not succeeded yet
+        /// (they are among the table's `foreign_keys`: new rows are checked already).
+        pub unvalidated_foreign_keys: Vec<String>,
+        /// SchemaHero's temporary `CHECK (column IS NOT NULL)` constraints (named
+        /// [`NOT_NULL_CHECK_PREFIX`]…) that a `SET NOT NULL` goes through; one is live only when
+        /// a plan stopped between adding it and dropping it.
+        pub not_null_checks: Vec<NotNullCheck>,
+        /// A partitioned table, on which Postgres builds no index concurrently and adds no
+        /// foreign key NOT VALID: those changes take the plain, blocking path.
+        pub partitioned: bool,
+    }
+
+    /// The prefix of the temporary check constraints `SET NOT NULL` goes through. Constraints
+    /// with it are SchemaHero's own, never a spec's.
+    pub const NOT_NULL_CHECK_PREFIX: &str = "schemahero_not_null_";
+
+    /// A temporary `CHECK (column IS NOT NULL)` constraint left by an interrupted plan.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct NotNullCheck {
+        pub name: String,
+        pub column: String,
+        /// `VALIDATE CONSTRAINT` succeeded: `SET NOT NULL` needs no scan.
+        pub validated: bool,
+    }
 
     #[derive(Debug, Clone, Default, PartialEq, Eq)]
     pub struct Column {

@@ -1,2 +1,2 @@
--- hazard INDEX_BUILD: builds an index; writes to the table block meanwhile
-CREATE INDEX "idx_queue_priority" ON "queue" ("priority") WITH (fillfactor = 70);
+-- hazard INDEX_BUILD: builds the index concurrently: writes continue, takes longer (two scans of the table); a failed build leaves an INVALID index that the next plan drops and builds again
+CREATE INDEX CONCURRENTLY "idx_queue_priority" ON "queue" ("priority") WITH (fillfactor = 70);
