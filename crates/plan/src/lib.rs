@@ -10,6 +10,7 @@ pub mod cases;
 pub mod execution;
 mod hazard;
 pub mod hints;
+pub mod rows;
 pub mod seed;
 mod split;
 
