@@ -51,8 +51,8 @@ impl std::fmt::Display for RowCount {
         match *self {
             RowCount::Exact(1) => f.write_str("1 row"),
             RowCount::Exact(n) => write!(f, "{} rows", thousands(n)),
-            RowCount::Estimate(n) => write!(f, "about {} rows (estimate from statistics)", approximate(n)),
-            RowCount::AtLeast(n) => write!(f, "more than {} rows (statistics missing or out of date)", thousands(n)),
+            RowCount::Estimate(n) => write!(f, "about {} rows, estimated from statistics", approximate(n)),
+            RowCount::AtLeast(n) => write!(f, "more than {} rows; statistics missing or stale", thousands(n)),
         }
     }
 }
@@ -123,12 +123,12 @@ mod tests {
         assert_eq!(RowCount::Exact(0).to_string(), "0 rows");
         assert_eq!(RowCount::Exact(1).to_string(), "1 row");
         assert_eq!(RowCount::Exact(9_999).to_string(), "9,999 rows");
-        assert_eq!(RowCount::Estimate(1_234_567).to_string(), "about 1.2M rows (estimate from statistics)");
-        assert_eq!(RowCount::Estimate(200_000).to_string(), "about 200k rows (estimate from statistics)");
-        assert_eq!(RowCount::Estimate(15_300).to_string(), "about 15k rows (estimate from statistics)");
-        assert_eq!(RowCount::Estimate(999_700).to_string(), "about 1.0M rows (estimate from statistics)");
-        assert_eq!(RowCount::Estimate(3_400_000_000).to_string(), "about 3.4G rows (estimate from statistics)");
-        assert_eq!(RowCount::AtLeast(10_000).to_string(), "more than 10,000 rows (statistics missing or out of date)");
+        assert_eq!(RowCount::Estimate(1_234_567).to_string(), "about 1.2M rows, estimated from statistics");
+        assert_eq!(RowCount::Estimate(200_000).to_string(), "about 200k rows, estimated from statistics");
+        assert_eq!(RowCount::Estimate(15_300).to_string(), "about 15k rows, estimated from statistics");
+        assert_eq!(RowCount::Estimate(999_700).to_string(), "about 1.0M rows, estimated from statistics");
+        assert_eq!(RowCount::Estimate(3_400_000_000).to_string(), "about 3.4G rows, estimated from statistics");
+        assert_eq!(RowCount::AtLeast(10_000).to_string(), "more than 10,000 rows; statistics missing or stale");
     }
 
     #[test]
