@@ -284,48 +284,6 @@ pub async fn database_defaults(pool: &MySqlPool, database: &str) -> Result<(Stri
 
 pub type LiveTables = HashMap<String, TableDef>;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::normalize::{canonical_default, default_to_sql};
-
-    #[test]
-    fn mysql8_bare_values_and_mariadb_sql_reach_the_same_canonical_default() {
-        let same = |mysql: Option<String>, mariadb: Option<String>, spec: &str| {
-            let spec = default_to_sql(spec).and_then(|d| canonical_default(&d));
-            assert_eq!(mysql.as_deref().and_then(canonical_default), spec, "mysql 8");
-            assert_eq!(mariadb.as_deref().and_then(canonical_default), spec, "mariadb");
-        };
-        same(
-            live_default(Flavor::Mysql, Some("it's"), "", "varchar(10)"),
-            live_default(Flavor::MariaDb, Some("'it''s'"), "", "varchar(10)"),
-            "it's",
-        );
-        same(
-            live_default(Flavor::Mysql, Some("CURRENT_TIMESTAMP"), "default_generated", "timestamp"),
-            live_default(Flavor::MariaDb, Some("current_timestamp()"), "", "timestamp"),
-            "CURRENT_TIMESTAMP",
-        );
-        same(
-            live_default(Flavor::Mysql, Some("uuid()"), "default_generated", "char(36)"),
-            live_default(Flavor::MariaDb, Some("uuid()"), "", "char(36)"),
-            "uuid()",
-        );
-        same(live_default(Flavor::Mysql, Some("0"), "", "int"), live_default(Flavor::MariaDb, Some("0"), "", "int"), "0");
-        // MySQL 8 reports a literal that looks like a function call bare; it stays a literal.
-        assert_eq!(live_default(Flavor::Mysql, Some("now()"), "", "varchar(10)").as_deref(), Some("'now()'"));
-        assert_eq!(live_default(Flavor::MariaDb, Some("NULL"), "", "int"), None);
-    }
-
-    #[test]
-    fn restrict_is_no_action_and_hash_is_btree() {
-        assert_eq!(canonical_action("RESTRICT"), "NO ACTION");
-        assert_eq!(canonical_action("CASCADE"), "CASCADE");
-        assert_eq!(index_method("HASH"), "btree");
-        assert_eq!(index_method("FULLTEXT"), "fulltext");
-    }
-}
-
 /// Engine, row format and row estimate of one existing table, and on MySQL 8.0.29+ its instant
 /// row versions (see `online`). Read only for tables a plan changes.
 pub async fn table_facts(
@@ -368,4 +326,46 @@ pub async fn row_count(pool: &MySqlPool, table: &str, estimate: Option<u64>) -> 
     let counted: i64 =
         sqlx::query_scalar(sqlx::AssertSqlSafe(bounded_count_sql(&crate::render::quote_ident(table)))).fetch_one(pool).await?;
     Ok(RowCount::counted(counted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{canonical_default, default_to_sql};
+
+    #[test]
+    fn mysql8_bare_values_and_mariadb_sql_reach_the_same_canonical_default() {
+        let same = |mysql: Option<String>, mariadb: Option<String>, spec: &str| {
+            let spec = default_to_sql(spec).and_then(|d| canonical_default(&d));
+            assert_eq!(mysql.as_deref().and_then(canonical_default), spec, "mysql 8");
+            assert_eq!(mariadb.as_deref().and_then(canonical_default), spec, "mariadb");
+        };
+        same(
+            live_default(Flavor::Mysql, Some("it's"), "", "varchar(10)"),
+            live_default(Flavor::MariaDb, Some("'it''s'"), "", "varchar(10)"),
+            "it's",
+        );
+        same(
+            live_default(Flavor::Mysql, Some("CURRENT_TIMESTAMP"), "default_generated", "timestamp"),
+            live_default(Flavor::MariaDb, Some("current_timestamp()"), "", "timestamp"),
+            "CURRENT_TIMESTAMP",
+        );
+        same(
+            live_default(Flavor::Mysql, Some("uuid()"), "default_generated", "char(36)"),
+            live_default(Flavor::MariaDb, Some("uuid()"), "", "char(36)"),
+            "uuid()",
+        );
+        same(live_default(Flavor::Mysql, Some("0"), "", "int"), live_default(Flavor::MariaDb, Some("0"), "", "int"), "0");
+        // MySQL 8 reports a literal that looks like a function call bare; it stays a literal.
+        assert_eq!(live_default(Flavor::Mysql, Some("now()"), "", "varchar(10)").as_deref(), Some("'now()'"));
+        assert_eq!(live_default(Flavor::MariaDb, Some("NULL"), "", "int"), None);
+    }
+
+    #[test]
+    fn restrict_is_no_action_and_hash_is_btree() {
+        assert_eq!(canonical_action("RESTRICT"), "NO ACTION");
+        assert_eq!(canonical_action("CASCADE"), "CASCADE");
+        assert_eq!(index_method("HASH"), "btree");
+        assert_eq!(index_method("FULLTEXT"), "fulltext");
+    }
 }

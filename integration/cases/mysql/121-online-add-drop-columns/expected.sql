@@ -14,7 +14,6 @@ ALTER TABLE `items` ADD COLUMN `note` varchar(20), ALGORITHM=INSTANT;
 ALTER TABLE `items` ADD COLUMN `state` varchar(10) NOT NULL DEFAULT 'new', ALGORITHM=INSTANT;
 -- hazard UPDATES_ROWS: existing rows get the type's implicit default (0, '' or the zero date)
 ALTER TABLE `items` ADD COLUMN `counter` int NOT NULL, ALGORITHM=INSTANT;
-ALTER TABLE `items` ADD COLUMN `made` timestamp DEFAULT CURRENT_TIMESTAMP, ALGORITHM=INSTANT;
 -- hazard INDEX_BUILD: builds the clustered index, rebuilding the table in place (ALGORITHM=INPLACE, LOCK=NONE); writes continue
 -- hazard MAY_FAIL: fails on duplicate or NULL keys
 ALTER TABLE `items` ADD PRIMARY KEY (`id`), ALGORITHM=INPLACE, LOCK=NONE;
