@@ -163,3 +163,27 @@ schema:
     assert!(writes.failed.is_empty(), "{:?}", writes.failed);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A clause the server cannot honour is refused, not run as a copy, and the error says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_algorithm_says_the_statement_did_not_run() {
+    let uri = fresh_database("shonline_refused").await;
+    let engine = schemahero_engine::Engine::connect(schemahero_engine::Driver::Mysql, &uri).await.unwrap();
+    engine.apply(&["CREATE TABLE t (id int PRIMARY KEY, n int)".to_string()]).await.unwrap();
+    let err = engine
+        .apply(&["ALTER TABLE t MODIFY COLUMN n bigint, ALGORITHM=INSTANT".to_string()])
+        .await
+        .expect_err("int to bigint is no instant change");
+    let message = err.to_string();
+    assert!(message.contains("ALGORITHM=INSTANT is not supported"), "{message}");
+    assert!(message.contains("so it refused rather than copy the table while writes block; the statement did not run"), "{message}");
+    let mut conn = MySqlConnection::connect(&uri).await.unwrap();
+    let (data_type,): (String,) = sqlx::query_as(
+        "SELECT CONVERT(DATA_TYPE USING utf8mb4) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'n'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(data_type, "int", "the column is unchanged");
+    engine.close().await;
+}
