@@ -134,7 +134,13 @@ impl MysqlEngine {
             .map_err(|e| MysqlError::Connect { target: target.display(), message: dsn::scrub(&e.to_string(), &target) })?;
         let (version,): (String,) = sqlx::query_as("SELECT CONVERT(VERSION() USING utf8mb4)").fetch_one(&pool).await?;
         let flavor = if version.to_ascii_lowercase().contains("mariadb") { Flavor::MariaDb } else { Flavor::Mysql };
-        let server = online::Server::parse(flavor, &version);
+        let mut server = online::Server::parse(flavor, &version);
+        if flavor == Flavor::MariaDb {
+            // Absent before MariaDB 10.3.23: instant changes are then allowed.
+            let setting: Option<String> =
+                sqlx::query_scalar("SELECT CONVERT(@@innodb_instant_alter_column_allowed USING utf8mb4)").fetch_one(&pool).await.ok();
+            server = server.with_instant_alter_column_allowed(setting.as_deref());
+        }
         let charsets = introspect::charsets(&pool, flavor).await?;
         let live_default = introspect::database_defaults(&pool, &target.database).await?;
         let explicit_default = target.default_charset.is_some() || target.default_collation.is_some();

@@ -22,6 +22,11 @@ pub struct Server {
     pub flavor: Flavor,
     /// (major, minor, patch) of `VERSION()`.
     pub version: (u32, u32, u32),
+    /// MariaDB's `innodb_instant_alter_column_allowed`: `add_drop_reorder` (the default) allows
+    /// instant ADD and DROP COLUMN, `add_last` only ADD (at the end, as SchemaHero adds), `never`
+    /// neither; those then rebuild in place.
+    pub instant_add: bool,
+    pub instant_drop: bool,
 }
 
 impl Server {
@@ -29,7 +34,16 @@ impl Server {
     pub fn parse(flavor: Flavor, version: &str) -> Server {
         let mut parts = version.split(|c: char| !c.is_ascii_digit()).map(|p| p.parse::<u32>().unwrap_or(0));
         let mut next = || parts.next().unwrap_or(0);
-        Server { flavor, version: (next(), next(), next()) }
+        Server { flavor, version: (next(), next(), next()), instant_add: true, instant_drop: true }
+    }
+
+    /// With MariaDB's `innodb_instant_alter_column_allowed` (None where the server has none).
+    pub fn with_instant_alter_column_allowed(self, setting: Option<&str>) -> Server {
+        match setting.map(str::to_ascii_lowercase).as_deref() {
+            Some("never") => Server { instant_add: false, instant_drop: false, ..self },
+            Some("add_last") => Server { instant_add: true, instant_drop: false, ..self },
+            _ => self,
+        }
     }
 
     /// The servers whose rules are known here: MariaDB 10.4 (instant drop column, instant
@@ -201,7 +215,7 @@ impl<'a> Rules<'a> {
         }
         match self.server.flavor {
             Flavor::MariaDb if self.fulltext() => Cost { path: Path::Locked, rebuild: true },
-            Flavor::MariaDb if self.compressed() => Cost::ONLINE_REBUILD,
+            Flavor::MariaDb if self.compressed() || !self.server.instant_add => Cost::ONLINE_REBUILD,
             Flavor::MariaDb => Cost::INSTANT,
             Flavor::Mysql if self.fulltext() || self.compressed() => Cost { path: Path::ServerChoice, rebuild: true },
             // 8.0.12–8.0.28 add the last column instantly, without row versions.
@@ -220,7 +234,7 @@ impl<'a> Rules<'a> {
         }
         match self.server.flavor {
             Flavor::MariaDb if self.fulltext() => Cost { path: Path::Locked, rebuild: true },
-            Flavor::MariaDb if self.compressed() || self.in_composite_index(column) => Cost::ONLINE_REBUILD,
+            Flavor::MariaDb if self.compressed() || self.in_composite_index(column) || !self.server.instant_drop => Cost::ONLINE_REBUILD,
             // The column's own index goes with it.
             Flavor::MariaDb if self.indexed(column) => Cost::ONLINE,
             Flavor::MariaDb => Cost::INSTANT,
@@ -282,6 +296,10 @@ impl<'a> Rules<'a> {
         if m.null_changed {
             let redundant = self.facts.row_format.eq_ignore_ascii_case("redundant");
             cost = cost.max(if mariadb && redundant && !d.not_null { Cost::INSTANT } else { self.online_rebuild() });
+        }
+        if m.on_update_changed && !mariadb {
+            // MySQL's manual does not list an ON UPDATE change as instant.
+            cost = cost.max(Cost { path: Path::ServerChoice, rebuild: false });
         }
         if d.auto_increment && !l.auto_increment {
             cost = cost.max(Cost::COPY);
@@ -456,6 +474,22 @@ mod tests {
         assert_eq!(rules.set_default().alter_clause(), "");
         let (server, facts) = rules_for(Flavor::MariaDb, "10.3.39-MariaDB", "InnoDB");
         assert_eq!(Rules::new(server, &facts, &live).set_default().alter_clause(), "");
+    }
+
+    #[test]
+    fn mariadb_without_instant_add_drop_rebuilds_in_place() {
+        let live = TableDef { name: "t".into(), ..TableDef::default() };
+        let (server, facts) = rules_for(Flavor::MariaDb, "10.11.19-MariaDB", "InnoDB");
+        let never = server.with_instant_alter_column_allowed(Some("never"));
+        let rules = Rules::new(never, &facts, &live);
+        assert_eq!(rules.add_column(true).alter_clause(), ", ALGORITHM=INPLACE, LOCK=NONE");
+        assert_eq!(rules.drop_column("a", false).alter_clause(), ", ALGORITHM=INPLACE, LOCK=NONE");
+        let add_last = server.with_instant_alter_column_allowed(Some("add_last"));
+        let rules = Rules::new(add_last, &facts, &live);
+        assert_eq!(rules.add_column(true).alter_clause(), ", ALGORITHM=INSTANT");
+        assert_eq!(rules.drop_column("a", false).alter_clause(), ", ALGORITHM=INPLACE, LOCK=NONE");
+        let rules = Rules::new(server.with_instant_alter_column_allowed(None), &facts, &live);
+        assert_eq!(rules.drop_column("a", false).alter_clause(), ", ALGORITHM=INSTANT");
     }
 
     #[test]
