@@ -492,6 +492,42 @@ mod tests {
         assert_eq!(rules.drop_column("a", false).alter_clause(), ", ALGORITHM=INSTANT");
     }
 
+    fn widen(from: &str, to: &str, charset: &str) -> ColumnModify {
+        let column = |t: &str| crate::model::ColumnDef {
+            name: "v".into(),
+            data_type: t.into(),
+            ext: crate::model::mysql::Column { charset: Some(charset.into()), ..Default::default() },
+            ..Default::default()
+        };
+        ColumnModify {
+            desired: column(to),
+            live: column(from),
+            type_changed: true,
+            charset_changed: false,
+            default_changed: false,
+            on_update_changed: false,
+            null_changed: false,
+        }
+    }
+
+    /// A varchar of 128-255 bytes gains a second length byte when it may exceed 255: MariaDB
+    /// copies that one (checked on 10.11: varchar(31)→(100) utf8mb4 is instant, (32)→(100) not).
+    #[test]
+    fn varchar_widening_follows_the_length_bytes() {
+        let live = TableDef { name: "t".into(), ..TableDef::default() };
+        let (server, facts) = rules_for(Flavor::MariaDb, "10.11.19-MariaDB", "InnoDB");
+        let rules = Rules::new(server, &facts, &live);
+        assert_eq!(rules.modify(&widen("varchar(31)", "varchar(100)", "utf8mb4")).path, Path::Instant);
+        assert_eq!(rules.modify(&widen("varchar(32)", "varchar(100)", "utf8mb4")).path, Path::Copy);
+        assert_eq!(rules.modify(&widen("varchar(32)", "varchar(63)", "utf8mb4")).path, Path::Instant);
+        assert_eq!(rules.modify(&widen("varchar(100)", "varchar(200)", "utf8mb4")).path, Path::Instant);
+        assert_eq!(rules.modify(&widen("varchar(200)", "varchar(500)", "latin1")).path, Path::Copy);
+        let (server, facts) = rules_for(Flavor::Mysql, "8.0.36", "InnoDB");
+        let rules = Rules::new(server, &facts, &live);
+        assert_eq!(rules.modify(&widen("varchar(10)", "varchar(60)", "utf8mb4")).path, Path::Online);
+        assert_eq!(rules.modify(&widen("varchar(10)", "varchar(100)", "utf8mb4")).path, Path::Copy);
+    }
+
     #[test]
     fn mysql_counts_row_versions() {
         let live = TableDef { name: "t".into(), ..TableDef::default() };
