@@ -221,12 +221,14 @@ fn render_alters(w: &TableWork, server: Server, out: &mut Vec<PlannedStatement>)
     }
     // A primary key replaced by another is swapped in one statement, which InnoDB builds in
     // place (a key dropped on its own is copied), unless a column of the old key is dropped
-    // first: that would shrink the old key, which may then hold duplicates.
+    // first (that would shrink the old key, which may then hold duplicates) or made nullable
+    // (while it is in a primary key the server silently keeps it NOT NULL).
     let live_key = w.live.as_ref().map(|l| l.primary_key_columns()).unwrap_or_default();
     let swap_key = rules.is_some()
         && w.diff.drop_primary_key
         && w.diff.add_primary_key.is_some()
-        && !w.diff.drop_columns.iter().any(|c| live_key.contains(c));
+        && !w.diff.drop_columns.iter().any(|c| live_key.contains(c))
+        && !w.diff.modify.iter().any(|m| live_key.contains(&m.desired.name) && !m.desired.not_null);
     if w.diff.drop_primary_key && !swap_key {
         let cost = rules.as_ref().map(|r| r.drop_primary_key());
         let mut s = PlannedStatement::new(t, format!("ALTER TABLE {table} DROP PRIMARY KEY{}", clause(cost)));
