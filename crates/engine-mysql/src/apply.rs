@@ -122,6 +122,9 @@ impl MysqlEngine {
 const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
 /// MariaDB's error number for a statement stopped by `max_statement_time`.
 const ER_STATEMENT_TIMEOUT: u16 = 1969;
+/// The server cannot do an ALTER with the ALGORITHM or LOCK clause it carries (with and without
+/// a reason).
+const ER_ALTER_OPERATION_NOT_SUPPORTED: [u16; 2] = [1845, 1846];
 
 async fn run_all(conn: &mut PoolConnection<sqlx::MySql>, flavor: Flavor, statements: &[PlannedStatement]) -> Result<(), MysqlError> {
     let mut session = Session::new(flavor);
@@ -181,6 +184,18 @@ fn apply_error(i: usize, total: usize, statement: &PlannedStatement, e: sqlx::Er
                 statement.statement_timeout_ms.unwrap_or_default()
             ),
             progress,
+        },
+        Some(n) if ER_ALTER_OPERATION_NOT_SUPPORTED.contains(&n) => MysqlError::Apply {
+            index,
+            total,
+            statement: statement.sql.clone(),
+            message: format!(
+                "{e}: the server cannot make this change the online way the plan asked for (its ALGORITHM/LOCK clause), \
+                 so it refused rather than copy the table while writes block; the statement did not run. Without the \
+                 clause the server would copy the table: run it so in a quiet hour if that is acceptable"
+            ),
+            progress,
+            connection_lost: false,
         },
         _ => MysqlError::Apply {
             index,

@@ -3,6 +3,7 @@
 use crate::Flavor;
 use crate::diff::{desired_table, diff_table};
 use crate::model::Charsets;
+use crate::online::{Server, TableFacts};
 use crate::render::{TableWork, render};
 use schemahero_plan::cases::{DiffCase, check_diff_cases, script};
 use schemahero_schema::spec::MysqlTableSchema;
@@ -24,13 +25,13 @@ const CASES: &[DiffCase] = &[
         name: "add a nullable column with a default",
         live: Some(USERS),
         desired: r#"{"primaryKey":["id"],"columns":[{"name":"id","type":"integer"},{"name":"email","type":"varchar(255)","constraints":{"notNull":true}},{"name":"age","type":"integer","default":"0"}]}"#,
-        expected: "ALTER TABLE `users` ADD COLUMN `age` int DEFAULT 0;\n",
+        expected: "ALTER TABLE `users` ADD COLUMN `age` int DEFAULT 0, ALGORITHM=INSTANT;\n",
     },
     DiffCase {
         name: "drop a column",
         live: Some(USERS),
         desired: r#"{"primaryKey":["id"],"columns":[{"name":"id","type":"integer"}]}"#,
-        expected: "ALTER TABLE `users` DROP COLUMN `email`;\n",
+        expected: "ALTER TABLE `users` DROP COLUMN `email`, ALGORITHM=INSTANT;\n",
     },
     DiffCase {
         name: "widen a type and drop NOT NULL",
@@ -42,13 +43,13 @@ const CASES: &[DiffCase] = &[
         name: "add a unique index",
         live: Some(USERS),
         desired: r#"{"primaryKey":["id"],"columns":[{"name":"id","type":"integer"},{"name":"email","type":"varchar(255)","constraints":{"notNull":true}}],"indexes":[{"columns":["email"],"isUnique":true}]}"#,
-        expected: "CREATE UNIQUE INDEX `idx_users_email` ON `users` (`email`);\n",
+        expected: "CREATE UNIQUE INDEX `idx_users_email` ON `users` (`email`) ALGORITHM=INPLACE LOCK=NONE;\n",
     },
     DiffCase {
         name: "add a foreign key",
         live: Some(USERS),
         desired: r#"{"primaryKey":["id"],"columns":[{"name":"id","type":"integer"},{"name":"email","type":"varchar(255)","constraints":{"notNull":true}},{"name":"org","type":"integer"}],"foreignKeys":[{"columns":["org"],"references":{"table":"orgs","columns":["id"]},"onDelete":"CASCADE"}]}"#,
-        expected: "ALTER TABLE `users` ADD COLUMN `org` int;\nALTER TABLE `users` ADD CONSTRAINT `users_org_fkey` FOREIGN KEY (`org`) REFERENCES `orgs` (`id`) ON DELETE CASCADE;\n",
+        expected: "ALTER TABLE `users` ADD COLUMN `org` int, ALGORITHM=INSTANT;\nALTER TABLE `users` ADD CONSTRAINT `users_org_fkey` FOREIGN KEY (`org`) REFERENCES `orgs` (`id`) ON DELETE CASCADE;\n",
     },
     DiffCase { name: "drop the table", live: Some(USERS), desired: r#"{"isDeleted":true}"#, expected: "DROP TABLE `users`;\n" },
     DiffCase { name: "a deleted table that does not exist", live: None, desired: r#"{"isDeleted":true}"#, expected: "" },
@@ -66,7 +67,10 @@ fn plan_sql(case: &DiffCase) -> String {
     if diff.is_empty() {
         return String::new();
     }
-    let statements = render(vec![TableWork { name: "users".into(), diff, seed: Vec::new() }], Flavor::Mysql);
+    // An InnoDB table on MySQL 8.0.36 with no instant row versions used yet.
+    let facts = TableFacts { engine: "InnoDB".into(), row_format: "Dynamic".into(), rows_estimate: None, row_versions: Some(0) };
+    let work = TableWork { name: "users".into(), diff, seed: Vec::new(), live, facts, rows: None };
+    let statements = render(vec![work], Server::parse(Flavor::Mysql, "8.0.36"));
     script(&statements)
 }
 

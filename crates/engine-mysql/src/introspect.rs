@@ -284,6 +284,50 @@ pub async fn database_defaults(pool: &MySqlPool, database: &str) -> Result<(Stri
 
 pub type LiveTables = HashMap<String, TableDef>;
 
+/// Engine, row format and row estimate of one existing table, and on MySQL 8.0.29+ its instant
+/// row versions (see `online`). Read only for tables a plan changes.
+pub async fn table_facts(
+    pool: &MySqlPool,
+    server: crate::online::Server,
+    database: &str,
+    table: &str,
+) -> Result<crate::online::TableFacts, sqlx::Error> {
+    let sql = format!(
+        "SELECT {}, {}, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+        s("COALESCE(ENGINE, '')"),
+        s("COALESCE(ROW_FORMAT, '')")
+    );
+    let row: Option<(String, String, Option<u64>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(database).bind(table).fetch_optional(pool).await?;
+    let (engine, row_format, rows_estimate) = row.unwrap_or_default();
+    let mut facts = crate::online::TableFacts { engine, row_format, rows_estimate, row_versions: None };
+    if server.flavor == Flavor::Mysql && server.version >= (8, 0, 29) {
+        // InnoDB names tables `database/table` (names with special characters are encoded, and
+        // then not found: the count stays unknown and no INSTANT clause is given).
+        facts.row_versions = sqlx::query_scalar::<_, u64>(
+            "SELECT CAST(TOTAL_ROW_VERSIONS AS UNSIGNED) FROM information_schema.INNODB_TABLES WHERE NAME = ?",
+        )
+        .bind(format!("{database}/{table}"))
+        .fetch_optional(pool)
+        .await
+        .ok()
+        .flatten();
+    }
+    Ok(facts)
+}
+
+/// The rows a dropped table or column takes with it: `TABLE_ROWS` when it is large, otherwise
+/// an exact count bounded by `schemahero_plan::rows::COUNT_LIMIT`.
+pub async fn row_count(pool: &MySqlPool, table: &str, estimate: Option<u64>) -> Result<schemahero_plan::rows::RowCount, sqlx::Error> {
+    use schemahero_plan::rows::{RowCount, bounded_count_sql};
+    if let Some(rows) = RowCount::from_estimate(estimate.map(|e| e as f64)) {
+        return Ok(rows);
+    }
+    let counted: i64 =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(bounded_count_sql(&crate::render::quote_ident(table)))).fetch_one(pool).await?;
+    Ok(RowCount::counted(counted))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ pub mod hints;
 pub mod introspect;
 pub mod model;
 pub mod normalize;
+pub mod online;
 pub mod render;
 pub mod scratch;
 
@@ -94,6 +95,8 @@ pub struct MysqlEngine {
     pool: MySqlPool,
     database: String,
     flavor: Flavor,
+    /// Flavor and version: which online-DDL clauses the server takes (see `online`).
+    server: online::Server,
     charsets: Charsets,
     /// (charset, collation) tables without their own are compared against: the connection's
     /// `defaultCharset` / `defaultCollation` when given, else the database's live default.
@@ -142,12 +145,19 @@ impl MysqlEngine {
             .map_err(|e| MysqlError::Connect { target: target.display(), message: dsn::scrub(&e.to_string(), &target) })?;
         let (version,): (String,) = sqlx::query_as("SELECT CONVERT(VERSION() USING utf8mb4)").fetch_one(&pool).await?;
         let flavor = if version.to_ascii_lowercase().contains("mariadb") { Flavor::MariaDb } else { Flavor::Mysql };
+        let mut server = online::Server::parse(flavor, &version);
+        if flavor == Flavor::MariaDb {
+            // Absent before MariaDB 10.3.23: instant changes are then allowed.
+            let setting: Option<String> =
+                sqlx::query_scalar("SELECT CONVERT(@@innodb_instant_alter_column_allowed USING utf8mb4)").fetch_one(&pool).await.ok();
+            server = server.with_instant_alter_column_allowed(setting.as_deref());
+        }
         let charsets = introspect::charsets(&pool, flavor).await?;
         let live_default = introspect::database_defaults(&pool, &target.database).await?;
         let explicit_default = target.default_charset.is_some() || target.default_collation.is_some();
         let database_default =
             charsets.resolve(target.default_charset.as_deref(), target.default_collation.as_deref(), (&live_default.0, &live_default.1));
-        Ok(Self { pool, database: target.database, flavor, charsets, database_default, explicit_default })
+        Ok(Self { pool, database: target.database, flavor, server, charsets, database_default, explicit_default })
     }
 
     pub fn pool(&self) -> &MySqlPool {
@@ -160,6 +170,11 @@ impl MysqlEngine {
 
     pub fn flavor(&self) -> Flavor {
         self.flavor
+    }
+
+    /// The server's flavor and version.
+    pub fn server(&self) -> online::Server {
+        self.server
     }
 
     pub async fn introspect(&self, tables: Option<&[String]>) -> Result<std::collections::BTreeMap<String, TableDef>, MysqlError> {
@@ -226,13 +241,24 @@ impl MysqlEngine {
             if table_diff.is_empty() && seed.is_empty() {
                 continue;
             }
-            work.push(render::TableWork { name: table.name.clone(), diff: table_diff, seed });
+            // Only tables the plan changes are looked at further; rows are counted only where
+            // the plan drops data.
+            let mut facts = online::TableFacts::default();
+            let mut rows = None;
+            if live_table.is_some() && !table_diff.is_empty() {
+                let introspect_error = |source| MysqlError::Introspect { database: self.database.clone(), source };
+                facts = introspect::table_facts(&self.pool, self.server, &self.database, &table.name).await.map_err(introspect_error)?;
+                if table_diff.drop || !table_diff.drop_columns.is_empty() {
+                    rows = Some(introspect::row_count(&self.pool, &table.name, facts.rows_estimate).await.map_err(introspect_error)?);
+                }
+            }
+            work.push(render::TableWork { name: table.name.clone(), diff: table_diff, seed, live: live_table.cloned(), facts, rows });
         }
         // The fingerprint covers exactly the planned tables that exist.
         let named: std::collections::BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         let mut subset: Vec<&TableDef> = live.iter().filter(|(name, _)| named.contains(name.as_str())).map(|(_, t)| t).collect();
         subset.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Plan { statements: render::render(work, self.flavor), fingerprint: schemahero_plan::canonical::fingerprint_tables(subset) })
+        Ok(Plan { statements: render::render(work, self.server), fingerprint: schemahero_plan::canonical::fingerprint_tables(subset) })
     }
 
     /// Every base table of the database, as specs.

@@ -8,6 +8,8 @@ use crate::Flavor;
 use crate::diff::{ColumnModify, TableDiff};
 use crate::model::{ColumnDef, ForeignKeyDef, IndexDef, TableDef};
 use crate::normalize::{is_literal, is_time_keyword, needs_expression_default};
+use crate::online::{Path, Rules, Server, TableFacts};
+use schemahero_plan::rows::RowCount;
 use schemahero_plan::{HazardKind, PlannedStatement};
 
 /// Backtick-quotes an identifier, doubling embedded backticks.
@@ -17,6 +19,23 @@ pub struct TableWork {
     pub name: String,
     pub diff: TableDiff,
     pub seed: Vec<PlannedStatement>,
+    /// The live table (None when the plan creates it).
+    pub live: Option<TableDef>,
+    /// What the catalog says about the live table (engine, row format).
+    pub facts: TableFacts,
+    /// The rows a dropped table or column takes with it (only counted when the plan drops).
+    pub rows: Option<RowCount>,
+}
+
+impl TableWork {
+    /// The online-DDL rules for the existing table.
+    fn rules(&self, server: Server) -> Option<Rules<'_>> {
+        self.live.as_ref().filter(|_| self.diff.create.is_none()).map(|live| Rules::new(server, &self.facts, live))
+    }
+
+    fn rows(&self) -> String {
+        self.rows.map(|r| format!(" ({r})")).unwrap_or_default()
+    }
 }
 
 fn columns_list(columns: &[String]) -> String {
@@ -59,18 +78,23 @@ pub fn column_definition(c: &ColumnDef, flavor: Flavor) -> String {
 
 /// Renders every table's changes in a safe global order: drop foreign keys → drop tables →
 /// create tables (referenced first) → alter tables → add foreign keys → seed data.
-pub fn render(mut work: Vec<TableWork>, flavor: Flavor) -> Vec<PlannedStatement> {
+pub fn render(mut work: Vec<TableWork>, server: Server) -> Vec<PlannedStatement> {
+    let flavor = server.flavor;
     let mut out = Vec::new();
     for w in &work {
         for fk in &w.diff.drop_foreign_keys {
-            out.push(PlannedStatement::new(&w.name, format!("ALTER TABLE {} DROP FOREIGN KEY {}", quote_ident(&w.name), quote_ident(fk))));
+            let clause = w.rules(server).map(|r| r.drop_foreign_key().alter_clause()).unwrap_or_default();
+            out.push(PlannedStatement::new(
+                &w.name,
+                format!("ALTER TABLE {} DROP FOREIGN KEY {}{clause}", quote_ident(&w.name), quote_ident(fk)),
+            ));
         }
     }
     for w in &work {
         if w.diff.drop {
             out.push(
                 PlannedStatement::new(&w.name, format!("DROP TABLE {}", quote_ident(&w.name)))
-                    .with_hazard(HazardKind::DeletesData, format!("drops table {} and all its rows", w.name)),
+                    .with_hazard(HazardKind::DeletesData, format!("drops table {} and all its rows{}", w.name, w.rows())),
             );
         }
     }
@@ -81,14 +105,16 @@ pub fn render(mut work: Vec<TableWork>, flavor: Flavor) -> Vec<PlannedStatement>
         }
     }
     for w in &work {
-        render_alters(w, flavor, &mut out);
+        render_alters(w, server, &mut out);
     }
     for w in &work {
         for fk in &w.diff.add_foreign_keys {
             let mut s = PlannedStatement::new(&w.name, add_fk_sql(&w.name, fk));
-            if w.diff.create.is_none() {
+            if let Some(rules) = w.rules(server) {
+                // No clause: with foreign_key_checks on, only a copy checks the existing rows.
+                let cost = rules.add_foreign_key();
                 s = s
-                    .with_hazard(HazardKind::LongLock, "checks every existing row; writes to the table block meanwhile")
+                    .with_hazard(HazardKind::LongLock, format!("checks every existing row, {}", cost.describe()))
                     .with_hazard(HazardKind::MayFail, "fails if existing rows reference missing keys");
             }
             out.push(s);
@@ -155,7 +181,7 @@ fn add_fk_sql(table: &str, fk: &ForeignKeyDef) -> String {
     sql
 }
 
-fn create_index_sql(table: &str, ix: &IndexDef) -> String {
+fn create_index_sql(table: &str, ix: &IndexDef, clause: &str) -> String {
     let kind = match (ix.method.as_str(), ix.unique) {
         ("fulltext", _) => "FULLTEXT ",
         ("spatial", _) => "SPATIAL ",
@@ -163,73 +189,116 @@ fn create_index_sql(table: &str, ix: &IndexDef) -> String {
         _ => "",
     };
     format!(
-        "CREATE {kind}INDEX {} ON {} ({})",
+        "CREATE {kind}INDEX {} ON {} ({}){clause}",
         quote_ident(ix.name.as_deref().unwrap_or_default()),
         quote_ident(table),
         columns_list(&ix.columns)
     )
 }
 
-fn render_alters(w: &TableWork, flavor: Flavor, out: &mut Vec<PlannedStatement>) {
+fn render_alters(w: &TableWork, server: Server, out: &mut Vec<PlannedStatement>) {
+    let flavor = server.flavor;
     let t = &w.name;
     let table = quote_ident(t);
-    let new_table = w.diff.create.is_some();
+    let rules = w.rules(server);
+    // New tables are empty: their statements need neither clauses nor hazards.
+    let clause = |cost: Option<crate::online::Cost>| cost.map(|c| c.alter_clause()).unwrap_or_default();
     if let Some((cs, co)) = &w.diff.table_charset {
         // Only the default for new columns changes; existing columns keep theirs and are
         // modified below where the spec wants them to follow the table.
-        out.push(PlannedStatement::new(t, format!("ALTER TABLE {table} DEFAULT CHARACTER SET {cs} COLLATE {co}")));
+        let clause = clause(rules.as_ref().map(|r| r.table_charset()));
+        out.push(PlannedStatement::new(t, format!("ALTER TABLE {table} DEFAULT CHARACTER SET {cs} COLLATE {co}{clause}")));
     }
     for ix in &w.diff.drop_indexes {
+        let clause = clause(rules.as_ref().map(|r| r.drop_index()));
         out.push(PlannedStatement::new(
             t,
-            format!("ALTER TABLE {table} DROP INDEX {}", quote_ident(ix.name.as_deref().unwrap_or_default())),
+            format!("ALTER TABLE {table} DROP INDEX {}{clause}", quote_ident(ix.name.as_deref().unwrap_or_default())),
         ));
     }
     for m in &w.diff.modify_before_key {
-        render_modify(t, m, flavor, out);
+        render_modify(t, m, flavor, rules.as_ref(), out);
     }
-    if w.diff.drop_primary_key {
-        out.push(
-            PlannedStatement::new(t, format!("ALTER TABLE {table} DROP PRIMARY KEY"))
-                .with_hazard(HazardKind::TableRewrite, "InnoDB rebuilds the table around a new clustered index"),
-        );
+    // A primary key replaced by another is swapped in one statement, which InnoDB builds in
+    // place (a key dropped on its own is copied), unless a column of the old key is dropped
+    // first (that would shrink the old key, which may then hold duplicates) or made nullable
+    // (while it is in a primary key the server silently keeps it NOT NULL).
+    let live_key = w.live.as_ref().map(|l| l.primary_key_columns()).unwrap_or_default();
+    let swap_key = rules.is_some()
+        && w.diff.drop_primary_key
+        && w.diff.add_primary_key.is_some()
+        && !w.diff.drop_columns.iter().any(|c| live_key.contains(c))
+        && !w.diff.modify.iter().any(|m| live_key.contains(&m.desired.name) && !m.desired.not_null);
+    if w.diff.drop_primary_key && !swap_key {
+        let cost = rules.as_ref().map(|r| r.drop_primary_key());
+        let mut s = PlannedStatement::new(t, format!("ALTER TABLE {table} DROP PRIMARY KEY{}", clause(cost)));
+        if let Some(cost) = cost {
+            s = s.with_hazard(HazardKind::TableRewrite, format!("drops the clustered index, {}", cost.describe()));
+        }
+        out.push(s);
     }
     for c in &w.diff.drop_columns {
-        out.push(
-            PlannedStatement::new(t, format!("ALTER TABLE {table} DROP COLUMN {}", quote_ident(c)))
-                .with_hazard(HazardKind::DeletesData, format!("drops column {c} and its data")),
-        );
+        let cost = rules.as_ref().map(|r| r.drop_column(c, w.diff.drop_primary_key && !swap_key));
+        let mut s = PlannedStatement::new(t, format!("ALTER TABLE {table} DROP COLUMN {}{}", quote_ident(c), clause(cost)));
+        let deletes = format!("drops column {c} and its data{}", w.rows());
+        s = match cost {
+            Some(cost) if cost.rebuild => s
+                .with_hazard(HazardKind::DeletesData, deletes)
+                .with_hazard(HazardKind::TableRewrite, format!("drops {c}, {}", cost.describe())),
+            Some(cost) => s.with_hazard(HazardKind::DeletesData, format!("{deletes}, {}", cost.describe())),
+            None => s.with_hazard(HazardKind::DeletesData, deletes),
+        };
+        out.push(s);
     }
     for c in &w.diff.add_columns {
-        let mut s = PlannedStatement::new(t, format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(c, flavor)));
-        if c.not_null && c.default.is_none() {
-            s = s.with_hazard(HazardKind::UpdatesRows, "existing rows get the type's implicit default (0, '' or the zero date)");
-        }
-        if c.default.as_deref().is_some_and(|d| !is_literal(d) && !is_time_keyword(d)) {
-            s = s.with_hazard(HazardKind::TableRewrite, "an expression default is evaluated for every row: the table is rebuilt");
+        let constant = c.default.as_deref().is_none_or(|d| is_literal(d) || is_time_keyword(d));
+        let cost = rules.as_ref().map(|r| r.add_column(constant));
+        let mut s = PlannedStatement::new(t, format!("ALTER TABLE {table} ADD COLUMN {}{}", column_definition(c, flavor), clause(cost)));
+        if let Some(cost) = cost {
+            if c.not_null && c.default.is_none() {
+                s = s.with_hazard(HazardKind::UpdatesRows, "existing rows get the type's implicit default (0, '' or the zero date)");
+            }
+            if !constant {
+                s = s.with_hazard(
+                    HazardKind::TableRewrite,
+                    format!("an expression default may be evaluated for every row, {}", cost.describe()),
+                );
+            } else if cost.rebuild {
+                s = s.with_hazard(HazardKind::TableRewrite, format!("adds {}, {}", c.name, cost.describe()));
+            }
         }
         out.push(s);
     }
     for m in &w.diff.modify {
-        render_modify(t, m, flavor, out);
+        render_modify(t, m, flavor, rules.as_ref(), out);
     }
     if let Some(pk) = &w.diff.add_primary_key {
-        out.push(
-            PlannedStatement::new(t, format!("ALTER TABLE {table} ADD PRIMARY KEY ({})", columns_list(pk)))
-                .with_hazard(HazardKind::IndexBuild, "builds the clustered index: InnoDB rebuilds the table")
-                .with_hazard(HazardKind::MayFail, "fails on duplicate or NULL keys"),
-        );
+        let cost = rules.as_ref().map(|r| r.add_primary_key(key_columns_not_null(w, pk)));
+        let drop = if swap_key { "DROP PRIMARY KEY, " } else { "" };
+        let mut s = PlannedStatement::new(t, format!("ALTER TABLE {table} {drop}ADD PRIMARY KEY ({}){}", columns_list(pk), clause(cost)));
+        if let Some(cost) = cost {
+            let what = if swap_key { "replaces the clustered index" } else { "builds the clustered index" };
+            s = s
+                .with_hazard(HazardKind::IndexBuild, format!("{what}, {}", cost.describe()))
+                .with_hazard(HazardKind::MayFail, "fails on duplicate or NULL keys");
+        }
+        out.push(s);
     }
     for m in &w.diff.modify_after_key {
-        render_modify(t, m, flavor, out);
+        render_modify(t, m, flavor, rules.as_ref(), out);
     }
     for (old, new) in &w.diff.rename_indexes {
-        out.push(PlannedStatement::new(t, format!("ALTER TABLE {table} RENAME INDEX {} TO {}", quote_ident(old), quote_ident(new))));
+        let clause = clause(rules.as_ref().map(|r| r.rename_index()));
+        out.push(PlannedStatement::new(
+            t,
+            format!("ALTER TABLE {table} RENAME INDEX {} TO {}{clause}", quote_ident(old), quote_ident(new)),
+        ));
     }
     for ix in &w.diff.create_indexes {
-        let mut s = PlannedStatement::new(t, create_index_sql(t, ix));
-        if !new_table {
-            s = s.with_hazard(HazardKind::IndexBuild, "builds an index over every row");
+        let cost = rules.as_ref().map(|r| r.add_index(ix));
+        let mut s = PlannedStatement::new(t, create_index_sql(t, ix, cost.map(|c| c.index_clause()).unwrap_or_default()));
+        if let Some(cost) = cost {
+            s = s.with_hazard(HazardKind::IndexBuild, format!("builds an index over every row, {}", cost.describe()));
             if ix.unique {
                 s = s.with_hazard(HazardKind::MayFail, "fails if existing rows hold duplicates");
             }
@@ -238,14 +307,28 @@ fn render_alters(w: &TableWork, flavor: Flavor, out: &mut Vec<PlannedStatement>)
     }
 }
 
-fn render_modify(t: &str, m: &ColumnModify, flavor: Flavor, out: &mut Vec<PlannedStatement>) {
+/// Every column of a new primary key is NOT NULL once the statements before the key ran
+/// (live, added, or made NOT NULL by an earlier modify).
+fn key_columns_not_null(w: &TableWork, pk: &[String]) -> bool {
+    pk.iter().all(|name| {
+        w.diff
+            .add_columns
+            .iter()
+            .chain(w.diff.modify_before_key.iter().chain(&w.diff.modify).map(|m| &m.desired))
+            .any(|c| &c.name == name && c.not_null)
+            || w.live.as_ref().and_then(|l| l.column(name)).is_some_and(|c| c.not_null)
+    })
+}
+
+fn render_modify(t: &str, m: &ColumnModify, flavor: Flavor, rules: Option<&Rules<'_>>, out: &mut Vec<PlannedStatement>) {
     let table = quote_ident(t);
     let c = &m.desired;
     let col = quote_ident(&c.name);
     if m.only_default() {
+        let clause = rules.map(|r| r.set_default().alter_clause()).unwrap_or_default();
         let sql = match &c.default {
-            Some(d) => format!("ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {}", default_sql(d, &c.data_type, flavor)),
-            None => format!("ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT"),
+            Some(d) => format!("ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {}{clause}", default_sql(d, &c.data_type, flavor)),
+            None => format!("ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT{clause}"),
         };
         out.push(PlannedStatement::new(t, sql));
         return;
@@ -258,26 +341,45 @@ fn render_modify(t: &str, m: &ColumnModify, flavor: Flavor, out: &mut Vec<Planne
                 .with_hazard(HazardKind::UpdatesRows, format!("fills NULLs in {} with the default", c.name)),
         );
     }
-    let mut s = PlannedStatement::new(t, format!("ALTER TABLE {table} MODIFY COLUMN {}", column_definition(c, flavor)));
-    let rebuild = m.type_changed || m.charset_changed || m.null_changed || c.auto_increment != m.live.auto_increment;
-    if rebuild {
+    let cost = rules.map(|r| r.modify(m));
+    let clause = cost.map(|c| c.alter_clause()).unwrap_or_default();
+    let mut s = PlannedStatement::new(t, format!("ALTER TABLE {table} MODIFY COLUMN {}{clause}", column_definition(c, flavor)));
+    // A column of a table this plan creates: nothing to rewrite, check or convert.
+    let Some(cost) = cost else {
+        out.push(s);
+        return;
+    };
+    if cost.rebuild {
         let what = if m.type_changed {
             format!("changes {} from {} to {}", c.name, m.live.data_type, c.data_type)
         } else if m.charset_changed {
             format!("converts {} to {}", c.name, c.ext.collation.as_deref().unwrap_or_default())
+        } else if m.null_changed {
+            format!("makes {} {}", c.name, if c.not_null { "NOT NULL" } else { "nullable" })
+        } else if c.auto_increment != m.live.auto_increment {
+            format!("makes {} {}", c.name, if c.auto_increment { "AUTO_INCREMENT" } else { "a plain column" })
         } else {
             format!("changes {}", c.name)
         };
-        s = s.with_hazard(HazardKind::TableRewrite, format!("{what}: copies the table, blocking writes"));
+        s = s.with_hazard(HazardKind::TableRewrite, format!("{what}, {}", cost.describe()));
     }
     if setting_not_null {
-        s = s.with_hazard(HazardKind::LongLock, "checks every row for NULLs");
+        if cost.blocks_writes() {
+            s = s.with_hazard(HazardKind::LongLock, "checks every row for NULLs");
+        }
+        // Online, a write may store a NULL while the table is rebuilt: the statement then fails.
+        let concurrent = if cost.blocks_writes() { "" } else { ", or if a write stores one while the table is rebuilt" };
         if backfill.is_none() {
-            s = s.with_hazard(HazardKind::MayFail, format!("fails if {} holds NULLs", c.name));
+            s = s.with_hazard(HazardKind::MayFail, format!("fails if {} holds NULLs{concurrent}", c.name));
+        } else if !concurrent.is_empty() {
+            s = s.with_hazard(HazardKind::MayFail, format!("fails if a write stores NULL in {} while the table is rebuilt", c.name));
         }
     }
-    if (m.type_changed && !is_widening(&m.live.data_type, &c.data_type)) || m.charset_changed {
+    if (m.type_changed && !is_widening(&m.live.data_type, &c.data_type)) || m.charset_changed && cost.rebuild {
         s = s.with_hazard(HazardKind::MayFail, "fails (strict mode) if an existing value does not convert");
+    }
+    if m.charset_changed && !cost.rebuild && cost.path == Path::Online {
+        s = s.with_hazard(HazardKind::MayFail, "fails if a unique index on it holds values the new collation treats as equal");
     }
     if c.auto_increment && !m.live.auto_increment {
         s = s.with_hazard(HazardKind::MayFail, "fails if the column holds duplicates, or zeros that get renumbered");

@@ -210,3 +210,24 @@ pub fn fingerprint_of(tables: &HashMap<(String, String), TableDef>, keys: &[(Str
 type ConstraintRow = (String, String, String, Vec<String>, Option<String>, Option<String>, Vec<String>, String);
 /// One row of the index query, in its column order.
 type IndexRow = (String, String, bool, String, Vec<String>, Option<Vec<String>>, bool);
+
+/// The rows of one table for a DELETES_DATA hazard: `pg_class.reltuples` when it is large
+/// (-1 means never vacuumed or analyzed), otherwise an exact count bounded by
+/// `schemahero_plan::rows::COUNT_LIMIT`.
+pub async fn row_count(pool: &PgPool, schema: &str, table: &str) -> Result<schemahero_plan::rows::RowCount, sqlx::Error> {
+    use schemahero_plan::rows::{RowCount, bounded_count_sql};
+    let estimate: Option<f64> = sqlx::query_scalar(
+        "SELECT c.reltuples::float8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname = $2",
+    )
+    .bind(schema)
+    .bind(table)
+    .fetch_optional(pool)
+    .await?;
+    if let Some(rows) = RowCount::from_estimate(estimate) {
+        return Ok(rows);
+    }
+    let table_sql = format!("{}.{}", crate::render::quote_ident(schema), crate::render::quote_ident(table));
+    let counted: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(bounded_count_sql(&table_sql))).fetch_one(pool).await?;
+    Ok(RowCount::counted(counted))
+}

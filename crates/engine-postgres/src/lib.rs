@@ -271,7 +271,18 @@ impl PostgresEngine {
             let partitioned = live_table.is_some_and(|l| l.ext.partitioned);
             work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed, partitioned });
         }
-        let statements = tracing::info_span!("diff_render", engine = "postgres", tables = work.len()).in_scope(|| render::render(work));
+        // What dropping costs, counted only for the tables this plan drops data from.
+        let mut costs = Vec::new();
+        for w in work.iter().filter(|w| w.diff.drop || w.diff.columns.iter().any(|c| matches!(c, diff::ColumnChange::Drop(_)))) {
+            let rows = introspect::row_count(&self.pool, &w.table.schema, &w.table.name)
+                .await
+                .map_err(|source| PostgresError::Introspect { schema: w.table.schema.clone(), source })?;
+            costs.push((w.table.display(), rows));
+        }
+        let mut statements = tracing::info_span!("diff_render", engine = "postgres", tables = work.len()).in_scope(|| render::render(work));
+        for (table, rows) in costs {
+            schemahero_plan::rows::annotate(&mut statements, &table, rows);
+        }
         Ok(Plan { statements, fingerprint: introspect::fingerprint_of(live, keys) })
     }
 

@@ -181,3 +181,25 @@ pub fn contains_keyword(sql: &str, keyword: &str) -> bool {
 
 /// (table, foreign key id, column position, referenced table, column, referenced column, on delete)
 type ForeignKeyRow = (String, i64, i64, String, String, Option<String>, String);
+
+/// The rows of one table for a DELETES_DATA hazard: `sqlite_stat1`'s row count (written by
+/// ANALYZE) when it is large, otherwise an exact count bounded by
+/// `schemahero_plan::rows::COUNT_LIMIT`.
+pub async fn row_count(pool: &SqlitePool, table: &str) -> Result<schemahero_plan::rows::RowCount, sqlx::Error> {
+    use schemahero_plan::rows::{RowCount, bounded_count_sql};
+    let analyzed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1')")
+        .fetch_one(pool)
+        .await?;
+    if analyzed {
+        // Each row's `stat` starts with the number of rows in the table (or in the index, which
+        // holds one entry per row).
+        let stats: Vec<String> = sqlx::query_scalar("SELECT stat FROM sqlite_stat1 WHERE tbl = ?1").bind(table).fetch_all(pool).await?;
+        let estimate = stats.iter().filter_map(|s| s.split_whitespace().next()?.parse::<f64>().ok()).reduce(f64::max);
+        if let Some(rows) = RowCount::from_estimate(estimate) {
+            return Ok(rows);
+        }
+    }
+    let counted: i64 =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(bounded_count_sql(&schemahero_schema::seed::quote_ident(table)))).fetch_one(pool).await?;
+    Ok(RowCount::counted(counted))
+}

@@ -132,7 +132,12 @@ impl SqliteEngine {
         // The fingerprint covers exactly the planned tables that exist, in name order.
         let named: std::collections::BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         let fingerprint = schemahero_plan::canonical::fingerprint_tables(named.iter().filter_map(|n| live.get(*n)));
-        let statements = tracing::info_span!("diff_render", engine = "sqlite", tables = work.len()).in_scope(|| render::render(&work));
+        let mut statements = tracing::info_span!("diff_render", engine = "sqlite", tables = work.len()).in_scope(|| render::render(&work));
+        // What dropping costs, counted only for the tables this plan drops data from.
+        for w in work.iter().filter(|w| w.diff.drop || w.diff.rebuild.as_ref().is_some_and(|r| !r.dropped_columns.is_empty())) {
+            let rows = introspect::row_count(&self.pool, &w.name).await?;
+            schemahero_plan::rows::annotate(&mut statements, &w.name, rows);
+        }
         Ok(Plan { statements, fingerprint })
     }
 

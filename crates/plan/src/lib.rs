@@ -11,6 +11,7 @@ pub mod execution;
 mod hazard;
 pub mod hints;
 pub mod policy;
+pub mod rows;
 pub mod seed;
 mod split;
 

@@ -1,1 +1,1 @@
-ALTER TABLE `items` ADD COLUMN `added` varchar(20);
+ALTER TABLE `items` ADD COLUMN `added` varchar(20), ALGORITHM=INSTANT;

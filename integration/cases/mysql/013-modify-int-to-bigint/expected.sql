@@ -1,2 +1,2 @@
--- hazard TABLE_REWRITE: changes n from int to bigint: copies the table, blocking writes
+-- hazard TABLE_REWRITE: changes n from int to bigint, copying the table (ALGORITHM=COPY); writes block meanwhile
 ALTER TABLE `counters` MODIFY COLUMN `n` bigint;

@@ -1,2 +1,2 @@
--- hazard TABLE_REWRITE: changes name: copies the table, blocking writes
-ALTER TABLE `people` MODIFY COLUMN `name` varchar(50);
+-- hazard TABLE_REWRITE: makes name nullable, rebuilding the table in place (ALGORITHM=INPLACE, LOCK=NONE); writes continue
+ALTER TABLE `people` MODIFY COLUMN `name` varchar(50), ALGORITHM=INPLACE, LOCK=NONE;

@@ -1,2 +1,1 @@
--- hazard TABLE_REWRITE: changes id: copies the table, blocking writes
-ALTER TABLE `orders` MODIFY COLUMN `id` int NOT NULL;
+ALTER TABLE `orders` MODIFY COLUMN `id` int NOT NULL, ALGORITHM=INSTANT;

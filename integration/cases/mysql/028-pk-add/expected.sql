@@ -1,7 +1,6 @@
--- hazard TABLE_REWRITE: changes id: copies the table, blocking writes
--- hazard LONG_LOCK: checks every row for NULLs
--- hazard MAY_FAIL: fails if id holds NULLs
-ALTER TABLE `things` MODIFY COLUMN `id` int NOT NULL;
--- hazard INDEX_BUILD: builds the clustered index: InnoDB rebuilds the table
+-- hazard TABLE_REWRITE: makes id NOT NULL, rebuilding the table in place (ALGORITHM=INPLACE, LOCK=NONE); writes continue
+-- hazard MAY_FAIL: fails if id holds NULLs, or if a write stores one while the table is rebuilt
+ALTER TABLE `things` MODIFY COLUMN `id` int NOT NULL, ALGORITHM=INPLACE, LOCK=NONE;
+-- hazard INDEX_BUILD: builds the clustered index, rebuilding the table in place (ALGORITHM=INPLACE, LOCK=NONE); writes continue
 -- hazard MAY_FAIL: fails on duplicate or NULL keys
-ALTER TABLE `things` ADD PRIMARY KEY (`id`);
+ALTER TABLE `things` ADD PRIMARY KEY (`id`), ALGORITHM=INPLACE, LOCK=NONE;

@@ -1,2 +1,2 @@
--- hazard TABLE_REWRITE: InnoDB rebuilds the table around a new clustered index
+-- hazard TABLE_REWRITE: drops the clustered index, copying the table (ALGORITHM=COPY); writes block meanwhile
 ALTER TABLE `things` DROP PRIMARY KEY;

@@ -1,7 +1,4 @@
--- hazard TABLE_REWRITE: changes id: copies the table, blocking writes
-ALTER TABLE `things` MODIFY COLUMN `id` int NOT NULL;
--- hazard TABLE_REWRITE: InnoDB rebuilds the table around a new clustered index
-ALTER TABLE `things` DROP PRIMARY KEY;
--- hazard INDEX_BUILD: builds the clustered index: InnoDB rebuilds the table
+ALTER TABLE `things` MODIFY COLUMN `id` int NOT NULL, ALGORITHM=INSTANT;
+-- hazard INDEX_BUILD: replaces the clustered index, rebuilding the table in place (ALGORITHM=INPLACE, LOCK=NONE); writes continue
 -- hazard MAY_FAIL: fails on duplicate or NULL keys
-ALTER TABLE `things` ADD PRIMARY KEY (`code`);
+ALTER TABLE `things` DROP PRIMARY KEY, ADD PRIMARY KEY (`code`), ALGORITHM=INPLACE, LOCK=NONE;

@@ -1,2 +1,2 @@
-ALTER TABLE `pets` DROP FOREIGN KEY `pets_owner_fk`;
-ALTER TABLE `pets` DROP INDEX `pets_owner_fk`;
+ALTER TABLE `pets` DROP FOREIGN KEY `pets_owner_fk`, ALGORITHM=INSTANT;
+ALTER TABLE `pets` DROP INDEX `pets_owner_fk`, ALGORITHM=INPLACE, LOCK=NONE;

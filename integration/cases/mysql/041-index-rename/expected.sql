@@ -1,1 +1,1 @@
-ALTER TABLE `books` RENAME INDEX `some_old_name` TO `books_title_idx`;
+ALTER TABLE `books` RENAME INDEX `some_old_name` TO `books_title_idx`, ALGORITHM=INSTANT;

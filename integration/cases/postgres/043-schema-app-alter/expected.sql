@@ -1,4 +1,4 @@
--- hazard DELETES_DATA: drops column old_col and its data
+-- hazard DELETES_DATA: drops column old_col and its data (1 row)
 ALTER TABLE "app"."children" DROP COLUMN "old_col";
 ALTER TABLE "app"."children" ALTER COLUMN "size" TYPE character varying(20);
 ALTER TABLE "app"."children" ADD COLUMN "added" boolean NOT NULL DEFAULT false;

@@ -1,4 +1,4 @@
--- hazard DELETES_DATA: drops table public.gamma and all its rows
+-- hazard DELETES_DATA: drops table public.gamma and all its rows (0 rows)
 DROP TABLE "gamma";
 CREATE TABLE "beta" (
   "id" integer NOT NULL,

@@ -6,6 +6,6 @@ CREATE TABLE "_schemahero_rebuild_users" (
 -- hazard TABLE_REWRITE: rebuilds table users (drops column(s) legacy): copies every row
 -- hazard MAY_FAIL: fails if existing rows break a new constraint
 INSERT INTO "_schemahero_rebuild_users" ("id", "email") SELECT "id", "email" FROM "users";
--- hazard DELETES_DATA: the data of column(s) legacy is not copied
+-- hazard DELETES_DATA: the data of column(s) legacy is not copied (1 row)
 DROP TABLE "users";
 ALTER TABLE "_schemahero_rebuild_users" RENAME TO "users";
