@@ -141,8 +141,9 @@ impl PostgresEngine {
 
 impl PostgresEngine {
     /// What a copy of `tables` made from their specs lacks, as statements to run on it after
-    /// the copy: the triggers (a spec names them, `generate` cannot write them back), and the
-    /// UNIQUE and CHECK constraints (the copy makes unique indexes of the former). Each may fail
+    /// the copy: the triggers (a spec names them, `generate` cannot write them back), the
+    /// UNIQUE and CHECK constraints (the copy makes unique indexes of the former), and indexes
+    /// left invalid. Each may fail
     /// on its own (e.g. already there): the caller runs them one by one.
     pub async fn copy_fixups(&self, tables: &[String]) -> Result<Vec<String>, PostgresError> {
         let mut out = Vec::new();
@@ -179,6 +180,16 @@ impl PostgresEngine {
         .fetch_all(self.pool())
         .await?;
         out.extend(triggers.into_iter().map(|(t,)| t));
+        // An index a failed concurrent build left INVALID is not in the specs `generate` writes,
+        // and a plan drops it before building it again: the copy has it (valid) to drop.
+        let invalid: Vec<(String,)> = sqlx::query_as(
+            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+             WHERE NOT i.indisvalid AND c.relname = ANY($1) ORDER BY i.indexrelid",
+        )
+        .bind(tables)
+        .fetch_all(self.pool())
+        .await?;
+        out.extend(invalid.into_iter().map(|(d,)| d));
         Ok(out)
     }
 }
