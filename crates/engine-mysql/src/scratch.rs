@@ -46,6 +46,36 @@ impl MysqlEngine {
     }
 }
 
+impl MysqlEngine {
+    /// What a copy of `tables` made from their specs lacks: their storage engine and row
+    /// format (which decide what an ALTER may do in place), as statements to run on the copy.
+    pub async fn copy_fixups(&self, tables: &[String]) -> Result<Vec<String>, MysqlError> {
+        let mut out = Vec::new();
+        for table in tables {
+            let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT CONVERT(ENGINE USING utf8mb4), CONVERT(ROW_FORMAT USING utf8mb4) FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+            )
+            .bind(table)
+            .fetch_optional(self.pool())
+            .await?;
+            let Some((engine, row_format)) = row else { continue };
+            let mut options = Vec::new();
+            // Names the server reports, still checked: they are written unquoted.
+            if let Some(engine) = engine.filter(|e| schemahero_schema::sql_safety::check_charset_name(e).is_ok()) {
+                options.push(format!("ENGINE={engine}"));
+            }
+            if let Some(format) = row_format.filter(|f| schemahero_schema::sql_safety::check_charset_name(f).is_ok()) {
+                options.push(format!("ROW_FORMAT={format}"));
+            }
+            if !options.is_empty() {
+                out.push(format!("ALTER TABLE {} {}", quote_ident(table), options.join(" ")));
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

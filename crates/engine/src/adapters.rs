@@ -275,6 +275,10 @@ impl SchemaEngine for Mysql {
         Ok(self.engine.apply(statements).await?)
     }
 
+    async fn copy_fixups(&self, tables: &[String]) -> Result<Vec<String>, EngineError> {
+        Ok(self.engine.copy_fixups(tables).await?)
+    }
+
     async fn scratch(&self) -> Result<Option<(Box<dyn SchemaEngine>, Vec<String>)>, EngineError> {
         let guard = self.scratch_lock.clone().lock_owned().await;
         let engine = self.engine.scratch(&self.uri).await?;
