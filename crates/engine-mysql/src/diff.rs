@@ -1,7 +1,7 @@
 //! What the spec asks for, and how it differs from what is live, as plain change data.
 
 use crate::introspect::{canonical_action, index_method};
-use crate::model::{Charsets, ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, mysql};
+use crate::model::{Charsets, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, mysql};
 use crate::normalize::{canonical_default, default_to_sql, has_charset, mbmaxlen, normalize_type, same_type, split_on_update};
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::matching::TakeOver;
@@ -71,6 +71,8 @@ pub fn desired_table(name: &str, spec: &MysqlTableSchema, charsets: &Charsets, d
                 not_null: c.not_null() || in_pk || c.auto_increment(),
                 default: if c.auto_increment() { None } else { default },
                 auto_increment: c.auto_increment(),
+                comment: c.comment.clone().filter(|c| !c.is_empty()),
+                renamed_from: c.renamed_from.clone(),
                 ext: mysql::Column {
                     on_update,
                     charset: string.then_some(col_cs),
@@ -113,6 +115,12 @@ pub fn desired_table(name: &str, spec: &MysqlTableSchema, charsets: &Charsets, d
         foreign_keys,
         indexes,
         triggers: Vec::new(),
+        checks: spec
+            .checks
+            .iter()
+            .map(|c| CheckDef { name: c.name.clone(), expression: c.expression.trim().to_string(), source: None })
+            .collect(),
+        comment: spec.comment.clone().filter(|c| !c.is_empty()),
         ext: mysql::Table { charset, collation, explicit_charset: spec.default_charset.is_some() || spec.collation.is_some() },
     }
 }
@@ -156,6 +164,10 @@ mod tests {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableDiff {
+    /// `renamedFrom`: the live table's old name, renamed before anything else.
+    pub rename_from: Option<String>,
+    /// Columns renamed (old, new), right after the table's rename.
+    pub rename_columns: Vec<(String, String)>,
     pub create: Option<TableDef>,
     pub drop: bool,
     /// New table default (charset, collation).

@@ -119,6 +119,7 @@ pub async fn introspect(
             },
             data_type,
             name,
+            ..ColumnDef::default()
         });
     }
 

@@ -61,6 +61,18 @@ pub fn column_definition(c: &ColumnDef, flavor: Flavor) -> String {
 /// create tables (referenced first) → alter tables → add foreign keys → seed data.
 pub fn render(mut work: Vec<TableWork>, flavor: Flavor) -> Vec<PlannedStatement> {
     let mut out = Vec::new();
+    // Renames first: every later statement names the table and its columns by their new names.
+    for w in &work {
+        if let Some(old) = &w.diff.rename_from {
+            out.push(PlannedStatement::new(&w.name, format!("ALTER TABLE {} RENAME TO {}", quote_ident(old), quote_ident(&w.name))));
+        }
+        for (old, new) in &w.diff.rename_columns {
+            out.push(PlannedStatement::new(
+                &w.name,
+                format!("ALTER TABLE {} RENAME COLUMN {} TO {}", quote_ident(&w.name), quote_ident(old), quote_ident(new)),
+            ));
+        }
+    }
     for w in &work {
         for fk in &w.diff.drop_foreign_keys {
             out.push(PlannedStatement::new(&w.name, format!("ALTER TABLE {} DROP FOREIGN KEY {}", quote_ident(&w.name), quote_ident(fk))));

@@ -3,7 +3,7 @@
 use crate::normalize::{canonical_default, default_to_sql, is_integer_type, normalize_type};
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::model::postgres::{self, ColumnDef, TableDef};
-use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
+use schemahero_schema::model::{CheckDef, ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use schemahero_schema::normalize_fk_action;
 use schemahero_schema::spec::PostgresTableSchema;
 use schemahero_schema::sql_safety::Dialect;
@@ -57,6 +57,8 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
                 not_null: c.not_null() || in_pk || serial || identity,
                 default: if serial || identity { None } else { c.default.as_deref().and_then(default_to_sql) },
                 auto_increment: identity,
+                comment: c.comment.clone().filter(|c| !c.is_empty()),
+                renamed_from: c.renamed_from.clone(),
                 ext: postgres::Column { serial },
             }
         })
@@ -94,6 +96,12 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
         foreign_keys,
         indexes,
         triggers: spec.triggers.iter().map(|t| TriggerDef { name: t.name.clone(), create_sql: String::new() }).collect(),
+        checks: spec
+            .checks
+            .iter()
+            .map(|c| CheckDef { name: c.name.clone(), expression: c.expression.trim().to_string(), source: None })
+            .collect(),
+        comment: spec.comment.clone().filter(|c| !c.is_empty()),
         ext: postgres::Table,
     }
 }
@@ -134,6 +142,10 @@ pub enum ColumnChange {
 /// across tables.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableDiff {
+    /// `renamedFrom`: the live table's old name, renamed before anything else.
+    pub rename_from: Option<String>,
+    /// Columns renamed (old, new), right after the table's rename.
+    pub rename_columns: Vec<(String, String)>,
     pub create: Option<TableDef>,
     pub drop: bool,
     pub drop_foreign_keys: Vec<String>,

@@ -68,6 +68,7 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
             ext: postgres::Column { serial: is_serial_default(default.as_deref()) },
             default,
             auto_increment: !identity.is_empty(),
+            ..ColumnDef::default()
         });
     }
 

@@ -16,6 +16,7 @@ use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::seed::{SeedTarget, plan_seed};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::postgres::TableDef;
+use schemahero_schema::renames::{rename_columns, table_source};
 use schemahero_schema::spec::PostgresTableSchema;
 use schemahero_schema::sql_safety::Dialect;
 use sqlx::PgPool;
@@ -37,6 +38,9 @@ pub enum PostgresError {
     Apply { index: usize, statement: String, message: String, connection_lost: bool },
     #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
     SeedTableMissing { table: String },
+    /// A `renamedFrom` the live schema makes ambiguous (both names exist).
+    #[error("planning {table}: {message}")]
+    Rename { table: String, message: String },
     /// A statement waited too long for a lock (its lock-timeout hint, or the server's
     /// `lock_timeout`): another session held a conflicting lock; nothing is wrong with the
     /// statement, and it can succeed later.
@@ -62,6 +66,7 @@ impl PostgresError {
             }
             PostgresError::Uri(_)
             | PostgresError::SeedTableMissing { .. }
+            | PostgresError::Rename { .. }
             | PostgresError::LockTimeout { .. }
             | PostgresError::StatementTimeout { .. } => false,
         }
@@ -198,7 +203,7 @@ impl PostgresEngine {
     /// Plans the given tables against the live database. Tables not named are never touched.
     pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, PostgresError> {
         let keys: Vec<(String, String)> = tables.iter().map(|t| (self.schema_of(t), t.name.clone())).collect();
-        let live = self.introspect_traced(&keys).await?;
+        let live = self.introspect_traced(&self.with_old_names(tables, &keys)).await?;
         self.plan_with_live(&live, tables, &keys, with_seed_data).await
     }
 
@@ -211,12 +216,18 @@ impl PostgresEngine {
         with_seed_data: bool,
     ) -> Result<Vec<Result<Plan, PostgresError>>, PostgresError> {
         let keys: Vec<(String, String)> = tables.iter().map(|t| (self.schema_of(t), t.name.clone())).collect();
-        let live = self.introspect_traced(&keys).await?;
+        let live = self.introspect_traced(&self.with_old_names(tables, &keys)).await?;
         let mut plans = Vec::with_capacity(tables.len());
         for (table, key) in tables.iter().zip(&keys) {
             plans.push(self.plan_with_live(&live, std::slice::from_ref(table), std::slice::from_ref(key), with_seed_data).await);
         }
         Ok(plans)
+    }
+
+    /// `keys` and, for each table renamed from another, the old name's key (`renamedFrom`).
+    fn with_old_names(&self, tables: &[DesiredTable], keys: &[(String, String)]) -> Vec<(String, String)> {
+        let old = tables.iter().filter_map(|t| t.renamed_from.as_ref().map(|from| (self.schema_of(t), from.clone())));
+        keys.iter().cloned().chain(old).collect()
     }
 
     async fn introspect_traced(&self, keys: &[(String, String)]) -> Result<HashMap<(String, String), TableDef>, PostgresError> {
@@ -233,14 +244,36 @@ impl PostgresEngine {
     ) -> Result<Plan, PostgresError> {
         let mut work = Vec::with_capacity(tables.len());
         for (table, key) in tables.iter().zip(keys) {
-            let live_table = live.get(key);
+            let old = table.renamed_from.as_ref().and_then(|from| live.get(&(key.0.clone(), from.clone())));
+            let display = format!("{}.{}", key.0, table.name);
+            let rename_error = |message| PostgresError::Rename { table: display.clone(), message };
+            let source =
+                table_source(&table.name, table.renamed_from.as_deref(), table.schema.is_deleted || table.seed_only, live.get(key), old)
+                    .map_err(rename_error)?;
+            let live_table = source.live();
             let desired = match (table.seed_only, live_table) {
                 (false, _) => diff::desired_table(&table.name, &key.0, &table.schema),
                 (true, Some(live_table)) => live_table.clone(),
                 (true, None) if !with_seed_data => continue,
-                (true, None) => return Err(PostgresError::SeedTableMissing { table: format!("{}.{}", key.0, table.name) }),
+                (true, None) => return Err(PostgresError::SeedTableMissing { table: display }),
             };
-            let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
+            // The live table as the renames leave it, under its new name: the rest of the diff
+            // compares with that.
+            let renamed = match live_table {
+                Some(l) if !table.seed_only && !table.schema.is_deleted => {
+                    let (mut after, columns) = rename_columns(&desired, l).map_err(rename_error)?;
+                    after.name = table.name.clone();
+                    Some((after, columns))
+                }
+                _ => None,
+            };
+            let (live_table, rename_columns) = match &renamed {
+                Some((after, columns)) => (Some(after), columns.clone()),
+                None => (live_table, Vec::new()),
+            };
+            let mut table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
+            table_diff.rename_from = source.renamed_from().map(String::from);
+            table_diff.rename_columns = rename_columns;
             let table_ref = TableRef { schema: key.0.clone(), name: table.name.clone(), qualify: table.schema.schema.is_some() };
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
                 (Some(seed), true) => {
@@ -259,7 +292,10 @@ impl PostgresEngine {
             work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed });
         }
         let statements = tracing::info_span!("diff_render", engine = "postgres", tables = work.len()).in_scope(|| render::render(work));
-        Ok(Plan { statements, fingerprint: introspect::fingerprint_of(live, keys) })
+        // A renamed table's old name is part of what the plan depends on (only tables with
+        // `renamedFrom` add a key, so the fingerprint of any other plan is as before).
+        let fingerprint_keys = self.with_old_names(tables, keys);
+        Ok(Plan { statements, fingerprint: introspect::fingerprint_of(live, &fingerprint_keys) })
     }
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either
@@ -293,7 +329,7 @@ impl PostgresEngine {
 
 /// The spec that reproduces a live table (for `generate`).
 pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
-    use schemahero_schema::spec::Column;
+    use schemahero_schema::spec::{Check, Column};
     let pk_columns: Vec<String> = def.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
     PostgresTableSchema {
         schema: if qualify { def.schema.clone() } else { None },
@@ -319,6 +355,8 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
                     constraints: c.spec_constraints(implied_not_null),
                     attributes: c.spec_attributes(),
                     default: if serial || c.auto_increment { None } else { c.default.clone() },
+                    renamed_from: None,
+                    comment: c.comment.clone(),
                 }
             })
             .collect(),
@@ -326,6 +364,13 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
         indexes: def.indexes.iter().map(|ix| ix.to_spec(&diff::generated_index_name(&def.name, &ix.columns))).collect(),
         is_deleted: false,
         triggers: Vec::new(),
+        checks: def
+            .checks
+            .iter()
+            .map(|c| Check { name: c.name.clone(), expression: c.source.clone().unwrap_or_else(|| c.expression.clone()) })
+            .collect(),
+        comment: def.comment.clone(),
+        enums: Vec::new(),
     }
 }
 

@@ -70,6 +70,21 @@ fn render_type(c: &ColumnDef) -> String {
 /// add foreign keys → triggers → seed data.
 pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
     let mut out = Vec::new();
+    // Renames first: every later statement names the table and its columns by their new names.
+    for w in &work {
+        if let Some(old) = &w.diff.rename_from {
+            out.push(PlannedStatement::new(
+                w.table.display(),
+                format!("ALTER TABLE {} RENAME TO {}", w.table.other(old), quote_ident(&w.table.name)),
+            ));
+        }
+        for (old, new) in &w.diff.rename_columns {
+            out.push(PlannedStatement::new(
+                w.table.display(),
+                format!("ALTER TABLE {} RENAME COLUMN {} TO {}", w.table.sql(), quote_ident(old), quote_ident(new)),
+            ));
+        }
+    }
     for w in &work {
         for fk in &w.diff.drop_foreign_keys {
             out.push(PlannedStatement::new(

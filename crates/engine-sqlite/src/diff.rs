@@ -5,7 +5,7 @@ use crate::normalize::{canonical_default, default_sql, normalize_type};
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::matching::TakeOver;
 use schemahero_schema::model::sqlite::{self, ColumnDef, TableDef};
-use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
+use schemahero_schema::model::{CheckDef, ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use schemahero_schema::normalize_fk_action;
 use schemahero_schema::spec::SqliteTableSchema;
 use schemahero_schema::sql_safety::Dialect;
@@ -45,6 +45,8 @@ pub fn desired_table(name: &str, spec: &SqliteTableSchema) -> TableDef {
                 not_null: c.not_null(),
                 default: c.default.as_deref().and_then(default_sql),
                 auto_increment: c.auto_increment() && spec.primary_key.len() == 1 && spec.primary_key[0] == c.name,
+                comment: None,
+                renamed_from: c.renamed_from.clone(),
                 ext: sqlite::Column,
             })
             .collect(),
@@ -74,6 +76,12 @@ pub fn desired_table(name: &str, spec: &SqliteTableSchema) -> TableDef {
             })
             .collect(),
         triggers: spec.triggers.iter().map(|t| TriggerDef { name: t.name.clone(), create_sql: String::new() }).collect(),
+        checks: spec
+            .checks
+            .iter()
+            .map(|c| CheckDef { name: c.name.clone(), expression: c.expression.trim().to_string(), source: None })
+            .collect(),
+        comment: None,
         ext: sqlite::Table { strict: spec.strict },
     }
 }
@@ -91,6 +99,10 @@ pub struct Rebuild {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableDiff {
+    /// `renamedFrom`: the live table's old name, renamed before anything else.
+    pub rename_from: Option<String>,
+    /// Columns renamed (old, new), right after the table's rename.
+    pub rename_columns: Vec<(String, String)>,
     pub create: bool,
     pub drop: bool,
     pub rebuild: Option<Rebuild>,

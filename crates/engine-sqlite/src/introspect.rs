@@ -52,7 +52,7 @@ pub async fn introspect(pool: &SqlitePool, only: Option<&[String]>) -> Result<BT
             not_null: not_null != 0,
             default: default.as_deref().and_then(canonical_default),
             auto_increment: false,
-            ext: sqlite::Column,
+            ..ColumnDef::default()
         });
     }
     for (table, mut cols) in pk_columns {

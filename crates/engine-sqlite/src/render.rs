@@ -103,6 +103,18 @@ pub fn render(work: &[TableWork<'_>]) -> Vec<PlannedStatement> {
                 .with_hazard(HazardKind::DeletesData, format!("drops table {} and all its rows", w.name)),
         );
     }
+    // Renames next: every later statement names the table and its columns by their new names.
+    for w in work {
+        if let Some(old) = &w.diff.rename_from {
+            out.push(PlannedStatement::new(&w.name, format!("ALTER TABLE {} RENAME TO {}", quote_ident(old), quote_ident(&w.name))));
+        }
+        for (old, new) in &w.diff.rename_columns {
+            out.push(PlannedStatement::new(
+                &w.name,
+                format!("ALTER TABLE {} RENAME COLUMN {} TO {}", quote_ident(&w.name), quote_ident(old), quote_ident(new)),
+            ));
+        }
+    }
     let creating: Vec<&str> = work.iter().filter(|w| w.diff.create).map(|w| w.name.as_str()).collect();
     let mut placed: Vec<&str> = Vec::new();
     let mut pending: Vec<&TableWork<'_>> = work.iter().filter(|w| w.diff.create).collect();

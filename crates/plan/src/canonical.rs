@@ -146,6 +146,13 @@ pub fn write_table<T: CanonicalTable, C: CanonicalColumn>(c: &mut Canonical, t: 
     for trigger in &t.triggers {
         write_trigger(c, trigger);
     }
+    // Written only when present, so that the text of a table without them is v1's.
+    for check in &t.checks {
+        c.record(" check").str("name", &check.name).str("expression", &check.expression).opt("source", check.source.as_deref());
+    }
+    if let Some(comment) = &t.comment {
+        c.record(" comment").str("text", comment);
+    }
 }
 
 fn write_column<C: CanonicalColumn>(c: &mut Canonical, col: &ColumnDef<C>) {
@@ -157,6 +164,10 @@ fn write_column<C: CanonicalColumn>(c: &mut Canonical, col: &ColumnDef<C>) {
     col.ext.write_after_default(c);
     c.bool("auto_increment", col.auto_increment);
     col.ext.write_last(c);
+    // Only when present: a column without a comment keeps v1's text.
+    if let Some(comment) = &col.comment {
+        c.str("comment", comment);
+    }
 }
 
 fn write_foreign_key(c: &mut Canonical, fk: &ForeignKeyDef) {
@@ -274,6 +285,8 @@ mod tests {
                 constraint: false,
             }],
             triggers: Vec::new(),
+            checks: Vec::new(),
+            comment: None,
             ext: postgres::Table,
         }
     }
@@ -366,6 +379,8 @@ mod tests {
                     not_null: c.not_null,
                     default: c.default.clone(),
                     auto_increment: c.auto_increment,
+                    comment: None,
+                    renamed_from: None,
                     ext: sqlite::Column,
                 })
                 .collect(),
@@ -373,6 +388,8 @@ mod tests {
             foreign_keys: u.foreign_keys.clone(),
             indexes: u.indexes.clone(),
             triggers: u.triggers.clone(),
+            checks: Vec::new(),
+            comment: None,
             ext: sqlite::Table { strict: false },
         };
         assert_eq!(fingerprint_tables([&as_sqlite]), GOLDEN);

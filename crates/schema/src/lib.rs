@@ -11,6 +11,7 @@ pub mod model;
 pub mod mysql_defaults;
 pub mod object;
 mod parse;
+pub mod renames;
 pub mod seed;
 pub mod spec;
 pub mod sql_safety;
@@ -19,5 +20,7 @@ pub mod validate;
 pub use parse::{Document, OtherDocument, Parsed, SpecError, TableManifest, Warning, parse_documents};
 pub use validate::normalize_fk_action;
 
+#[cfg(test)]
+mod feature_tests;
 #[cfg(test)]
 mod tests;

@@ -81,6 +81,9 @@ fn check_section(spec: &TableSpec, s: &Section<'_>, err: ErrFn<'_>) -> Result<()
     let base = s.base;
     let name = |field: String, value: &str| check_identifier(s.dialect, value).map_err(|m| err(&field, m));
     name("spec.name".into(), &spec.name)?;
+    if let Some(from) = &spec.renamed_from {
+        name("spec.renamedFrom".into(), from)?;
+    }
     if let Some(schema) = s.schema {
         name(format!("{base}.schema"), schema)?;
     }
@@ -90,6 +93,9 @@ fn check_section(spec: &TableSpec, s: &Section<'_>, err: ErrFn<'_>) -> Result<()
     for (i, c) in s.columns.iter().enumerate() {
         let field = format!("{base}.columns[{i}]");
         name(format!("{field}.name"), &c.name)?;
+        if let Some(from) = &c.renamed_from {
+            name(format!("{field}.renamedFrom"), from)?;
+        }
         let column = |m: String| format!("column {:?}: {m}", c.name);
         check_type(s.dialect, &c.data_type).map_err(|m| err(&format!("{field}.type"), column(format!("type {:?}: {m}", c.data_type))))?;
         if let Some(default) = &c.default {

@@ -1,0 +1,83 @@
+//! What the acceptance cases cannot show (they only pass): `renamedFrom`, checks, comments and
+//! enum types refusing what cannot be planned, with errors that name the table and what is
+//! wrong, on each engine, against the real servers.
+
+use schemahero_engine::{Driver, Engine};
+use sqlx::Connection;
+
+fn tables_of(yaml: &str) -> Vec<schemahero_schema::TableManifest> {
+    let parsed = schemahero_schema::parse_documents("test.yaml", yaml).expect("spec parses");
+    parsed
+        .documents
+        .into_iter()
+        .filter_map(|d| match d {
+            schemahero_schema::Document::Table(t) => Some(t),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn postgres(name: &str) -> Engine {
+    let uri = schemahero_integration::services::fresh_postgres_database(name).await;
+    Engine::connect(Driver::Postgres, &uri).await.expect("connect to postgres")
+}
+
+async fn mysql(name: &str) -> Engine {
+    let server = std::env::var("SCHEMAHERO_TEST_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
+    let name = schemahero_integration::test_db_name(name);
+    let mut admin = sqlx::MySqlConnection::connect(&server).await.expect("MariaDB must be reachable");
+    for sql in [format!("DROP DATABASE IF EXISTS `{name}`"), format!("CREATE DATABASE `{name}`")] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await.expect("re-create the test database");
+    }
+    let _ = admin.close().await;
+    Engine::connect(Driver::Mysql, &format!("{server}/{name}")).await.expect("connect to mysql")
+}
+
+async fn sqlite(name: &str) -> (Engine, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("{}-{}.db", schemahero_integration::test_db_name(name), std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    (Engine::connect(Driver::Sqlite, &path.display().to_string()).await.expect("open sqlite"), path)
+}
+
+async fn plan_error(engine: &Engine, yaml: &str) -> String {
+    let mut warnings = Vec::new();
+    match engine.plan(&tables_of(yaml), false, &mut warnings).await {
+        Ok(plan) => panic!("expected an error, planned:\n{}", plan.to_sql()),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// A column renamed from one that still exists, and a table renamed from one that still exists,
+/// are ambiguous: planning fails naming the table and both names, and nothing is dropped.
+#[tokio::test]
+async fn renames_where_both_names_exist_are_errors_on_every_engine() {
+    let column = |engine: &str, ty: &str| {
+        format!(
+            "database: db\nname: users\nschema:\n  {engine}:\n    columns:\n      - name: id\n        type: {ty}\n      - name: email\n        renamedFrom: mail\n        type: text\n"
+        )
+    };
+    let table = |engine: &str, ty: &str| {
+        format!(
+            "database: db\nname: customers\nrenamedFrom: people\nschema:\n  {engine}:\n    columns:\n      - name: id\n        type: {ty}\n"
+        )
+    };
+    let setup =
+        "CREATE TABLE users (id integer, mail text, email text); CREATE TABLE people (id integer); CREATE TABLE customers (id integer)";
+
+    let pg = postgres("features_renames").await;
+    let mysql = mysql("features_renames").await;
+    let (lite, path) = sqlite("features_renames").await;
+    for (engine, name, ty) in [(&pg, "postgres", "integer"), (&mysql, "mysql", "int"), (&lite, "sqlite", "integer")] {
+        for statement in setup.split("; ") {
+            engine.apply_script(statement).await.expect("setup");
+        }
+        let err = plan_error(engine, &column(name, ty)).await;
+        assert!(err.contains("users") && err.contains("\"email\"") && err.contains("\"mail\"") && err.contains("both"), "{name}: {err}");
+        let err = plan_error(engine, &table(name, ty)).await;
+        assert!(err.contains("\"customers\"") && err.contains("\"people\"") && err.contains("both"), "{name}: {err}");
+    }
+    pg.close().await;
+    mysql.close().await;
+    lite.close().await;
+    let _ = std::fs::remove_file(path);
+}
