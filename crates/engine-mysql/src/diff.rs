@@ -3,6 +3,7 @@
 use crate::introspect::{canonical_action, index_method};
 use crate::model::{Charsets, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, mysql};
 use crate::normalize::{canonical_default, default_to_sql, has_charset, mbmaxlen, normalize_type, same_type, split_on_update};
+use schemahero_schema::checks::diff_checks;
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::matching::TakeOver;
 use schemahero_schema::spec::MysqlTableSchema;
@@ -186,6 +187,9 @@ pub struct TableDiff {
     pub rename_indexes: Vec<(String, String)>,
     pub create_indexes: Vec<IndexDef>,
     pub add_foreign_keys: Vec<ForeignKeyDef>,
+    /// Checks to drop (before the columns change) and to add (after).
+    pub drop_checks: Vec<String>,
+    pub add_checks: Vec<CheckDef>,
 }
 
 impl TableDiff {
@@ -264,6 +268,9 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
         .map(|ix| (*ix).clone())
         .collect();
     diff.create_indexes = changes.create_indexes;
+    let checks = diff_checks(Dialect::Mysql, &desired.checks, &live.checks);
+    diff.drop_checks = checks.drop;
+    diff.add_checks = checks.add;
     diff
 }
 

@@ -6,7 +6,7 @@
 
 use crate::Flavor;
 use crate::diff::{ColumnModify, TableDiff};
-use crate::model::{ColumnDef, ForeignKeyDef, IndexDef, TableDef};
+use crate::model::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef};
 use crate::normalize::{is_literal, is_time_keyword, needs_expression_default};
 use schemahero_plan::{HazardKind, PlannedStatement};
 
@@ -145,11 +145,17 @@ fn create_table_sql(def: &TableDef, flavor: Flavor) -> String {
     if let Some(pk) = &def.primary_key {
         parts.push(format!("PRIMARY KEY ({})", columns_list(&pk.columns)));
     }
+    parts.extend(def.checks.iter().map(check_clause));
     let mut sql = format!("CREATE TABLE {} (\n  {}\n)", quote_ident(&def.name), parts.join(",\n  "));
     if def.ext.explicit_charset {
         sql.push_str(&format!(" DEFAULT CHARSET={} COLLATE={}", def.ext.charset, def.ext.collation));
     }
     sql
+}
+
+/// `CONSTRAINT name CHECK (expression)`.
+fn check_clause(check: &CheckDef) -> String {
+    format!("CONSTRAINT {} CHECK ({})", quote_ident(&check.name), check.expression)
 }
 
 fn add_fk_sql(table: &str, fk: &ForeignKeyDef) -> String {
@@ -197,6 +203,9 @@ fn render_alters(w: &TableWork, flavor: Flavor, out: &mut Vec<PlannedStatement>)
             format!("ALTER TABLE {table} DROP INDEX {}", quote_ident(ix.name.as_deref().unwrap_or_default())),
         ));
     }
+    for name in &w.diff.drop_checks {
+        out.push(PlannedStatement::new(t, format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(name))));
+    }
     for m in &w.diff.modify_before_key {
         render_modify(t, m, flavor, out);
     }
@@ -234,6 +243,16 @@ fn render_alters(w: &TableWork, flavor: Flavor, out: &mut Vec<PlannedStatement>)
     }
     for m in &w.diff.modify_after_key {
         render_modify(t, m, flavor, out);
+    }
+    for check in &w.diff.add_checks {
+        out.push(
+            PlannedStatement::new(t, format!("ALTER TABLE {table} ADD {}", check_clause(check)))
+                .with_hazard(
+                    HazardKind::TableRewrite,
+                    format!("checks every row against {}: copies the table, blocking writes", check.name),
+                )
+                .with_hazard(HazardKind::MayFail, format!("fails if existing rows violate check {}", check.name)),
+        );
     }
     for (old, new) in &w.diff.rename_indexes {
         out.push(PlannedStatement::new(t, format!("ALTER TABLE {table} RENAME INDEX {} TO {}", quote_ident(old), quote_ident(new))));

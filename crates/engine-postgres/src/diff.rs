@@ -1,6 +1,7 @@
 //! What the spec asks for, and how it differs from what is live, as plain change data.
 
 use crate::normalize::{canonical_default, default_to_sql, is_integer_type, normalize_type};
+use schemahero_schema::checks::diff_checks;
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::model::postgres::{self, ColumnDef, TableDef};
 use schemahero_schema::model::{CheckDef, ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
@@ -158,6 +159,9 @@ pub struct TableDiff {
     pub create_indexes: Vec<IndexDef>,
     pub add_foreign_keys: Vec<ForeignKeyDef>,
     pub create_triggers: Vec<String>,
+    /// Checks to drop (before the columns change) and to add (after).
+    pub drop_checks: Vec<String>,
+    pub add_checks: Vec<CheckDef>,
 }
 
 impl TableDiff {
@@ -211,6 +215,9 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
     diff.drop_indexes = changes.drop_indexes.into_iter().cloned().collect();
     diff.create_indexes = changes.create_indexes;
     diff.create_triggers = changes.create_triggers;
+    let checks = diff_checks(Dialect::Postgres, &desired.checks, &changes.live.checks);
+    diff.drop_checks = checks.drop;
+    diff.add_checks = checks.add;
     diff
 }
 

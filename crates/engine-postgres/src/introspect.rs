@@ -5,8 +5,9 @@
 //! returned rather than with round trips.
 
 use crate::normalize::{canonical_default, normalize_type};
+use schemahero_schema::checks::check_source;
 use schemahero_schema::model::postgres::{self, ColumnDef, TableDef};
-use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
+use schemahero_schema::model::{CheckDef, ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashMap};
 
@@ -146,6 +147,26 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
         def.indexes.push(IndexDef { name: Some(name), columns, unique, method, with, constraint });
     }
 
+    // CHECK constraints, with the comment that holds the spec's text of those SchemaHero made.
+    let checks: Vec<(String, String, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+        "SELECT c.relname::text, con.conname::text, pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_constraint')
+         FROM pg_constraint con
+         JOIN pg_class c ON c.oid = con.conrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND con.contype = 'c' AND ($2::text[] IS NULL OR c.relname = ANY($2))
+         ORDER BY c.relname, con.conname",
+        by_names,
+    )))
+    .bind(schema)
+    .bind(&names)
+    .fetch_all(pool)
+    .await?;
+    for (table, name, definition, comment) in checks {
+        if let Some(def) = result.get_mut(&table) {
+            def.checks.push(CheckDef { name, expression: check_expression(&definition), source: check_source(comment.as_deref()) });
+        }
+    }
+
     let triggers: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
         "SELECT c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid)
          FROM pg_trigger t
@@ -165,6 +186,15 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
         }
     }
     Ok(result)
+}
+
+/// The expression of `CHECK (expr)` as `pg_get_constraintdef` prints it (` NOT VALID` after it
+/// while unvalidated).
+fn check_expression(definition: &str) -> String {
+    let d = definition.trim();
+    let d = d.strip_suffix(" NOT VALID").unwrap_or(d);
+    let d = d.strip_suffix(" NO INHERIT").unwrap_or(d);
+    d.strip_prefix("CHECK (").and_then(|e| e.strip_suffix(')')).unwrap_or(d).to_string()
 }
 
 fn fk_action(code: &str) -> &'static str {

@@ -2,6 +2,7 @@
 //! schema, normalize specs, diff, and render DDL with hazards.
 
 mod apply;
+mod checks;
 pub mod diff;
 #[cfg(test)]
 mod diff_render_tests;

@@ -20,7 +20,7 @@ impl TableRef {
     pub fn sql(&self) -> String {
         if self.qualify { format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name)) } else { quote_ident(&self.name) }
     }
-    fn other(&self, name: &str) -> String {
+    pub(crate) fn other(&self, name: &str) -> String {
         if self.qualify { format!("{}.{}", quote_ident(&self.schema), quote_ident(name)) } else { quote_ident(name) }
     }
     pub fn display(&self) -> String {
@@ -105,6 +105,7 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
     for w in &work {
         if let Some(create) = &w.diff.create {
             out.push(PlannedStatement::new(w.table.display(), create_table_sql(&w.table, create)));
+            out.extend(create.checks.iter().map(|c| crate::checks::source_comment(&w.table, c)));
         }
     }
     for w in &work {
@@ -174,6 +175,7 @@ fn create_table_sql(table: &TableRef, def: &TableDef) -> String {
     if let Some(pk) = &def.primary_key {
         parts.push(format!("PRIMARY KEY ({})", columns_list(&pk.columns)));
     }
+    parts.extend(def.checks.iter().map(crate::checks::check_clause));
     format!("CREATE TABLE {} (\n  {}\n)", table.sql(), parts.join(",\n  "))
 }
 
@@ -221,6 +223,9 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
             format!("DROP INDEX {}", t.other(name))
         };
         push(out, PlannedStatement::new(t.display(), sql));
+    }
+    for name in &w.diff.drop_checks {
+        push(out, crate::checks::drop(t, name));
     }
     if let Some(pk) = &w.diff.drop_primary_key {
         push(out, PlannedStatement::new(t.display(), format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(pk))));
@@ -335,6 +340,9 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
             format!("ALTER INDEX {} RENAME TO {}", t.other(old), quote_ident(new_name))
         };
         push(out, PlannedStatement::new(t.display(), sql));
+    }
+    for check in &w.diff.add_checks {
+        out.extend(crate::checks::add_to_existing(t, check));
     }
     for ix in &w.diff.create_indexes {
         let mut s = PlannedStatement::new(t.display(), create_index_sql(t, ix));

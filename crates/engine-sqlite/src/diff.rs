@@ -2,6 +2,7 @@
 //! columns and (separately) indexes; every other change is a table rebuild.
 
 use crate::normalize::{canonical_default, default_sql, normalize_type};
+use schemahero_schema::checks::{CheckChanges, diff_checks};
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::matching::TakeOver;
 use schemahero_schema::model::sqlite::{self, ColumnDef, TableDef};
@@ -165,6 +166,10 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
     }
     if desired.ext.strict != live.ext.strict {
         reasons.push(if desired.ext.strict { "makes the table STRICT".into() } else { "makes the table non-STRICT".into() });
+    }
+    if diff_checks(Dialect::Sqlite, &desired.checks, &live.checks) != CheckChanges::default() {
+        // SQLite cannot add or drop a constraint in place.
+        reasons.push("changes CHECK constraints".into());
     }
     if changes.drop_indexes.iter().any(|ix| ix.constraint) {
         reasons.push("drops a UNIQUE constraint".into());

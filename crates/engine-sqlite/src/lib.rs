@@ -2,6 +2,7 @@
 //! cannot do, inside the same transaction as the rest of the plan.
 
 mod apply;
+pub mod checks;
 pub mod diff;
 #[cfg(test)]
 mod diff_render_tests;

@@ -54,6 +54,9 @@ pub fn create_table_sql(name: &str, def: &TableDef) -> String {
         }
         parts.push(clause);
     }
+    for check in &def.checks {
+        parts.push(format!("CONSTRAINT {} CHECK ({})", quote_ident(&check.name), check.expression));
+    }
     format!("CREATE TABLE {} (\n  {}\n){}", quote_ident(name), parts.join(",\n  "), if def.ext.strict { " STRICT" } else { "" })
 }
 

@@ -396,6 +396,21 @@ mod tests {
         assert_eq!(empty_fingerprint(), crate::fingerprint("schemahero.fingerprint/v1\n"));
     }
 
+    #[test]
+    fn checks_and_comments_are_written_only_when_present() {
+        let plain = fingerprint_tables([&users()]);
+        assert_eq!(plain, GOLDEN);
+        let mut t = users();
+        t.checks = vec![schemahero_schema::model::CheckDef { name: "c".into(), expression: "id > 0".into(), source: None }];
+        assert_ne!(fingerprint_tables([&t]), plain);
+        let mut t = users();
+        t.comment = Some("people".into());
+        assert_ne!(fingerprint_tables([&t]), plain);
+        let mut t = users();
+        t.columns[0].comment = Some("key".into());
+        assert_ne!(fingerprint_tables([&t]), plain);
+    }
+
     const GOLDEN: &str = "71c8ff0164f8d46fc9203e3f0bbde252268cd17c6dff5efe907d78db1a0ff824";
     /// Computed by the MySQL engine's own v1 writer before the model was shared.
     const MYSQL_GOLDEN: &str = "690c289d76a91dd940a8906d7163afcae00a84bf2c070ab6064b72389c5aa258";

@@ -1,6 +1,7 @@
 //! SchemaHero Table specs (the user's input) and the normalized table model engines diff.
 //! No I/O happens here: callers read files and hand over their text.
 
+pub mod checks;
 pub mod database;
 pub mod defaults;
 pub mod diff;

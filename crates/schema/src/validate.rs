@@ -85,6 +85,7 @@ pub fn validate_table(source: &str, spec: &TableSpec, warnings: &mut Vec<Warning
         let columns: Vec<Column> = my.columns.iter().map(|c| c.as_column()).collect();
         check_parts("spec.schema.mysql", &columns, &my.primary_key, &my.indexes, &my.foreign_keys, &[], my.is_deleted, &err)?;
     }
+    crate::checks::validate_sections(source, schema, warnings, &err)?;
     // Everything that reaches SQL: quoted, or valid in the engine's grammar (`sql_safety`).
     crate::sql_safety::check_table(spec, &err)?;
     if let Some(my) = &schema.mysql {
