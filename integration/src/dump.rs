@@ -3,6 +3,9 @@
 
 use sqlx::{Connection, MySqlConnection, PgConnection, SqliteConnection};
 
+/// name, type, not null, default, identity, comment
+type PgColumn = (String, String, bool, Option<String>, String, Option<String>);
+
 pub async fn postgres(uri: &str) -> Result<String, String> {
     let mut conn = PgConnection::connect(uri).await.map_err(|e| e.to_string())?;
     let mut out = String::new();
@@ -17,8 +20,17 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
     for (schema, table) in tables {
         let q = format!("\"{}\".\"{}\"", schema.replace('"', "\"\""), table.replace('"', "\"\""));
         out.push_str(&format!("table {schema}.{table}\n"));
-        let columns: Vec<(String, String, bool, Option<String>, String)> = sqlx::query_as(
-            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
+        if let Some(comment) = sqlx::query_scalar::<_, Option<String>>("SELECT obj_description($1::regclass, 'pg_class')")
+            .bind(&q)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            out.push_str(&format!("  comment {comment:?}\n"));
+        }
+        let columns: Vec<PgColumn> = sqlx::query_as(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
+                    col_description(a.attrelid, a.attnum)
              FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
              WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         )
@@ -26,7 +38,7 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
         .fetch_all(&mut conn)
         .await
         .map_err(|e| e.to_string())?;
-        for (name, ty, not_null, default, identity) in columns {
+        for (name, ty, not_null, default, identity, comment) in columns {
             out.push_str(&format!("  column {name} {ty}"));
             if not_null {
                 out.push_str(" not null");
@@ -36,6 +48,9 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
             }
             if !identity.is_empty() {
                 out.push_str(&format!(" identity({identity})"));
+            }
+            if let Some(c) = comment {
+                out.push_str(&format!(" comment {c:?}"));
             }
             out.push('\n');
         }

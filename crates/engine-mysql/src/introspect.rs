@@ -45,19 +45,25 @@ pub async fn introspect(
 ) -> Result<BTreeMap<String, TableDef>, sqlx::Error> {
     let mut result: BTreeMap<String, TableDef> = BTreeMap::new();
     let sql = format!(
-        "SELECT {}, {} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'{} ORDER BY TABLE_NAME",
+        "SELECT {}, {}, {} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'{} ORDER BY TABLE_NAME",
         s("TABLE_NAME"),
         s("COALESCE(TABLE_COLLATION, '')"),
+        s("COALESCE(TABLE_COMMENT, '')"),
         table_filter("TABLE_NAME", tables)
     );
-    let rows: Vec<(String, String)> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
-    for (name, collation) in rows {
+    let rows: Vec<(String, String, String)> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
+    for (name, collation, comment) in rows {
         let collation = canonical_collation(&collation);
         let charset =
             charsets.charset_of.get(&collation).cloned().unwrap_or_else(|| collation.split('_').next().unwrap_or_default().into());
         result.insert(
             name.clone(),
-            TableDef { name, ext: mysql::Table { charset, collation, explicit_charset: false }, ..TableDef::default() },
+            TableDef {
+                name,
+                comment: (!comment.is_empty()).then_some(comment),
+                ext: mysql::Table { charset, collation, explicit_charset: false },
+                ..TableDef::default()
+            },
         );
     }
     if result.is_empty() {
@@ -110,7 +116,7 @@ pub async fn introspect(
     }
 
     let sql = format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?{} ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?{} ORDER BY TABLE_NAME, ORDINAL_POSITION",
         s("TABLE_NAME"),
         s("COLUMN_NAME"),
         s("COLUMN_TYPE"),
@@ -119,11 +125,12 @@ pub async fn introspect(
         s("EXTRA"),
         s("CHARACTER_SET_NAME"),
         s("COLLATION_NAME"),
+        s("COALESCE(COLUMN_COMMENT, '')"),
         table_filter("TABLE_NAME", tables)
     );
-    type ColumnRow = (String, String, String, String, Option<String>, String, Option<String>, Option<String>);
+    type ColumnRow = (String, String, String, String, Option<String>, String, Option<String>, Option<String>, String);
     let rows: Vec<ColumnRow> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
-    for (table, name, column_type, nullable, default, extra, charset, collation) in rows {
+    for (table, name, column_type, nullable, default, extra, charset, collation, comment) in rows {
         let json = json_columns.contains(&(table.clone(), name.clone()));
         let Some(def) = result.get_mut(&table) else {
             continue;
@@ -144,6 +151,7 @@ pub async fn introspect(
             },
             data_type,
             name,
+            comment: (!comment.is_empty()).then_some(comment),
             ..ColumnDef::default()
         });
     }

@@ -201,7 +201,7 @@ impl MysqlEngine {
             let source =
                 table_source(&table.name, table.renamed_from.as_deref(), skip_renames, live.get(&table.name), old).map_err(rename_error)?;
             let live_table = source.live();
-            let desired = match (table.seed_only, live_table) {
+            let mut desired = match (table.seed_only, live_table) {
                 (false, _) => self.desired(table),
                 (true, Some(live_table)) => live_table.clone(),
                 (true, None) if !with_seed_data => continue,
@@ -220,6 +220,9 @@ impl MysqlEngine {
                 Some((after, columns)) => (Some(after), columns.clone()),
                 None => (live_table, Vec::new()),
             };
+            if let Some(l) = live_table {
+                diff::unmanaged(&table.schema).adopt(&mut desired, l);
+            }
             let mut table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             table_diff.rename_from = source.renamed_from().map(String::from);
             table_diff.rename_columns = rename_columns;
@@ -245,9 +248,17 @@ impl MysqlEngine {
         // A renamed table's old name too (only tables with `renamedFrom` add one).
         let named: std::collections::BTreeSet<&str> =
             tables.iter().flat_map(|t| std::iter::once(t.name.as_str()).chain(t.renamed_from.as_deref())).collect();
-        let mut subset: Vec<&TableDef> = live.iter().filter(|(name, _)| named.contains(name.as_str())).map(|(_, t)| t).collect();
+        // What a spec leaves alone (checks, comments) is not part of it either.
+        let unmanaged = |name: &str| {
+            tables.iter().find(|t| t.name == name || t.renamed_from.as_deref() == Some(name)).map(|t| diff::unmanaged(&t.schema))
+        };
+        let mut subset: Vec<TableDef> = live
+            .iter()
+            .filter(|(name, _)| named.contains(name.as_str()))
+            .map(|(name, t)| unmanaged(name).map(|u| u.strip(t)).unwrap_or_else(|| t.clone()))
+            .collect();
         subset.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Plan { statements: render::render(work, self.flavor), fingerprint: schemahero_plan::canonical::fingerprint_tables(subset) })
+        Ok(Plan { statements: render::render(work, self.flavor), fingerprint: schemahero_plan::canonical::fingerprint_tables(&subset) })
     }
 
     /// Every base table of the database, as specs.
@@ -317,11 +328,9 @@ pub fn spec_from_live(def: &TableDef, database_default: (&str, &str)) -> MysqlTa
         is_deleted: false,
         default_charset: table_differs.then(|| def.ext.charset.clone()),
         collation: table_differs.then(|| def.ext.collation.clone()),
-        checks: def
-            .checks
-            .iter()
-            .map(|c| schemahero_schema::spec::Check { name: c.name.clone(), expression: c.expression.clone() })
-            .collect(),
+        checks: (!def.checks.is_empty()).then(|| {
+            def.checks.iter().map(|c| schemahero_schema::spec::Check { name: c.name.clone(), expression: c.expression.clone() }).collect()
+        }),
         comment: def.comment.clone(),
     }
 }

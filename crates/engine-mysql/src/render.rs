@@ -7,7 +7,7 @@
 use crate::Flavor;
 use crate::diff::{ColumnModify, TableDiff};
 use crate::model::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef};
-use crate::normalize::{is_literal, is_time_keyword, needs_expression_default};
+use crate::normalize::{is_literal, is_time_keyword, needs_expression_default, quote_literal};
 use schemahero_plan::{HazardKind, PlannedStatement};
 
 /// Backtick-quotes an identifier, doubling embedded backticks.
@@ -53,6 +53,9 @@ pub fn column_definition(c: &ColumnDef, flavor: Flavor) -> String {
     }
     if c.auto_increment {
         out.push_str(" AUTO_INCREMENT");
+    }
+    if let Some(comment) = c.comment.as_deref().filter(|c| !c.is_empty()) {
+        out.push_str(&format!(" COMMENT {}", quote_literal(comment)));
     }
     out
 }
@@ -150,6 +153,9 @@ fn create_table_sql(def: &TableDef, flavor: Flavor) -> String {
     if def.ext.explicit_charset {
         sql.push_str(&format!(" DEFAULT CHARSET={} COLLATE={}", def.ext.charset, def.ext.collation));
     }
+    if let Some(comment) = def.comment.as_deref().filter(|c| !c.is_empty()) {
+        sql.push_str(&format!(" COMMENT={}", quote_literal(comment)));
+    }
     sql
 }
 
@@ -196,6 +202,12 @@ fn render_alters(w: &TableWork, flavor: Flavor, out: &mut Vec<PlannedStatement>)
         // Only the default for new columns changes; existing columns keep theirs and are
         // modified below where the spec wants them to follow the table.
         out.push(PlannedStatement::new(t, format!("ALTER TABLE {table} DEFAULT CHARACTER SET {cs} COLLATE {co}")));
+    }
+    if let Some(comment) = &w.diff.table_comment {
+        out.push(PlannedStatement::new(
+            t,
+            format!("ALTER TABLE {table} COMMENT = {}", quote_literal(comment.as_deref().unwrap_or_default())),
+        ));
     }
     for ix in &w.diff.drop_indexes {
         out.push(PlannedStatement::new(

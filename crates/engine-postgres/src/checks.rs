@@ -43,3 +43,34 @@ pub(crate) fn add_to_existing(table: &TableRef, check: &CheckDef) -> Vec<Planned
 pub(crate) fn drop(table: &TableRef, name: &str) -> PlannedStatement {
     PlannedStatement::new(table.display(), format!("ALTER TABLE {} DROP CONSTRAINT {}", table.sql(), quote_ident(name)))
 }
+
+/// `COMMENT ON TABLE` (`None`: remove it).
+pub(crate) fn table_comment(table: &TableRef, comment: Option<&str>) -> PlannedStatement {
+    PlannedStatement::new(table.display(), format!("COMMENT ON TABLE {} IS {}", table.sql(), comment_literal(comment)))
+}
+
+/// `COMMENT ON COLUMN` (`None`: remove it).
+pub(crate) fn column_comment(table: &TableRef, column: &str, comment: Option<&str>) -> PlannedStatement {
+    PlannedStatement::new(
+        table.display(),
+        format!("COMMENT ON COLUMN {}.{} IS {}", table.sql(), quote_ident(column), comment_literal(comment)),
+    )
+}
+
+fn comment_literal(comment: Option<&str>) -> String {
+    comment.filter(|c| !c.is_empty()).map(quote_literal).unwrap_or_else(|| "NULL".into())
+}
+
+/// The comments of a table being created.
+pub(crate) fn create_comments(table: &TableRef, def: &schemahero_schema::model::postgres::TableDef) -> Vec<PlannedStatement> {
+    let mut out: Vec<PlannedStatement> = def.checks.iter().map(|c| source_comment(table, c)).collect();
+    if let Some(comment) = def.comment.as_deref().filter(|c| !c.is_empty()) {
+        out.push(table_comment(table, Some(comment)));
+    }
+    for c in &def.columns {
+        if let Some(comment) = c.comment.as_deref().filter(|c| !c.is_empty()) {
+            out.push(column_comment(table, &c.name, Some(comment)));
+        }
+    }
+    out
+}

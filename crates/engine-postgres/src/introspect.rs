@@ -24,8 +24,8 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     let by_names = names.is_some();
     let mut result: BTreeMap<String, TableDef> = BTreeMap::new();
 
-    let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
-        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+        "SELECT c.relname::text, obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname",
         by_names,
@@ -34,16 +34,17 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     .bind(&names)
     .fetch_all(pool)
     .await?;
-    for (name,) in rows {
-        result.insert(name.clone(), TableDef { schema: Some(schema.to_string()), name, ..TableDef::default() });
+    for (name, comment) in rows {
+        let comment = comment.filter(|c| !c.is_empty());
+        result.insert(name.clone(), TableDef { schema: Some(schema.to_string()), name, comment, ..TableDef::default() });
     }
     if result.is_empty() {
         return Ok(result);
     }
 
-    let columns: Vec<(String, String, String, bool, Option<String>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+    let columns: Vec<ColumnRow> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
+                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, col_description(c.oid, a.attnum)
          FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -56,7 +57,7 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     .bind(&names)
     .fetch_all(pool)
     .await?;
-    for (table, name, data_type, not_null, default, identity) in columns {
+    for (table, name, data_type, not_null, default, identity, comment) in columns {
         let Some(def) = result.get_mut(&table) else {
             continue;
         };
@@ -69,6 +70,7 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
             ext: postgres::Column { serial: is_serial_default(default.as_deref()) },
             default,
             auto_increment: !identity.is_empty(),
+            comment: comment.filter(|c| !c.is_empty()),
             ..ColumnDef::default()
         });
     }
@@ -233,6 +235,8 @@ pub fn fingerprint_of(tables: &HashMap<(String, String), TableDef>, keys: &[(Str
     schemahero_plan::canonical::fingerprint_tables(keys.iter().filter_map(|k| tables.get(*k)))
 }
 
+/// One row of the column query, in its column order.
+type ColumnRow = (String, String, String, bool, Option<String>, String, Option<String>);
 /// One row of the constraint query, in its column order.
 type ConstraintRow = (String, String, String, Vec<String>, Option<String>, Option<String>, Vec<String>, String);
 /// One row of the index query, in its column order.

@@ -252,7 +252,7 @@ impl PostgresEngine {
                 table_source(&table.name, table.renamed_from.as_deref(), table.schema.is_deleted || table.seed_only, live.get(key), old)
                     .map_err(rename_error)?;
             let live_table = source.live();
-            let desired = match (table.seed_only, live_table) {
+            let mut desired = match (table.seed_only, live_table) {
                 (false, _) => diff::desired_table(&table.name, &key.0, &table.schema),
                 (true, Some(live_table)) => live_table.clone(),
                 (true, None) if !with_seed_data => continue,
@@ -272,6 +272,9 @@ impl PostgresEngine {
                 Some((after, columns)) => (Some(after), columns.clone()),
                 None => (live_table, Vec::new()),
             };
+            if let Some(l) = live_table {
+                diff::unmanaged(&table.schema).adopt(&mut desired, l);
+            }
             let mut table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             table_diff.rename_from = source.renamed_from().map(String::from);
             table_diff.rename_columns = rename_columns;
@@ -295,8 +298,19 @@ impl PostgresEngine {
         let statements = tracing::info_span!("diff_render", engine = "postgres", tables = work.len()).in_scope(|| render::render(work));
         // A renamed table's old name is part of what the plan depends on (only tables with
         // `renamedFrom` add a key, so the fingerprint of any other plan is as before).
+        // What a spec leaves alone (checks, comments) is not part of it either.
         let fingerprint_keys = self.with_old_names(tables, keys);
-        Ok(Plan { statements, fingerprint: introspect::fingerprint_of(live, &fingerprint_keys) })
+        let mut seen = HashMap::new();
+        for (table, key) in tables.iter().zip(keys) {
+            let unmanaged = diff::unmanaged(&table.schema);
+            let old = table.renamed_from.as_ref().map(|from| (key.0.clone(), from.clone()));
+            for k in std::iter::once(key).chain(old.as_ref()) {
+                if let Some(l) = live.get(k) {
+                    seen.insert(k.clone(), unmanaged.strip(l));
+                }
+            }
+        }
+        Ok(Plan { statements, fingerprint: introspect::fingerprint_of(&seen, &fingerprint_keys) })
     }
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either
@@ -365,11 +379,12 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
         indexes: def.indexes.iter().map(|ix| ix.to_spec(&diff::generated_index_name(&def.name, &ix.columns))).collect(),
         is_deleted: false,
         triggers: Vec::new(),
-        checks: def
-            .checks
-            .iter()
-            .map(|c| Check { name: c.name.clone(), expression: c.source.clone().unwrap_or_else(|| c.expression.clone()) })
-            .collect(),
+        checks: (!def.checks.is_empty()).then(|| {
+            def.checks
+                .iter()
+                .map(|c| Check { name: c.name.clone(), expression: c.source.clone().unwrap_or_else(|| c.expression.clone()) })
+                .collect()
+        }),
         comment: def.comment.clone(),
         enums: Vec::new(),
     }

@@ -105,7 +105,7 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
     for w in &work {
         if let Some(create) = &w.diff.create {
             out.push(PlannedStatement::new(w.table.display(), create_table_sql(&w.table, create)));
-            out.extend(create.checks.iter().map(|c| crate::checks::source_comment(&w.table, c)));
+            out.extend(crate::checks::create_comments(&w.table, create));
         }
     }
     for w in &work {
@@ -343,6 +343,12 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
     }
     for check in &w.diff.add_checks {
         out.extend(crate::checks::add_to_existing(t, check));
+    }
+    if let Some(comment) = &w.diff.table_comment {
+        push(out, crate::checks::table_comment(t, comment.as_deref()));
+    }
+    for (column, comment) in &w.diff.column_comments {
+        push(out, crate::checks::column_comment(t, column, comment.as_deref()));
     }
     for ix in &w.diff.create_indexes {
         let mut s = PlannedStatement::new(t.display(), create_index_sql(t, ix));

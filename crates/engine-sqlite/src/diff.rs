@@ -2,7 +2,7 @@
 //! columns and (separately) indexes; every other change is a table rebuild.
 
 use crate::normalize::{canonical_default, default_sql, normalize_type};
-use schemahero_schema::checks::{CheckChanges, diff_checks};
+use schemahero_schema::checks::{CheckChanges, Unmanaged, diff_checks};
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::matching::TakeOver;
 use schemahero_schema::model::sqlite::{self, ColumnDef, TableDef};
@@ -31,6 +31,11 @@ impl DiffRules for Rules {
     fn take_over(&self, live: &IndexDef, _kept_foreign_keys: &[&ForeignKeyDef]) -> TakeOver {
         if live.constraint { TakeOver::Keep } else { TakeOver::No }
     }
+}
+
+/// What of the live table the spec leaves alone (see `Unmanaged`): SQLite has no comments.
+pub fn unmanaged(spec: &SqliteTableSchema) -> Unmanaged {
+    Unmanaged { checks: spec.checks.is_none(), comments: true }
 }
 
 pub fn desired_table(name: &str, spec: &SqliteTableSchema) -> TableDef {
@@ -80,6 +85,7 @@ pub fn desired_table(name: &str, spec: &SqliteTableSchema) -> TableDef {
         checks: spec
             .checks
             .iter()
+            .flatten()
             .map(|c| CheckDef { name: c.name.clone(), expression: c.expression.trim().to_string(), source: None })
             .collect(),
         comment: None,

@@ -119,7 +119,7 @@ impl SqliteEngine {
             let source =
                 table_source(&table.name, table.renamed_from.as_deref(), skip_renames, live.get(&table.name), old).map_err(rename_error)?;
             let live_table = source.live();
-            let desired = match (table.seed_only, live_table) {
+            let mut desired = match (table.seed_only, live_table) {
                 (false, _) => diff::desired_table(&table.name, &table.schema),
                 (true, Some(live_table)) => live_table.clone(),
                 (true, None) if !with_seed_data => continue,
@@ -138,6 +138,9 @@ impl SqliteEngine {
                 Some((after, columns)) => (Some(after), columns.clone()),
                 None => (live_table, Vec::new()),
             };
+            if let Some(l) = live_table {
+                diff::unmanaged(&table.schema).adopt(&mut desired, l);
+            }
             let mut table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             table_diff.rename_from = source.renamed_from().map(String::from);
             table_diff.rename_columns = rename_columns;
@@ -159,7 +162,13 @@ impl SqliteEngine {
         // A renamed table's old name too (only tables with `renamedFrom` add one).
         let named: std::collections::BTreeSet<&str> =
             tables.iter().flat_map(|t| std::iter::once(t.name.as_str()).chain(t.renamed_from.as_deref())).collect();
-        let fingerprint = schemahero_plan::canonical::fingerprint_tables(named.iter().filter_map(|n| live.get(*n)));
+        // What a spec leaves alone (checks) is not part of it either.
+        let unmanaged = |name: &str| {
+            tables.iter().find(|t| t.name == name || t.renamed_from.as_deref() == Some(name)).map(|t| diff::unmanaged(&t.schema))
+        };
+        let seen: Vec<TableDef> =
+            named.iter().filter_map(|n| live.get(*n).map(|t| unmanaged(n).map(|u| u.strip(t)).unwrap_or_else(|| t.clone()))).collect();
+        let fingerprint = schemahero_plan::canonical::fingerprint_tables(&seen);
         let statements = tracing::info_span!("diff_render", engine = "sqlite", tables = work.len()).in_scope(|| render::render(&work));
         Ok(Plan { statements, fingerprint })
     }
@@ -210,11 +219,9 @@ pub fn spec_from_live(t: &TableDef) -> SqliteTableSchema {
         is_deleted: false,
         strict: t.ext.strict,
         triggers: Vec::new(),
-        checks: t
-            .checks
-            .iter()
-            .map(|c| schemahero_schema::spec::Check { name: c.name.clone(), expression: c.expression.clone() })
-            .collect(),
+        checks: (!t.checks.is_empty()).then(|| {
+            t.checks.iter().map(|c| schemahero_schema::spec::Check { name: c.name.clone(), expression: c.expression.clone() }).collect()
+        }),
         comment: None,
     }
 }

@@ -9,7 +9,7 @@
 //! comment holds the desired text is the same check (`CheckDef::source`); otherwise both texts
 //! are brought to `sql_safety::normalize_expression`'s form and compared.
 
-use crate::model::CheckDef;
+use crate::model::{CheckDef, TableDef};
 use crate::parse::{SpecError, Warning};
 use crate::spec::{Check, TableSchema};
 use crate::sql_safety::{Dialect, normalize_expression};
@@ -49,6 +49,59 @@ pub fn diff_checks(dialect: Dialect, desired: &[CheckDef], live: &[CheckDef]) ->
     changes
 }
 
+/// What a spec leaves to the database: the live checks when it has no `checks` list, and the
+/// comments where it sets none (`comment: ""` removes one). What is left alone is adopted into
+/// the desired table, so nothing is planned for it; and the live checks and comments are left
+/// out of the fingerprint when the spec uses none of these fields, so that a spec written
+/// before they existed plans and fingerprints exactly as it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unmanaged {
+    pub checks: bool,
+    /// The spec sets no comment at all (table or column).
+    pub comments: bool,
+}
+
+impl Unmanaged {
+    /// Copies into `desired` what its spec leaves to the live table (`live` as the renames
+    /// leave it, so columns match by name).
+    pub fn adopt<T, C>(&self, desired: &mut TableDef<T, C>, live: &TableDef<T, C>) {
+        if self.checks {
+            desired.checks = live.checks.clone();
+        }
+        if desired.comment.is_none() {
+            desired.comment = live.comment.clone();
+        }
+        for c in &mut desired.columns {
+            if c.comment.is_none() {
+                c.comment = live.column(&c.name).and_then(|l| l.comment.clone());
+            }
+        }
+    }
+
+    /// The live table as the fingerprint sees it.
+    pub fn strip<T: Clone, C: Clone>(&self, live: &TableDef<T, C>) -> TableDef<T, C> {
+        let mut t = live.clone();
+        if self.checks {
+            t.checks.clear();
+        }
+        if self.comments {
+            t.comment = None;
+            for c in &mut t.columns {
+                c.comment = None;
+            }
+        }
+        t
+    }
+}
+
+/// The comment to set (`Some(None)`: remove it) when the desired one (`None`: left alone,
+/// `""`: none) differs from the live one (`None`: none).
+pub fn comment_change(desired: Option<&str>, live: Option<&str>) -> Option<Option<String>> {
+    let desired = desired?;
+    let wanted = (!desired.is_empty()).then_some(desired);
+    (wanted != live.filter(|l| !l.is_empty())).then(|| wanted.map(String::from))
+}
+
 /// The comment SchemaHero gives a Postgres check it creates: the spec's text, so that the next
 /// plan recognises it (see the module comment).
 pub const CHECK_SOURCE_PREFIX: &str = "schemahero check: ";
@@ -78,12 +131,24 @@ pub(crate) fn validate_sections(
         }
         Ok(())
     };
+    // Comments are quoted as literals; only what no literal can hold is refused.
+    let comments = |base: &str, table: Option<&str>, columns: &[Option<&str>]| -> Result<(), SpecError> {
+        if table.is_some_and(|c| c.contains('\0')) {
+            return Err(err(&format!("{base}.comment"), "contains a NUL character".into()));
+        }
+        if let Some(i) = columns.iter().position(|c| c.is_some_and(|c| c.contains('\0'))) {
+            return Err(err(&format!("{base}.columns[{i}].comment"), "contains a NUL character".into()));
+        }
+        Ok(())
+    };
     for (base, pg) in [("spec.schema.postgres", &schema.postgres), ("spec.schema.cockroachdb", &schema.cockroachdb)] {
         let Some(pg) = pg else { continue };
         if pg.is_deleted {
             continue;
         }
-        checks(base, &pg.checks)?;
+        checks(base, pg.checks.as_deref().unwrap_or_default())?;
+        let columns: Vec<Option<&str>> = pg.columns.iter().map(|c| c.comment.as_deref()).collect();
+        comments(base, pg.comment.as_deref(), &columns)?;
         let mut names = HashSet::new();
         for (i, e) in pg.enums.iter().enumerate() {
             let field = format!("{base}.enums[{i}]");
@@ -112,7 +177,7 @@ pub(crate) fn validate_sections(
         if lite.is_deleted {
             continue;
         }
-        checks(base, &lite.checks)?;
+        checks(base, lite.checks.as_deref().unwrap_or_default())?;
         // SQLite keeps no comments. A warning rather than an error: manifests that carried a
         // `comment` while it was an unknown field keep planning as they did.
         let mut ignored = |field: String| {
@@ -128,7 +193,9 @@ pub(crate) fn validate_sections(
     if let Some(my) = &schema.mysql
         && !my.is_deleted
     {
-        checks("spec.schema.mysql", &my.checks)?;
+        checks("spec.schema.mysql", my.checks.as_deref().unwrap_or_default())?;
+        let columns: Vec<Option<&str>> = my.columns.iter().map(|c| c.comment.as_deref()).collect();
+        comments("spec.schema.mysql", my.comment.as_deref(), &columns)?;
     }
     Ok(())
 }
@@ -162,6 +229,40 @@ mod tests {
         assert!(same_check(my, &desired, &check("(`a` + 1) * 2 > 0 and `s` in ('x','y') and `s` <> 'z'", None)));
         assert!(!same_check(my, &desired, &check("`a` + 1 * 2 > 0 and `s` in ('x','y') and `s` <> 'z'", None)));
         assert!(same_check(my, &check("s = 'x'", None), &check("`s` = _utf8mb4'x'", None)));
+    }
+
+    #[test]
+    fn comments_change_only_where_the_spec_sets_one() {
+        assert_eq!(comment_change(None, Some("x")), None, "left alone");
+        assert_eq!(comment_change(Some("x"), Some("x")), None);
+        assert_eq!(comment_change(Some(""), None), None);
+        assert_eq!(comment_change(Some(""), Some("x")), Some(None), "removed");
+        assert_eq!(comment_change(Some("y"), Some("x")), Some(Some("y".to_string())));
+        assert_eq!(comment_change(Some("y"), None), Some(Some("y".to_string())));
+    }
+
+    #[test]
+    fn what_the_spec_leaves_alone_is_adopted_and_kept_out_of_the_fingerprint() {
+        use crate::model::ColumnDef;
+        let live = TableDef::<(), ()> {
+            name: "t".into(),
+            columns: vec![ColumnDef { name: "a".into(), comment: Some("live".into()), ..ColumnDef::default() }],
+            checks: vec![check("a > 0", None)],
+            comment: Some("table".into()),
+            ..TableDef::default()
+        };
+        let mut desired = TableDef::<(), ()> {
+            name: "t".into(),
+            columns: vec![ColumnDef { name: "a".into(), ..ColumnDef::default() }],
+            ..TableDef::default()
+        };
+        let unmanaged = Unmanaged { checks: true, comments: true };
+        unmanaged.adopt(&mut desired, &live);
+        assert_eq!((desired.checks.len(), desired.comment.as_deref()), (1, Some("table")));
+        assert_eq!(desired.columns[0].comment.as_deref(), Some("live"));
+        let seen = unmanaged.strip(&live);
+        assert!(seen.checks.is_empty() && seen.comment.is_none() && seen.columns[0].comment.is_none());
+        assert_eq!(Unmanaged { checks: false, comments: false }.strip(&live), live);
     }
 
     #[test]

@@ -60,8 +60,9 @@ pub struct PostgresTableSchema {
     pub is_deleted: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub triggers: Vec<Trigger>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
-    pub checks: Vec<Check>,
+    /// Absent: the live table's checks are left as they are; a list (even empty): exactly these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<Check>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Enum types the table uses, created (in the table's schema) before it, their values
@@ -106,8 +107,9 @@ pub struct MysqlTableSchema {
     pub default_charset: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
-    pub checks: Vec<Check>,
+    /// Absent: the live table's checks are left as they are; a list (even empty): exactly these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<Check>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
@@ -175,8 +177,9 @@ pub struct SqliteTableSchema {
     pub strict: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub triggers: Vec<Trigger>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
-    pub checks: Vec<Check>,
+    /// Absent: the live table's checks are left as they are; a list (even empty): exactly these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<Check>>,
     /// SQLite has no comments: read only to refuse it with an error naming the field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,

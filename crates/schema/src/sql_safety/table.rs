@@ -39,7 +39,7 @@ pub(crate) fn check_table(spec: &TableSpec, err: ErrFn<'_>) -> Result<(), SpecEr
                 indexes: &pg.indexes,
                 foreign_keys: &pg.foreign_keys,
                 triggers: &pg.triggers,
-                checks: &pg.checks,
+                checks: pg.checks.as_deref().unwrap_or_default(),
                 is_deleted: pg.is_deleted,
             });
         }
@@ -54,7 +54,7 @@ pub(crate) fn check_table(spec: &TableSpec, err: ErrFn<'_>) -> Result<(), SpecEr
                 indexes: &lite.indexes,
                 foreign_keys: &lite.foreign_keys,
                 triggers: &lite.triggers,
-                checks: &lite.checks,
+                checks: lite.checks.as_deref().unwrap_or_default(),
                 is_deleted: lite.is_deleted,
             });
         }
@@ -68,7 +68,7 @@ pub(crate) fn check_table(spec: &TableSpec, err: ErrFn<'_>) -> Result<(), SpecEr
             indexes: &my.indexes,
             foreign_keys: &my.foreign_keys,
             triggers: &[],
-            checks: &my.checks,
+            checks: my.checks.as_deref().unwrap_or_default(),
             is_deleted: my.is_deleted,
         });
     }
