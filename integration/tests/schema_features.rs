@@ -81,3 +81,55 @@ async fn renames_where_both_names_exist_are_errors_on_every_engine() {
     lite.close().await;
     let _ = std::fs::remove_file(path);
 }
+
+async fn generate_round_trip(engine: &Engine, schemas: &[String], expect: &[&str]) {
+    let files = engine.generate("db", schemas).await.expect("generate");
+    let yaml: Vec<String> = files.iter().filter(|f| f.file_name != "kustomization.yaml").map(|f| f.contents.clone()).collect();
+    let all = yaml.join("---\n");
+    for text in expect {
+        assert!(all.contains(text), "generate should write {text:?}:\n{all}");
+    }
+    let mut warnings = Vec::new();
+    let plan = engine.plan(&tables_of(&all), false, &mut warnings).await.expect("plan");
+    assert!(plan.is_empty(), "generated specs re-plan:\n{}\n{all}", plan.to_sql());
+}
+
+/// `generate` writes checks and comments, and what it writes plans to nothing: a check
+/// SchemaHero created comes back with the spec's text, one made by hand with the server's.
+#[tokio::test]
+async fn generate_writes_checks_and_comments_that_plan_to_nothing() {
+    let pg = postgres("features_generate").await;
+    pg.apply_script(
+        "CREATE TABLE made_by_hand (id integer PRIMARY KEY, qty integer CONSTRAINT qty_pos CHECK (qty > 0));
+         COMMENT ON TABLE made_by_hand IS 'by hand'; COMMENT ON COLUMN made_by_hand.qty IS 'how many'",
+    )
+    .await
+    .expect("setup");
+    let spec = "database: db\nname: planned\nschema:\n  postgres:\n    primaryKey: [id]\n    comment: planned here\n    columns:\n      - name: id\n        type: integer\n      - name: s\n        type: text\n        comment: a status\n    checks:\n      - name: s_known\n        expression: s IN ('a', 'b')\n";
+    let mut warnings = Vec::new();
+    let plan = pg.plan(&tables_of(spec), false, &mut warnings).await.expect("plan");
+    pg.apply_statements(&plan.statements).await.expect("apply");
+    generate_round_trip(
+        &pg,
+        &["public".into()],
+        &["expression: s IN ('a', 'b')", "comment: planned here", "comment: a status", "name: qty_pos", "comment: how many"],
+    )
+    .await;
+    pg.close().await;
+
+    let mysql = mysql("features_generate").await;
+    mysql
+        .apply_script(
+            "CREATE TABLE t (id int PRIMARY KEY COMMENT 'the id', qty int, CONSTRAINT qty_pos CHECK (qty > 0)) COMMENT = 'a table'",
+        )
+        .await
+        .expect("setup");
+    generate_round_trip(&mysql, &[], &["comment: the id", "comment: a table", "name: qty_pos"]).await;
+    mysql.close().await;
+
+    let (lite, path) = sqlite("features_generate").await;
+    lite.apply_script("CREATE TABLE t (id integer PRIMARY KEY, qty integer, CONSTRAINT \"qty_pos\" CHECK (qty > 0))").await.expect("setup");
+    generate_round_trip(&lite, &[], &["name: qty_pos", "expression: qty > 0"]).await;
+    lite.close().await;
+    let _ = std::fs::remove_file(path);
+}
