@@ -17,6 +17,18 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
     .fetch_all(&mut conn)
     .await
     .map_err(|e| e.to_string())?;
+    // Enum types, with their values in order (what `schema.postgres.enums` plans).
+    let enums: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT n.nspname::text, t.typname::text, string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| e.to_string())?;
+    for (schema, name, values) in enums {
+        out.push_str(&format!("enum {schema}.{name} ({values})\n"));
+    }
     for (schema, table) in tables {
         let q = format!("\"{}\".\"{}\"", schema.replace('"', "\"\""), table.replace('"', "\"\""));
         out.push_str(&format!("table {schema}.{table}\n"));

@@ -133,3 +133,28 @@ async fn generate_writes_checks_and_comments_that_plan_to_nothing() {
     lite.close().await;
     let _ = std::fs::remove_file(path);
 }
+
+/// Postgres cannot remove or reorder enum values: planning says so, naming the table, the type
+/// and the value, instead of planning something that fails or loses data.
+#[tokio::test]
+async fn removing_or_reordering_enum_values_is_an_error() {
+    let pg = postgres("features_enums").await;
+    pg.apply_script("CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE people (id integer PRIMARY KEY, m mood)").await.expect("setup");
+    let spec = |values: &str| {
+        format!(
+            "database: db\nname: people\nschema:\n  postgres:\n    enums:\n      - name: mood\n        values: {values}\n    primaryKey: [id]\n    columns:\n      - name: id\n        type: integer\n      - name: m\n        type: mood\n"
+        )
+    };
+    let err = plan_error(&pg, &spec("[ok]")).await;
+    assert!(err.contains("people") && err.contains("\"mood\"") && err.contains("removes value \"sad\""), "{err}");
+    let err = plan_error(&pg, &spec("[ok, sad]")).await;
+    assert!(err.contains("\"mood\"") && err.contains("reorders"), "{err}");
+    pg.apply_script("CREATE TYPE color AS (r integer)").await.expect("a composite type");
+    let err = plan_error(&pg, &spec("[sad, ok]").replace("name: mood", "name: color")).await;
+    assert!(err.contains("\"color\"") && err.contains("not an enum"), "{err}");
+    // The same values as live: nothing to plan.
+    let mut warnings = Vec::new();
+    let plan = pg.plan(&tables_of(&spec("[sad, ok]")), false, &mut warnings).await.expect("plan");
+    assert!(plan.is_empty(), "{}", plan.to_sql());
+    pg.close().await;
+}

@@ -62,7 +62,7 @@ fn plan_sql(case: &DiffCase) -> String {
         return String::new();
     }
     let table = TableRef { schema: "public".into(), name: "users".into(), qualify: false };
-    let statements = render(vec![TableWork { table, diff, triggers: &[], seed: Vec::new() }]);
+    let statements = render(vec![TableWork { table, diff, triggers: &[], types: Vec::new(), seed: Vec::new() }]);
     script(&statements)
 }
 

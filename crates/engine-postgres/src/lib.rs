@@ -6,6 +6,7 @@ mod checks;
 pub mod diff;
 #[cfg(test)]
 mod diff_render_tests;
+mod enums;
 pub mod extensions;
 pub mod functions;
 pub mod hints;
@@ -42,6 +43,9 @@ pub enum PostgresError {
     /// A `renamedFrom` the live schema makes ambiguous (both names exist).
     #[error("planning {table}: {message}")]
     Rename { table: String, message: String },
+    /// An enum type the spec changes in a way Postgres cannot (removing or reordering values).
+    #[error("planning {table}: {message}")]
+    Enum { table: String, message: String },
     /// A statement waited too long for a lock (its lock-timeout hint, or the server's
     /// `lock_timeout`): another session held a conflicting lock; nothing is wrong with the
     /// statement, and it can succeed later.
@@ -68,6 +72,7 @@ impl PostgresError {
             PostgresError::Uri(_)
             | PostgresError::SeedTableMissing { .. }
             | PostgresError::Rename { .. }
+            | PostgresError::Enum { .. }
             | PostgresError::LockTimeout { .. }
             | PostgresError::StatementTimeout { .. } => false,
         }
@@ -244,6 +249,8 @@ impl PostgresEngine {
         with_seed_data: bool,
     ) -> Result<Plan, PostgresError> {
         let mut work = Vec::with_capacity(tables.len());
+        // Enum types declared by more than one table of the batch are planned once.
+        let mut types_planned = std::collections::HashSet::new();
         for (table, key) in tables.iter().zip(keys) {
             let old = table.renamed_from.as_ref().and_then(|from| live.get(&(key.0.clone(), from.clone())));
             let display = format!("{}.{}", key.0, table.name);
@@ -290,10 +297,15 @@ impl PostgresEngine {
                 }
                 _ => Vec::new(),
             };
-            if table_diff.is_empty() && seed.is_empty() {
+            let types = if table.schema.is_deleted || table.seed_only {
+                Vec::new()
+            } else {
+                self.plan_enums(table, &key.0, &mut types_planned).await?
+            };
+            if table_diff.is_empty() && seed.is_empty() && types.is_empty() {
                 continue;
             }
-            work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed });
+            work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, types, seed });
         }
         let statements = tracing::info_span!("diff_render", engine = "postgres", tables = work.len()).in_scope(|| render::render(work));
         // A renamed table's old name is part of what the plan depends on (only tables with
@@ -311,6 +323,36 @@ impl PostgresEngine {
             }
         }
         Ok(Plan { statements, fingerprint: introspect::fingerprint_of(&seen, &fingerprint_keys) })
+    }
+
+    /// The statements for the enum types `table` declares, in `schema` (see `enums`); those in
+    /// `planned` already have theirs.
+    async fn plan_enums(
+        &self,
+        table: &DesiredTable,
+        schema: &str,
+        planned: &mut std::collections::HashSet<(String, String)>,
+    ) -> Result<Vec<PlannedStatement>, PostgresError> {
+        let enums = &table.schema.enums;
+        if enums.is_empty() {
+            return Ok(Vec::new());
+        }
+        let display = format!("{schema}.{}", table.name);
+        let names: Vec<String> = enums.iter().map(|e| e.name.clone()).collect();
+        let live = enums::introspect(&self.pool, schema, &names)
+            .await
+            .map_err(|source| PostgresError::Introspect { schema: schema.to_string(), source })?;
+        let mut out = Vec::new();
+        for e in enums {
+            if !planned.insert((schema.to_string(), e.name.clone())) {
+                continue;
+            }
+            let sql_name = enums::sql_name(schema, &e.name, table.schema.schema.is_some());
+            let statements = enums::plan(&display, &sql_name, e, live.get(&e.name))
+                .map_err(|message| PostgresError::Enum { table: display.clone(), message })?;
+            out.extend(statements);
+        }
+        Ok(out)
     }
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either

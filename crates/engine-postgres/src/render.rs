@@ -33,6 +33,8 @@ pub struct TableWork<'a> {
     pub table: TableRef,
     pub diff: TableDiff,
     pub triggers: &'a [Trigger],
+    /// The enum types the table declares (see `enums`): before everything else.
+    pub types: Vec<PlannedStatement>,
     pub seed: Vec<PlannedStatement>,
 }
 
@@ -69,7 +71,7 @@ fn render_type(c: &ColumnDef) -> String {
 /// drop foreign keys → drop tables → create tables (referenced first) → alter tables →
 /// add foreign keys → triggers → seed data.
 pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
-    let mut out = Vec::new();
+    let mut out: Vec<PlannedStatement> = work.iter_mut().flat_map(|w| std::mem::take(&mut w.types)).collect();
     // Renames first: every later statement names the table and its columns by their new names.
     for w in &work {
         if let Some(old) = &w.diff.rename_from {

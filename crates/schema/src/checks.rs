@@ -158,6 +158,7 @@ pub(crate) fn validate_sections(
             if !names.insert(e.name.as_str()) {
                 return Err(err(&format!("{field}.name"), format!("duplicate enum type {:?}", e.name)));
             }
+            crate::sql_safety::check_identifier(Dialect::Postgres, &e.name).map_err(|m| err(&format!("{field}.name"), m))?;
             if e.values.is_empty() {
                 return Err(err(&format!("{field}.values"), format!("enum type {:?} needs at least one value", e.name)));
             }

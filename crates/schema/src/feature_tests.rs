@@ -76,3 +76,19 @@ fn sqlite_warns_that_comments_are_ignored_naming_the_field() {
         );
     }
 }
+
+#[test]
+fn enum_types_need_a_name_and_distinct_values() {
+    let spec = |enums: &str| pg("", "").replace("    columns:", &format!("    enums:\n{enums}    columns:"));
+    assert!(parse_documents("t.yaml", &spec("      - name: mood\n        values: [a, b]\n")).is_ok());
+    for (enums, field, why) in [
+        ("      - name: \"\"\n        values: [a]\n", "enums[0].name", "missing"),
+        ("      - name: mood\n        values: []\n", "enums[0].values", "at least one"),
+        ("      - name: mood\n        values: [a, a]\n", "enums[0].values[1]", "duplicate"),
+        ("      - name: mood\n        values: [\"\"]\n", "enums[0].values[0]", "1 to 63 bytes"),
+        ("      - name: mood\n        values: [a]\n      - name: mood\n        values: [b]\n", "enums[1].name", "duplicate"),
+    ] {
+        let err = error(&spec(enums));
+        assert!(err.contains(&format!("spec.schema.postgres.{field}")) && err.contains(why), "{enums}: {err}");
+    }
+}
