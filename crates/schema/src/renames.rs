@@ -105,7 +105,57 @@ pub fn rename_columns<T: Clone, C: Clone>(desired: &TableDef<T, C>, live: &Table
     for ix in &mut after.indexes {
         ix.columns = map_all(&ix.columns);
     }
+    // The database rewrites checks to name the new column; so does the live view, so that a
+    // spec naming it there finds its check unchanged.
+    for check in &mut after.checks {
+        for (old, new) in &renames {
+            check.expression = rename_in_expression(&check.expression, old, new);
+            check.source = check.source.as_deref().map(|s| rename_in_expression(s, old, new));
+        }
+    }
     Ok((after, renames))
+}
+
+/// `expression` with the name `old` (unquoted, in any case, or quoted with `"` or `` ` ``)
+/// replaced by `new`, outside string literals.
+pub fn rename_in_expression(expression: &str, old: &str, new: &str) -> String {
+    let chars: Vec<char> = expression.chars().collect();
+    let mut out = String::with_capacity(expression.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if matches!(c, '\'' | '"' | '`') {
+            let mut j = i + 1;
+            while j < chars.len() && !(chars[j] == c && chars.get(j + 1) != Some(&c)) {
+                j += if chars[j] == c { 2 } else { 1 };
+            }
+            let inner: String = chars[i + 1..j.min(chars.len())].iter().collect();
+            if c != '\'' && inner == old {
+                out.push(c);
+                out.push_str(new);
+                out.push(c);
+            } else {
+                out.extend(&chars[i..(j + 1).min(chars.len())]);
+            }
+            i = j + 1;
+        } else if c.is_alphanumeric() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let preceded_by_dot = start > 0 && chars[start - 1] == '.';
+            if !preceded_by_dot && word.eq_ignore_ascii_case(old) {
+                out.push_str(new);
+            } else {
+                out.push_str(&word);
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -143,6 +193,15 @@ mod tests {
         // Both: ambiguous, and the error names the table and both columns.
         let err = rename_columns(&desired, &table(&[("id", None), ("email", None), ("mail", None)])).unwrap_err();
         assert!(err.contains("\"t\"") && err.contains("\"email\"") && err.contains("\"mail\"") && err.contains("both"), "{err}");
+    }
+
+    #[test]
+    fn checks_follow_a_renamed_column_outside_strings() {
+        assert_eq!(
+            rename_in_expression("qty > 0 AND \"qty\" < 9 AND s <> 'qty' AND qty_x = 1", "qty", "n"),
+            "n > 0 AND \"n\" < 9 AND s <> 'qty' AND qty_x = 1"
+        );
+        assert_eq!(rename_in_expression("(`QTY` > 0)", "QTY", "n"), "(`n` > 0)");
     }
 
     #[test]
