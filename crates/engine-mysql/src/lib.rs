@@ -226,6 +226,9 @@ impl MysqlEngine {
             let mut table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             table_diff.rename_from = source.renamed_from().map(String::from);
             table_diff.rename_columns = rename_columns;
+            // A table or columns renamed by this plan cannot be probed under their new names
+            // yet: their rows are upserted (which converges once the renames are done).
+            let probe_live = live_table.is_some() && table_diff.rename_from.is_none() && table_diff.rename_columns.is_empty();
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
                 (Some(seed), true) => {
                     let table_sql = render::quote_ident(&table.name);
@@ -233,7 +236,7 @@ impl MysqlEngine {
                     let probe = |sql: String| async move {
                         sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await.map(|found| found != 0)
                     };
-                    plan_seed(target, &desired, live_table.is_some(), seed, probe)
+                    plan_seed(target, &desired, probe_live, seed, probe)
                         .await
                         .map_err(|source| MysqlError::Seed { table: table.name.clone(), source })?
                 }

@@ -286,12 +286,15 @@ impl PostgresEngine {
             table_diff.rename_from = source.renamed_from().map(String::from);
             table_diff.rename_columns = rename_columns;
             let table_ref = TableRef { schema: key.0.clone(), name: table.name.clone(), qualify: table.schema.schema.is_some() };
+            // A table or columns renamed by this plan cannot be probed under their new names
+            // yet: their rows are upserted (which converges once the renames are done).
+            let probe_live = live_table.is_some() && table_diff.rename_from.is_none() && table_diff.rename_columns.is_empty();
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
                 (Some(seed), true) => {
                     let (table_sql, table_display) = (table_ref.sql(), table_ref.display());
                     let target = SeedTarget { dialect: Dialect::Postgres, table_sql: &table_sql, table_display: &table_display };
                     let probe = |sql: String| sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool);
-                    plan_seed(target, &desired, live_table.is_some(), seed, probe)
+                    plan_seed(target, &desired, probe_live, seed, probe)
                         .await
                         .map_err(|source| PostgresError::Seed { table: table_display.clone(), source })?
                 }

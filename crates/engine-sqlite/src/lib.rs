@@ -144,12 +144,15 @@ impl SqliteEngine {
             let mut table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
             table_diff.rename_from = source.renamed_from().map(String::from);
             table_diff.rename_columns = rename_columns;
+            // A table or columns renamed by this plan cannot be probed under their new names
+            // yet: their rows are upserted (which converges once the renames are done).
+            let probe_live = live_table.is_some() && table_diff.rename_from.is_none() && table_diff.rename_columns.is_empty();
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
                 (Some(seed), true) => {
                     let table_sql = quote_ident(&table.name);
                     let target = SeedTarget { dialect: Dialect::Sqlite, table_sql: &table_sql, table_display: &table.name };
                     let probe = |sql: String| sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool);
-                    plan_seed(target, &desired, live_table.is_some(), seed, probe).await?
+                    plan_seed(target, &desired, probe_live, seed, probe).await?
                 }
                 _ => Vec::new(),
             };
