@@ -3,6 +3,9 @@
 
 use sqlx::{Connection, MySqlConnection, PgConnection, SqliteConnection};
 
+/// name, type, not null, default, identity, comment
+type PgColumn = (String, String, bool, Option<String>, String, Option<String>);
+
 pub async fn postgres(uri: &str) -> Result<String, String> {
     let mut conn = PgConnection::connect(uri).await.map_err(|e| e.to_string())?;
     let mut out = String::new();
@@ -14,11 +17,32 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
     .fetch_all(&mut conn)
     .await
     .map_err(|e| e.to_string())?;
+    // Enum types, with their values in order (what `schema.postgres.enums` plans).
+    let enums: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT n.nspname::text, t.typname::text, string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| e.to_string())?;
+    for (schema, name, values) in enums {
+        out.push_str(&format!("enum {schema}.{name} ({values})\n"));
+    }
     for (schema, table) in tables {
         let q = format!("\"{}\".\"{}\"", schema.replace('"', "\"\""), table.replace('"', "\"\""));
         out.push_str(&format!("table {schema}.{table}\n"));
-        let columns: Vec<(String, String, bool, Option<String>, String)> = sqlx::query_as(
-            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
+        if let Some(comment) = sqlx::query_scalar::<_, Option<String>>("SELECT obj_description($1::regclass, 'pg_class')")
+            .bind(&q)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            out.push_str(&format!("  comment {comment:?}\n"));
+        }
+        let columns: Vec<PgColumn> = sqlx::query_as(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
+                    col_description(a.attrelid, a.attnum)
              FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
              WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         )
@@ -26,7 +50,7 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
         .fetch_all(&mut conn)
         .await
         .map_err(|e| e.to_string())?;
-        for (name, ty, not_null, default, identity) in columns {
+        for (name, ty, not_null, default, identity, comment) in columns {
             out.push_str(&format!("  column {name} {ty}"));
             if not_null {
                 out.push_str(" not null");
@@ -36,6 +60,9 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
             }
             if !identity.is_empty() {
                 out.push_str(&format!(" identity({identity})"));
+            }
+            if let Some(c) = comment {
+                out.push_str(&format!(" comment {c:?}"));
             }
             out.push('\n');
         }

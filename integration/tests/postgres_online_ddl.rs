@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 fn table(name: &str, spec: &str) -> DesiredTable {
-    DesiredTable { name: name.into(), schema: serde_json::from_str(spec).unwrap(), seed_data: None, seed_only: false }
+    DesiredTable { name: name.into(), schema: serde_json::from_str(spec).unwrap(), seed_data: None, seed_only: false, renamed_from: None }
 }
 
 /// Plans `tables` with every lock timeout hint replaced by `lock_timeout` (the tests' small one).

@@ -1,8 +1,9 @@
 //! What the spec asks for, and how it differs from what is live, as plain change data.
 
 use crate::introspect::{canonical_action, index_method};
-use crate::model::{Charsets, ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, mysql};
+use crate::model::{Charsets, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, mysql};
 use crate::normalize::{canonical_default, default_to_sql, has_charset, mbmaxlen, normalize_type, same_type, split_on_update};
+use schemahero_schema::checks::{Unmanaged, comment_change, diff_checks};
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::matching::TakeOver;
 use schemahero_schema::spec::MysqlTableSchema;
@@ -45,6 +46,11 @@ fn implicit_fk_index(index: &IndexDef, kept_foreign_keys: &[&ForeignKeyDef]) -> 
     !index.unique && index.name.is_some() && kept_foreign_keys.iter().any(|f| f.name == index.name)
 }
 
+/// What of the live table the spec leaves alone (see `Unmanaged`).
+pub fn unmanaged(spec: &MysqlTableSchema) -> Unmanaged {
+    Unmanaged { checks: spec.checks.is_none(), comments: spec.comment.is_none() && spec.columns.iter().all(|c| c.comment.is_none()) }
+}
+
 /// The table the spec describes, in canonical form; `database_default` is the (charset,
 /// collation) a table without its own inherits.
 pub fn desired_table(name: &str, spec: &MysqlTableSchema, charsets: &Charsets, database_default: (&str, &str)) -> TableDef {
@@ -71,6 +77,8 @@ pub fn desired_table(name: &str, spec: &MysqlTableSchema, charsets: &Charsets, d
                 not_null: c.not_null() || in_pk || c.auto_increment(),
                 default: if c.auto_increment() { None } else { default },
                 auto_increment: c.auto_increment(),
+                comment: c.comment.clone(),
+                renamed_from: c.renamed_from.clone(),
                 ext: mysql::Column {
                     on_update,
                     charset: string.then_some(col_cs),
@@ -113,6 +121,13 @@ pub fn desired_table(name: &str, spec: &MysqlTableSchema, charsets: &Charsets, d
         foreign_keys,
         indexes,
         triggers: Vec::new(),
+        checks: spec
+            .checks
+            .iter()
+            .flatten()
+            .map(|c| CheckDef { name: c.name.clone(), expression: c.expression.trim().to_string(), source: None })
+            .collect(),
+        comment: spec.comment.clone(),
         ext: mysql::Table { charset, collation, explicit_charset: spec.default_charset.is_some() || spec.collation.is_some() },
     }
 }
@@ -127,6 +142,8 @@ pub struct ColumnModify {
     pub default_changed: bool,
     pub on_update_changed: bool,
     pub null_changed: bool,
+    /// Only the spec's comment differs (a metadata change).
+    pub comment_changed: bool,
 }
 
 impl ColumnModify {
@@ -137,6 +154,7 @@ impl ColumnModify {
             && !self.charset_changed
             && !self.on_update_changed
             && !self.null_changed
+            && !self.comment_changed
             && self.desired.auto_increment == self.live.auto_increment
     }
 }
@@ -156,6 +174,10 @@ mod tests {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableDiff {
+    /// `renamedFrom`: the live table's old name, renamed before anything else.
+    pub rename_from: Option<String>,
+    /// Columns renamed (old, new), right after the table's rename.
+    pub rename_columns: Vec<(String, String)>,
     pub create: Option<TableDef>,
     pub drop: bool,
     /// New table default (charset, collation).
@@ -174,6 +196,11 @@ pub struct TableDiff {
     pub rename_indexes: Vec<(String, String)>,
     pub create_indexes: Vec<IndexDef>,
     pub add_foreign_keys: Vec<ForeignKeyDef>,
+    /// Checks to drop (before the columns change) and to add (after).
+    pub drop_checks: Vec<String>,
+    pub add_checks: Vec<CheckDef>,
+    /// The table's new comment (`Some(None)`: remove it).
+    pub table_comment: Option<Option<String>>,
 }
 
 impl TableDiff {
@@ -212,7 +239,7 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
             ColumnPair::Added(d) => diff.add_columns.push(d.clone()),
             ColumnPair::Kept(d, l) => {
                 let m = modify(d, l);
-                if !(m.type_changed || m.charset_changed || m.default_changed || m.on_update_changed || m.null_changed)
+                if !(m.type_changed || m.charset_changed || m.default_changed || m.on_update_changed || m.null_changed || m.comment_changed)
                     && d.auto_increment == l.auto_increment
                 {
                     continue;
@@ -252,6 +279,10 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
         .map(|ix| (*ix).clone())
         .collect();
     diff.create_indexes = changes.create_indexes;
+    diff.table_comment = comment_change(desired.comment.as_deref(), live.comment.as_deref());
+    let checks = diff_checks(Dialect::Mysql, &desired.checks, &live.checks);
+    diff.drop_checks = checks.drop;
+    diff.add_checks = checks.add;
     diff
 }
 
@@ -265,6 +296,7 @@ fn modify(d: &ColumnDef, l: &ColumnDef) -> ColumnModify {
             && l.ext.charset.is_some()
             && (d.ext.charset != l.ext.charset || d.ext.collation != l.ext.collation),
         default_changed: canon(&d.default) != canon(&l.default),
+        comment_changed: comment_change(d.comment.as_deref(), l.comment.as_deref()).is_some(),
         on_update_changed: canon(&d.ext.on_update) != canon(&l.ext.on_update),
         null_changed: d.not_null != l.not_null,
     }

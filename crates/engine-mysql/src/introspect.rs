@@ -3,7 +3,7 @@
 //! whatever the number of tables.
 
 use crate::Flavor;
-use crate::model::{Charsets, ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, mysql};
+use crate::model::{Charsets, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, KeyDef, TableDef, mysql};
 use crate::normalize::{canonical_charset, canonical_collation, mbmaxlen, normalize_type, quote_literal};
 use sqlx::MySqlPool;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -45,47 +45,78 @@ pub async fn introspect(
 ) -> Result<BTreeMap<String, TableDef>, sqlx::Error> {
     let mut result: BTreeMap<String, TableDef> = BTreeMap::new();
     let sql = format!(
-        "SELECT {}, {} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'{} ORDER BY TABLE_NAME",
+        "SELECT {}, {}, {} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'{} ORDER BY TABLE_NAME",
         s("TABLE_NAME"),
         s("COALESCE(TABLE_COLLATION, '')"),
+        s("COALESCE(TABLE_COMMENT, '')"),
         table_filter("TABLE_NAME", tables)
     );
-    let rows: Vec<(String, String)> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
-    for (name, collation) in rows {
+    let rows: Vec<(String, String, String)> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
+    for (name, collation, comment) in rows {
         let collation = canonical_collation(&collation);
         let charset =
             charsets.charset_of.get(&collation).cloned().unwrap_or_else(|| collation.split('_').next().unwrap_or_default().into());
         result.insert(
             name.clone(),
-            TableDef { name, ext: mysql::Table { charset, collation, explicit_charset: false }, ..TableDef::default() },
+            TableDef {
+                name,
+                comment: (!comment.is_empty()).then_some(comment),
+                ext: mysql::Table { charset, collation, explicit_charset: false },
+                ..TableDef::default()
+            },
         );
     }
     if result.is_empty() {
         return Ok(result);
     }
 
-    // MariaDB stores json as longtext with a json_valid() check named after the column.
+    // MariaDB stores json as longtext with a json_valid() check named after the column; such
+    // column-level checks are the column's, and only table-level ones are the spec's `checks`.
     let mut json_columns: HashSet<(String, String)> = HashSet::new();
     if flavor == Flavor::MariaDb {
         let sql = format!(
-            "SELECT {}, {}, {} FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?{}",
+            "SELECT {}, {}, {}, {} FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?{} ORDER BY TABLE_NAME, CONSTRAINT_NAME",
             s("TABLE_NAME"),
             s("CONSTRAINT_NAME"),
             s("CHECK_CLAUSE"),
+            s("LEVEL"),
             table_filter("TABLE_NAME", tables)
+        );
+        let rows: Vec<(String, String, String, String)> =
+            bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
+        for (table, name, clause, level) in rows {
+            let quoted = format!("json_valid(`{}`)", name.replace('`', "``"));
+            if clause.trim().eq_ignore_ascii_case(&quoted) {
+                json_columns.insert((table.clone(), name.clone()));
+            }
+            if level.eq_ignore_ascii_case("table")
+                && let Some(def) = result.get_mut(&table)
+            {
+                def.checks.push(CheckDef { name, expression: clause, source: None });
+            }
+        }
+    } else {
+        // MySQL 8: check names are unique per schema; TABLE_CONSTRAINTS says whose they are.
+        let sql = format!(
+            "SELECT {}, {}, {} FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.CHECK_CONSTRAINTS cc
+               ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+             WHERE tc.TABLE_SCHEMA = ? AND tc.CONSTRAINT_TYPE = 'CHECK'{} ORDER BY tc.TABLE_NAME, tc.CONSTRAINT_NAME",
+            s("tc.TABLE_NAME"),
+            s("tc.CONSTRAINT_NAME"),
+            s("cc.CHECK_CLAUSE"),
+            table_filter("tc.TABLE_NAME", tables)
         );
         let rows: Vec<(String, String, String)> =
             bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
         for (table, name, clause) in rows {
-            let quoted = format!("json_valid(`{}`)", name.replace('`', "``"));
-            if clause.trim().eq_ignore_ascii_case(&quoted) {
-                json_columns.insert((table, name));
+            if let Some(def) = result.get_mut(&table) {
+                def.checks.push(CheckDef { name, expression: clause, source: None });
             }
         }
     }
 
     let sql = format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?{} ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?{} ORDER BY TABLE_NAME, ORDINAL_POSITION",
         s("TABLE_NAME"),
         s("COLUMN_NAME"),
         s("COLUMN_TYPE"),
@@ -94,11 +125,12 @@ pub async fn introspect(
         s("EXTRA"),
         s("CHARACTER_SET_NAME"),
         s("COLLATION_NAME"),
+        s("COALESCE(COLUMN_COMMENT, '')"),
         table_filter("TABLE_NAME", tables)
     );
-    type ColumnRow = (String, String, String, String, Option<String>, String, Option<String>, Option<String>);
+    type ColumnRow = (String, String, String, String, Option<String>, String, Option<String>, Option<String>, String);
     let rows: Vec<ColumnRow> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), database, tables).fetch_all(pool).await?;
-    for (table, name, column_type, nullable, default, extra, charset, collation) in rows {
+    for (table, name, column_type, nullable, default, extra, charset, collation, comment) in rows {
         let json = json_columns.contains(&(table.clone(), name.clone()));
         let Some(def) = result.get_mut(&table) else {
             continue;
@@ -119,6 +151,8 @@ pub async fn introspect(
             },
             data_type,
             name,
+            comment: (!comment.is_empty()).then_some(comment),
+            ..ColumnDef::default()
         });
     }
 

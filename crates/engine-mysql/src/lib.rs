@@ -21,6 +21,7 @@ pub use apply::{CREATE_LEDGER, LEDGER_TABLE};
 use model::{Charsets, TableDef};
 use schemahero_plan::Plan;
 use schemahero_plan::seed::{SeedTarget, plan_seed};
+use schemahero_schema::renames::{rename_columns, table_source};
 use schemahero_schema::spec::MysqlTableSchema;
 use schemahero_schema::sql_safety::Dialect;
 use sqlx::MySqlPool;
@@ -61,6 +62,9 @@ pub enum MysqlError {
     Ledger { migration_id: String, message: String },
     #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
     SeedTableMissing { table: String },
+    /// A `renamedFrom` the live schema makes ambiguous (both names exist).
+    #[error("planning {table}: {message}")]
+    Rename { table: String, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -192,7 +196,7 @@ impl MysqlEngine {
 
     /// Plans the given tables against the live database. Tables not named are never touched.
     pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, MysqlError> {
-        let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
+        let names = names_with_old(tables);
         let live = self.introspect(Some(&names)).await?;
         self.plan_with_live(&live, tables, with_seed_data).await
     }
@@ -200,7 +204,7 @@ impl MysqlEngine {
     /// Plans each table on its own (its own statements and fingerprint, as `plan` of that
     /// table alone would) from one introspection of all of them.
     pub async fn plan_each(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Vec<Result<Plan, MysqlError>>, MysqlError> {
-        let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
+        let names = names_with_old(tables);
         let live = self.introspect(Some(&names)).await?;
         let mut plans = Vec::with_capacity(tables.len());
         for table in tables {
@@ -217,14 +221,40 @@ impl MysqlEngine {
     ) -> Result<Plan, MysqlError> {
         let mut work = Vec::with_capacity(tables.len());
         for table in tables {
-            let live_table = live.get(&table.name);
-            let desired = match (table.seed_only, live_table) {
+            let old = table.renamed_from.as_ref().and_then(|from| live.get(from));
+            let rename_error = |message| MysqlError::Rename { table: table.name.clone(), message };
+            let skip_renames = table.schema.is_deleted || table.seed_only;
+            let source =
+                table_source(&table.name, table.renamed_from.as_deref(), skip_renames, live.get(&table.name), old).map_err(rename_error)?;
+            let live_table = source.live();
+            let mut desired = match (table.seed_only, live_table) {
                 (false, _) => self.desired(table),
                 (true, Some(live_table)) => live_table.clone(),
                 (true, None) if !with_seed_data => continue,
                 (true, None) => return Err(MysqlError::SeedTableMissing { table: table.name.clone() }),
             };
-            let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
+            // The live table as the renames leave it, under its new name.
+            let renamed = match live_table {
+                Some(l) if !skip_renames => {
+                    let (mut after, columns) = rename_columns(&desired, l).map_err(rename_error)?;
+                    after.name = table.name.clone();
+                    Some((after, columns))
+                }
+                _ => None,
+            };
+            let (live_table, rename_columns) = match &renamed {
+                Some((after, columns)) => (Some(after), columns.clone()),
+                None => (live_table, Vec::new()),
+            };
+            if let Some(l) = live_table {
+                diff::unmanaged(&table.schema).adopt(&mut desired, l);
+            }
+            let mut table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
+            table_diff.rename_from = source.renamed_from().map(String::from);
+            table_diff.rename_columns = rename_columns;
+            // A table or columns renamed by this plan cannot be probed under their new names
+            // yet: their rows are upserted (which converges once the renames are done).
+            let probe_live = live_table.is_some() && table_diff.rename_from.is_none() && table_diff.rename_columns.is_empty();
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
                 (Some(seed), true) => {
                     let table_sql = render::quote_ident(&table.name);
@@ -232,7 +262,7 @@ impl MysqlEngine {
                     let probe = |sql: String| async move {
                         sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await.map(|found| found != 0)
                     };
-                    plan_seed(target, &desired, live_table.is_some(), seed, probe)
+                    plan_seed(target, &desired, probe_live, seed, probe)
                         .await
                         .map_err(|source| MysqlError::Seed { table: table.name.clone(), source })?
                 }
@@ -255,10 +285,20 @@ impl MysqlEngine {
             work.push(render::TableWork { name: table.name.clone(), diff: table_diff, seed, live: live_table.cloned(), facts, rows });
         }
         // The fingerprint covers exactly the planned tables that exist.
-        let named: std::collections::BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        let mut subset: Vec<&TableDef> = live.iter().filter(|(name, _)| named.contains(name.as_str())).map(|(_, t)| t).collect();
+        // A renamed table's old name too (only tables with `renamedFrom` add one).
+        let named: std::collections::BTreeSet<&str> =
+            tables.iter().flat_map(|t| std::iter::once(t.name.as_str()).chain(t.renamed_from.as_deref())).collect();
+        // What a spec leaves alone (checks, comments) is not part of it either.
+        let unmanaged = |name: &str| {
+            tables.iter().find(|t| t.name == name || t.renamed_from.as_deref() == Some(name)).map(|t| diff::unmanaged(&t.schema))
+        };
+        let mut subset: Vec<TableDef> = live
+            .iter()
+            .filter(|(name, _)| named.contains(name.as_str()))
+            .map(|(name, t)| unmanaged(name).map(|u| u.strip(t)).unwrap_or_else(|| t.clone()))
+            .collect();
         subset.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Plan { statements: render::render(work, self.server), fingerprint: schemahero_plan::canonical::fingerprint_tables(subset) })
+        Ok(Plan { statements: render::render(work, self.server), fingerprint: schemahero_plan::canonical::fingerprint_tables(&subset) })
     }
 
     /// Every base table of the database, as specs.
@@ -277,6 +317,11 @@ impl MysqlEngine {
     pub async fn close(self) {
         self.pool.close().await;
     }
+}
+
+/// The tables' names and, for those renamed from another, the old names (`renamedFrom`).
+fn names_with_old(tables: &[DesiredTable]) -> Vec<String> {
+    tables.iter().flat_map(|t| std::iter::once(t.name.clone()).chain(t.renamed_from.clone())).collect()
 }
 
 /// The spec that reproduces a live table (for `generate`): charsets and collations only where
@@ -307,6 +352,8 @@ pub fn spec_from_live(def: &TableDef, database_default: (&str, &str)) -> MysqlTa
                     default,
                     charset: if differs { c.ext.charset.clone() } else { None },
                     collation: if differs { c.ext.collation.clone() } else { None },
+                    renamed_from: None,
+                    comment: c.comment.clone(),
                 }
             })
             .collect(),
@@ -321,5 +368,9 @@ pub fn spec_from_live(def: &TableDef, database_default: (&str, &str)) -> MysqlTa
         is_deleted: false,
         default_charset: table_differs.then(|| def.ext.charset.clone()),
         collation: table_differs.then(|| def.ext.collation.clone()),
+        checks: (!def.checks.is_empty()).then(|| {
+            def.checks.iter().map(|c| schemahero_schema::spec::Check { name: c.name.clone(), expression: c.expression.clone() }).collect()
+        }),
+        comment: def.comment.clone(),
     }
 }

@@ -2,7 +2,7 @@
 //! tables and columns, `ON UPDATE` clauses), and what the server knows about charsets.
 
 pub use schemahero_schema::model::mysql::{self, ColumnDef, TableDef};
-pub use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef};
+pub use schemahero_schema::model::{CheckDef, ForeignKeyDef, IndexDef, KeyDef};
 use std::collections::HashMap;
 
 /// What the server knows about charsets: each charset's default collation and each

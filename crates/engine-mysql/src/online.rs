@@ -297,6 +297,10 @@ impl<'a> Rules<'a> {
             let redundant = self.facts.row_format.eq_ignore_ascii_case("redundant");
             cost = cost.max(if mariadb && redundant && !d.not_null { Cost::INSTANT } else { self.online_rebuild() });
         }
+        if m.comment_changed && !mariadb {
+            // A comment is metadata (instant on MariaDB); MySQL's manual is less plain about it.
+            cost = cost.max(Cost { path: Path::ServerChoice, rebuild: false });
+        }
         if m.on_update_changed && !mariadb {
             // MySQL's manual does not list an ON UPDATE change as instant.
             cost = cost.max(Cost { path: Path::ServerChoice, rebuild: false });
@@ -507,6 +511,7 @@ mod tests {
             default_changed: false,
             on_update_changed: false,
             null_changed: false,
+            comment_changed: false,
         }
     }
 

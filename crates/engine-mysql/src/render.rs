@@ -6,8 +6,8 @@
 
 use crate::Flavor;
 use crate::diff::{ColumnModify, TableDiff};
-use crate::model::{ColumnDef, ForeignKeyDef, IndexDef, TableDef};
-use crate::normalize::{is_literal, is_time_keyword, needs_expression_default};
+use crate::model::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef};
+use crate::normalize::{is_literal, is_time_keyword, needs_expression_default, quote_literal};
 use crate::online::{Path, Rules, Server, TableFacts};
 use schemahero_plan::rows::RowCount;
 use schemahero_plan::{HazardKind, PlannedStatement};
@@ -73,6 +73,9 @@ pub fn column_definition(c: &ColumnDef, flavor: Flavor) -> String {
     if c.auto_increment {
         out.push_str(" AUTO_INCREMENT");
     }
+    if let Some(comment) = c.comment.as_deref().filter(|c| !c.is_empty()) {
+        out.push_str(&format!(" COMMENT {}", quote_literal(comment)));
+    }
     out
 }
 
@@ -81,6 +84,18 @@ pub fn column_definition(c: &ColumnDef, flavor: Flavor) -> String {
 pub fn render(mut work: Vec<TableWork>, server: Server) -> Vec<PlannedStatement> {
     let flavor = server.flavor;
     let mut out = Vec::new();
+    // Renames first: every later statement names the table and its columns by their new names.
+    for w in &work {
+        if let Some(old) = &w.diff.rename_from {
+            out.push(PlannedStatement::new(&w.name, format!("ALTER TABLE {} RENAME TO {}", quote_ident(old), quote_ident(&w.name))));
+        }
+        for (old, new) in &w.diff.rename_columns {
+            out.push(PlannedStatement::new(
+                &w.name,
+                format!("ALTER TABLE {} RENAME COLUMN {} TO {}", quote_ident(&w.name), quote_ident(old), quote_ident(new)),
+            ));
+        }
+    }
     for w in &work {
         for fk in &w.diff.drop_foreign_keys {
             let clause = w.rules(server).map(|r| r.drop_foreign_key().alter_clause()).unwrap_or_default();
@@ -159,11 +174,20 @@ fn create_table_sql(def: &TableDef, flavor: Flavor) -> String {
     if let Some(pk) = &def.primary_key {
         parts.push(format!("PRIMARY KEY ({})", columns_list(&pk.columns)));
     }
+    parts.extend(def.checks.iter().map(check_clause));
     let mut sql = format!("CREATE TABLE {} (\n  {}\n)", quote_ident(&def.name), parts.join(",\n  "));
     if def.ext.explicit_charset {
         sql.push_str(&format!(" DEFAULT CHARSET={} COLLATE={}", def.ext.charset, def.ext.collation));
     }
+    if let Some(comment) = def.comment.as_deref().filter(|c| !c.is_empty()) {
+        sql.push_str(&format!(" COMMENT={}", quote_literal(comment)));
+    }
     sql
+}
+
+/// `CONSTRAINT name CHECK (expression)`.
+fn check_clause(check: &CheckDef) -> String {
+    format!("CONSTRAINT {} CHECK ({})", quote_ident(&check.name), check.expression)
 }
 
 fn add_fk_sql(table: &str, fk: &ForeignKeyDef) -> String {
@@ -209,12 +233,21 @@ fn render_alters(w: &TableWork, server: Server, out: &mut Vec<PlannedStatement>)
         let clause = clause(rules.as_ref().map(|r| r.table_charset()));
         out.push(PlannedStatement::new(t, format!("ALTER TABLE {table} DEFAULT CHARACTER SET {cs} COLLATE {co}{clause}")));
     }
+    if let Some(comment) = &w.diff.table_comment {
+        out.push(PlannedStatement::new(
+            t,
+            format!("ALTER TABLE {table} COMMENT = {}", quote_literal(comment.as_deref().unwrap_or_default())),
+        ));
+    }
     for ix in &w.diff.drop_indexes {
         let clause = clause(rules.as_ref().map(|r| r.drop_index()));
         out.push(PlannedStatement::new(
             t,
             format!("ALTER TABLE {table} DROP INDEX {}{clause}", quote_ident(ix.name.as_deref().unwrap_or_default())),
         ));
+    }
+    for name in &w.diff.drop_checks {
+        out.push(PlannedStatement::new(t, format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(name))));
     }
     for m in &w.diff.modify_before_key {
         render_modify(t, m, flavor, rules.as_ref(), out);
@@ -286,6 +319,16 @@ fn render_alters(w: &TableWork, server: Server, out: &mut Vec<PlannedStatement>)
     }
     for m in &w.diff.modify_after_key {
         render_modify(t, m, flavor, rules.as_ref(), out);
+    }
+    for check in &w.diff.add_checks {
+        out.push(
+            PlannedStatement::new(t, format!("ALTER TABLE {table} ADD {}", check_clause(check)))
+                .with_hazard(
+                    HazardKind::TableRewrite,
+                    format!("checks every row against {}: copies the table, blocking writes", check.name),
+                )
+                .with_hazard(HazardKind::MayFail, format!("fails if existing rows violate check {}", check.name)),
+        );
     }
     for (old, new) in &w.diff.rename_indexes {
         let clause = clause(rules.as_ref().map(|r| r.rename_index()));

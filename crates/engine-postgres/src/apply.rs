@@ -75,10 +75,17 @@ fn value(ms: u64) -> String {
 pub(crate) async fn apply(pool: &PgPool, statements: &[PlannedStatement]) -> Result<(), PostgresError> {
     // Statements read from a script carry no hints: one Postgres runs only outside a
     // transaction block (`CREATE INDEX CONCURRENTLY`), or that should run on its own
-    // (`VALIDATE CONSTRAINT`), still does (see `online::runs_alone`).
+    // (`VALIDATE CONSTRAINT`), still does (see `online::runs_alone`); an enum value a script
+    // adds must still be committed before later statements use it (see `enums`).
     let statements: Vec<PlannedStatement> = statements
         .iter()
-        .map(|s| if !s.outside_transaction && crate::online::runs_alone(&s.sql) { s.clone().outside_transaction() } else { s.clone() })
+        .map(|s| {
+            if !s.outside_transaction && (crate::online::runs_alone(&s.sql) || adds_enum_value(&s.sql)) {
+                s.clone().outside_transaction()
+            } else {
+                s.clone()
+            }
+        })
         .collect();
     let statements = statements.as_slice();
     let mut conn = pool.acquire().await?;
@@ -90,6 +97,13 @@ pub(crate) async fn apply(pool: &PgPool, statements: &[PlannedStatement]) -> Res
         }
     }
     Ok(())
+}
+
+/// `ALTER TYPE … ADD VALUE …`, which Postgres before 12 refuses in a transaction and whose
+/// value no statement of the same transaction may use from 12 on.
+fn adds_enum_value(sql: &str) -> bool {
+    let words: Vec<String> = sql.split_whitespace().take(8).map(str::to_ascii_uppercase).collect();
+    words.len() > 4 && words[0] == "ALTER" && words[1] == "TYPE" && words.windows(2).any(|w| w[0] == "ADD" && w[1] == "VALUE")
 }
 
 /// Statements `start..end` in one transaction; `start` statements were committed before.
@@ -195,6 +209,14 @@ mod tests {
         assert_eq!(lock.set_local(&both), "SET LOCAL lock_timeout = '200ms'; SET LOCAL statement_timeout = '5000ms'");
         assert_eq!(both.set_local(&none), "SET LOCAL lock_timeout = DEFAULT; SET LOCAL statement_timeout = DEFAULT");
         assert_eq!(value(u64::MAX), "'2147483647ms'");
+    }
+
+    #[test]
+    fn enum_values_added_by_a_script_run_outside_the_transaction() {
+        assert!(adds_enum_value("ALTER TYPE \"mood\" ADD VALUE IF NOT EXISTS 'x' AFTER 'y'"));
+        assert!(adds_enum_value("alter type app.mood add value 'x'"));
+        assert!(!adds_enum_value("ALTER TYPE mood RENAME VALUE 'a' TO 'b'"));
+        assert!(!adds_enum_value("ALTER TABLE t ADD COLUMN value text"));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! What the spec asks for, and how it differs from what is live, as plain change data.
 
 use crate::normalize::{canonical_default, default_to_sql, is_integer_type, normalize_type};
+use schemahero_schema::checks::{Unmanaged, comment_change, diff_checks};
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::model::postgres::{self, ColumnDef, NotNullCheck, TableDef};
-use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
+use schemahero_schema::model::{CheckDef, ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use schemahero_schema::normalize_fk_action;
 use schemahero_schema::spec::PostgresTableSchema;
 use schemahero_schema::sql_safety::Dialect;
@@ -42,6 +43,11 @@ pub fn generated_pk_name(table: &str) -> String {
     format!("{}{suffix}", schemahero_schema::sql_safety::clip_bytes(table, MAX_IDENTIFIER_BYTES - suffix.len()))
 }
 
+/// What of the live table the spec leaves alone (see `Unmanaged`).
+pub fn unmanaged(spec: &PostgresTableSchema) -> Unmanaged {
+    Unmanaged { checks: spec.checks.is_none(), comments: spec.comment.is_none() && spec.columns.iter().all(|c| c.comment.is_none()) }
+}
+
 /// The table the spec describes, in canonical form.
 pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> TableDef {
     let columns = spec
@@ -57,6 +63,8 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
                 not_null: c.not_null() || in_pk || serial || identity,
                 default: if serial || identity { None } else { c.default.as_deref().and_then(default_to_sql) },
                 auto_increment: identity,
+                comment: c.comment.clone(),
+                renamed_from: c.renamed_from.clone(),
                 ext: postgres::Column { serial },
             }
         })
@@ -94,6 +102,13 @@ pub fn desired_table(name: &str, schema: &str, spec: &PostgresTableSchema) -> Ta
         foreign_keys,
         indexes,
         triggers: spec.triggers.iter().map(|t| TriggerDef { name: t.name.clone(), create_sql: String::new() }).collect(),
+        checks: spec
+            .checks
+            .iter()
+            .flatten()
+            .map(|c| CheckDef { name: c.name.clone(), expression: c.expression.trim().to_string(), source: None })
+            .collect(),
+        comment: spec.comment.clone(),
         ext: postgres::Table::default(),
     }
 }
@@ -136,6 +151,10 @@ pub enum ColumnChange {
 /// across tables.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableDiff {
+    /// `renamedFrom`: the live table's old name, renamed before anything else.
+    pub rename_from: Option<String>,
+    /// Columns renamed (old, new), right after the table's rename.
+    pub rename_columns: Vec<(String, String)>,
     pub create: Option<TableDef>,
     pub drop: bool,
     pub drop_foreign_keys: Vec<String>,
@@ -152,6 +171,13 @@ pub struct TableDiff {
     /// Temporary NOT NULL checks an interrupted plan left that no `SetNotNull` finishes.
     pub drop_not_null_checks: Vec<String>,
     pub create_triggers: Vec<String>,
+    /// Checks to drop (before the columns change) and to add (after).
+    pub drop_checks: Vec<String>,
+    pub add_checks: Vec<CheckDef>,
+    /// The table's new comment (`Some(None)`: remove it), and the columns' (after the columns
+    /// change).
+    pub table_comment: Option<Option<String>>,
+    pub column_comments: Vec<(String, Option<String>)>,
 }
 
 impl TableDiff {
@@ -187,7 +213,16 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
             ColumnPair::Added(d) => diff.columns.push(ColumnChange::Add((*d).clone())),
             ColumnPair::Kept(d, l) => diff_column(d, l, &mut diff),
         }
+        let (d, l) = match pair {
+            ColumnPair::Added(d) => (d, None),
+            ColumnPair::Kept(d, l) => (d, l.comment.as_deref()),
+            ColumnPair::Dropped(_) => continue,
+        };
+        if let Some(comment) = comment_change(d.comment.as_deref(), l) {
+            diff.column_comments.push((d.name.clone(), comment));
+        }
     }
+    diff.table_comment = comment_change(desired.comment.as_deref(), changes.live.comment.as_deref());
 
     if changes.primary_key_changed {
         if let Some(l) = &changes.live.primary_key {
@@ -210,6 +245,9 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
     if desired.ext == postgres::Table::default() {
         finish_online_work(&changes.live.ext, &changes.kept_foreign_keys, &mut diff);
     }
+    let checks = diff_checks(Dialect::Postgres, &desired.checks, &changes.live.checks);
+    diff.drop_checks = checks.drop;
+    diff.add_checks = checks.add;
     diff
 }
 

@@ -68,7 +68,7 @@ fn plan_sql(case: &DiffCase) -> String {
         return String::new();
     }
     let table = TableRef { schema: "public".into(), name: "users".into(), qualify: false };
-    let statements = render(vec![TableWork { table, diff, triggers: &[], seed: Vec::new(), partitioned: false }]);
+    let statements = render(vec![TableWork { table, diff, triggers: &[], types: Vec::new(), seed: Vec::new(), partitioned: false }]);
     script(&statements)
 }
 

@@ -5,8 +5,9 @@
 //! returned rather than with round trips.
 
 use crate::normalize::{canonical_default, normalize_type};
+use schemahero_schema::checks::check_source;
 use schemahero_schema::model::postgres::{self, ColumnDef, TableDef};
-use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
+use schemahero_schema::model::{CheckDef, ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,8 +24,8 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     let by_names = names.is_some();
     let mut result: BTreeMap<String, TableDef> = BTreeMap::new();
 
-    let rows: Vec<(String, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
-        "SELECT c.relname::text, c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    let rows: Vec<(String, bool, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+        "SELECT c.relname::text, c.relkind = 'p', obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND ($2::text[] IS NULL OR c.relname = ANY($2))
          ORDER BY c.relname",
         by_names,
@@ -33,17 +34,18 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     .bind(&names)
     .fetch_all(pool)
     .await?;
-    for (name, partitioned) in rows {
+    for (name, partitioned, comment) in rows {
+        let comment = comment.filter(|c| !c.is_empty());
         let ext = postgres::Table { partitioned, ..postgres::Table::default() };
-        result.insert(name.clone(), TableDef { schema: Some(schema.to_string()), name, ext, ..TableDef::default() });
+        result.insert(name.clone(), TableDef { schema: Some(schema.to_string()), name, ext, comment, ..TableDef::default() });
     }
     if result.is_empty() {
         return Ok(result);
     }
 
-    let columns: Vec<(String, String, String, bool, Option<String>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+    let columns: Vec<ColumnRow> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
+                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, col_description(c.oid, a.attnum)
          FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -56,7 +58,7 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     .bind(&names)
     .fetch_all(pool)
     .await?;
-    for (table, name, data_type, not_null, default, identity) in columns {
+    for (table, name, data_type, not_null, default, identity, comment) in columns {
         let Some(def) = result.get_mut(&table) else {
             continue;
         };
@@ -69,6 +71,8 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
             ext: postgres::Column { serial: is_serial_default(default.as_deref()) },
             default,
             auto_increment: !identity.is_empty(),
+            comment: comment.filter(|c| !c.is_empty()),
+            ..ColumnDef::default()
         });
     }
 
@@ -148,6 +152,29 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
     }
 
     crate::online::introspect(pool, schema, &names, &mut result).await?;
+    // CHECK constraints, with the comment that holds the spec's text of those SchemaHero made.
+    let checks: Vec<(String, String, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
+        "SELECT c.relname::text, con.conname::text, pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_constraint')
+         FROM pg_constraint con
+         JOIN pg_class c ON c.oid = con.conrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND con.contype = 'c' AND ($2::text[] IS NULL OR c.relname = ANY($2))
+         ORDER BY c.relname, con.conname",
+        by_names,
+    )))
+    .bind(schema)
+    .bind(&names)
+    .fetch_all(pool)
+    .await?;
+    for (table, name, definition, comment) in checks {
+        // The temporary checks behind an online SET NOT NULL are the online module's.
+        if name.starts_with(schemahero_schema::model::postgres::NOT_NULL_CHECK_PREFIX) {
+            continue;
+        }
+        if let Some(def) = result.get_mut(&table) {
+            def.checks.push(CheckDef { name, expression: check_expression(&definition), source: check_source(comment.as_deref()) });
+        }
+    }
 
     let triggers: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(by_name(
         "SELECT c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid)
@@ -168,6 +195,15 @@ pub async fn introspect_schema(pool: &PgPool, schema: &str, tables: Option<&[Str
         }
     }
     Ok(result)
+}
+
+/// The expression of `CHECK (expr)` as `pg_get_constraintdef` prints it (` NOT VALID` after it
+/// while unvalidated).
+fn check_expression(definition: &str) -> String {
+    let d = definition.trim();
+    let d = d.strip_suffix(" NOT VALID").unwrap_or(d);
+    let d = d.strip_suffix(" NO INHERIT").unwrap_or(d);
+    d.strip_prefix("CHECK (").and_then(|e| e.strip_suffix(')')).unwrap_or(d).to_string()
 }
 
 fn fk_action(code: &str) -> &'static str {
@@ -206,6 +242,8 @@ pub fn fingerprint_of(tables: &HashMap<(String, String), TableDef>, keys: &[(Str
     schemahero_plan::canonical::fingerprint_tables(keys.iter().filter_map(|k| tables.get(*k)))
 }
 
+/// One row of the column query, in its column order.
+type ColumnRow = (String, String, String, bool, Option<String>, String, Option<String>);
 /// One row of the constraint query, in its column order.
 type ConstraintRow = (String, String, String, Vec<String>, Option<String>, Option<String>, Vec<String>, String);
 /// One row of the index query, in its column order.

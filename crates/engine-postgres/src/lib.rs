@@ -2,9 +2,11 @@
 //! schema, normalize specs, diff, and render DDL with hazards.
 
 mod apply;
+mod checks;
 pub mod diff;
 #[cfg(test)]
 mod diff_render_tests;
+mod enums;
 pub mod extensions;
 pub mod functions;
 pub mod hints;
@@ -18,6 +20,7 @@ use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::seed::{SeedTarget, plan_seed};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::postgres::TableDef;
+use schemahero_schema::renames::{rename_columns, table_source};
 use schemahero_schema::spec::PostgresTableSchema;
 use schemahero_schema::sql_safety::Dialect;
 use sqlx::PgPool;
@@ -39,6 +42,12 @@ pub enum PostgresError {
     Apply { index: usize, statement: String, message: String, connection_lost: bool },
     #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
     SeedTableMissing { table: String },
+    /// A `renamedFrom` the live schema makes ambiguous (both names exist).
+    #[error("planning {table}: {message}")]
+    Rename { table: String, message: String },
+    /// An enum type the spec changes in a way Postgres cannot (removing or reordering values).
+    #[error("planning {table}: {message}")]
+    Enum { table: String, message: String },
     /// A statement waited too long for a lock (its lock-timeout hint, or the server's
     /// `lock_timeout`): another session held a conflicting lock; nothing is wrong with the
     /// statement, and it can succeed later.
@@ -64,6 +73,8 @@ impl PostgresError {
             }
             PostgresError::Uri(_)
             | PostgresError::SeedTableMissing { .. }
+            | PostgresError::Rename { .. }
+            | PostgresError::Enum { .. }
             | PostgresError::LockTimeout { .. }
             | PostgresError::StatementTimeout { .. } => false,
         }
@@ -210,7 +221,7 @@ impl PostgresEngine {
     /// Plans the given tables against the live database. Tables not named are never touched.
     pub async fn plan(&self, tables: &[DesiredTable], with_seed_data: bool) -> Result<Plan, PostgresError> {
         let keys: Vec<(String, String)> = tables.iter().map(|t| (self.schema_of(t), t.name.clone())).collect();
-        let live = self.introspect_traced(&keys).await?;
+        let live = self.introspect_traced(&self.with_old_names(tables, &keys)).await?;
         self.plan_with_live(&live, tables, &keys, with_seed_data).await
     }
 
@@ -223,12 +234,18 @@ impl PostgresEngine {
         with_seed_data: bool,
     ) -> Result<Vec<Result<Plan, PostgresError>>, PostgresError> {
         let keys: Vec<(String, String)> = tables.iter().map(|t| (self.schema_of(t), t.name.clone())).collect();
-        let live = self.introspect_traced(&keys).await?;
+        let live = self.introspect_traced(&self.with_old_names(tables, &keys)).await?;
         let mut plans = Vec::with_capacity(tables.len());
         for (table, key) in tables.iter().zip(&keys) {
             plans.push(self.plan_with_live(&live, std::slice::from_ref(table), std::slice::from_ref(key), with_seed_data).await);
         }
         Ok(plans)
+    }
+
+    /// `keys` and, for each table renamed from another, the old name's key (`renamedFrom`).
+    fn with_old_names(&self, tables: &[DesiredTable], keys: &[(String, String)]) -> Vec<(String, String)> {
+        let old = tables.iter().filter_map(|t| t.renamed_from.as_ref().map(|from| (self.schema_of(t), from.clone())));
+        keys.iter().cloned().chain(old).collect()
     }
 
     async fn introspect_traced(&self, keys: &[(String, String)]) -> Result<HashMap<(String, String), TableDef>, PostgresError> {
@@ -244,32 +261,67 @@ impl PostgresEngine {
         with_seed_data: bool,
     ) -> Result<Plan, PostgresError> {
         let mut work = Vec::with_capacity(tables.len());
+        // Enum types declared by more than one table of the batch are planned once.
+        let mut types_planned = std::collections::HashSet::new();
         for (table, key) in tables.iter().zip(keys) {
-            let live_table = live.get(key);
-            let desired = match (table.seed_only, live_table) {
+            let old = table.renamed_from.as_ref().and_then(|from| live.get(&(key.0.clone(), from.clone())));
+            let display = format!("{}.{}", key.0, table.name);
+            let rename_error = |message| PostgresError::Rename { table: display.clone(), message };
+            let source =
+                table_source(&table.name, table.renamed_from.as_deref(), table.schema.is_deleted || table.seed_only, live.get(key), old)
+                    .map_err(rename_error)?;
+            let live_table = source.live();
+            let mut desired = match (table.seed_only, live_table) {
                 (false, _) => diff::desired_table(&table.name, &key.0, &table.schema),
                 (true, Some(live_table)) => live_table.clone(),
                 (true, None) if !with_seed_data => continue,
-                (true, None) => return Err(PostgresError::SeedTableMissing { table: format!("{}.{}", key.0, table.name) }),
+                (true, None) => return Err(PostgresError::SeedTableMissing { table: display }),
             };
-            let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
+            // The live table as the renames leave it, under its new name: the rest of the diff
+            // compares with that.
+            let renamed = match live_table {
+                Some(l) if !table.seed_only && !table.schema.is_deleted => {
+                    let (mut after, columns) = rename_columns(&desired, l).map_err(rename_error)?;
+                    after.name = table.name.clone();
+                    Some((after, columns))
+                }
+                _ => None,
+            };
+            let (live_table, rename_columns) = match &renamed {
+                Some((after, columns)) => (Some(after), columns.clone()),
+                None => (live_table, Vec::new()),
+            };
+            if let Some(l) = live_table {
+                diff::unmanaged(&table.schema).adopt(&mut desired, l);
+            }
+            let mut table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
+            table_diff.rename_from = source.renamed_from().map(String::from);
+            table_diff.rename_columns = rename_columns;
             let table_ref = TableRef { schema: key.0.clone(), name: table.name.clone(), qualify: table.schema.schema.is_some() };
+            // A table or columns renamed by this plan cannot be probed under their new names
+            // yet: their rows are upserted (which converges once the renames are done).
+            let probe_live = live_table.is_some() && table_diff.rename_from.is_none() && table_diff.rename_columns.is_empty();
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
                 (Some(seed), true) => {
                     let (table_sql, table_display) = (table_ref.sql(), table_ref.display());
                     let target = SeedTarget { dialect: Dialect::Postgres, table_sql: &table_sql, table_display: &table_display };
                     let probe = |sql: String| sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool);
-                    plan_seed(target, &desired, live_table.is_some(), seed, probe)
+                    plan_seed(target, &desired, probe_live, seed, probe)
                         .await
                         .map_err(|source| PostgresError::Seed { table: table_display.clone(), source })?
                 }
                 _ => Vec::new(),
             };
-            if table_diff.is_empty() && seed.is_empty() {
+            let types = if table.schema.is_deleted || table.seed_only {
+                Vec::new()
+            } else {
+                self.plan_enums(table, &key.0, &mut types_planned).await?
+            };
+            if table_diff.is_empty() && seed.is_empty() && types.is_empty() {
                 continue;
             }
             let partitioned = live_table.is_some_and(|l| l.ext.partitioned);
-            work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed, partitioned });
+            work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, types, seed, partitioned });
         }
         // What dropping costs, counted only for the tables this plan drops data from.
         let mut costs = Vec::new();
@@ -283,7 +335,51 @@ impl PostgresEngine {
         for (table, rows) in costs {
             schemahero_plan::rows::annotate(&mut statements, &table, rows);
         }
-        Ok(Plan { statements, fingerprint: introspect::fingerprint_of(live, keys) })
+        // A renamed table's old name is part of what the plan depends on (only tables with
+        // `renamedFrom` add a key, so the fingerprint of any other plan is as before).
+        // What a spec leaves alone (checks, comments) is not part of it either.
+        let fingerprint_keys = self.with_old_names(tables, keys);
+        let mut seen = HashMap::new();
+        for (table, key) in tables.iter().zip(keys) {
+            let unmanaged = diff::unmanaged(&table.schema);
+            let old = table.renamed_from.as_ref().map(|from| (key.0.clone(), from.clone()));
+            for k in std::iter::once(key).chain(old.as_ref()) {
+                if let Some(l) = live.get(k) {
+                    seen.insert(k.clone(), unmanaged.strip(l));
+                }
+            }
+        }
+        Ok(Plan { statements, fingerprint: introspect::fingerprint_of(&seen, &fingerprint_keys) })
+    }
+
+    /// The statements for the enum types `table` declares, in `schema` (see `enums`); those in
+    /// `planned` already have theirs.
+    async fn plan_enums(
+        &self,
+        table: &DesiredTable,
+        schema: &str,
+        planned: &mut std::collections::HashSet<(String, String)>,
+    ) -> Result<Vec<PlannedStatement>, PostgresError> {
+        let enums = &table.schema.enums;
+        if enums.is_empty() {
+            return Ok(Vec::new());
+        }
+        let display = format!("{schema}.{}", table.name);
+        let names: Vec<String> = enums.iter().map(|e| e.name.clone()).collect();
+        let live = enums::introspect(&self.pool, schema, &names)
+            .await
+            .map_err(|source| PostgresError::Introspect { schema: schema.to_string(), source })?;
+        let mut out = Vec::new();
+        for e in enums {
+            if !planned.insert((schema.to_string(), e.name.clone())) {
+                continue;
+            }
+            let sql_name = enums::sql_name(schema, &e.name, table.schema.schema.is_some());
+            let statements = enums::plan(&display, &sql_name, e, live.get(&e.name))
+                .map_err(|message| PostgresError::Enum { table: display.clone(), message })?;
+            out.extend(statements);
+        }
+        Ok(out)
     }
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either
@@ -317,7 +413,7 @@ impl PostgresEngine {
 
 /// The spec that reproduces a live table (for `generate`).
 pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
-    use schemahero_schema::spec::Column;
+    use schemahero_schema::spec::{Check, Column};
     let pk_columns: Vec<String> = def.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
     PostgresTableSchema {
         schema: if qualify { def.schema.clone() } else { None },
@@ -343,6 +439,8 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
                     constraints: c.spec_constraints(implied_not_null),
                     attributes: c.spec_attributes(),
                     default: if serial || c.auto_increment { None } else { c.default.clone() },
+                    renamed_from: None,
+                    comment: c.comment.clone(),
                 }
             })
             .collect(),
@@ -350,6 +448,14 @@ pub fn spec_from_live(def: &TableDef, qualify: bool) -> PostgresTableSchema {
         indexes: def.indexes.iter().map(|ix| ix.to_spec(&diff::generated_index_name(&def.name, &ix.columns))).collect(),
         is_deleted: false,
         triggers: Vec::new(),
+        checks: (!def.checks.is_empty()).then(|| {
+            def.checks
+                .iter()
+                .map(|c| Check { name: c.name.clone(), expression: c.source.clone().unwrap_or_else(|| c.expression.clone()) })
+                .collect()
+        }),
+        comment: def.comment.clone(),
+        enums: Vec::new(),
     }
 }
 

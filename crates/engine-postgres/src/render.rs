@@ -34,6 +34,8 @@ pub struct TableWork<'a> {
     pub table: TableRef,
     pub diff: TableDiff,
     pub triggers: &'a [Trigger],
+    /// The enum types the table declares (see `enums`): before everything else.
+    pub types: Vec<PlannedStatement>,
     pub seed: Vec<PlannedStatement>,
     /// The live table is partitioned: Postgres builds no index on it concurrently and adds no
     /// foreign key to it NOT VALID, so those take the plain path.
@@ -73,7 +75,22 @@ fn render_type(c: &ColumnDef) -> String {
 /// drop foreign keys → drop tables → create tables (referenced first) → alter tables →
 /// add foreign keys → triggers → seed data.
 pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
-    let mut out = Vec::new();
+    let mut out: Vec<PlannedStatement> = work.iter_mut().flat_map(|w| std::mem::take(&mut w.types)).collect();
+    // Renames first: every later statement names the table and its columns by their new names.
+    for w in &work {
+        if let Some(old) = &w.diff.rename_from {
+            out.push(PlannedStatement::new(
+                w.table.display(),
+                format!("ALTER TABLE {} RENAME TO {}", w.table.other(old), quote_ident(&w.table.name)),
+            ));
+        }
+        for (old, new) in &w.diff.rename_columns {
+            out.push(PlannedStatement::new(
+                w.table.display(),
+                format!("ALTER TABLE {} RENAME COLUMN {} TO {}", w.table.sql(), quote_ident(old), quote_ident(new)),
+            ));
+        }
+    }
     for w in &work {
         for fk in &w.diff.drop_foreign_keys {
             out.push(PlannedStatement::new(
@@ -94,6 +111,7 @@ pub fn render(mut work: Vec<TableWork<'_>>) -> Vec<PlannedStatement> {
     for w in &work {
         if let Some(create) = &w.diff.create {
             out.push(PlannedStatement::new(w.table.display(), create_table_sql(&w.table, create)));
+            out.extend(crate::checks::create_comments(&w.table, create));
         }
     }
     for w in &work {
@@ -178,6 +196,7 @@ fn create_table_sql(table: &TableRef, def: &TableDef) -> String {
     if let Some(pk) = &def.primary_key {
         parts.push(format!("PRIMARY KEY ({})", columns_list(&pk.columns)));
     }
+    parts.extend(def.checks.iter().map(crate::checks::check_clause));
     format!("CREATE TABLE {} (\n  {}\n)", table.sql(), parts.join(",\n  "))
 }
 
@@ -240,6 +259,9 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
     }
     for name in &w.diff.drop_not_null_checks {
         push(out, online::drop_check(t, name));
+    }
+    for name in &w.diff.drop_checks {
+        push(out, crate::checks::drop(t, name));
     }
     if let Some(pk) = &w.diff.drop_primary_key {
         push(out, PlannedStatement::new(t.display(), format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(pk))));
@@ -370,6 +392,15 @@ fn render_alters(w: &TableWork<'_>, out: &mut Vec<PlannedStatement>) {
             format!("ALTER INDEX {} RENAME TO {}", t.other(old), quote_ident(new_name))
         };
         push(out, PlannedStatement::new(t.display(), sql));
+    }
+    for check in &w.diff.add_checks {
+        out.extend(crate::checks::add_to_existing(t, check));
+    }
+    if let Some(comment) = &w.diff.table_comment {
+        push(out, crate::checks::table_comment(t, comment.as_deref()));
+    }
+    for (column, comment) in &w.diff.column_comments {
+        push(out, crate::checks::column_comment(t, column, comment.as_deref()));
     }
     // A new table's indexes are built in the plan's transaction: nothing reads it yet.
     for ix in &w.diff.create_indexes {

@@ -2,10 +2,11 @@
 //! columns and (separately) indexes; every other change is a table rebuild.
 
 use crate::normalize::{canonical_default, default_sql, normalize_type};
+use schemahero_schema::checks::{CheckChanges, Unmanaged, diff_checks};
 use schemahero_schema::diff::{Changes, ColumnPair, DiffRules, compare};
 use schemahero_schema::matching::TakeOver;
 use schemahero_schema::model::sqlite::{self, ColumnDef, TableDef};
-use schemahero_schema::model::{ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
+use schemahero_schema::model::{CheckDef, ForeignKeyDef, IndexDef, KeyDef, TriggerDef};
 use schemahero_schema::normalize_fk_action;
 use schemahero_schema::spec::SqliteTableSchema;
 use schemahero_schema::sql_safety::Dialect;
@@ -32,6 +33,11 @@ impl DiffRules for Rules {
     }
 }
 
+/// What of the live table the spec leaves alone (see `Unmanaged`): SQLite has no comments.
+pub fn unmanaged(spec: &SqliteTableSchema) -> Unmanaged {
+    Unmanaged { checks: spec.checks.is_none(), comments: true }
+}
+
 pub fn desired_table(name: &str, spec: &SqliteTableSchema) -> TableDef {
     TableDef {
         schema: None,
@@ -45,6 +51,8 @@ pub fn desired_table(name: &str, spec: &SqliteTableSchema) -> TableDef {
                 not_null: c.not_null(),
                 default: c.default.as_deref().and_then(default_sql),
                 auto_increment: c.auto_increment() && spec.primary_key.len() == 1 && spec.primary_key[0] == c.name,
+                comment: None,
+                renamed_from: c.renamed_from.clone(),
                 ext: sqlite::Column,
             })
             .collect(),
@@ -74,6 +82,13 @@ pub fn desired_table(name: &str, spec: &SqliteTableSchema) -> TableDef {
             })
             .collect(),
         triggers: spec.triggers.iter().map(|t| TriggerDef { name: t.name.clone(), create_sql: String::new() }).collect(),
+        checks: spec
+            .checks
+            .iter()
+            .flatten()
+            .map(|c| CheckDef { name: c.name.clone(), expression: c.expression.trim().to_string(), source: None })
+            .collect(),
+        comment: None,
         ext: sqlite::Table { strict: spec.strict },
     }
 }
@@ -91,6 +106,10 @@ pub struct Rebuild {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableDiff {
+    /// `renamedFrom`: the live table's old name, renamed before anything else.
+    pub rename_from: Option<String>,
+    /// Columns renamed (old, new), right after the table's rename.
+    pub rename_columns: Vec<(String, String)>,
     pub create: bool,
     pub drop: bool,
     pub rebuild: Option<Rebuild>,
@@ -153,6 +172,10 @@ pub fn diff_table(desired: &TableDef, live: Option<&TableDef>, is_deleted: bool)
     }
     if desired.ext.strict != live.ext.strict {
         reasons.push(if desired.ext.strict { "makes the table STRICT".into() } else { "makes the table non-STRICT".into() });
+    }
+    if diff_checks(Dialect::Sqlite, &desired.checks, &live.checks) != CheckChanges::default() {
+        // SQLite cannot add or drop a constraint in place.
+        reasons.push("changes CHECK constraints".into());
     }
     if changes.drop_indexes.iter().any(|ix| ix.constraint) {
         reasons.push("drops a UNIQUE constraint".into());

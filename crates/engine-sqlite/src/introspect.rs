@@ -26,7 +26,11 @@ pub async fn introspect(pool: &SqlitePool, only: Option<&[String]>) -> Result<BT
         if contains_keyword(&sql, "autoincrement") {
             autoincrement_tables.push(name.clone());
         }
-        tables.insert(name.clone(), TableDef { schema: None, name, ext: sqlite::Table { strict: strict != 0 }, ..TableDef::default() });
+        let checks = crate::checks::named_checks(&sql);
+        tables.insert(
+            name.clone(),
+            TableDef { schema: None, name, checks, ext: sqlite::Table { strict: strict != 0 }, ..TableDef::default() },
+        );
     }
     if tables.is_empty() {
         return Ok(tables);
@@ -52,7 +56,7 @@ pub async fn introspect(pool: &SqlitePool, only: Option<&[String]>) -> Result<BT
             not_null: not_null != 0,
             default: default.as_deref().and_then(canonical_default),
             auto_increment: false,
-            ext: sqlite::Column,
+            ..ColumnDef::default()
         });
     }
     for (table, mut cols) in pk_columns {

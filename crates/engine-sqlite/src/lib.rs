@@ -2,6 +2,7 @@
 //! cannot do, inside the same transaction as the rest of the plan.
 
 mod apply;
+pub mod checks;
 pub mod diff;
 #[cfg(test)]
 mod diff_render_tests;
@@ -13,6 +14,7 @@ use render::TableWork;
 use schemahero_plan::seed::{SeedTarget, plan_seed};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::sqlite::TableDef;
+use schemahero_schema::renames::{rename_columns, table_source};
 use schemahero_schema::seed::quote_ident;
 use schemahero_schema::spec::{Column, SqliteTableSchema};
 use schemahero_schema::sql_safety::Dialect;
@@ -34,6 +36,9 @@ pub enum SqliteError {
     ForeignKeys(usize, String),
     #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
     SeedTableMissing { table: String },
+    /// A `renamedFrom` the live schema makes ambiguous (both names exist).
+    #[error("planning {table}: {message}")]
+    Rename { table: String, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -91,7 +96,8 @@ impl SqliteEngine {
     }
 
     async fn introspect_traced(&self, tables: &[DesiredTable]) -> Result<BTreeMap<String, TableDef>, SqliteError> {
-        let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
+        // Renamed tables' old names too (`renamedFrom`).
+        let names: Vec<String> = tables.iter().flat_map(|t| std::iter::once(t.name.clone()).chain(t.renamed_from.clone())).collect();
         tracing::Instrument::instrument(
             self.introspect(Some(&names)),
             tracing::info_span!("introspect", engine = "sqlite", tables = names.len()),
@@ -107,20 +113,46 @@ impl SqliteEngine {
     ) -> Result<Plan, SqliteError> {
         let mut work = Vec::new();
         for table in tables {
-            let live_table = live.get(&table.name);
-            let desired = match (table.seed_only, live_table) {
+            let old = table.renamed_from.as_ref().and_then(|from| live.get(from));
+            let rename_error = |message| SqliteError::Rename { table: table.name.clone(), message };
+            let skip_renames = table.schema.is_deleted || table.seed_only;
+            let source =
+                table_source(&table.name, table.renamed_from.as_deref(), skip_renames, live.get(&table.name), old).map_err(rename_error)?;
+            let live_table = source.live();
+            let mut desired = match (table.seed_only, live_table) {
                 (false, _) => diff::desired_table(&table.name, &table.schema),
                 (true, Some(live_table)) => live_table.clone(),
                 (true, None) if !with_seed_data => continue,
                 (true, None) => return Err(SqliteError::SeedTableMissing { table: table.name.clone() }),
             };
-            let table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
+            // The live table as the renames leave it, under its new name.
+            let renamed = match live_table {
+                Some(l) if !skip_renames => {
+                    let (mut after, columns) = rename_columns(&desired, l).map_err(rename_error)?;
+                    after.name = table.name.clone();
+                    Some((after, columns))
+                }
+                _ => None,
+            };
+            let (live_table, rename_columns) = match &renamed {
+                Some((after, columns)) => (Some(after), columns.clone()),
+                None => (live_table, Vec::new()),
+            };
+            if let Some(l) = live_table {
+                diff::unmanaged(&table.schema).adopt(&mut desired, l);
+            }
+            let mut table_diff = diff::diff_table(&desired, live_table, table.schema.is_deleted);
+            table_diff.rename_from = source.renamed_from().map(String::from);
+            table_diff.rename_columns = rename_columns;
+            // A table or columns renamed by this plan cannot be probed under their new names
+            // yet: their rows are upserted (which converges once the renames are done).
+            let probe_live = live_table.is_some() && table_diff.rename_from.is_none() && table_diff.rename_columns.is_empty();
             let seed = match (&table.seed_data, with_seed_data && !table.schema.is_deleted) {
                 (Some(seed), true) => {
                     let table_sql = quote_ident(&table.name);
                     let target = SeedTarget { dialect: Dialect::Sqlite, table_sql: &table_sql, table_display: &table.name };
                     let probe = |sql: String| sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool);
-                    plan_seed(target, &desired, live_table.is_some(), seed, probe).await?
+                    plan_seed(target, &desired, probe_live, seed, probe).await?
                 }
                 _ => Vec::new(),
             };
@@ -130,8 +162,16 @@ impl SqliteEngine {
             work.push(TableWork { name: table.name.clone(), desired, diff: table_diff, triggers: &table.schema.triggers, seed });
         }
         // The fingerprint covers exactly the planned tables that exist, in name order.
-        let named: std::collections::BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        let fingerprint = schemahero_plan::canonical::fingerprint_tables(named.iter().filter_map(|n| live.get(*n)));
+        // A renamed table's old name too (only tables with `renamedFrom` add one).
+        let named: std::collections::BTreeSet<&str> =
+            tables.iter().flat_map(|t| std::iter::once(t.name.as_str()).chain(t.renamed_from.as_deref())).collect();
+        // What a spec leaves alone (checks) is not part of it either.
+        let unmanaged = |name: &str| {
+            tables.iter().find(|t| t.name == name || t.renamed_from.as_deref() == Some(name)).map(|t| diff::unmanaged(&t.schema))
+        };
+        let seen: Vec<TableDef> =
+            named.iter().filter_map(|n| live.get(*n).map(|t| unmanaged(n).map(|u| u.strip(t)).unwrap_or_else(|| t.clone()))).collect();
+        let fingerprint = schemahero_plan::canonical::fingerprint_tables(&seen);
         let mut statements = tracing::info_span!("diff_render", engine = "sqlite", tables = work.len()).in_scope(|| render::render(&work));
         // What dropping costs, counted only for the tables this plan drops data from.
         for w in work.iter().filter(|w| w.diff.drop || w.diff.rebuild.as_ref().is_some_and(|r| !r.dropped_columns.is_empty())) {
@@ -178,6 +218,8 @@ pub fn spec_from_live(t: &TableDef) -> SqliteTableSchema {
                 constraints: c.spec_constraints(false),
                 attributes: c.spec_attributes(),
                 default: c.default.clone(),
+                renamed_from: None,
+                comment: None,
             })
             .collect(),
         foreign_keys: t.foreign_keys.iter().map(|fk| fk.to_spec(None)).collect(),
@@ -197,5 +239,9 @@ pub fn spec_from_live(t: &TableDef) -> SqliteTableSchema {
         is_deleted: false,
         strict: t.ext.strict,
         triggers: Vec::new(),
+        checks: (!t.checks.is_empty()).then(|| {
+            t.checks.iter().map(|c| schemahero_schema::spec::Check { name: c.name.clone(), expression: c.expression.clone() }).collect()
+        }),
+        comment: None,
     }
 }

@@ -54,6 +54,9 @@ pub fn create_table_sql(name: &str, def: &TableDef) -> String {
         }
         parts.push(clause);
     }
+    for check in &def.checks {
+        parts.push(format!("CONSTRAINT {} CHECK ({})", quote_ident(&check.name), check.expression));
+    }
     format!("CREATE TABLE {} (\n  {}\n){}", quote_ident(name), parts.join(",\n  "), if def.ext.strict { " STRICT" } else { "" })
 }
 
@@ -102,6 +105,18 @@ pub fn render(work: &[TableWork<'_>]) -> Vec<PlannedStatement> {
             PlannedStatement::new(&w.name, format!("DROP TABLE {}", quote_ident(&w.name)))
                 .with_hazard(HazardKind::DeletesData, format!("drops table {} and all its rows", w.name)),
         );
+    }
+    // Renames next: every later statement names the table and its columns by their new names.
+    for w in work {
+        if let Some(old) = &w.diff.rename_from {
+            out.push(PlannedStatement::new(&w.name, format!("ALTER TABLE {} RENAME TO {}", quote_ident(old), quote_ident(&w.name))));
+        }
+        for (old, new) in &w.diff.rename_columns {
+            out.push(PlannedStatement::new(
+                &w.name,
+                format!("ALTER TABLE {} RENAME COLUMN {} TO {}", quote_ident(&w.name), quote_ident(old), quote_ident(new)),
+            ));
+        }
     }
     let creating: Vec<&str> = work.iter().filter(|w| w.diff.create).map(|w| w.name.as_str()).collect();
     let mut placed: Vec<&str> = Vec::new();

@@ -60,7 +60,14 @@ pub fn generated_files(database: &str, tables: Vec<(Option<String>, String, Gene
             GeneratedSchema::Sqlite(schema) => TableSchema { sqlite: Some(schema), ..TableSchema::default() },
             GeneratedSchema::Mysql(schema) => TableSchema { mysql: Some(schema), ..TableSchema::default() },
         };
-        let spec = TableSpec { database: database.to_string(), name: table, requires: Vec::new(), schema: Some(schema), seed_data: None };
+        let spec = TableSpec {
+            database: database.to_string(),
+            name: table,
+            renamed_from: None,
+            requires: Vec::new(),
+            schema: Some(schema),
+            seed_data: None,
+        };
         let manifest = Manifest {
             api_version: "schemas.schemahero.io/v1alpha4",
             kind: "Table",

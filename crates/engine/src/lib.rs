@@ -156,7 +156,13 @@ fn select<S: Default>(
         };
         match schema {
             Some(schema) => {
-                desired.push(DesiredTable { name: t.spec.name.clone(), schema, seed_data, seed_only });
+                desired.push(DesiredTable {
+                    name: t.spec.name.clone(),
+                    renamed_from: t.spec.renamed_from.clone(),
+                    schema,
+                    seed_data,
+                    seed_only,
+                });
                 indexes.push(index);
             }
             None => warnings.push(missing_section(t, driver)),

@@ -102,7 +102,9 @@ async fn copy_tables(live: &Engine, scratch: &dyn SchemaEngine, tables: &[TableM
         }));
     }
     // The planned tables, then what they (as wanted or as live) reference, a few levels deep.
-    let mut wanted: BTreeSet<String> = tables.iter().map(|t| t.spec.name.clone()).collect();
+    // A table being renamed is live under its old name.
+    let mut wanted: BTreeSet<String> =
+        tables.iter().flat_map(|t| std::iter::once(t.spec.name.clone()).chain(t.spec.renamed_from.clone())).collect();
     for _ in 0..REFERENCE_DEPTH {
         let mut more = wanted.clone();
         for spec in tables.iter().map(|t| &t.spec).chain(live_specs.iter().map(|t| &t.spec)).filter(|s| wanted.contains(&s.name)) {

@@ -123,6 +123,9 @@ pub struct TableSpec {
     pub database: String,
     #[serde(default)]
     pub name: String,
+    /// The table's previous name: renamed to `name` rather than a new table created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

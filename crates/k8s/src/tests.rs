@@ -112,3 +112,15 @@ fn schemaheros_function_and_extension_manifests_parse() {
     assert_eq!(extension.status.as_ref().map(|s| (s.phase.as_str(), s.applied_at)), Some(("Applied", 1_700_000_000)));
     assert_eq!(finalizer_of("DatabaseExtension"), Some("databaseextensions.schemas.schemahero.io/finalizer"));
 }
+
+/// The watcher sends a Table's spec as JSON: a field of the spec itself must be declared to
+/// survive that (those inside `schema` always do).
+#[test]
+fn a_table_renamed_from_another_keeps_renamed_from_in_its_spec_json() {
+    let table: Table = serde_saphyr::from_str(
+        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: Table\nmetadata:\n  name: customers\nspec:\n  database: db\n  name: customers\n  renamedFrom: people\n  schema:\n    postgres:\n      columns:\n        - name: id\n          type: integer\n          renamedFrom: pk\n",
+    )
+    .unwrap();
+    let json = serde_json::to_string(&table.spec).unwrap();
+    assert!(json.contains("\"renamedFrom\":\"people\"") && json.contains("\"renamedFrom\":\"pk\""), "{json}");
+}

@@ -146,6 +146,13 @@ pub fn write_table<T: CanonicalTable, C: CanonicalColumn>(c: &mut Canonical, t: 
     for trigger in &t.triggers {
         write_trigger(c, trigger);
     }
+    // Written only when present, so that the text of a table without them is v1's.
+    for check in &t.checks {
+        c.record(" check").str("name", &check.name).str("expression", &check.expression).opt("source", check.source.as_deref());
+    }
+    if let Some(comment) = &t.comment {
+        c.record(" comment").str("text", comment);
+    }
 }
 
 fn write_column<C: CanonicalColumn>(c: &mut Canonical, col: &ColumnDef<C>) {
@@ -157,6 +164,10 @@ fn write_column<C: CanonicalColumn>(c: &mut Canonical, col: &ColumnDef<C>) {
     col.ext.write_after_default(c);
     c.bool("auto_increment", col.auto_increment);
     col.ext.write_last(c);
+    // Only when present: a column without a comment keeps v1's text.
+    if let Some(comment) = &col.comment {
+        c.str("comment", comment);
+    }
 }
 
 fn write_foreign_key(c: &mut Canonical, fk: &ForeignKeyDef) {
@@ -294,6 +305,8 @@ mod tests {
                 constraint: false,
             }],
             triggers: Vec::new(),
+            checks: Vec::new(),
+            comment: None,
             ext: postgres::Table::default(),
         }
     }
@@ -386,6 +399,8 @@ mod tests {
                     not_null: c.not_null,
                     default: c.default.clone(),
                     auto_increment: c.auto_increment,
+                    comment: None,
+                    renamed_from: None,
                     ext: sqlite::Column,
                 })
                 .collect(),
@@ -393,6 +408,8 @@ mod tests {
             foreign_keys: u.foreign_keys.clone(),
             indexes: u.indexes.clone(),
             triggers: u.triggers.clone(),
+            checks: Vec::new(),
+            comment: None,
             ext: sqlite::Table { strict: false },
         };
         assert_eq!(fingerprint_tables([&as_sqlite]), GOLDEN);
@@ -418,6 +435,21 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), seen.len(), "each step fingerprints differently: {seen:?}");
+    }
+
+    #[test]
+    fn checks_and_comments_are_written_only_when_present() {
+        let plain = fingerprint_tables([&users()]);
+        assert_eq!(plain, GOLDEN);
+        let mut t = users();
+        t.checks = vec![schemahero_schema::model::CheckDef { name: "c".into(), expression: "id > 0".into(), source: None }];
+        assert_ne!(fingerprint_tables([&t]), plain);
+        let mut t = users();
+        t.comment = Some("people".into());
+        assert_ne!(fingerprint_tables([&t]), plain);
+        let mut t = users();
+        t.columns[0].comment = Some("key".into());
+        assert_ne!(fingerprint_tables([&t]), plain);
     }
 
     const GOLDEN: &str = "71c8ff0164f8d46fc9203e3f0bbde252268cd17c6dff5efe907d78db1a0ff824";

@@ -20,6 +20,10 @@ pub struct TableDef<T = (), C = ()> {
     /// Indexes, including those that back UNIQUE constraints (`constraint = true`).
     pub indexes: Vec<IndexDef>,
     pub triggers: Vec<TriggerDef>,
+    /// CHECK constraints, by name.
+    pub checks: Vec<CheckDef>,
+    /// The table's comment (`None` for none or an empty one).
+    pub comment: Option<String>,
     /// What the engine adds to a table.
     pub ext: T,
 }
@@ -45,6 +49,10 @@ pub struct ColumnDef<C = ()> {
     pub default: Option<String>,
     /// Postgres: an identity column; SQLite: AUTOINCREMENT; MySQL: AUTO_INCREMENT.
     pub auto_increment: bool,
+    /// The column's comment (`None` for none or an empty one).
+    pub comment: Option<String>,
+    /// Desired columns only: the spec's `renamedFrom` (see `crate::renames`).
+    pub renamed_from: Option<String>,
     /// What the engine adds to a column.
     pub ext: C,
 }
@@ -140,6 +148,17 @@ pub struct TriggerDef {
     /// The full CREATE TRIGGER statement the spec renders to (compared by name only: the live
     /// definition is re-printed by the database).
     pub create_sql: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckDef {
+    pub name: String,
+    /// The boolean expression: the spec's text, or the database's rendering of a live check.
+    pub expression: String,
+    /// Live checks on Postgres: the spec text the check was created from, which SchemaHero
+    /// keeps in the constraint's comment (the server re-prints the expression; see
+    /// `crate::checks`).
+    pub source: Option<String>,
 }
 
 /// Postgres' extension of the model.

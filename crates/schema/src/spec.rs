@@ -12,6 +12,10 @@ pub struct TableSpec {
     pub database: String,
     #[serde(default, deserialize_with = "crate::spec::null_as_default")]
     pub name: String,
+    /// The table's previous name: a live table by that name (and none by `name`) is renamed
+    /// rather than a new one created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub requires: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,6 +60,33 @@ pub struct PostgresTableSchema {
     pub is_deleted: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub triggers: Vec<Trigger>,
+    /// Absent: the live table's checks are left as they are; a list (even empty): exactly these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<Check>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Enum types the table uses, created (in the table's schema) before it, their values
+    /// added as the spec gains them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
+    pub enums: Vec<EnumType>,
+}
+
+/// A CHECK constraint: its name and its boolean SQL expression.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
+    pub name: String,
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
+    pub expression: String,
+}
+
+/// A Postgres enum type (`CREATE TYPE name AS ENUM (values)`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnumType {
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
+    pub name: String,
+    #[serde(default, deserialize_with = "crate::spec::null_as_default")]
+    pub values: Vec<String>,
 }
 
 /// SchemaHero's `MysqlTableSchema` (also used for MariaDB).
@@ -76,6 +107,11 @@ pub struct MysqlTableSchema {
     pub default_charset: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
+    /// Absent: the live table's checks are left as they are; a list (even empty): exactly these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<Check>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A MySQL column: SchemaHero's generic column plus `charset` and `collation`.
@@ -96,6 +132,11 @@ pub struct MysqlColumn {
     pub charset: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
+    /// The column's previous name: renamed rather than dropped and added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 impl MysqlColumn {
@@ -113,6 +154,8 @@ impl MysqlColumn {
             constraints: self.constraints.clone(),
             attributes: self.attributes.clone(),
             default: self.default.clone(),
+            renamed_from: self.renamed_from.clone(),
+            comment: self.comment.clone(),
         }
     }
 }
@@ -134,6 +177,12 @@ pub struct SqliteTableSchema {
     pub strict: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::spec::null_as_default")]
     pub triggers: Vec<Trigger>,
+    /// Absent: the live table's checks are left as they are; a list (even empty): exactly these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<Check>>,
+    /// SQLite has no comments: read only to refuse it with an error naming the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -149,6 +198,11 @@ pub struct Column {
     pub attributes: Option<ColumnAttributes>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "scalar_as_string")]
     pub default: Option<String>,
+    /// The column's previous name: renamed rather than dropped and added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 impl Column {
@@ -339,6 +393,8 @@ pub(crate) fn string_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::
 #[derive(Debug, Clone)]
 pub struct DesiredTable<S> {
     pub name: String,
+    /// The Table's `renamedFrom`: the live table to rename to `name` when only it exists.
+    pub renamed_from: Option<String>,
     pub schema: S,
     pub seed_data: Option<SeedData>,
     /// The Table has seed data and no schema (the table is managed elsewhere): only its seed

@@ -63,12 +63,12 @@ fn reads_bare_specs_and_several_documents() {
 fn unknown_fields_warn_with_file_and_path() {
     let text = GUIDE
         .replace("  database: my-database\n", "  database: my-database\n  frobnicate: 1\n")
-        .replace("          type: uuid\n", "          type: uuid\n          comment: hi\n");
+        .replace("          type: uuid\n", "          type: uuid\n          remark: hi\n");
     let (t, warnings) = tables(&text);
     assert_eq!(t.len(), 1);
     let messages: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
     assert!(messages.iter().any(|m| m.starts_with("t.yaml:") && m.contains("spec.frobnicate")), "{messages:?}");
-    assert!(messages.iter().any(|m| m.contains("spec.schema.postgres.columns.0.comment")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("spec.schema.postgres.columns.0.remark")), "{messages:?}");
 }
 
 fn error(text: &str) -> String {

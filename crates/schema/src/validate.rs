@@ -17,6 +17,11 @@ pub fn validate_table(source: &str, spec: &TableSpec, warnings: &mut Vec<Warning
     if spec.name.contains('\0') {
         return Err(err("spec.name", "contains a NUL character".into()));
     }
+    if let Some(from) = &spec.renamed_from
+        && from.trim().is_empty()
+    {
+        return Err(err("spec.renamedFrom", "empty previous table name".into()));
+    }
     let Some(schema) = &spec.schema else {
         if spec.seed_data.is_none() {
             warnings.push(Warning { source: source.to_string(), message: format!("table {:?} has no schema", spec.name) });
@@ -80,6 +85,7 @@ pub fn validate_table(source: &str, spec: &TableSpec, warnings: &mut Vec<Warning
         let columns: Vec<Column> = my.columns.iter().map(|c| c.as_column()).collect();
         check_parts("spec.schema.mysql", &columns, &my.primary_key, &my.indexes, &my.foreign_keys, &[], my.is_deleted, &err)?;
     }
+    crate::checks::validate_sections(source, schema, warnings, &err)?;
     // Everything that reaches SQL: quoted, or valid in the engine's grammar (`sql_safety`).
     crate::sql_safety::check_table(spec, &err)?;
     if let Some(my) = &schema.mysql {
@@ -132,6 +138,24 @@ fn check_parts(
         }
         if column.data_type.trim().is_empty() {
             return Err(err(&format!("{field}.type"), format!("missing type for column {:?}", column.name)));
+        }
+    }
+    let mut renamed = HashSet::new();
+    for (i, column) in columns.iter().enumerate() {
+        let Some(from) = &column.renamed_from else {
+            continue;
+        };
+        let field = format!("{base}.columns[{i}].renamedFrom");
+        if from.trim().is_empty() {
+            return Err(err(&field, format!("empty previous name for column {:?}", column.name)));
+        }
+        // Renaming onto a name the spec also uses (a swap, a chain) cannot be planned one rename
+        // at a time without data going to the wrong column.
+        if from != &column.name && names.contains(from.as_str()) {
+            return Err(err(&field, format!("column {:?} is renamed from {from:?}, which the spec also names as a column", column.name)));
+        }
+        if !renamed.insert(from.as_str()) {
+            return Err(err(&field, format!("two columns are renamed from {from:?}")));
         }
     }
     let known = |list: &[String], field: &str| -> Result<(), SpecError> {

@@ -207,6 +207,71 @@ pub fn check_expression(dialect: Dialect, raw: &str) -> Result<(), String> {
     })
 }
 
+/// A CHECK constraint's `expression`: like a trigger condition, one expression whose quotes and
+/// parentheses balance, with no `;` and no comments (it is written inside `CHECK (…)`).
+pub fn check_check_expression(dialect: Dialect, raw: &str) -> Result<(), String> {
+    if raw.trim().is_empty() {
+        return Err("an empty expression".into());
+    }
+    check_expression(dialect, raw)
+}
+
+/// The form in which two CHECK expressions are compared, as far as the database re-prints them
+/// without changing their meaning: tokens with single spaces, words lower case, quoted names
+/// unquoted, strings re-quoted, `!=` as `<>`, MySQL charset introducers (`_utf8mb4'x'`)
+/// dropped. With `loose` (Postgres, which adds parentheses and casts everywhere), parentheses
+/// and `::type` casts are dropped too: two expressions that differ only there compare equal.
+pub fn normalize_expression(dialect: Dialect, raw: &str, loose: bool) -> String {
+    use lex::Tok;
+    let lexed = lex(raw.trim(), dialect, Backslash::Literal);
+    let toks = &lexed.toks;
+    let mut out: Vec<String> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        let tok = &toks[i];
+        let next = toks.get(i + 1);
+        match tok {
+            Tok::Word(w) if w.starts_with('_') && matches!(next, Some(Tok::Str(_))) && dialect == Dialect::Mysql => {}
+            Tok::Word(w) => out.push(w.to_lowercase()),
+            Tok::QIdent(q) => out.push(q.to_lowercase()),
+            Tok::Str(v) => out.push(format!("'{}'", v.replace('\'', "''"))),
+            Tok::Num(n) => out.push(n.clone()),
+            // Operators lex one character at a time: `<>`, `>=`, `!=` are joined again.
+            Tok::Sym(s) if is_operator(s) => {
+                let mut op = s.clone();
+                while let Some(Tok::Sym(n)) = toks.get(i + 1).filter(|t| matches!(t, Tok::Sym(n) if is_operator(n))) {
+                    op.push_str(n);
+                    i += 1;
+                }
+                out.push(if op == "!=" { "<>".into() } else { op });
+            }
+            Tok::Sym(s) if loose && (s == "(" || s == ")") => {}
+            Tok::Sym(s) if loose && s == "::" => {
+                // The cast's type: words, an optional `(n, m)` and array brackets.
+                while matches!(toks.get(i + 1), Some(Tok::Word(_)) | Some(Tok::QIdent(_))) {
+                    i += 1;
+                }
+                if toks.get(i + 1).is_some_and(|t| t.is_sym("(")) {
+                    while toks.get(i + 1).is_some_and(|t| !t.is_sym(")")) {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                while toks.get(i + 1).is_some_and(|t| t.is_sym("[") || t.is_sym("]")) {
+                    i += 1;
+                }
+            }
+            Tok::Sym(s) => out.push(s.clone()),
+        }
+        i += 1;
+    }
+    out.join(" ")
+}
+
+fn is_operator(sym: &str) -> bool {
+    sym.len() == 1 && "<>=!|&+-*/%^~".contains(sym)
+}
+
 /// One entry of a trigger's `events`: `[BEFORE|AFTER|INSTEAD OF] INSERT|UPDATE [OF col, …]|
 /// DELETE|TRUNCATE` (TRUNCATE on Postgres only).
 pub fn check_trigger_event(dialect: Dialect, raw: &str) -> Result<(), String> {

@@ -2,11 +2,11 @@
 //! so that an error names the field (`spec.schema.postgres.columns[2].type`).
 
 use super::{
-    Dialect, check_charset_name, check_default, check_expression, check_identifier, check_index_method, check_param_mode, check_pg_type,
-    check_plain_name, check_storage_parameter, check_trigger_event, check_type, truncate_identifier,
+    Dialect, check_charset_name, check_check_expression, check_default, check_expression, check_identifier, check_index_method,
+    check_param_mode, check_pg_type, check_plain_name, check_storage_parameter, check_trigger_event, check_type, truncate_identifier,
 };
 use crate::parse::SpecError;
-use crate::spec::{Column, ForeignKey, Index, MysqlTableSchema, TableSpec, Trigger};
+use crate::spec::{Check, Column, ForeignKey, Index, MysqlTableSchema, TableSpec, Trigger};
 use std::collections::HashMap;
 
 type ErrFn<'a> = &'a dyn Fn(&str, String) -> SpecError;
@@ -20,6 +20,7 @@ struct Section<'a> {
     indexes: &'a [Index],
     foreign_keys: &'a [ForeignKey],
     triggers: &'a [Trigger],
+    checks: &'a [Check],
     is_deleted: bool,
 }
 
@@ -38,6 +39,7 @@ pub(crate) fn check_table(spec: &TableSpec, err: ErrFn<'_>) -> Result<(), SpecEr
                 indexes: &pg.indexes,
                 foreign_keys: &pg.foreign_keys,
                 triggers: &pg.triggers,
+                checks: pg.checks.as_deref().unwrap_or_default(),
                 is_deleted: pg.is_deleted,
             });
         }
@@ -52,6 +54,7 @@ pub(crate) fn check_table(spec: &TableSpec, err: ErrFn<'_>) -> Result<(), SpecEr
                 indexes: &lite.indexes,
                 foreign_keys: &lite.foreign_keys,
                 triggers: &lite.triggers,
+                checks: lite.checks.as_deref().unwrap_or_default(),
                 is_deleted: lite.is_deleted,
             });
         }
@@ -65,6 +68,7 @@ pub(crate) fn check_table(spec: &TableSpec, err: ErrFn<'_>) -> Result<(), SpecEr
             indexes: &my.indexes,
             foreign_keys: &my.foreign_keys,
             triggers: &[],
+            checks: my.checks.as_deref().unwrap_or_default(),
             is_deleted: my.is_deleted,
         });
     }
@@ -81,6 +85,9 @@ fn check_section(spec: &TableSpec, s: &Section<'_>, err: ErrFn<'_>) -> Result<()
     let base = s.base;
     let name = |field: String, value: &str| check_identifier(s.dialect, value).map_err(|m| err(&field, m));
     name("spec.name".into(), &spec.name)?;
+    if let Some(from) = &spec.renamed_from {
+        name("spec.renamedFrom".into(), from)?;
+    }
     if let Some(schema) = s.schema {
         name(format!("{base}.schema"), schema)?;
     }
@@ -90,6 +97,9 @@ fn check_section(spec: &TableSpec, s: &Section<'_>, err: ErrFn<'_>) -> Result<()
     for (i, c) in s.columns.iter().enumerate() {
         let field = format!("{base}.columns[{i}]");
         name(format!("{field}.name"), &c.name)?;
+        if let Some(from) = &c.renamed_from {
+            name(format!("{field}.renamedFrom"), from)?;
+        }
         let column = |m: String| format!("column {:?}: {m}", c.name);
         check_type(s.dialect, &c.data_type).map_err(|m| err(&format!("{field}.type"), column(format!("type {:?}: {m}", c.data_type))))?;
         if let Some(default) = &c.default {
@@ -100,6 +110,12 @@ fn check_section(spec: &TableSpec, s: &Section<'_>, err: ErrFn<'_>) -> Result<()
     check_foreign_keys(spec, s, err)?;
     for (i, t) in s.triggers.iter().enumerate() {
         check_trigger(s, &format!("{base}.triggers[{i}]"), t, err)?;
+    }
+    for (i, c) in s.checks.iter().enumerate() {
+        let field = format!("{base}.checks[{i}]");
+        name(format!("{field}.name"), &c.name)?;
+        check_check_expression(s.dialect, &c.expression)
+            .map_err(|m| err(&format!("{field}.expression"), format!("check {:?}: {:?}: {m}", c.name, c.expression)))?;
     }
     Ok(())
 }

@@ -1,0 +1,4 @@
+ALTER TABLE `users` RENAME COLUMN `mail` TO `email`;
+ALTER TABLE `users` RENAME COLUMN `org` TO `organization`;
+ALTER TABLE `users` MODIFY COLUMN `email` varchar(255) NOT NULL, ALGORITHM=INSTANT;
+ALTER TABLE `users` ALTER COLUMN `organization` SET DEFAULT 0, ALGORITHM=INSTANT;

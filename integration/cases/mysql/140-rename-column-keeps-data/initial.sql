@@ -1,0 +1,10 @@
+CREATE TABLE orgs (id int PRIMARY KEY);
+INSERT INTO orgs VALUES (1);
+CREATE TABLE users (
+  id int PRIMARY KEY,
+  mail varchar(100) NOT NULL,
+  org int,
+  CONSTRAINT users_org_fkey FOREIGN KEY (org) REFERENCES orgs (id)
+);
+CREATE INDEX idx_users_mail ON users (mail);
+INSERT INTO users VALUES (1, 'a@example.com', 1), (2, 'b@example.com', NULL);

@@ -1,0 +1,3 @@
+CREATE TABLE stock (id integer PRIMARY KEY, qty integer, CONSTRAINT qty_pos CHECK (qty > 0));
+COMMENT ON CONSTRAINT qty_pos ON stock IS 'schemahero check: qty > 0';
+INSERT INTO stock VALUES (1, 5);

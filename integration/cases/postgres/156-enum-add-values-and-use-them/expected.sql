@@ -1,0 +1,4 @@
+ALTER TYPE "mood" ADD VALUE IF NOT EXISTS 'awful' BEFORE 'sad';
+ALTER TYPE "mood" ADD VALUE IF NOT EXISTS 'meh' AFTER 'sad';
+ALTER TYPE "mood" ADD VALUE IF NOT EXISTS 'great' AFTER 'ok';
+ALTER TABLE "people" ALTER COLUMN "current_mood" SET DEFAULT 'great';

@@ -1,0 +1,6 @@
+CREATE TABLE people (
+  id integer PRIMARY KEY AUTOINCREMENT,
+  full_name text
+);
+CREATE INDEX idx_people_full_name ON people (full_name);
+INSERT INTO people (full_name) VALUES ('Ada'), ('Grace');

@@ -1,0 +1,5 @@
+CREATE TABLE "ledgers" (
+  "id" integer,
+  "total" numeric(10,2),
+  PRIMARY KEY ("id")
+);

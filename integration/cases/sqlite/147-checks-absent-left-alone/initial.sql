@@ -1,0 +1,1 @@
+CREATE TABLE items (id integer PRIMARY KEY, qty integer, CONSTRAINT qty_pos CHECK (qty > 0));
