@@ -14,11 +14,12 @@ pub mod introspect;
 pub mod model;
 pub mod normalize;
 pub mod render;
+pub mod views;
 
 pub use apply::{CREATE_LEDGER, LEDGER_TABLE};
 use model::{Charsets, TableDef};
-use schemahero_plan::Plan;
 use schemahero_plan::seed::{SeedTarget, plan_seed};
+use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::spec::MysqlTableSchema;
 use schemahero_schema::sql_safety::Dialect;
 use sqlx::MySqlPool;
@@ -141,6 +142,16 @@ impl MysqlEngine {
 
     pub fn pool(&self) -> &MySqlPool {
         &self.pool
+    }
+
+    /// Plans Views (see `views`): (name, section) each.
+    pub async fn plan_views(&self, desired: &[(&str, &schemahero_schema::view::PlainView)]) -> Result<Vec<PlannedStatement>, MysqlError> {
+        Ok(views::plan(&self.pool, desired).await?)
+    }
+
+    /// The live state of one view (see `views::state`), for a plan's fingerprint.
+    pub async fn view_state(&self, name: &str) -> Result<String, MysqlError> {
+        Ok(views::state(&self.pool, name).await?)
     }
 
     pub fn database(&self) -> &str {

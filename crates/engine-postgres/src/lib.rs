@@ -11,6 +11,7 @@ pub mod hints;
 pub mod introspect;
 pub mod normalize;
 pub mod render;
+pub mod views;
 
 use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::seed::{SeedTarget, plan_seed};
@@ -160,6 +161,27 @@ impl PostgresEngine {
         Ok(functions::state(&self.pool, &function).await?)
     }
 
+    /// Plans Views (see `views`): (name, section) each, in the default schema.
+    pub async fn plan_views(
+        &self,
+        desired: &[(&str, &schemahero_schema::view::PlainView)],
+    ) -> Result<Vec<PlannedStatement>, PostgresError> {
+        let views: Vec<views::DesiredView> =
+            desired.iter().map(|(name, spec)| views::DesiredView { name, schema: self.default_schema.clone(), spec }).collect();
+        Ok(views::plan(&self.pool, &views).await?)
+    }
+
+    /// The live state of one view (see `views::state`), for a plan's fingerprint.
+    pub async fn view_state(&self, name: &str, spec: &schemahero_schema::view::PlainView) -> Result<String, PostgresError> {
+        let view = views::DesiredView { name, schema: self.default_schema.clone(), spec };
+        Ok(views::state(&self.pool, &view).await?)
+    }
+
+    /// The views (schema.name) that read the table `name` of the default schema.
+    pub async fn views_reading(&self, name: &str) -> Result<Vec<String>, PostgresError> {
+        Ok(views::dependent_views(&self.pool, &self.default_schema, name).await?)
+    }
+
     /// The live state of one extension (see `extensions::state`), for a plan's fingerprint.
     pub async fn extension_state(&self, name: &str) -> Result<String, PostgresError> {
         Ok(extensions::state(name, &extensions::introspect(&self.pool).await?))
@@ -259,7 +281,49 @@ impl PostgresEngine {
             work.push(TableWork { table: table_ref, diff: table_diff, triggers: &table.schema.triggers, seed });
         }
         let statements = tracing::info_span!("diff_render", engine = "postgres", tables = work.len()).in_scope(|| render::render(work));
+        let statements = self.note_dependent_views(statements, keys).await?;
         Ok(Plan { statements, fingerprint: introspect::fingerprint_of(live, keys) })
+    }
+
+    /// Postgres refuses to drop a table, drop a column or change a column's type while a view
+    /// reads it. Such a statement names the views that depend on its table in a `MAY_FAIL`
+    /// hazard, so the plan says why it would fail and what to do. Only tables with such
+    /// statements are looked up, so other plans cost nothing more.
+    async fn note_dependent_views(
+        &self,
+        statements: Vec<PlannedStatement>,
+        keys: &[(String, String)],
+    ) -> Result<Vec<PlannedStatement>, PostgresError> {
+        let mut by_display: HashMap<String, Option<Vec<String>>> = HashMap::new();
+        let mut out = Vec::with_capacity(statements.len());
+        for statement in statements {
+            let sql = statement.sql.as_str();
+            let refused_under_a_view = sql.starts_with("DROP TABLE ")
+                || (sql.starts_with("ALTER TABLE ")
+                    && (sql.contains(" DROP COLUMN ") || (sql.contains(" ALTER COLUMN ") && sql.contains(" TYPE "))));
+            let Some((schema, table)) = keys.iter().find(|(s, t)| format!("{s}.{t}") == statement.table).filter(|_| refused_under_a_view)
+            else {
+                out.push(statement);
+                continue;
+            };
+            if !by_display.contains_key(&statement.table) {
+                let found = views::dependent_views(&self.pool, schema, table).await?;
+                by_display.insert(statement.table.clone(), (!found.is_empty()).then_some(found));
+            }
+            match by_display.get(&statement.table).cloned().flatten() {
+                Some(dependents) => out.push(statement.with_hazard(
+                    schemahero_plan::HazardKind::MayFail,
+                    format!(
+                        "view(s) {} read table {schema}.{table}: Postgres refuses to drop the table, or drop or retype a column a view \
+                         uses, while they exist; drop them first, or manage them as View resources planned with the tables \
+                         (plan --spec-type all drops and re-creates them around this change)",
+                        dependents.join(", ")
+                    ),
+                )),
+                None => out.push(statement),
+            }
+        }
+        Ok(out)
     }
 
     /// Runs statements in order inside one transaction (Postgres DDL is transactional): either

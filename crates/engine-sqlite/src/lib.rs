@@ -8,6 +8,7 @@ mod diff_render_tests;
 pub mod introspect;
 pub mod normalize;
 pub mod render;
+pub mod views;
 
 use render::TableWork;
 use schemahero_plan::seed::{SeedTarget, plan_seed};
@@ -68,6 +69,16 @@ impl SqliteEngine {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Plans Views (see `views`): (name, section) each.
+    pub async fn plan_views(&self, desired: &[(&str, &schemahero_schema::view::PlainView)]) -> Result<Vec<PlannedStatement>, SqliteError> {
+        Ok(views::plan(&self.pool, desired).await?)
+    }
+
+    /// The live state of one view (see `views::state`), for a plan's fingerprint.
+    pub async fn view_state(&self, name: &str) -> Result<String, SqliteError> {
+        Ok(views::state(&self.pool, name).await?)
     }
 
     pub async fn introspect(&self, only: Option<&[String]>) -> Result<std::collections::BTreeMap<String, TableDef>, SqliteError> {

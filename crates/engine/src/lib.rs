@@ -8,6 +8,7 @@ mod generate;
 mod ledger;
 mod load;
 mod uri;
+mod views;
 
 pub use engine::{Engine, SchemaEngine, UNCHECKED_FINGERPRINT, object_removal};
 
