@@ -85,8 +85,8 @@ struct InstallArgs {
 
 #[derive(Args)]
 struct GetArgs {
-    /// What to list: migrations, databases, tables, functions or extensions (all but migrations
-    /// from Kubernetes).
+    /// What to list: migrations, databases, tables, functions, extensions or views (all but
+    /// migrations from Kubernetes).
     resource: String,
     #[command(flatten)]
     planner: PlannerArgs,

@@ -214,7 +214,8 @@ fn spec_type_view_and_all_plan_views_after_their_tables() {
     let work = temp_dir("specview-work");
     let db = work.join("x.db");
     let base = ["--driver", "sqlite", "--uri", db.to_str().unwrap()];
-    let plan = |spec_type: &str| cli(&[&["plan"][..], &base[..], &["--spec-file", dir.to_str().unwrap(), "--spec-type", spec_type]].concat());
+    let plan =
+        |spec_type: &str| cli(&[&["plan"][..], &base[..], &["--spec-file", dir.to_str().unwrap(), "--spec-type", spec_type]].concat());
     let o = plan("view");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("skipping Table \"items\" (not a View)"), "{}", stderr(&o));

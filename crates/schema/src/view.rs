@@ -102,6 +102,22 @@ impl ViewSpec {
     }
 }
 
+impl ViewSpec {
+    /// What the view reads whatever the engine (`requires`, and the relations each section's
+    /// query names): a Migration of it waits for unfinished ones of these.
+    pub fn reads_any(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (key, dialect) in [("postgres", Dialect::Postgres), ("mysql", Dialect::Mysql), ("sqlite", Dialect::Sqlite)] {
+            for name in self.reads(key, dialect) {
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// A View read from a file or the API.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ViewManifest {

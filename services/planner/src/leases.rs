@@ -25,6 +25,12 @@ pub enum Outcome {
     Retry,
 }
 
+/// What a View spec reads: `requires` and the relations its queries name.
+fn view_reads(spec_json: &str) -> HashSet<String> {
+    let Ok(spec) = serde_json::from_str::<schemahero_schema::view::ViewSpec>(spec_json) else { return HashSet::new() };
+    spec.reads_any().into_iter().filter(|t| *t != spec.name).collect()
+}
+
 /// Tables a Table spec depends on: foreign-key targets and `requires`.
 fn referenced_tables(spec_json: &str) -> HashSet<String> {
     let Ok(spec) = serde_json::from_str::<schemahero_schema::spec::TableSpec>(spec_json) else { return HashSet::new() };
@@ -60,13 +66,14 @@ impl<S: MigrationStore> PlannerCore<S> {
         let mut expired: Vec<MigrationRecord> = executing.into_iter().filter(|m| m.lease_expires_at <= now).collect();
         expired.append(&mut candidates);
         expired.sort_by_key(|m| m.planned_at);
-        // Tables with unfinished migrations, per database: a migration whose table references
-        // one of them (foreign key or `requires`) waits for it, so tables are created in order.
+        // Tables and Views with unfinished migrations, per database: a migration whose table
+        // references one of them (foreign key or `requires`), or whose View reads one, waits for
+        // it, so tables are created in order and views after what they read.
         let planned = self.store().list(&Filter { phase: Some(Phase::Planned), ..Filter::default() }).await?;
         let unfinished: Vec<(String, String, String, String)> = planned
             .iter()
             .chain(expired.iter())
-            .filter(|m| m.is_table())
+            .filter(|m| m.is_table() || m.resource_kind == schemahero_schema::object::VIEW)
             .map(|m| (m.namespace.clone(), m.database.clone(), m.table.clone(), m.id.clone()))
             .collect();
         let mut seen_db: HashSet<Key> = HashSet::new();
@@ -79,11 +86,21 @@ impl<S: MigrationStore> PlannerCore<S> {
                 continue;
             }
             // A Function's or DatabaseExtension's spec references no tables.
-            let needs = if m.is_table() { referenced_tables(&m.spec_json) } else { HashSet::new() };
+            let needs = if m.is_table() {
+                referenced_tables(&m.spec_json)
+            } else if m.resource_kind == schemahero_schema::object::VIEW {
+                view_reads(&m.spec_json)
+            } else {
+                HashSet::new()
+            };
             if let Some((_, _, table, id)) =
                 unfinished.iter().find(|u| u.0 == db.namespace && u.1 == db.name && u.3 != m.id && needs.contains(&u.2))
             {
-                let reason = format!("waiting for migration {id} of table {table}, which this table references");
+                let reason = if m.is_table() {
+                    format!("waiting for migration {id} of table {table}, which this table references")
+                } else {
+                    format!("waiting for migration {id} of {table}, which this view reads")
+                };
                 if m.waiting_reason != reason {
                     let mut waiting = m.clone();
                     waiting.waiting_reason = reason;
