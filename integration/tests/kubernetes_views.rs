@@ -112,8 +112,10 @@ async fn wait_field(ns: &str, resource: &str, jsonpath: &str, want: &str) {
 async fn pg_views(uri: &str) -> Vec<String> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(uri).await.expect("connect");
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT viewname::text FROM pg_views WHERE schemaname = 'public' ORDER BY 1").fetch_all(&mut conn).await.expect("query");
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT viewname::text FROM pg_views WHERE schemaname = 'public' ORDER BY 1")
+        .fetch_all(&mut conn)
+        .await
+        .expect("query");
     rows.into_iter().map(|(s,)| s).collect()
 }
 
@@ -173,7 +175,11 @@ async fn views_as_schemahero_manifests_in_the_operator() {
     // The plugin lists them.
     let listing = plugin_ok(&["get", "views", "-n", &ns]);
     let row = |name: &str| listing.lines().find(|l| l.split_whitespace().nth(1) == Some(name)).unwrap_or_default().to_string();
-    assert_eq!(row("user-emails").split_whitespace().collect::<Vec<_>>(), [ns.as_str(), "user-emails", "my-database", "user_emails", "Applied"], "{listing}");
+    assert_eq!(
+        row("user-emails").split_whitespace().collect::<Vec<_>>(),
+        [ns.as_str(), "user-emails", "my-database", "user_emails", "Applied"],
+        "{listing}"
+    );
     assert_eq!(row("daily").split_whitespace().nth(4), Some("Skipped"), "{listing}");
 
     // Converged: drift passes every two seconds plan nothing more.
