@@ -209,7 +209,7 @@ fn object_change<K: kube::Resource>(
     }
 }
 
-/// A Function or DatabaseExtension as the planner receives it.
+/// A Function, DatabaseExtension or View as the planner receives it.
 pub fn object_resource<K: kube::Resource>(kind: ResourceKind, o: &K, spec_json: Result<String, serde_json::Error>) -> Option<Resource> {
     let namespace = o.namespace().unwrap_or_else(|| "default".into());
     let name = o.name_any();

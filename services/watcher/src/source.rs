@@ -81,7 +81,7 @@ impl fmt::Display for ResourceKey {
 pub enum Resource {
     Database(Database),
     Table(Table),
-    /// A Function or DatabaseExtension.
+    /// A Function, DatabaseExtension or View.
     Object(SchemaObject),
 }
 
