@@ -177,9 +177,11 @@ impl PostgresEngine {
         Ok(views::state(&self.pool, &view).await?)
     }
 
-    /// The views (schema.name) that read the table `name` of the default schema.
-    pub async fn views_reading(&self, name: &str) -> Result<Vec<String>, PostgresError> {
-        Ok(views::dependent_views(&self.pool, &self.default_schema, name).await?)
+    /// The views (schema.name) that read the table `schema.name` (or `name` of the default
+    /// schema).
+    pub async fn views_reading(&self, table: &str) -> Result<Vec<String>, PostgresError> {
+        let (schema, name) = table.split_once('.').unwrap_or((self.default_schema.as_str(), table));
+        Ok(views::dependent_views(&self.pool, schema, name).await?)
     }
 
     /// The live state of one extension (see `extensions::state`), for a plan's fingerprint.

@@ -80,8 +80,8 @@ pub trait SchemaEngine: Send + Sync {
     /// become warnings.
     async fn plan_views(&self, views: &[ViewManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError>;
 
-    /// The views (`schema.name` on Postgres) that read the table `name` and make the server
-    /// refuse some changes to it (Postgres only; elsewhere none).
+    /// The views (`schema.name`) that read the table `schema.name` (as a planned statement names
+    /// it) and make the server refuse some changes to it (Postgres only; elsewhere none).
     async fn views_reading(&self, _table: &str) -> Result<Vec<String>, EngineError> {
         Ok(Vec::new())
     }

@@ -91,8 +91,7 @@ pub(crate) async fn around_table_changes(
         if readers.iter().any(|(t, _)| *t == table) {
             continue;
         }
-        let name = table.split_once('.').map(|(_, n)| n).unwrap_or(&table);
-        readers.push((table.clone(), engine.views_reading(name).await?));
+        readers.push((table.clone(), engine.views_reading(&table).await?));
     }
     let managed = |qualified: &str| {
         views.iter().find(|v| {
