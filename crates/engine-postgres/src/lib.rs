@@ -317,8 +317,8 @@ impl PostgresEngine {
                     schemahero_plan::HazardKind::MayFail,
                     format!(
                         "view(s) {} read table {schema}.{table}: Postgres refuses to drop the table, or drop or retype a column a view \
-                         uses, while they exist; drop them first, or manage them as View resources planned with the tables \
-                         (plan --spec-type all drops and re-creates them around this change)",
+                         uses, while they exist; drop them first (a View resource: isDeleted, restored after this change), \
+                         or plan the tables and views together (plan --spec-type all drops and re-creates them around it)",
                         dependents.join(", ")
                     ),
                 )),

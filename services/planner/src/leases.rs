@@ -231,7 +231,16 @@ impl<S: MigrationStore> PlannerCore<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::retry_delay_ms;
+    use super::{retry_delay_ms, view_reads};
+
+    #[test]
+    fn a_view_reads_what_it_requires_and_what_its_queries_name() {
+        let spec = r#"{"database":"app","name":"v","requires":["audit"],"schema":{"postgres":{"query":"SELECT * FROM users u JOIN orders o ON o.uid = u.id"},"mysql":{"query":"SELECT * FROM `Items`, v"}}}"#;
+        let mut reads: Vec<String> = view_reads(spec).into_iter().collect();
+        reads.sort();
+        assert_eq!(reads, ["Items", "audit", "orders", "users"], "quoted names as written; its own name left out");
+        assert!(view_reads("not json").is_empty());
+    }
 
     #[test]
     fn retry_backoff_doubles_up_to_thirty_seconds() {
