@@ -76,3 +76,21 @@ async fn a_view_reading_a_column_the_same_plan_adds_is_recreated_after_it() {
     assert!(again.is_empty(), "converged:\n{}", again.to_sql());
     engine.close().await;
 }
+
+/// A query the server refuses for another reason than something missing (here a syntax
+/// error that passes the SQL-safety checks) is a planning error saying why, not a view dropped
+/// and created on every plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_the_server_refuses_is_an_error_not_a_recreate_loop() {
+    let uri = fresh_postgres_database("shviews_refused").await;
+    let mut conn = PgConnection::connect(&uri).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE users (id integer PRIMARY KEY); CREATE VIEW ids AS SELECT id FROM users").execute(&mut conn).await.unwrap();
+    let yaml = "apiVersion: schemas.schemahero.io/v1alpha4\nkind: View\nmetadata:\n  name: ids\nspec:\n  database: app\n  name: ids\n  schema:\n    postgres:\n      query: SELECT id + FROM users\n";
+    let engine = Engine::connect(Driver::Postgres, &uri).await.unwrap();
+    let err = engine.plan_all(&specs(yaml), false, &mut Vec::new()).await.expect_err("the server refuses the query");
+    assert!(
+        err.to_string().contains("view public.ids: the server refuses its query: ") && err.to_string().contains("syntax error"),
+        "{err}"
+    );
+    engine.close().await;
+}

@@ -58,6 +58,9 @@ pub enum MysqlError {
     Ledger { migration_id: String, message: String },
     #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
     SeedTableMissing { table: String },
+    /// The server refused a View's query when it was printed for comparison (see `views`).
+    #[error("view {view}: the server refuses its query: {source}")]
+    ViewQuery { view: String, source: sqlx::Error },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -74,7 +77,10 @@ impl MysqlError {
         match self {
             MysqlError::Connect { .. } => true,
             MysqlError::Apply { connection_lost, .. } => *connection_lost,
-            MysqlError::Database(e) | MysqlError::Introspect { source: e, .. } | MysqlError::Seed { source: e, .. } => lost(e),
+            MysqlError::Database(e)
+            | MysqlError::Introspect { source: e, .. }
+            | MysqlError::Seed { source: e, .. }
+            | MysqlError::ViewQuery { source: e, .. } => lost(e),
             _ => false,
         }
     }
@@ -146,7 +152,7 @@ impl MysqlEngine {
 
     /// Plans Views (see `views`): (name, section) each.
     pub async fn plan_views(&self, desired: &[(&str, &schemahero_schema::view::PlainView)]) -> Result<Vec<PlannedStatement>, MysqlError> {
-        Ok(views::plan(&self.pool, desired).await?)
+        views::plan(&self.pool, desired).await
     }
 
     /// The live state of one view (see `views::state`), for a plan's fingerprint.

@@ -39,7 +39,14 @@ async fn live(pool: &MySqlPool, name: &str) -> Result<Option<(String, Option<Str
     .await
 }
 
-/// How the server prints the spec's query (see the module); `None` when it refuses it now.
+/// Server errors that say the query reads something that does not exist (yet): no such table,
+/// unknown column, no such function, unknown database. Anything else (a syntax error, no right
+/// to create views) is an error of its own, not a reason to replace the view every time.
+const NOT_THERE_YET: &[&str] = &["42S02", "42S22"];
+const NOT_THERE_YET_CODES: &[u16] = &[1146, 1054, 1305, 1049];
+
+/// How the server prints the spec's query (see the module); `None` when it cannot be created now
+/// because it reads something that does not exist yet.
 async fn scratch(pool: &MySqlPool, query: &str) -> Result<Option<String>, sqlx::Error> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or_default();
@@ -49,7 +56,7 @@ async fn scratch(pool: &MySqlPool, query: &str) -> Result<Option<String>, sqlx::
     let mut conn = pool.acquire().await?;
     match sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut *conn).await {
         Ok(_) => {}
-        Err(sqlx::Error::Database(_)) => return Ok(None),
+        Err(sqlx::Error::Database(d)) if not_there_yet(d.as_ref()) => return Ok(None),
         Err(e) => return Err(e),
     }
     let printed: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(
@@ -64,6 +71,11 @@ async fn scratch(pool: &MySqlPool, query: &str) -> Result<Option<String>, sqlx::
     Ok(printed)
 }
 
+fn not_there_yet(e: &dyn sqlx::error::DatabaseError) -> bool {
+    let number = e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|m| m.number());
+    number.is_some_and(|n| NOT_THERE_YET_CODES.contains(&n)) || e.code().is_some_and(|c| NOT_THERE_YET.contains(&c.as_ref()))
+}
+
 /// The view's live state as text (`absent`, or its type and printed query), for a fingerprint.
 pub async fn state(pool: &MySqlPool, name: &str) -> Result<String, sqlx::Error> {
     Ok(match live(pool, name).await? {
@@ -72,7 +84,7 @@ pub async fn state(pool: &MySqlPool, name: &str) -> Result<String, sqlx::Error> 
     })
 }
 
-pub async fn plan(pool: &MySqlPool, views: &[(&str, &PlainView)]) -> Result<Vec<PlannedStatement>, sqlx::Error> {
+pub async fn plan(pool: &MySqlPool, views: &[(&str, &PlainView)]) -> Result<Vec<PlannedStatement>, crate::MysqlError> {
     let mut out = Vec::new();
     for &(name, spec) in views {
         let live = live(pool, name).await?;
@@ -92,7 +104,8 @@ pub async fn plan(pool: &MySqlPool, views: &[(&str, &PlainView)]) -> Result<Vec<
                     .with_hazard(HazardKind::MayFail, format!("a {kind} named {name} exists: the server refuses to create the view")),
             ),
             Some((_, definition)) => {
-                let wanted = scratch(pool, &spec.query).await?;
+                let wanted = scratch(pool, &spec.query).await;
+                let wanted = wanted.map_err(|source| crate::MysqlError::ViewQuery { view: name.to_string(), source })?;
                 if wanted.is_none() || wanted != definition {
                     out.push(statement(name, create_sql(name, spec, true)));
                 }

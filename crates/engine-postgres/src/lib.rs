@@ -46,6 +46,9 @@ pub enum PostgresError {
     /// A statement ran longer than its statement-timeout hint and was cancelled.
     #[error("statement {index} {message}\n  statement: {statement}")]
     StatementTimeout { index: usize, statement: String, timeout_ms: Option<u64>, message: String },
+    /// The server refused a View's query when it was printed for comparison (see `views`).
+    #[error("view {view}: the server refuses its query: {source}")]
+    ViewQuery { view: String, source: sqlx::Error },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -58,9 +61,10 @@ impl PostgresError {
         match self {
             PostgresError::Connect { .. } => true,
             PostgresError::Apply { connection_lost, .. } => *connection_lost,
-            PostgresError::Database(e) | PostgresError::Introspect { source: e, .. } | PostgresError::Seed { source: e, .. } => {
-                connection_lost(e)
-            }
+            PostgresError::Database(e)
+            | PostgresError::Introspect { source: e, .. }
+            | PostgresError::Seed { source: e, .. }
+            | PostgresError::ViewQuery { source: e, .. } => connection_lost(e),
             PostgresError::Uri(_)
             | PostgresError::SeedTableMissing { .. }
             | PostgresError::LockTimeout { .. }
@@ -168,7 +172,7 @@ impl PostgresEngine {
     ) -> Result<Vec<PlannedStatement>, PostgresError> {
         let views: Vec<views::DesiredView> =
             desired.iter().map(|(name, spec)| views::DesiredView { name, schema: self.default_schema.clone(), spec }).collect();
-        Ok(views::plan(&self.pool, &views).await?)
+        views::plan(&self.pool, &views).await
     }
 
     /// The live state of one view (see `views::state`), for a plan's fingerprint.

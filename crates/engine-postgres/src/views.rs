@@ -82,16 +82,21 @@ async fn columns<'e>(executor: impl sqlx::PgExecutor<'e>, oid: i64) -> Result<Ve
     .await
 }
 
+/// SQLSTATEs that say the query reads something that does not exist (yet): an undefined table,
+/// column, function, object or schema. Anything else (a syntax error, no right to create
+/// temporary objects) is an error of its own, not a reason to re-create the view every time.
+const NOT_THERE_YET: &[&str] = &["42P01", "42703", "42883", "42704", "3F000"];
+
 /// How the server prints the spec's query (see the module); `None` when it cannot be created
-/// now (an undefined table or column, an error in the query: class 42 errors).
+/// now because it reads something that does not exist yet.
 async fn scratch(pool: &PgPool, query: &str) -> Result<Option<Printed>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     // Checked by `sql_safety::check_view_query` when the spec was read: one query, nothing else.
     let create = format!("CREATE TEMPORARY VIEW schemahero_scratch_view AS\n{}", normalize_view_query(query));
     let created = sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut *tx).await;
     if let Err(e) = created {
-        let refused = e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c.starts_with("42"));
-        return if refused { Ok(None) } else { Err(e) };
+        let not_yet = e.as_database_error().and_then(|d| d.code()).is_some_and(|c| NOT_THERE_YET.contains(&c.as_ref()));
+        return if not_yet { Ok(None) } else { Err(e) };
     }
     let (oid, definition): (i64, String) = sqlx::query_as(
         "SELECT c.oid::int8, pg_get_viewdef(c.oid) FROM pg_class c WHERE c.oid = 'pg_temp.schemahero_scratch_view'::regclass",
@@ -116,7 +121,7 @@ pub async fn state(pool: &PgPool, view: &DesiredView<'_>) -> Result<String, sqlx
     })
 }
 
-pub async fn plan(pool: &PgPool, views: &[DesiredView<'_>]) -> Result<Vec<PlannedStatement>, sqlx::Error> {
+pub async fn plan(pool: &PgPool, views: &[DesiredView<'_>]) -> Result<Vec<PlannedStatement>, crate::PostgresError> {
     let mut out = Vec::new();
     for v in views {
         let live = live(pool, &v.schema, v.name).await?;
@@ -143,7 +148,9 @@ pub async fn plan(pool: &PgPool, views: &[DesiredView<'_>]) -> Result<Vec<Planne
             }
             Some((_, Some(printed))) => printed,
         };
-        match scratch(pool, &v.spec.query).await? {
+        let printed = scratch(pool, &v.spec.query).await;
+        let printed = printed.map_err(|source| crate::PostgresError::ViewQuery { view: v.display(), source })?;
+        match printed {
             Some(wanted) if wanted == current => {}
             Some(wanted) if wanted.columns.starts_with(&current.columns) => out.push(v.statement(v.create_sql(true))),
             Some(_) => {
