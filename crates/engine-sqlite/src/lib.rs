@@ -35,6 +35,9 @@ pub enum SqliteError {
     ForeignKeys(usize, String),
     #[error("table {table} has seed data and no schema, and does not exist: its rows are planned once it does")]
     SeedTableMissing { table: String },
+    /// A View as its spec says, that no longer compiles (a column or table it reads is gone).
+    #[error("view {view} is as its spec says but does not compile: {message} (change its query, or the tables it reads)")]
+    BrokenView { view: String, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -73,7 +76,7 @@ impl SqliteEngine {
 
     /// Plans Views (see `views`): (name, section) each.
     pub async fn plan_views(&self, desired: &[(&str, &schemahero_schema::view::PlainView)]) -> Result<Vec<PlannedStatement>, SqliteError> {
-        Ok(views::plan(&self.pool, desired).await?)
+        views::plan(&self.pool, desired).await
     }
 
     /// The live state of one view (see `views::state`), for a plan's fingerprint.

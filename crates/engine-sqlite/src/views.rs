@@ -2,7 +2,9 @@
 //! it was written, so the statement this engine would write is compared with the stored one:
 //! the same spec converges, and a changed query (or a view written differently by hand) is
 //! dropped and created again (SQLite has no `CREATE OR REPLACE VIEW`), inside the plan's
-//! transaction. `isDeleted` drops it.
+//! transaction. A view whose text matches but which no longer compiles (SQLite lets a table
+//! lose a column a view reads, and creates a view without checking it) is a planning error
+//! naming the view and what is missing. `isDeleted` drops it.
 
 use schemahero_plan::{HazardKind, PlannedStatement};
 use schemahero_schema::seed::quote_ident;
@@ -27,6 +29,16 @@ async fn live(pool: &SqlitePool, name: &str) -> Result<Option<(String, Option<St
         .await
 }
 
+/// Why the view does not compile against the tables as they are now, if it does not.
+async fn broken(pool: &SqlitePool, name: &str) -> Result<Option<String>, sqlx::Error> {
+    let probe = format!("SELECT * FROM {} LIMIT 0", quote_ident(name));
+    match sqlx::query(sqlx::AssertSqlSafe(probe)).fetch_all(pool).await {
+        Ok(_) => Ok(None),
+        Err(sqlx::Error::Database(e)) => Ok(Some(e.message().to_string())),
+        Err(e) => Err(e),
+    }
+}
+
 /// The view's live state as text (`absent`, or its type and statement), for a fingerprint.
 pub async fn state(pool: &SqlitePool, name: &str) -> Result<String, sqlx::Error> {
     Ok(match live(pool, name).await? {
@@ -35,7 +47,7 @@ pub async fn state(pool: &SqlitePool, name: &str) -> Result<String, sqlx::Error>
     })
 }
 
-pub async fn plan(pool: &SqlitePool, views: &[(&str, &PlainView)]) -> Result<Vec<PlannedStatement>, sqlx::Error> {
+pub async fn plan(pool: &SqlitePool, views: &[(&str, &PlainView)]) -> Result<Vec<PlannedStatement>, crate::SqliteError> {
     let mut out = Vec::new();
     for &(name, spec) in views {
         let live = live(pool, name).await?;
@@ -54,7 +66,11 @@ pub async fn plan(pool: &SqlitePool, views: &[(&str, &PlainView)]) -> Result<Vec
                 statement(name, wanted)
                     .with_hazard(HazardKind::MayFail, format!("a {kind} named {name} exists: SQLite refuses to create the view")),
             ),
-            Some((_, sql)) if sql.as_deref() == Some(wanted.as_str()) => {}
+            Some((_, sql)) if sql.as_deref() == Some(wanted.as_str()) => {
+                if let Some(why) = broken(pool, name).await? {
+                    return Err(crate::SqliteError::BrokenView { view: name.to_string(), message: why });
+                }
+            }
             Some(_) => {
                 out.push(drop());
                 out.push(statement(name, wanted));
