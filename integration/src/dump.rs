@@ -108,6 +108,25 @@ pub async fn postgres(uri: &str) -> Result<String, String> {
             out.push_str(&format!("  row {row}\n"));
         }
     }
+    // Views: the server's printing of the query, and the rows it returns.
+    let views: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind = 'v' AND n.nspname NOT IN ('pg_catalog','information_schema') ORDER BY 1, 2",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| e.to_string())?;
+    for (schema, view, definition) in views {
+        out.push_str(&format!("view {schema}.{view}:{}\n", definition.trim_end()));
+        let q = format!("\"{}\".\"{}\"", schema.replace('"', "\"\""), view.replace('"', "\"\""));
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT row_to_json(t)::text FROM {q} t ORDER BY 1")))
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        for (row,) in rows {
+            out.push_str(&format!("  row {row}\n"));
+        }
+    }
     conn.close().await.map_err(|e| e.to_string())?;
     Ok(out)
 }
@@ -173,6 +192,39 @@ pub async fn mysql(uri: &str) -> Result<String, String> {
             out.push_str(&format!("  row {row}\n"));
         }
     }
+    mysql_views(&mut conn, &mut out).await?;
     conn.close().await.map_err(|e| e.to_string())?;
     Ok(out)
+}
+
+/// Views: the server's printing of the query (without the database's own name, which differs
+/// between test runs) and the rows it returns.
+async fn mysql_views(conn: &mut MySqlConnection, out: &mut String) -> Result<(), String> {
+    let views: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT CONVERT(TABLE_NAME USING utf8mb4), CONVERT(VIEW_DEFINITION USING utf8mb4), CONVERT(TABLE_SCHEMA USING utf8mb4)
+         FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| e.to_string())?;
+    for (view, definition, database) in views {
+        let own = format!("`{}`.", database.replace('`', "``"));
+        out.push_str(&format!("view {view}: {}\n", definition.replace(&own, "")));
+        let q = format!("`{}`", view.replace('`', "``"));
+        let cols: Vec<(String,)> = sqlx::query_as(
+            "SELECT CONVERT(COLUMN_NAME USING utf8mb4) FROM information_schema.COLUMNS
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+        )
+        .bind(&view)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
+        let list: Vec<String> = cols.iter().map(|(c,)| format!("`{}`", c.replace('`', "``"))).collect();
+        let sql = format!("SELECT CONVERT(JSON_ARRAY({}) USING utf8mb4) AS r FROM {q} ORDER BY r", list.join(", "));
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await.map_err(|e| e.to_string())?;
+        for (row,) in rows {
+            out.push_str(&format!("  row {row}\n"));
+        }
+    }
+    Ok(())
 }

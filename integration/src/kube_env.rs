@@ -55,7 +55,7 @@ pub fn apply_crds() {
 
 fn apply_crds_now() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/crds");
-    for file in ["databases.yaml", "tables.yaml", "migrations.yaml", "functions.yaml", "databaseextensions.yaml"] {
+    for file in ["databases.yaml", "tables.yaml", "migrations.yaml", "functions.yaml", "databaseextensions.yaml", "views.yaml"] {
         kubectl_ok(&["apply", "-f", dir.join(file).to_str().expect("utf-8 path")], None);
     }
     for crd in [
@@ -64,6 +64,7 @@ fn apply_crds_now() {
         "migrations.schemas.schemahero.io",
         "functions.schemas.schemahero.io",
         "databaseextensions.schemas.schemahero.io",
+        "views.schemas.schemahero.io",
     ] {
         kubectl_ok(&["wait", "--for=condition=Established", "--timeout=60s", &format!("crd/{crd}")], None);
     }

@@ -3,7 +3,8 @@
 //! A case folder holds `initial.sql` (optional), `spec.yaml` (one or more Table documents),
 //! `expected.sql` (the plan, with its hazard comments) and `expected-state.txt` (the end state
 //! as the catalogs describe it, read by queries independent of the engine's introspection). An
-//! optional `flags` file may say `seed-data`. The runner, on a fresh database per case, applies
+//! optional `flags` file may say `seed-data`. A case with `expected-error.txt` instead must be
+//! refused with that message (a spec that would inject SQL, say). The runner, on a fresh database per case, applies
 //! the initial SQL, plans, compares the plan, applies it, compares the end state, and plans
 //! again, which must yield nothing. `BLESS=1` writes the expected files instead of comparing.
 
@@ -92,14 +93,20 @@ where
         engine.apply_script(&initial).await.map_err(|e| format!("initial.sql: {e}"))?;
     }
     let seed = read_optional(&case.join("flags")).contains("seed-data");
+    let expected_error = case.join("expected-error.txt");
+    if expected_error.exists() {
+        return expect_refusal(engine, case, &expected_error, seed).await;
+    }
     let specs = load_specs(&case.join("spec.yaml")).map_err(|e| format!("spec.yaml: {e}"))?;
     let plan = plan_all(engine, &specs, seed).await.map_err(|e| format!("plan: {e}"))?;
     let mut failures = Vec::new();
     failures.extend(check_file(&case.join("expected.sql"), &plan.to_sql()));
     failures.extend(check_plan_each(engine, &specs.tables, seed).await?);
     // Every case's plan also validates on a scratch copy of its tables (what the planner does
-    // before offering a migration), unless the case says why it cannot (`flags`: no-validate).
-    if !read_optional(&case.join("flags")).contains("no-validate") && !plan.is_empty() {
+    // before offering a Table's migration), unless the case says why it cannot (`flags`:
+    // no-validate). Views are not validated (their migrations are not either): the copy holds
+    // tables only.
+    if !read_optional(&case.join("flags")).contains("no-validate") && !plan.is_empty() && specs.views.is_empty() {
         match engine.validate_plan(&specs.tables, &plan).await {
             schemahero_engine::Validation::Converged => {}
             other => failures.push(format!("the plan does not validate on a scratch copy: {other:?}")),
@@ -117,18 +124,28 @@ where
     if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
 }
 
-/// Everything a case's spec holds, in the order a user applies it: Functions (`plan
-/// --spec-type function`), then DatabaseExtensions and Tables (`plan`).
+/// A case whose spec must be refused: reading or planning it fails with the message in
+/// `expected-error.txt` (the case's own directory left out of file names), and nothing is planned.
+async fn expect_refusal(engine: &Engine, case: &Path, expected_error: &Path, seed: bool) -> Result<(), String> {
+    let message = match load_specs(&case.join("spec.yaml")) {
+        Err(e) => e.to_string(),
+        Ok(specs) => match plan_all(engine, &specs, seed).await {
+            Err(e) => e.to_string(),
+            Ok(plan) => return Err(format!("expected an error, but it planned:\n{}", plan.to_sql())),
+        },
+    };
+    let message = message.replace(&format!("{}/", case.display()), "");
+    check_file(expected_error, &format!("{message}\n")).map_or(Ok(()), Err)
+}
+
+/// Everything a case's spec holds, in the order a user applies it (`plan --spec-type all`):
+/// Functions, DatabaseExtensions and Tables, then Views.
 async fn plan_all(
     engine: &Engine,
     specs: &schemahero_engine::LoadedSpecs,
     seed: bool,
 ) -> Result<schemahero_plan::Plan, schemahero_engine::EngineError> {
-    let mut warnings = Vec::new();
-    let functions = engine.plan_functions(&specs.functions, &mut warnings).await?;
-    let plan = engine.plan_with_extensions(&specs.extensions, &specs.tables, seed, &mut warnings).await?;
-    let statements = functions.statements.into_iter().chain(plan.statements).collect();
-    Ok(schemahero_plan::Plan { statements, ..plan })
+    engine.plan_all(specs, seed, &mut Vec::new()).await
 }
 
 /// The planner plans a database's tables in one batch (`plan_each`): each table's plan there

@@ -34,7 +34,7 @@ fn kustomize(path: &str) -> String {
 
 #[test]
 fn the_helm_chart_carries_the_generated_crds() {
-    for crd in ["databases.yaml", "tables.yaml", "migrations.yaml", "functions.yaml", "databaseextensions.yaml"] {
+    for crd in ["databases.yaml", "tables.yaml", "migrations.yaml", "functions.yaml", "databaseextensions.yaml", "views.yaml"] {
         let generated = std::fs::read_to_string(deploy("crds").join(crd)).unwrap();
         let chart = std::fs::read_to_string(deploy("helm/schemahero/crds").join(crd)).unwrap_or_default();
         assert!(generated == chart, "deploy/helm/schemahero/crds/{crd} differs from deploy/crds/{crd}: copy it again");

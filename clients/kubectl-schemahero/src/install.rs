@@ -22,6 +22,7 @@ const MANIFESTS: &[&str] = &[
     include_str!("../../../deploy/crds/migrations.yaml"),
     include_str!("../../../deploy/crds/functions.yaml"),
     include_str!("../../../deploy/crds/databaseextensions.yaml"),
+    include_str!("../../../deploy/crds/views.yaml"),
     include_str!("../../../deploy/base/rbac.yaml"),
     include_str!("../../../deploy/base/planner.yaml"),
     include_str!("../../../deploy/base/watcher.yaml"),
@@ -294,7 +295,7 @@ mod tests {
         {
             assert!(kinds.iter().any(|k| k == kind), "{kind} missing from {kinds:?}");
         }
-        assert_eq!(kinds.iter().filter(|k| *k == "CustomResourceDefinition").count(), 5);
+        assert_eq!(kinds.iter().filter(|k| *k == "CustomResourceDefinition").count(), 6);
         assert_eq!(kinds.iter().filter(|k| *k == "Deployment").count(), 3);
         assert!(kinds.iter().any(|k| k == "NetworkPolicy"));
         assert!(!kinds.iter().any(|k| k == "Secret"), "no private key is bundled");

@@ -1,5 +1,5 @@
-//! The plugin against Kubernetes (no `--planner`): Migrations, Databases, Tables, Functions and
-//! DatabaseExtensions are read
+//! The plugin against Kubernetes (no `--planner`): Migrations, Databases, Tables, Functions,
+//! DatabaseExtensions and Views are read
 //! from the cluster; approve / reject / recalculate are patches to the Migration that the
 //! planner's controller acts on.
 
@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config, ResourceExt};
-use schemahero_k8s::{Database, DatabaseExtension, Function, Migration, Table};
+use schemahero_k8s::{Database, DatabaseExtension, Function, Migration, Table, View};
 use schemahero_proto::v1 as pb;
 
 #[derive(clap::Args, Clone, Default)]
@@ -219,7 +219,19 @@ pub async fn get(kube: &KubeArgs, resource: &str, filter: &ListFilter, output: O
                 .collect();
             render_rows(&["NAMESPACE", "NAME", "DATABASE", "EXTENSION", "VERSION", "PHASE"], rows, &items, output)
         }
-        other => bail!("unknown resource {other:?} (expected migrations, databases, tables, functions or extensions)"),
+        "view" | "views" => {
+            let items = api::<View>(&client, namespace).list(&lp).await.context("listing Views")?.items;
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .filter(|v| filter.database.as_ref().is_none_or(|db| v.spec.database == *db))
+                .map(|v| {
+                    let phase = v.status.as_ref().map(|s| s.phase.clone()).unwrap_or_default();
+                    vec![v.namespace().unwrap_or_default(), v.name_any(), v.spec.database.clone(), v.spec.name.clone(), phase]
+                })
+                .collect();
+            render_rows(&["NAMESPACE", "NAME", "DATABASE", "VIEW", "PHASE"], rows, &items, output)
+        }
+        other => bail!("unknown resource {other:?} (expected migrations, databases, tables, functions, extensions or views)"),
     }
 }
 

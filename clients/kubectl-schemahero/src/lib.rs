@@ -86,8 +86,8 @@ struct InstallArgs {
 
 #[derive(Args)]
 struct GetArgs {
-    /// What to list: migrations, databases, tables, functions or extensions (all but migrations
-    /// from Kubernetes).
+    /// What to list: migrations, databases, tables, functions, extensions or views (all but
+    /// migrations from Kubernetes).
     resource: String,
     #[command(flatten)]
     planner: PlannerArgs,
@@ -147,8 +147,9 @@ struct PlanArgs {
     /// A Table manifest file, or a directory of them.
     #[arg(long)]
     spec_file: PathBuf,
-    /// Kind of spec to plan: `table` (Tables, and the DatabaseExtensions they may need) or
-    /// `function` (Functions, Postgres).
+    /// Kind of spec to plan: `table` (Tables, and the DatabaseExtensions they may need),
+    /// `function` (Functions, Postgres), `view` (Views) or `all` (all of them, in the order they
+    /// must be applied: functions, extensions, tables, then views).
     #[arg(long, default_value = "table")]
     spec_type: String,
     /// Write the plan here instead of stdout.
@@ -343,42 +344,44 @@ async fn target(args: TargetArgs, verb: Verb) -> Result<()> {
 }
 
 async fn plan(args: PlanArgs) -> Result<()> {
-    let functions = match args.spec_type.as_str() {
-        "table" => false,
-        "function" => true,
-        other => bail!("--spec-type {other:?} is not supported (table or function)"),
+    // The kinds each --spec-type plans (a Database is read for its connection elsewhere).
+    let (kinds, what): (&[&str], &str) = match args.spec_type.as_str() {
+        "table" => (&["Table", "DatabaseExtension"], "Table"),
+        "function" => (&["Function"], "Function"),
+        "view" => (&["View"], "View"),
+        "all" => (&["Table", "DatabaseExtension", "Function", "View"], "Table, DatabaseExtension, Function or View"),
+        other => bail!("--spec-type {other:?} is not supported (table, function, view or all)"),
     };
     let policy = args.hazards.policy()?;
     let driver = Driver::parse(&args.connection.driver)?;
     let loaded = load_specs(&args.spec_file)?;
-    let mut warnings = loaded.warnings;
-    if functions {
+    let mut warnings = loaded.warnings.clone();
+    if !kinds.contains(&"Table") {
         for t in &loaded.tables {
             warnings.push(schemahero_schema::Warning {
                 source: t.source.clone(),
-                message: format!("skipping Table {:?} (not a Function)", t.spec.name),
+                message: format!("skipping Table {:?} (not a {what})", t.spec.name),
             });
         }
     }
     for other in &loaded.others {
-        let planned = if functions { other.kind == "Function" } else { other.kind == "DatabaseExtension" };
-        if other.kind != "Database" && !planned {
+        if other.kind != "Database" && !kinds.contains(&other.kind.as_str()) {
             warnings.push(schemahero_schema::Warning {
                 source: other.source.clone(),
                 message: format!(
-                    "skipping {} {:?} (not a {})",
+                    "skipping {} {:?} (not a {what})",
                     if other.kind.is_empty() { "document" } else { &other.kind },
-                    other.name.as_deref().unwrap_or(""),
-                    if functions { "Function" } else { "Table" }
+                    other.name.as_deref().unwrap_or("")
                 ),
             });
         }
     }
     let engine = Engine::connect(driver, &args.connection.uri).await?;
-    let plan = if functions {
-        engine.plan_functions(&loaded.functions, &mut warnings).await
-    } else {
-        engine.plan_with_extensions(&loaded.extensions, &loaded.tables, args.seed_data, &mut warnings).await
+    let plan = match args.spec_type.as_str() {
+        "function" => engine.plan_functions(&loaded.functions, &mut warnings).await,
+        "view" => engine.plan_views(&loaded.views, &mut warnings).await,
+        "all" => engine.plan_all(&loaded, args.seed_data, &mut warnings).await,
+        _ => engine.plan_with_extensions(&loaded.extensions, &loaded.tables, args.seed_data, &mut warnings).await,
     };
     engine.close().await;
     let plan = plan?;

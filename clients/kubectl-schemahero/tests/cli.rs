@@ -197,7 +197,38 @@ fn spec_type_function_plans_functions_and_names_what_it_skips() {
     assert!(e.contains("Function \"f\": functions are planned on Postgres only; skipped for sqlite"), "{e}");
     assert!(e.contains("skipping Table \"items\" (not a Function)"), "{e}");
     assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty());
-    let o = cli(&[&base[..], &["--spec-type", "view"]].concat());
+    let o = cli(&[&base[..], &["--spec-type", "type"]].concat());
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("--spec-type \"view\" is not supported (table or function)"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--spec-type \"type\" is not supported (table, function, view or all)"), "{}", stderr(&o));
+}
+
+/// `--spec-type view` plans Views (skipping Tables, saying so); `--spec-type all` plans the
+/// tables and then the views that read them; applying that plan and planning again is empty.
+#[test]
+fn spec_type_view_and_all_plan_views_after_their_tables() {
+    let dir = temp_dir("specview");
+    let v = "apiVersion: schemas.schemahero.io/v1alpha4\nkind: View\nmetadata:\n  name: labels\nspec:\n  database: db\n  name: labels\n  schema:\n    sqlite:\n      query: SELECT label FROM items\n";
+    std::fs::write(dir.join("a-view.yaml"), v).unwrap();
+    std::fs::write(dir.join("t.yaml"), SPEC).unwrap();
+    // The database and the plan live outside the spec directory (every file in it is a spec).
+    let work = temp_dir("specview-work");
+    let db = work.join("x.db");
+    let base = ["--driver", "sqlite", "--uri", db.to_str().unwrap()];
+    let plan =
+        |spec_type: &str| cli(&[&["plan"][..], &base[..], &["--spec-file", dir.to_str().unwrap(), "--spec-type", spec_type]].concat());
+    let o = plan("view");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("skipping Table \"items\" (not a View)"), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "CREATE VIEW \"labels\" AS\nSELECT label FROM items;\n");
+    let o = plan("all");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let script = String::from_utf8_lossy(&o.stdout).into_owned();
+    let (table, view) = (script.find("CREATE TABLE \"items\""), script.find("CREATE VIEW \"labels\""));
+    assert!(table.is_some() && view.is_some() && table < view, "the view after its table:\n{script}");
+    let ddl = work.join("plan.sql");
+    std::fs::write(&ddl, &script).unwrap();
+    let o = cli(&[&["apply"][..], &base[..], &["--ddl", ddl.to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = plan("all");
+    assert_eq!((o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned()), (Some(0), String::new()), "{}", stderr(&o));
 }

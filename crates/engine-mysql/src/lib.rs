@@ -16,11 +16,12 @@ pub mod normalize;
 pub mod online;
 pub mod render;
 pub mod scratch;
+pub mod views;
 
 pub use apply::{CREATE_LEDGER, LEDGER_TABLE};
 use model::{Charsets, TableDef};
-use schemahero_plan::Plan;
 use schemahero_plan::seed::{SeedTarget, plan_seed};
+use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::renames::{rename_columns, table_source};
 use schemahero_schema::spec::MysqlTableSchema;
 use schemahero_schema::sql_safety::Dialect;
@@ -65,6 +66,9 @@ pub enum MysqlError {
     /// A `renamedFrom` the live schema makes ambiguous (both names exist).
     #[error("planning {table}: {message}")]
     Rename { table: String, message: String },
+    /// The server refused a View's query when it was printed for comparison (see `views`).
+    #[error("view {view}: the server refuses its query: {source}")]
+    ViewQuery { view: String, source: sqlx::Error },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -81,7 +85,10 @@ impl MysqlError {
         match self {
             MysqlError::Connect { .. } => true,
             MysqlError::Apply { connection_lost, .. } => *connection_lost,
-            MysqlError::Database(e) | MysqlError::Introspect { source: e, .. } | MysqlError::Seed { source: e, .. } => lost(e),
+            MysqlError::Database(e)
+            | MysqlError::Introspect { source: e, .. }
+            | MysqlError::Seed { source: e, .. }
+            | MysqlError::ViewQuery { source: e, .. } => lost(e),
             _ => false,
         }
     }
@@ -166,6 +173,16 @@ impl MysqlEngine {
 
     pub fn pool(&self) -> &MySqlPool {
         &self.pool
+    }
+
+    /// Plans Views (see `views`): (name, section) each.
+    pub async fn plan_views(&self, desired: &[(&str, &schemahero_schema::view::PlainView)]) -> Result<Vec<PlannedStatement>, MysqlError> {
+        views::plan(&self.pool, desired).await
+    }
+
+    /// The live state of one view (see `views::state`), for a plan's fingerprint.
+    pub async fn view_state(&self, name: &str) -> Result<String, MysqlError> {
+        Ok(views::state(&self.pool, name).await?)
     }
 
     pub fn database(&self) -> &str {

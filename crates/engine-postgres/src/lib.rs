@@ -15,6 +15,7 @@ pub mod normalize;
 pub mod online;
 pub mod render;
 pub mod scratch;
+pub mod views;
 
 use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::seed::{SeedTarget, plan_seed};
@@ -56,6 +57,9 @@ pub enum PostgresError {
     /// A statement ran longer than its statement-timeout hint and was cancelled.
     #[error("statement {index} {message}\n  statement: {statement}")]
     StatementTimeout { index: usize, statement: String, timeout_ms: Option<u64>, message: String },
+    /// The server refused a View's query when it was printed for comparison (see `views`).
+    #[error("view {view}: the server refuses its query: {source}")]
+    ViewQuery { view: String, source: sqlx::Error },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -68,9 +72,10 @@ impl PostgresError {
         match self {
             PostgresError::Connect { .. } => true,
             PostgresError::Apply { connection_lost, .. } => *connection_lost,
-            PostgresError::Database(e) | PostgresError::Introspect { source: e, .. } | PostgresError::Seed { source: e, .. } => {
-                connection_lost(e)
-            }
+            PostgresError::Database(e)
+            | PostgresError::Introspect { source: e, .. }
+            | PostgresError::Seed { source: e, .. }
+            | PostgresError::ViewQuery { source: e, .. } => connection_lost(e),
             PostgresError::Uri(_)
             | PostgresError::SeedTableMissing { .. }
             | PostgresError::Rename { .. }
@@ -181,6 +186,29 @@ impl PostgresEngine {
         let function =
             functions::DesiredFunction { name, schema: spec.schema.clone().unwrap_or_else(|| self.default_schema.clone()), spec };
         Ok(functions::state(&self.pool, &function).await?)
+    }
+
+    /// Plans Views (see `views`): (name, section) each, in the default schema.
+    pub async fn plan_views(
+        &self,
+        desired: &[(&str, &schemahero_schema::view::PlainView)],
+    ) -> Result<Vec<PlannedStatement>, PostgresError> {
+        let views: Vec<views::DesiredView> =
+            desired.iter().map(|(name, spec)| views::DesiredView { name, schema: self.default_schema.clone(), spec }).collect();
+        views::plan(&self.pool, &views).await
+    }
+
+    /// The live state of one view (see `views::state`), for a plan's fingerprint.
+    pub async fn view_state(&self, name: &str, spec: &schemahero_schema::view::PlainView) -> Result<String, PostgresError> {
+        let view = views::DesiredView { name, schema: self.default_schema.clone(), spec };
+        Ok(views::state(&self.pool, &view).await?)
+    }
+
+    /// The views (schema.name) that read the table `schema.name` (or `name` of the default
+    /// schema).
+    pub async fn views_reading(&self, table: &str) -> Result<Vec<String>, PostgresError> {
+        let (schema, name) = table.split_once('.').unwrap_or((self.default_schema.as_str(), table));
+        Ok(views::dependent_views(&self.pool, schema, name).await?)
     }
 
     /// The live state of one extension (see `extensions::state`), for a plan's fingerprint.
@@ -335,6 +363,7 @@ impl PostgresEngine {
         for (table, rows) in costs {
             schemahero_plan::rows::annotate(&mut statements, &table, rows);
         }
+        let statements = self.note_dependent_views(statements, keys).await?;
         // A renamed table's old name is part of what the plan depends on (only tables with
         // `renamedFrom` add a key, so the fingerprint of any other plan is as before).
         // What a spec leaves alone (checks, comments) is not part of it either.
@@ -378,6 +407,47 @@ impl PostgresEngine {
             let statements = enums::plan(&display, &sql_name, e, live.get(&e.name))
                 .map_err(|message| PostgresError::Enum { table: display.clone(), message })?;
             out.extend(statements);
+        }
+        Ok(out)
+    }
+
+    /// Postgres refuses to drop a table, drop a column or change a column's type while a view
+    /// reads it. Such a statement names the views that depend on its table in a `MAY_FAIL`
+    /// hazard, so the plan says why it would fail and what to do. Only tables with such
+    /// statements are looked up, so other plans cost nothing more.
+    async fn note_dependent_views(
+        &self,
+        statements: Vec<PlannedStatement>,
+        keys: &[(String, String)],
+    ) -> Result<Vec<PlannedStatement>, PostgresError> {
+        let mut by_display: HashMap<String, Option<Vec<String>>> = HashMap::new();
+        let mut out = Vec::with_capacity(statements.len());
+        for statement in statements {
+            let sql = statement.sql.as_str();
+            let refused_under_a_view = sql.starts_with("DROP TABLE ")
+                || (sql.starts_with("ALTER TABLE ")
+                    && (sql.contains(" DROP COLUMN ") || (sql.contains(" ALTER COLUMN ") && sql.contains(" TYPE "))));
+            let Some((schema, table)) = keys.iter().find(|(s, t)| format!("{s}.{t}") == statement.table).filter(|_| refused_under_a_view)
+            else {
+                out.push(statement);
+                continue;
+            };
+            if !by_display.contains_key(&statement.table) {
+                let found = views::dependent_views(&self.pool, schema, table).await?;
+                by_display.insert(statement.table.clone(), (!found.is_empty()).then_some(found));
+            }
+            match by_display.get(&statement.table).cloned().flatten() {
+                Some(dependents) => out.push(statement.with_hazard(
+                    schemahero_plan::HazardKind::MayFail,
+                    format!(
+                        "view(s) {} read table {schema}.{table}: Postgres refuses to drop the table, or drop or retype a column a view \
+                         uses, while they exist; drop them first (a View resource: isDeleted, restored after this change), \
+                         or plan the tables and views together (plan --spec-type all drops and re-creates them around it)",
+                        dependents.join(", ")
+                    ),
+                )),
+                None => out.push(statement),
+            }
         }
         Ok(out)
     }

@@ -9,6 +9,7 @@ mod diff_render_tests;
 pub mod introspect;
 pub mod normalize;
 pub mod render;
+pub mod views;
 
 use render::TableWork;
 use schemahero_plan::seed::{SeedTarget, plan_seed};
@@ -39,6 +40,9 @@ pub enum SqliteError {
     /// A `renamedFrom` the live schema makes ambiguous (both names exist).
     #[error("planning {table}: {message}")]
     Rename { table: String, message: String },
+    /// A View as its spec says, that no longer compiles (a column or table it reads is gone).
+    #[error("view {view} is as its spec says but does not compile: {message} (change its query, or the tables it reads)")]
+    BrokenView { view: String, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -73,6 +77,16 @@ impl SqliteEngine {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Plans Views (see `views`): (name, section) each.
+    pub async fn plan_views(&self, desired: &[(&str, &schemahero_schema::view::PlainView)]) -> Result<Vec<PlannedStatement>, SqliteError> {
+        views::plan(&self.pool, desired).await
+    }
+
+    /// The live state of one view (see `views::state`), for a plan's fingerprint.
+    pub async fn view_state(&self, name: &str) -> Result<String, SqliteError> {
+        Ok(views::state(&self.pool, name).await?)
     }
 
     pub async fn introspect(&self, only: Option<&[String]>) -> Result<std::collections::BTreeMap<String, TableDef>, SqliteError> {

@@ -10,6 +10,7 @@ use schemahero_plan::{Plan, PlannedStatement, SplitDialect};
 use schemahero_postgres::{PostgresEngine, PostgresError};
 use schemahero_schema::extension::ExtensionManifest;
 use schemahero_schema::function::FunctionManifest;
+use schemahero_schema::view::ViewManifest;
 use schemahero_schema::{TableManifest, Warning};
 use schemahero_sqlite::{SqliteEngine, SqliteError};
 
@@ -117,7 +118,26 @@ impl SchemaEngine for Postgres {
                 Some(pg) => Ok(self.engine.extension_state(&pg.name).await?),
                 None => Ok(String::new()),
             },
+            SchemaObject::View(v) => match v.spec.section("postgres") {
+                Some(section) => Ok(self.engine.view_state(&v.spec.name, section).await?),
+                None => Ok(String::new()),
+            },
         }
+    }
+
+    async fn plan_views(&self, views: &[ViewManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+        let desired = crate::views::sections(self.driver, views, warnings);
+        if desired.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.engine.plan_views(&desired).await?)
+    }
+
+    async fn views_reading(&self, table: &str) -> Result<Vec<String>, EngineError> {
+        if self.driver != Driver::Postgres {
+            return Ok(Vec::new());
+        }
+        Ok(self.engine.views_reading(table).await?)
     }
 
     async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {
@@ -201,6 +221,21 @@ impl SchemaEngine for Sqlite {
         Ok(spread(tables.len(), planned, self.engine.plan_each(&desired, seed_data).await?))
     }
 
+    async fn plan_views(&self, views: &[ViewManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+        let desired = crate::views::sections(Driver::Sqlite, views, warnings);
+        if desired.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.engine.plan_views(&desired).await?)
+    }
+
+    async fn object_state(&self, object: &schemahero_schema::object::SchemaObject) -> Result<String, EngineError> {
+        match object {
+            schemahero_schema::object::SchemaObject::View(v) => Ok(self.engine.view_state(&v.spec.name).await?),
+            _ => Ok(String::new()),
+        }
+    }
+
     async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {
         Ok(self.engine.apply(statements).await?)
     }
@@ -269,6 +304,21 @@ impl SchemaEngine for Mysql {
     ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
         let (desired, planned) = mysql_tables(Driver::Mysql, tables, warnings);
         Ok(spread(tables.len(), planned, self.engine.plan_each(&desired, seed_data).await?))
+    }
+
+    async fn plan_views(&self, views: &[ViewManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError> {
+        let desired = crate::views::sections(Driver::Mysql, views, warnings);
+        if desired.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.engine.plan_views(&desired).await?)
+    }
+
+    async fn object_state(&self, object: &schemahero_schema::object::SchemaObject) -> Result<String, EngineError> {
+        match object {
+            schemahero_schema::object::SchemaObject::View(v) => Ok(self.engine.view_state(&v.spec.name).await?),
+            _ => Ok(String::new()),
+        }
     }
 
     async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {
@@ -357,6 +407,14 @@ impl<E: SchemaEngine> SchemaEngine for Held<E> {
         warnings: &mut Vec<Warning>,
     ) -> Result<Vec<Result<Plan, EngineError>>, EngineError> {
         self.inner.plan_each(tables, seed_data, warnings).await
+    }
+
+    async fn plan_views(
+        &self,
+        views: &[schemahero_schema::view::ViewManifest],
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Vec<PlannedStatement>, EngineError> {
+        self.inner.plan_views(views, warnings).await
     }
 
     async fn apply(&self, statements: &[PlannedStatement]) -> Result<(), EngineError> {

@@ -9,6 +9,7 @@ use schemahero_plan::{Plan, PlannedStatement, SplitDialect};
 use schemahero_schema::extension::ExtensionManifest;
 use schemahero_schema::function::FunctionManifest;
 use schemahero_schema::object::SchemaObject;
+use schemahero_schema::view::ViewManifest;
 use schemahero_schema::{TableManifest, Warning};
 
 /// What a database engine does: plan specs against the live schema, apply statements, keep the
@@ -75,7 +76,17 @@ pub trait SchemaEngine: Send + Sync {
         Ok(Vec::new())
     }
 
-    /// The live state of a Function or DatabaseExtension as text (engines without them: "").
+    /// Plans the Views that have a section for this driver, in the order given; the others
+    /// become warnings.
+    async fn plan_views(&self, views: &[ViewManifest], warnings: &mut Vec<Warning>) -> Result<Vec<PlannedStatement>, EngineError>;
+
+    /// The views (`schema.name`) that read the table `schema.name` (as a planned statement names
+    /// it) and make the server refuse some changes to it (Postgres only; elsewhere none).
+    async fn views_reading(&self, _table: &str) -> Result<Vec<String>, EngineError> {
+        Ok(Vec::new())
+    }
+
+    /// The live state of a Function, DatabaseExtension or View as text (engines without them: "").
     async fn object_state(&self, _object: &SchemaObject) -> Result<String, EngineError> {
         Ok(String::new())
     }
@@ -180,13 +191,37 @@ impl Engine {
         Ok(Plan { statements, fingerprint: schemahero_plan::canonical::empty_fingerprint() })
     }
 
-    /// Plans one Function or DatabaseExtension on its own (the services plan them one at a
-    /// time); the fingerprint is of the object's live state, compared again before applying.
+    /// Plans Views (`plan --spec-type view`), each after the views it reads.
+    pub async fn plan_views(&self, views: &[ViewManifest], warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
+        let ordered = crate::views::in_dependency_order(self.driver(), views);
+        let statements = self.inner.plan_views(&ordered, warnings).await?;
+        Ok(Plan { statements, fingerprint: schemahero_plan::canonical::empty_fingerprint() })
+    }
+
+    /// Everything a set of specs holds, in the order it must be applied (`plan --spec-type
+    /// all`): Functions, DatabaseExtensions, Tables, then Views (so a view comes after the tables
+    /// it reads). On Postgres a managed View that reads a table this plan drops, or drops or
+    /// retypes a column of (which Postgres refuses while the view exists), is dropped before the
+    /// table statements and created again after them (see `views::around_table_changes`).
+    pub async fn plan_all(&self, specs: &crate::LoadedSpecs, seed_data: bool, warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
+        let functions = self.inner.plan_functions(&specs.functions, warnings).await?;
+        let tables = self.plan_with_extensions(&specs.extensions, &specs.tables, seed_data, warnings).await?;
+        let ordered = crate::views::in_dependency_order(self.driver(), &specs.views);
+        let views = self.inner.plan_views(&ordered, warnings).await?;
+        let (before, table_statements, views) =
+            crate::views::around_table_changes(self.inner.as_ref(), &ordered, tables.statements, views).await?;
+        let statements = functions.into_iter().chain(before).chain(table_statements).chain(views).collect();
+        Ok(Plan { statements, fingerprint: tables.fingerprint })
+    }
+
+    /// Plans one Function, DatabaseExtension or View on its own (the services plan them one at
+    /// a time); the fingerprint is of the object's live state, compared again before applying.
     pub async fn plan_object(&self, object: &SchemaObject, warnings: &mut Vec<Warning>) -> Result<Plan, EngineError> {
         let fingerprint = self.object_fingerprint(object).await?;
         let statements = match object {
             SchemaObject::Function(f) => self.inner.plan_functions(std::slice::from_ref(f), warnings).await?,
             SchemaObject::Extension(e) => self.inner.plan_extensions(std::slice::from_ref(e), warnings).await?,
+            SchemaObject::View(v) => self.inner.plan_views(std::slice::from_ref(v), warnings).await?,
         };
         Ok(Plan { statements, fingerprint })
     }

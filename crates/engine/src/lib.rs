@@ -9,6 +9,7 @@ mod ledger;
 mod load;
 mod scratch;
 mod uri;
+mod views;
 
 pub use engine::{Engine, SchemaEngine, UNCHECKED_FINGERPRINT, object_removal};
 pub use scratch::Validation;

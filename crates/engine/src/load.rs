@@ -2,6 +2,7 @@
 
 use schemahero_schema::extension::ExtensionManifest;
 use schemahero_schema::function::FunctionManifest;
+use schemahero_schema::view::ViewManifest;
 use schemahero_schema::{Document, OtherDocument, SpecError, TableManifest, Warning, parse_documents};
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,8 @@ pub struct LoadedSpecs {
     pub extensions: Vec<ExtensionManifest>,
     /// Functions (also kept in `others`).
     pub functions: Vec<FunctionManifest>,
+    /// Views (also kept in `others`).
+    pub views: Vec<ViewManifest>,
     pub others: Vec<OtherDocument>,
     pub warnings: Vec<Warning>,
 }
@@ -59,6 +62,9 @@ pub fn load_specs(path: &Path) -> Result<LoadedSpecs, LoadError> {
                     }
                     if let Some(function) = FunctionManifest::from_document(&o) {
                         loaded.functions.push(function?);
+                    }
+                    if let Some(view) = ViewManifest::from_document(&o) {
+                        loaded.views.push(view?);
                     }
                     loaded.others.push(o)
                 }

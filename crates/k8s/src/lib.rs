@@ -1,4 +1,4 @@
-//! The custom resources users write (`Database`, `Table`, `Function`, `DatabaseExtension`) and
+//! The custom resources users write (`Database`, `Table`, `Function`, `DatabaseExtension`, `View`) and
 //! the `Migration`s the planner records, as kube-rs types. The CRDs in `deploy/crds/` are generated from these (`cargo run
 //! -p schemahero-k8s --bin schemahero-crdgen`) and a test fails if they drift apart.
 //!
@@ -326,7 +326,34 @@ pub struct DatabaseExtensionSpec {
     pub postgres: Option<serde_json::Value>,
 }
 
-/// The status of a Function or DatabaseExtension (SchemaHero's fields).
+/// `schemas.schemahero.io/v1alpha4` View (SchemaHero's kind, with its fields): a plain view
+/// (`schema.{postgres,mysql,sqlite}.{query, isDeleted}`; `timescaledb` read as SchemaHero has
+/// it), planned into Migrations like a Table, after the tables it reads (`requires`, and those
+/// its query names). `isDeleted: true` drops it.
+#[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(group = "schemas.schemahero.io", version = "v1alpha4", kind = "View", namespaced)]
+#[kube(status = "ObjectStatus")]
+#[kube(printcolumn = r#"{"name":"Namespace","type":"string","jsonPath":".metadata.namespace","priority":1}"#)]
+#[kube(printcolumn = r#"{"name":"View","type":"string","jsonPath":".spec.name"}"#)]
+#[kube(printcolumn = r#"{"name":"Database","type":"string","jsonPath":".spec.database"}"#)]
+#[kube(printcolumn = r#"{"name":"Phase","type":"string","jsonPath":".status.phase"}"#)]
+#[kube(printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct ViewSpec {
+    #[serde(default)]
+    pub database: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// One section per engine (`postgres`, `mysql`, `sqlite`, `timescaledb`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "open_object")]
+    pub schema: Option<serde_json::Value>,
+}
+
+/// The status of a Function, DatabaseExtension or View (SchemaHero's fields).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
@@ -401,6 +428,7 @@ pub fn crd_files() -> Result<Vec<(String, String)>, String> {
         ("migrations", Migration::crd()),
         ("functions", Function::crd()),
         ("databaseextensions", DatabaseExtension::crd()),
+        ("views", View::crd()),
     ] {
         files.push((format!("{name}.yaml"), crd_yaml(&crd)?));
     }

@@ -15,7 +15,7 @@ fn deploy_crds_match_the_rust_types() {
 #[test]
 fn crds_have_status_printer_columns_and_no_cel() {
     let yaml = crds_yaml().unwrap();
-    assert_eq!(yaml.matches("status: {}").count(), 5, "status subresources on all five:\n{yaml}");
+    assert_eq!(yaml.matches("status: {}").count(), 6, "status subresources on all six:\n{yaml}");
     for column in ["Database", "Table", "Phase", "Age"] {
         assert!(yaml.contains(&format!("name: {column}")), "{column} printer column");
     }
@@ -123,4 +123,20 @@ fn a_table_renamed_from_another_keeps_renamed_from_in_its_spec_json() {
     .unwrap();
     let json = serde_json::to_string(&table.spec).unwrap();
     assert!(json.contains("\"renamedFrom\":\"people\"") && json.contains("\"renamedFrom\":\"pk\""), "{json}");
+}
+
+/// SchemaHero's View manifest (its TimescaleDB section) and ours (plain sections) read as ours.
+#[test]
+fn schemaheros_view_manifests_parse() {
+    let view: View = serde_saphyr::from_str(
+        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: View\nmetadata:\n  name: daily\nspec:\n  database: metrics\n  name: daily\n  requires: [events]\n  schema:\n    timescaledb:\n      isContinuousAggregate: true\n      withNoData: true\n      query: SELECT 1\n    postgres:\n      query: SELECT 2\n      isDeleted: true\nstatus:\n  lastPlannedViewSpecSHA: abc\n",
+    )
+    .unwrap();
+    assert_eq!((view.spec.name.as_str(), view.spec.requires.as_slice()), ("daily", &["events".to_string()][..]));
+    let schema = view.spec.schema.as_ref().unwrap();
+    assert_eq!(
+        (schema["timescaledb"]["isContinuousAggregate"].as_bool(), schema["postgres"]["isDeleted"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(finalizer_of("View"), None, "a View is dropped by isDeleted, never held");
 }

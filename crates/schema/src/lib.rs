@@ -17,6 +17,7 @@ pub mod seed;
 pub mod spec;
 pub mod sql_safety;
 pub mod validate;
+pub mod view;
 
 pub use parse::{Document, OtherDocument, Parsed, SpecError, TableManifest, Warning, parse_documents};
 pub use validate::normalize_fk_action;

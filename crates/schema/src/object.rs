@@ -1,19 +1,22 @@
-//! Database objects that are not tables: Functions and DatabaseExtensions, as the services
+//! Database objects that are not tables: Functions, DatabaseExtensions and Views, as the services
 //! carry them (a kind, a resource name and the spec as JSON) and plan them one at a time.
 
 use crate::extension::{DatabaseExtensionSpec, ExtensionManifest};
 use crate::function::{FunctionManifest, FunctionSpec};
 use crate::parse::{OtherDocument, SpecError};
+use crate::view::{ViewManifest, ViewSpec};
 
 /// The kinds of object, as written in a manifest's `kind` and in a Migration's `resourceKind`.
 pub const FUNCTION: &str = "Function";
 pub const DATABASE_EXTENSION: &str = "DatabaseExtension";
+pub const VIEW: &str = "View";
 
-/// A Function or a DatabaseExtension.
+/// A Function, a DatabaseExtension or a View.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SchemaObject {
     Function(FunctionManifest),
     Extension(ExtensionManifest),
+    View(ViewManifest),
 }
 
 impl SchemaObject {
@@ -23,11 +26,11 @@ impl SchemaObject {
         let spec: serde_json::Value = serde_json::from_str(spec_json)
             .map_err(|e| SpecError::Document { file: source.to_string(), message: format!("the {kind} spec is not JSON: {e}") })?;
         let api_version = match kind {
-            FUNCTION | DATABASE_EXTENSION => "schemas.schemahero.io/v1alpha4",
+            FUNCTION | DATABASE_EXTENSION | VIEW => "schemas.schemahero.io/v1alpha4",
             other => {
                 return Err(SpecError::Document {
                     file: source.to_string(),
-                    message: format!("kind {other:?} is neither {FUNCTION} nor {DATABASE_EXTENSION}"),
+                    message: format!("kind {other:?} is not {FUNCTION}, {DATABASE_EXTENSION} or {VIEW}"),
                 });
             }
         };
@@ -43,10 +46,13 @@ impl SchemaObject {
         })
     }
 
-    /// A `kind: Function` or `kind: DatabaseExtension` document; `None` for other kinds.
+    /// A `kind: Function`, `DatabaseExtension` or `View` document; `None` for other kinds.
     pub fn from_document(doc: &OtherDocument) -> Option<Result<Self, SpecError>> {
         if let Some(f) = FunctionManifest::from_document(doc) {
             return Some(f.map(SchemaObject::Function));
+        }
+        if let Some(v) = ViewManifest::from_document(doc) {
+            return Some(v.map(SchemaObject::View));
         }
         ExtensionManifest::from_document(doc).map(|e| e.map(SchemaObject::Extension))
     }
@@ -55,6 +61,7 @@ impl SchemaObject {
         match self {
             SchemaObject::Function(_) => FUNCTION,
             SchemaObject::Extension(_) => DATABASE_EXTENSION,
+            SchemaObject::View(_) => VIEW,
         }
     }
 
@@ -63,6 +70,7 @@ impl SchemaObject {
         match self {
             SchemaObject::Function(f) => &f.spec.database,
             SchemaObject::Extension(e) => &e.spec.database,
+            SchemaObject::View(v) => &v.spec.database,
         }
     }
 
@@ -70,14 +78,17 @@ impl SchemaObject {
         match self {
             SchemaObject::Function(f) => f.spec.remove_on_deletion,
             SchemaObject::Extension(e) => e.spec.remove_on_deletion,
+            // A View is dropped by `isDeleted`, as SchemaHero's Tables are.
+            SchemaObject::View(_) => false,
         }
     }
 
-    /// The name of the object in the database (the function's, or the extension's).
+    /// The name of the object in the database (the function's, the extension's, the view's).
     pub fn object_name(&self) -> String {
         match self {
             SchemaObject::Function(f) => f.spec.name.clone(),
             SchemaObject::Extension(e) => e.spec.postgres.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+            SchemaObject::View(v) => v.spec.name.clone(),
         }
     }
 
@@ -85,6 +96,7 @@ impl SchemaObject {
         match self {
             SchemaObject::Function(f) => &f.source,
             SchemaObject::Extension(e) => &e.source,
+            SchemaObject::View(v) => &v.source,
         }
     }
 
@@ -93,6 +105,7 @@ impl SchemaObject {
         match self {
             SchemaObject::Function(f) => serde_json::to_string::<FunctionSpec>(&f.spec),
             SchemaObject::Extension(e) => serde_json::to_string::<DatabaseExtensionSpec>(&e.spec),
+            SchemaObject::View(v) => serde_json::to_string::<ViewSpec>(&v.spec),
         }
     }
 }
@@ -129,7 +142,28 @@ mod tests {
             SchemaObject::from_spec_json(DATABASE_EXTENSION, "trgm", "app", "x", r#"{"database":"db","postgres":{"name":"pg_trgm"}}"#)
                 .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((ext.kind(), ext.object_name().as_str(), ext.remove_on_deletion()), (DATABASE_EXTENSION, "pg_trgm", false));
-        let unknown = SchemaObject::from_spec_json("View", "v", "app", "View app/v", "{}");
-        assert!(matches!(unknown, Err(SpecError::Document { ref message, .. }) if message.contains("View")), "{unknown:?}");
+        let unknown = SchemaObject::from_spec_json("Type", "v", "app", "Type app/v", "{}");
+        assert!(matches!(unknown, Err(SpecError::Document { ref message, .. }) if message.contains("Type")), "{unknown:?}");
+
+        let view = SchemaObject::from_spec_json(
+            VIEW,
+            "active-users",
+            "app",
+            "View app/active-users",
+            r#"{"database":"db","schema":{"postgres":{"query":"SELECT id FROM users"}}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((view.kind(), view.object_name().as_str(), view.remove_on_deletion()), (VIEW, "active-users", false));
+        let round =
+            SchemaObject::from_spec_json(VIEW, "active-users", "app", "View app/active-users", &view.spec_json().unwrap_or_default());
+        assert_eq!(round.ok(), Some(view));
+        let hostile = SchemaObject::from_spec_json(
+            VIEW,
+            "v",
+            "app",
+            "View app/v",
+            r#"{"database":"db","schema":{"postgres":{"query":"SELECT 1; DROP TABLE users"}}}"#,
+        );
+        assert!(matches!(hostile, Err(SpecError::Field { ref field, .. }) if field == "spec.schema.postgres.query"), "{hostile:?}");
     }
 }

@@ -280,7 +280,7 @@ async fn apply_on(config: &Config, engine: &Engine, claim: &pb::Claim, m: &pb::M
 }
 
 /// The fingerprint of the live state the migration's plan depends on (its table, or its
-/// Function or DatabaseExtension); `None` when there is nothing to compare (the removal of a
+/// Function, DatabaseExtension or View); `None` when there is nothing to compare (the removal of a
 /// deleted object, planned with `IF EXISTS` and an unchecked fingerprint).
 async fn live_fingerprint(engine: &Engine, claim: &pb::Claim, m: &pb::Migration) -> Result<Option<String>, (pb::Outcome, String)> {
     let source = format!("{}/{}", m.namespace, m.table_resource);

@@ -89,7 +89,7 @@ pub(crate) struct Resources {
     pub(crate) drift_batches: usize,
     /// The condition last reported per (kind of resource, namespace, name, condition).
     pub(crate) reported: HashMap<ReportedKey, ReportedCondition>,
-    /// Functions and DatabaseExtensions (see `objects`).
+    /// Functions, DatabaseExtensions and Views (see `objects`).
     pub(crate) objects: HashMap<ObjectKey, ObjectEntry>,
     pub(crate) object_memory: HashMap<ObjectKey, ObjectMemory>,
     /// Objects seen since a ResyncStart, if one is under way.
@@ -311,6 +311,7 @@ impl<S: MigrationStore> PlannerCore<S> {
 
     // ---- planning --------------------------------------------------------------------------
 
+    #[allow(clippy::too_many_arguments)] // one table's pieces of the batch, each borrowed
     pub(crate) async fn record_plan(
         &self,
         key: &Key,

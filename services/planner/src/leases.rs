@@ -25,6 +25,12 @@ pub enum Outcome {
     Retry,
 }
 
+/// What a View spec reads: `requires` and the relations its queries name.
+fn view_reads(spec_json: &str) -> HashSet<String> {
+    let Ok(spec) = serde_json::from_str::<schemahero_schema::view::ViewSpec>(spec_json) else { return HashSet::new() };
+    spec.reads_any().into_iter().filter(|t| *t != spec.name).collect()
+}
+
 /// Tables a Table spec depends on: foreign-key targets and `requires`.
 fn referenced_tables(spec_json: &str) -> HashSet<String> {
     let Ok(spec) = serde_json::from_str::<schemahero_schema::spec::TableSpec>(spec_json) else { return HashSet::new() };
@@ -63,13 +69,14 @@ impl<S: MigrationStore> PlannerCore<S> {
         let mut expired: Vec<MigrationRecord> = executing.into_iter().filter(|m| m.lease_expires_at <= now).collect();
         expired.append(&mut candidates);
         expired.sort_by_key(|m| m.planned_at);
-        // Tables with unfinished migrations, per database: a migration whose table references
-        // one of them (foreign key or `requires`) waits for it, so tables are created in order.
+        // Tables and Views with unfinished migrations, per database: a migration whose table
+        // references one of them (foreign key or `requires`), or whose View reads one, waits for
+        // it, so tables are created in order and views after what they read.
         let planned = self.store().list(&Filter { phase: Some(Phase::Planned), ..Filter::default() }).await?;
         let unfinished: Vec<(String, String, String, String)> = planned
             .iter()
             .chain(expired.iter())
-            .filter(|m| m.is_table())
+            .filter(|m| m.is_table() || m.resource_kind == schemahero_schema::object::VIEW)
             .map(|m| (m.namespace.clone(), m.database.clone(), m.table.clone(), m.id.clone()))
             .collect();
         let mut seen_db: HashSet<Key> = HashSet::new();
@@ -82,11 +89,21 @@ impl<S: MigrationStore> PlannerCore<S> {
                 continue;
             }
             // A Function's or DatabaseExtension's spec references no tables.
-            let needs = if m.is_table() { referenced_tables(&m.spec_json) } else { HashSet::new() };
+            let needs = if m.is_table() {
+                referenced_tables(&m.spec_json)
+            } else if m.resource_kind == schemahero_schema::object::VIEW {
+                view_reads(&m.spec_json)
+            } else {
+                HashSet::new()
+            };
             if let Some((_, _, table, id)) =
                 unfinished.iter().find(|u| u.0 == db.namespace && u.1 == db.name && u.3 != m.id && needs.contains(&u.2))
             {
-                let reason = format!("waiting for migration {id} of table {table}, which this table references");
+                let reason = if m.is_table() {
+                    format!("waiting for migration {id} of table {table}, which this table references")
+                } else {
+                    format!("waiting for migration {id} of {table}, which this view reads")
+                };
                 if m.waiting_reason != reason {
                     let mut waiting = m.clone();
                     waiting.waiting_reason = reason;
@@ -217,7 +234,16 @@ impl<S: MigrationStore> PlannerCore<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::retry_delay_ms;
+    use super::{retry_delay_ms, view_reads};
+
+    #[test]
+    fn a_view_reads_what_it_requires_and_what_its_queries_name() {
+        let spec = r#"{"database":"app","name":"v","requires":["audit"],"schema":{"postgres":{"query":"SELECT * FROM users u JOIN orders o ON o.uid = u.id"},"mysql":{"query":"SELECT * FROM `Items`, v"}}}"#;
+        let mut reads: Vec<String> = view_reads(spec).into_iter().collect();
+        reads.sort();
+        assert_eq!(reads, ["Items", "audit", "orders", "users"], "quoted names as written; its own name left out");
+        assert!(view_reads("not json").is_empty());
+    }
 
     #[test]
     fn retry_backoff_doubles_up_to_thirty_seconds() {

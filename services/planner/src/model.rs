@@ -279,7 +279,7 @@ impl MigrationRecord {
         None
     }
 
-    /// Whether it migrates a Table (not a Function or DatabaseExtension).
+    /// Whether it migrates a Table (not a Function, DatabaseExtension or View).
     pub fn is_table(&self) -> bool {
         self.resource_kind.is_empty()
     }

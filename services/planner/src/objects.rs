@@ -1,4 +1,4 @@
-//! Functions and DatabaseExtensions: database objects planned into Migrations like Tables, one
+//! Functions, DatabaseExtensions and Views: database objects planned into Migrations like Tables, one
 //! object at a time (they are few, and each is one catalog lookup, so they need neither the
 //! tables' batches nor their debounce).
 //!
@@ -20,7 +20,7 @@ use schemahero_schema::object::SchemaObject;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A Function or DatabaseExtension resource: its kind and namespace/name.
+/// A Function, DatabaseExtension or View resource: its kind and namespace/name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjectKey {
     pub kind: String,
@@ -77,7 +77,7 @@ fn namespace_or_default(namespace: &str) -> &str {
 }
 
 impl<S: MigrationStore> PlannerCore<S> {
-    /// A Function or DatabaseExtension appeared, changed, or (`deleting`) is being deleted.
+    /// A Function, DatabaseExtension or View appeared, changed, or (`deleting`) is being deleted.
     pub async fn upsert_object(self: &Arc<Self>, o: &pb::SchemaObject) -> Result<(), CoreError> {
         if o.name.is_empty() {
             return Err(CoreError::Invalid("upsert_object.name: must not be empty".into()));
@@ -121,7 +121,7 @@ impl<S: MigrationStore> PlannerCore<S> {
         Ok(())
     }
 
-    /// A Function or DatabaseExtension resource is gone (an explicit deletion from the watcher).
+    /// A Function, DatabaseExtension or View resource is gone (an explicit deletion from the watcher).
     pub async fn delete_object(self: &Arc<Self>, r: &pb::SchemaObjectRef) -> Result<(), CoreError> {
         let okey = ObjectKey { kind: r.kind.clone(), key: Key::new(namespace_or_default(&r.namespace), &r.name) };
         let remembered = self.forget_object(&okey);

@@ -566,3 +566,36 @@ async fn functions_and_extensions_are_objects() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Views become objects with their spec as JSON (SchemaHero's fields); one whose query would
+/// inject SQL names its field and is left out; deleting the file deletes the object.
+#[tokio::test]
+async fn views_are_objects() {
+    let dir = TempDir::new();
+    dir.write(
+        "view.yaml",
+        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: View\nmetadata:\n  name: active-users\nspec:\n  database: db\n  name: active_users\n  requires: [users]\n  schema:\n    mysql:\n      query: SELECT id FROM users WHERE active = 1\n",
+    );
+    dir.write(
+        "bad.yaml",
+        "apiVersion: schemas.schemahero.io/v1alpha4\nkind: View\nmetadata:\n  name: bad\nspec:\n  database: db\n  schema:\n    postgres:\n      query: \"SELECT 1; DROP TABLE users\"\n",
+    );
+    let (mut source, resources) = started(&dir).await;
+    let keys: Vec<String> = resources.iter().map(|r| r.key().to_string()).collect();
+    assert_eq!(keys, ["View default/active-users"], "the bad one is left out");
+    let Resource::Object(view) = &resources[0] else { panic!("{:?}", resources[0]) };
+    assert_eq!(view.kind, "View");
+    let spec: serde_json::Value = serde_json::from_str(&view.spec_json).unwrap();
+    assert_eq!((spec["name"].as_str(), spec["requires"][0].as_str()), (Some("active_users"), Some("users")));
+    assert_eq!(spec["schema"]["mysql"]["query"].as_str(), Some("SELECT id FROM users WHERE active = 1"));
+
+    std::fs::remove_file(dir.path("view.yaml")).unwrap();
+    let deleted = ResourceKey::new(ResourceKind::View, "default", "active-users");
+    assert_eq!(settle(&mut source).await, [SourceEvent::Delete(deleted.clone())]);
+    match deleted.delete_event() {
+        schemahero_proto::v1::stream_resources_request::Event::DeleteObject(r) => {
+            assert_eq!((r.kind.as_str(), r.name.as_str()), ("View", "active-users"))
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,4 +1,4 @@
-//! The Kubernetes source: Database, Table, Function and DatabaseExtension custom resources,
+//! The Kubernetes source: Database, Table, Function, DatabaseExtension and View custom resources,
 //! watched with kube-rs, in all namespaces or a configured list. A Function or DatabaseExtension
 //! being deleted (held by the planner's finalizer) is sent with `deleting` set, so the planner
 //! can plan its removal from the spec it had, even after a restart. kube's watcher relists after a 410 Gone or a lost
@@ -14,7 +14,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, ResourceExt};
-use schemahero_k8s::{Database, DatabaseExtension, Function, Table};
+use schemahero_k8s::{Database, DatabaseExtension, Function, Table, View};
 use schemahero_proto::v1 as pb;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::mpsc;
@@ -80,6 +80,7 @@ async fn run(client: Client, namespaces: Vec<String>, tx: mpsc::Sender<SourceEve
     // would never complete its first listing, and so hold every Snapshot back.
     let functions = if served::<Function>(&client).await { apis::<Function>(&client, &namespaces) } else { Vec::new() };
     let extensions = if served::<DatabaseExtension>(&client).await { apis::<DatabaseExtension>(&client, &namespaces) } else { Vec::new() };
+    let views = if served::<View>(&client).await { apis::<View>(&client, &namespaces) } else { Vec::new() };
     for api in functions {
         let stream = watcher::watcher(api, watcher::Config::default()).default_backoff();
         streams.push(stream.map(|e| object_change(ResourceKind::Function, e, |f: &Function| serde_json::to_string(&f.spec))).boxed());
@@ -91,6 +92,10 @@ async fn run(client: Client, namespaces: Vec<String>, tx: mpsc::Sender<SourceEve
                 .map(|e| object_change(ResourceKind::DatabaseExtension, e, |x: &DatabaseExtension| serde_json::to_string(&x.spec)))
                 .boxed(),
         );
+    }
+    for api in views {
+        let stream = watcher::watcher(api, watcher::Config::default()).default_backoff();
+        streams.push(stream.map(|e| object_change(ResourceKind::View, e, |v: &View| serde_json::to_string(&v.spec))).boxed());
     }
     let total = streams.len();
     let tagged = streams.into_iter().enumerate().map(|(i, s)| s.map(move |c| (i, c)).boxed());
@@ -204,7 +209,7 @@ fn object_change<K: kube::Resource>(
     }
 }
 
-/// A Function or DatabaseExtension as the planner receives it.
+/// A Function, DatabaseExtension or View as the planner receives it.
 pub fn object_resource<K: kube::Resource>(kind: ResourceKind, o: &K, spec_json: Result<String, serde_json::Error>) -> Option<Resource> {
     let namespace = o.namespace().unwrap_or_else(|| "default".into());
     let name = o.name_any();

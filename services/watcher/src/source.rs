@@ -13,14 +13,16 @@ pub enum ResourceKind {
     Table,
     Function,
     DatabaseExtension,
+    View,
 }
 
 impl ResourceKind {
-    /// The kind of a Function or DatabaseExtension by its name; `None` for anything else.
+    /// The kind of a Function, DatabaseExtension or View by its name; `None` for anything else.
     pub fn of_object(kind: &str) -> Option<Self> {
         match kind {
             schemahero_schema::object::FUNCTION => Some(ResourceKind::Function),
             schemahero_schema::object::DATABASE_EXTENSION => Some(ResourceKind::DatabaseExtension),
+            schemahero_schema::object::VIEW => Some(ResourceKind::View),
             _ => None,
         }
     }
@@ -33,6 +35,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Table => "Table",
             ResourceKind::Function => "Function",
             ResourceKind::DatabaseExtension => "DatabaseExtension",
+            ResourceKind::View => "View",
         })
     }
 }
@@ -56,11 +59,13 @@ impl ResourceKey {
         match self.kind {
             ResourceKind::Database => stream_resources_request::Event::DeleteDatabase(reference),
             ResourceKind::Table => stream_resources_request::Event::DeleteTable(reference),
-            ResourceKind::Function | ResourceKind::DatabaseExtension => stream_resources_request::Event::DeleteObject(SchemaObjectRef {
-                kind: self.kind.to_string(),
-                namespace: self.namespace.clone(),
-                name: self.name.clone(),
-            }),
+            ResourceKind::Function | ResourceKind::DatabaseExtension | ResourceKind::View => {
+                stream_resources_request::Event::DeleteObject(SchemaObjectRef {
+                    kind: self.kind.to_string(),
+                    namespace: self.namespace.clone(),
+                    name: self.name.clone(),
+                })
+            }
         }
     }
 }
@@ -76,7 +81,7 @@ impl fmt::Display for ResourceKey {
 pub enum Resource {
     Database(Database),
     Table(Table),
-    /// A Function or DatabaseExtension.
+    /// A Function, DatabaseExtension or View.
     Object(SchemaObject),
 }
 

@@ -10,8 +10,10 @@
 mod grammar;
 mod lex;
 mod table;
+mod view;
 
 pub(crate) use table::check_table;
+pub use view::{check_view_query, normalize_view_query, view_query_relations};
 
 use lex::{Backslash, Cursor, Lexed, Stop, lex, readings};
 

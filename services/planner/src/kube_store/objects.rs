@@ -1,4 +1,4 @@
-//! Functions and DatabaseExtensions in Kubernetes: the owner of their Migrations, the
+//! Functions, DatabaseExtensions and Views in Kubernetes: the owner of their Migrations, the
 //! finalizer that holds one with `removeOnDeletion` until its removal is recorded, and their
 //! `status.phase`.
 //!
@@ -8,12 +8,13 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{ApiResource, DynamicObject, Patch, PatchParams};
 use kube::{Api, Client, ResourceExt};
-use schemahero_k8s::{DatabaseExtension, Function, finalizer_of};
+use schemahero_k8s::{DatabaseExtension, Function, View, finalizer_of};
 
 fn api(client: &Client, kind: &str, namespace: &str) -> Option<Api<DynamicObject>> {
     let resource = match kind {
         "Function" => ApiResource::erase::<Function>(&()),
         "DatabaseExtension" => ApiResource::erase::<DatabaseExtension>(&()),
+        "View" => ApiResource::erase::<View>(&()),
         _ => return None,
     };
     Some(Api::namespaced_with(client.clone(), namespace, &resource))

@@ -53,7 +53,7 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<Vec<Resource>, FileE
             Document::Other(other) => match DatabaseManifest::from_document(&other) {
                 None => match schemahero_schema::object::SchemaObject::from_document(&other) {
                     None => {
-                        debug!(file = %other.source, kind = %other.kind, "skipping a document that is not a Table, Database, Function or DatabaseExtension")
+                        debug!(file = %other.source, kind = %other.kind, "skipping a document that is not a Table, Database, Function, DatabaseExtension or View")
                     }
                     Some(Err(e)) => return Err(FileError::Spec(e)),
                     Some(Ok(object)) => resources.push(object_resource(&other, &object)?),
@@ -85,7 +85,7 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<Vec<Resource>, FileE
     Ok(resources)
 }
 
-/// A Function or DatabaseExtension document as the planner receives it (named by its
+/// A Function, DatabaseExtension or View document as the planner receives it (named by its
 /// metadata.name, as in Kubernetes).
 fn object_resource(
     doc: &schemahero_schema::OtherDocument,

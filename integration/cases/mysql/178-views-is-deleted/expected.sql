@@ -1,0 +1,2 @@
+-- hazard MAY_FAIL: isDeleted; views that read it fail from then on
+DROP VIEW `old_emails`;

@@ -1,0 +1,3 @@
+CREATE TABLE users (id int PRIMARY KEY);
+INSERT INTO users VALUES (1);
+CREATE VIEW ids AS SELECT id FROM users;

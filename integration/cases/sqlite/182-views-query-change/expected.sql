@@ -1,0 +1,3 @@
+DROP VIEW "emails";
+CREATE VIEW "emails" AS
+SELECT id, lower(name) AS who FROM users;
