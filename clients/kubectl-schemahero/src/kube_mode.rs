@@ -338,6 +338,15 @@ pub async fn act(kube: &KubeArgs, namespace: Option<&str>, name: &str, action: A
                 "Rejected" => bail!("migration {name} is rejected and cannot be approved; change the Table to plan again"),
                 other => bail!("migration {name} is {other}; only Planned migrations can be approved"),
             }
+            // The planner refuses these; say why here rather than patch in vain.
+            let conditions = m.status.as_ref().map(|s| s.conditions.as_slice()).unwrap_or_default();
+            let holds = |kind: &str, status: &str| conditions.iter().find(|c| c.type_ == kind && c.status == status);
+            if let Some(c) = holds("Blocked", "True") {
+                bail!("migration {name} cannot be approved: blocked by the Database's hazard policy: {}", c.message);
+            }
+            if let Some(c) = holds("Validated", "False") {
+                bail!("migration {name} cannot be approved: failed validation on a scratch copy of the schema: {}", c.message);
+            }
             serde_json::json!({ "spec": { "approved": true, "requestedBy": whoami(&client, who.clone()).await, "comment": comment } })
         }
         Action::Reject => {

@@ -70,6 +70,13 @@ pub async fn reconcile<S: MigrationStore>(m: Arc<Migration>, ctx: Arc<Context<S>
     }
     match request_of(&m) {
         Request::Approve => {
+            // Blocked by the hazard policy or failed validation: approving it is refused, and
+            // retrying would not change that (a changed policy re-judges it by itself, and
+            // then this approval counts).
+            if let Some(why) = ctx.core.get(&id).await?.refusal() {
+                tracing::warn!(migration = %id, by = %actor, "spec.approved is set, but it cannot be approved: {why}");
+                return Ok(Action::await_change());
+            }
             ctx.core.approve(&id, &actor, &m.spec.comment).await?;
             tracing::info!(migration = %id, "approved (spec.approved)");
         }
