@@ -76,14 +76,14 @@ async fn postgres_plans_are_tried_on_a_scratch_copy_with_what_they_depend_on() {
     };
     let wanted_two = people(&format!("{}{}", column("mood_before", "mood"), column("note", "text")));
     let half = Plan { statements: good.statements.clone(), ..good.clone() };
-    let results = engine.validate_plans(&wanted, &[Some(&good)]).await;
+    let results = engine.validate_plans(&wanted, &[Some(&good)], &[]).await;
     assert_eq!(results, [Validation::Converged]);
-    let failed = engine.validate_plans(&wanted, &[Some(&failing)]).await;
+    let failed = engine.validate_plans(&wanted, &[Some(&failing)], &[]).await;
     match &failed[0] {
         Validation::Failed(e) => assert!(e.contains("type \"nosuchtype\" does not exist"), "{e}"),
         other => panic!("{other:?}"),
     }
-    match &engine.validate_plans(&wanted_two, &[Some(&half)]).await[0] {
+    match &engine.validate_plans(&wanted_two, &[Some(&half)], &[]).await[0] {
         Validation::DidNotConverge(rest) => assert_eq!(rest, &["ALTER TABLE \"people\" ADD COLUMN \"note\" text"]),
         other => panic!("{other:?}"),
     }
@@ -102,8 +102,20 @@ async fn postgres_plans_are_tried_on_a_scratch_copy_with_what_they_depend_on() {
         ),
     );
     let each: Vec<Plan> = engine.plan_each(&batch, false, &mut Vec::new()).await.unwrap().into_iter().map(Result::unwrap).collect();
-    let results = engine.validate_plans(&batch, &[Some(&each[0]), Some(&each[1])]).await;
+    let results = engine.validate_plans(&batch, &[Some(&each[0]), Some(&each[1])], &[]).await;
     assert_eq!(results.iter().map(kind).collect::<Vec<_>>(), ["converged", "converged"]);
+    // The referencing table first in the batch: its plan still runs after the one it references.
+    let reversed = [batch[1].clone(), batch[0].clone()];
+    let results = engine.validate_plans(&reversed, &[Some(&each[1]), Some(&each[0])], &[]).await;
+    assert_eq!(results.iter().map(kind).collect::<Vec<_>>(), ["converged", "converged"]);
+    // Planned alone, the referencing table needs the other: from the database's other Tables
+    // (`context`) it is made first, as its own migration runs first; without them the foreign
+    // key has nothing to reference.
+    let tasks = &batch[1..];
+    let alone = engine.validate_plans(tasks, &[Some(&each[1])], &batch[..1]).await;
+    assert_eq!(alone, [Validation::Converged]);
+    let unknown = engine.validate_plans(tasks, &[Some(&each[1])], &[]).await;
+    assert_eq!(kind(&unknown[0]), "failed", "{unknown:?}");
 
     // Nothing of it reached the live database; the scratch database is beside it.
     use sqlx::Connection;
@@ -132,11 +144,11 @@ async fn sqlite_plans_are_tried_in_memory() {
     let wanted =
         specs("validate-sqlite-spec", &table("notes", "sqlite", &format!("{}{}", column("body", "text"), column("tag", "text")), ""));
     let good = plan(&engine, &wanted).await;
-    assert_eq!(engine.validate_plans(&wanted, &[Some(&good)]).await, [Validation::Converged]);
+    assert_eq!(engine.validate_plans(&wanted, &[Some(&good)], &[]).await, [Validation::Converged]);
     let broken = Plan { statements: vec![PlannedStatement::new("notes", "ALTER TABLE \"nope\" ADD COLUMN \"tag\" text")], ..good.clone() };
-    assert_eq!(kind(&engine.validate_plans(&wanted, &[Some(&broken)]).await[0]), "failed");
+    assert_eq!(kind(&engine.validate_plans(&wanted, &[Some(&broken)], &[]).await[0]), "failed");
     let nothing = Plan { statements: vec![PlannedStatement::new("notes", "SELECT 1")], ..good.clone() };
-    assert_eq!(kind(&engine.validate_plans(&wanted, &[Some(&nothing)]).await[0]), "did not converge");
+    assert_eq!(kind(&engine.validate_plans(&wanted, &[Some(&nothing)], &[]).await[0]), "did not converge");
     // The live file is untouched.
     assert_eq!(plan(&engine, &wanted).await.statements.len(), 1);
     engine.close().await;
@@ -170,7 +182,7 @@ async fn mysql_plans_are_tried_in_a_scratch_database() {
     // before anyone approves it: the spec leaves out the index MySQL made for the foreign key,
     // which the server refuses to drop while the key needs it.
     let doomed = plan(&engine, &wanted).await;
-    let predicted = engine.validate_plans(&wanted, &[Some(&doomed)]).await;
+    let predicted = engine.validate_plans(&wanted, &[Some(&doomed)], &[]).await;
     match &predicted[0] {
         Validation::Failed(e) => assert!(e.contains("needed in a foreign key constraint"), "{e}"),
         other => panic!("{other:?}: {}", doomed.to_sql()),
@@ -180,10 +192,10 @@ async fn mysql_plans_are_tried_in_a_scratch_database() {
     // A good plan (the table that the key references gains a column) converges there.
     let parents = specs("validate-mysql-parents", &table("parents", "mysql", &column("label", "varchar(40)"), ""));
     let good = plan(&engine, &parents).await;
-    assert_eq!(engine.validate_plans(&parents, &[Some(&good)]).await, [Validation::Converged], "{}", good.to_sql());
+    assert_eq!(engine.validate_plans(&parents, &[Some(&good)], &[]).await, [Validation::Converged], "{}", good.to_sql());
     let broken =
         Plan { statements: vec![PlannedStatement::new("parents", "ALTER TABLE `parents` ADD COLUMN `label` nosuchtype")], ..good.clone() };
-    assert_eq!(kind(&engine.validate_plans(&parents, &[Some(&broken)]).await[0]), "failed");
+    assert_eq!(kind(&engine.validate_plans(&parents, &[Some(&broken)], &[]).await[0]), "failed");
     assert_eq!(plan(&engine, &parents).await.statements.len(), good.statements.len(), "the live database is untouched");
     engine.close().await;
 }

@@ -33,9 +33,10 @@ const REFERENCE_DEPTH: usize = 4;
 
 impl Engine {
     /// Validates `plans` (one per entry of `tables`; `None`: nothing to validate) on a scratch
-    /// copy, in order (a plan may create a table a later one references). One result per entry
-    /// (`Converged` for `None`).
-    pub async fn validate_plans(&self, tables: &[TableManifest], plans: &[Option<&Plan>]) -> Vec<Validation> {
+    /// copy. One result per entry (`Converged` for `None`). `context` holds the database's other
+    /// Tables: one a planned table references that does not exist yet is made from its spec
+    /// first, as executors run a migration only after those of the tables it references.
+    pub async fn validate_plans(&self, tables: &[TableManifest], plans: &[Option<&Plan>], context: &[TableManifest]) -> Vec<Validation> {
         let unavailable = |why: String| tables.iter().map(|_| Validation::Unavailable(why.clone())).collect();
         if plans.iter().all(Option::is_none) {
             return tables.iter().map(|_| Validation::Converged).collect();
@@ -45,7 +46,7 @@ impl Engine {
             Ok(None) => return unavailable(format!("the {} engine has no scratch database", self.driver().schema_key())),
             Err(e) => return unavailable(format!("cannot open a scratch database: {e}")),
         };
-        let results = match copy_tables(self, scratch.as_ref(), tables).await {
+        let results = match copy_tables(self, scratch.as_ref(), tables, context).await {
             Err(e) => {
                 let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };
                 unavailable(format!("cannot copy the live tables into the scratch database: {e}{notes}"))
@@ -65,7 +66,7 @@ impl Engine {
             Ok(None) => return Validation::Unavailable(format!("the {} engine has no scratch database", self.driver().schema_key())),
             Err(e) => return Validation::Unavailable(format!("cannot open a scratch database: {e}")),
         };
-        let result = match copy_tables(self, scratch.as_ref(), tables).await {
+        let result = match copy_tables(self, scratch.as_ref(), tables, &[]).await {
             Err(e) => Validation::Unavailable(format!("cannot copy the live tables into the scratch database: {e} ({})", notes.join("; "))),
             Ok(()) => match scratch.apply(&plan.statements).await {
                 Err(e) => Validation::Failed(e.to_string()),
@@ -81,8 +82,14 @@ impl Engine {
     }
 }
 
-/// Copies the planned tables that exist, and the tables they reference, without data.
-async fn copy_tables(live: &Engine, scratch: &dyn SchemaEngine, tables: &[TableManifest]) -> Result<(), EngineError> {
+/// Copies the planned tables that exist, and the tables they reference, without data; a
+/// referenced table that does not exist yet is made from its spec in `context`.
+async fn copy_tables(
+    live: &Engine,
+    scratch: &dyn SchemaEngine,
+    tables: &[TableManifest],
+    context: &[TableManifest],
+) -> Result<(), EngineError> {
     let schemas: BTreeSet<String> = tables.iter().filter_map(|t| postgres_schema(&t.spec)).collect();
     // Generate reads the connection's default schema when none is named; name it with the
     // others when some are.
@@ -107,7 +114,8 @@ async fn copy_tables(live: &Engine, scratch: &dyn SchemaEngine, tables: &[TableM
         tables.iter().flat_map(|t| std::iter::once(t.spec.name.clone()).chain(t.spec.renamed_from.clone())).collect();
     for _ in 0..REFERENCE_DEPTH {
         let mut more = wanted.clone();
-        for spec in tables.iter().map(|t| &t.spec).chain(live_specs.iter().map(|t| &t.spec)).filter(|s| wanted.contains(&s.name)) {
+        let specs = tables.iter().chain(context).chain(&live_specs).map(|t| &t.spec);
+        for spec in specs.filter(|s| wanted.contains(&s.name)) {
             more.extend(references(spec));
         }
         if more == wanted {
@@ -115,7 +123,17 @@ async fn copy_tables(live: &Engine, scratch: &dyn SchemaEngine, tables: &[TableM
         }
         wanted = more;
     }
-    let copy: Vec<TableManifest> = live_specs.into_iter().filter(|t| wanted.contains(&t.spec.name)).collect();
+    let live_names: BTreeSet<String> = live_specs.iter().map(|t| t.spec.name.clone()).collect();
+    let planned: BTreeSet<&str> = tables.iter().map(|t| t.spec.name.as_str()).collect();
+    let mut copy: Vec<TableManifest> = live_specs.into_iter().filter(|t| wanted.contains(&t.spec.name)).collect();
+    // Referenced, not there yet, and not made by a plan being validated: as its own migration
+    // will have made it by the time these run.
+    copy.extend(
+        context
+            .iter()
+            .filter(|t| wanted.contains(&t.spec.name) && !live_names.contains(&t.spec.name) && !planned.contains(t.spec.name.as_str()))
+            .cloned(),
+    );
     if copy.is_empty() {
         return Ok(());
     }
@@ -132,17 +150,16 @@ async fn copy_tables(live: &Engine, scratch: &dyn SchemaEngine, tables: &[TableM
     Ok(())
 }
 
-/// Applies each plan on the scratch copy, then plans every table again there.
+/// Applies each plan on the scratch copy (a plan after those of the tables it references, as
+/// executors order them), then plans every table again there.
 async fn try_plans(scratch: &dyn SchemaEngine, tables: &[TableManifest], plans: &[Option<&Plan>]) -> Vec<Validation> {
-    let mut results: Vec<Validation> = Vec::with_capacity(tables.len());
-    for plan in plans {
-        results.push(match plan {
-            None => Validation::Converged,
-            Some(plan) => match scratch.apply(&plan.statements).await {
-                Ok(()) => Validation::Converged,
-                Err(e) => Validation::Failed(e.to_string()),
-            },
-        });
+    let mut results: Vec<Validation> = vec![Validation::Converged; tables.len()];
+    for i in application_order(tables, plans) {
+        if let Some(plan) = plans[i]
+            && let Err(e) = scratch.apply(&plan.statements).await
+        {
+            results[i] = Validation::Failed(e.to_string());
+        }
     }
     match scratch.plan_each(tables, false, &mut Vec::new()).await {
         Ok(again) => {
@@ -166,6 +183,25 @@ async fn try_plans(scratch: &dyn SchemaEngine, tables: &[TableManifest], plans: 
         }
     }
     results
+}
+
+/// The order to apply the plans in: each after the plans of the batch's tables it references
+/// (a cycle keeps batch order).
+fn application_order(tables: &[TableManifest], plans: &[Option<&Plan>]) -> Vec<usize> {
+    let pending_names = |done: &[bool]| -> BTreeSet<String> {
+        tables.iter().zip(plans).zip(done).filter(|((_, p), d)| p.is_some() && !**d).map(|((t, _), _)| t.spec.name.clone()).collect()
+    };
+    let mut done = vec![false; tables.len()];
+    let mut order = Vec::with_capacity(tables.len());
+    while order.len() < tables.len() {
+        let pending = pending_names(&done);
+        let ready = (0..tables.len())
+            .find(|&i| !done[i] && references(&tables[i].spec).iter().all(|r| *r == tables[i].spec.name || !pending.contains(r)));
+        let next = ready.or_else(|| (0..tables.len()).find(|&i| !done[i])).unwrap_or_default();
+        done[next] = true;
+        order.push(next);
+    }
+    order
 }
 
 /// The Postgres schema a Table names (none: the default).

@@ -425,7 +425,12 @@ impl MigrationStore for KubeStore {
         let mut status = status_of(m);
         if let Some(old) = &current.status {
             status.recalculated = old.recalculated.clone();
-            status.conditions = old.conditions.clone();
+            // The record's own conditions (hazard policy, validation) as it has them now, a
+            // removed one gone; any other condition the resource carries is kept.
+            let own = [crate::model::BLOCKED, crate::model::REVIEW_REQUIRED, crate::model::VALIDATED];
+            let mut conditions: Vec<Condition> = old.conditions.iter().filter(|c| !own.contains(&c.type_.as_str())).cloned().collect();
+            conditions.append(&mut status.conditions);
+            status.conditions = conditions;
         }
         // The resourceVersion makes this a compare-and-set against concurrent writers.
         let patch = serde_json::json!({

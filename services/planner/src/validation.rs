@@ -88,8 +88,25 @@ impl<S: MigrationStore> PlannerCore<S> {
         if wanted.iter().all(Option::is_none) {
             return wanted.iter().map(|_| None).collect();
         }
+        // The database's other Tables: one a plan references may not exist yet (its own
+        // migration runs first).
+        let context: Vec<TableManifest> = {
+            let r = self.resources();
+            let database = manifests.first().map(|m| m.spec.database.clone()).unwrap_or_default();
+            let namespace = keys.first().map(|k| k.namespace.clone()).unwrap_or_default();
+            r.tables
+                .iter()
+                .filter(|(k, t)| k.namespace == namespace && t.spec.database == database && !keys.contains(k))
+                .map(|(k, t)| TableManifest {
+                    source: t.source.clone(),
+                    metadata_name: Some(k.name.clone()),
+                    namespace: Some(k.namespace.clone()),
+                    spec: t.spec.clone(),
+                })
+                .collect()
+        };
         let started = std::time::Instant::now();
-        let results = engine.validate_plans(manifests, &wanted).await;
+        let results = engine.validate_plans(manifests, &wanted, &context).await;
         schemahero_telemetry::metrics::histogram("schemahero_plan_duration_seconds", &[("reason", "validate")])
             .observe(started.elapsed().as_secs_f64());
         wanted
