@@ -12,7 +12,8 @@ pub enum HazardKind {
     /// An exclusive lock is held while every row is scanned (e.g. SET NOT NULL, validating a
     /// constraint).
     LongLock,
-    /// An index is built; writes to the table block while it builds.
+    /// An index is built: concurrently on an existing Postgres table (writes continue; it
+    /// takes longer), otherwise writes to the table may block while it builds.
     IndexBuild,
     /// Existing rows are modified (backfills, seed upserts).
     UpdatesRows,
