@@ -266,12 +266,23 @@ async fn one_change_is_one_trace_and_metrics_move() {
     assert_eq!(execute.attributes.get("outcome").map(String::as_str), Some("OUTCOME_EXECUTED"));
     find("executor.fingerprint_check");
     let statements: Vec<&&Collected> = in_trace.iter().filter(|s| s.name == "ddl.statement").collect();
-    let create = statements
+    let creates: Vec<&&&Collected> = statements
         .iter()
-        .find(|s| {
+        .filter(|s| {
             s.attributes.get("statement.kind").map(String::as_str) == Some("CREATE TABLE")
                 && s.attributes.get("statement.table").map(String::as_str) == Some("public.users")
         })
+        .collect();
+    let parent_name = |s: &Collected| by_id.get(s.parent.as_str()).map(|p| p.name.clone()).unwrap_or_default();
+    // The plan ran first on the scratch copy, under planner.validate, in the same trace.
+    let tried = creates
+        .iter()
+        .find(|s| parent_name(s) == "planner.validate")
+        .unwrap_or_else(|| panic!("the validation's CREATE TABLE: {statements:#?}"));
+    assert_eq!(by_id.get(tried.parent.as_str()).map(|v| v.parent.as_str()), Some(plan.span_id.as_str()), "validation is part of planning");
+    let create = creates
+        .iter()
+        .find(|s| parent_name(s) == "executor.apply")
         .unwrap_or_else(|| panic!("a CREATE TABLE span on public.users (the table carried from planning): {statements:#?}"));
     assert!(
         statements.iter().any(|s| s.attributes.get("statement.kind").map(String::as_str) == Some("INSERT")),

@@ -106,7 +106,10 @@ impl<S: MigrationStore> PlannerCore<S> {
                 .collect()
         };
         let started = std::time::Instant::now();
-        let results = engine.validate_plans(manifests, &wanted, &context).await;
+        let plans = wanted.iter().flatten().count();
+        // Its statements' spans (`ddl.statement`, on the scratch copy) sit under this one.
+        let span = tracing::info_span!("planner.validate", plans);
+        let results = tracing::Instrument::instrument(engine.validate_plans(manifests, &wanted, &context), span).await;
         schemahero_telemetry::metrics::histogram("schemahero_plan_duration_seconds", &[("reason", "validate")])
             .observe(started.elapsed().as_secs_f64());
         wanted
