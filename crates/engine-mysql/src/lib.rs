@@ -319,8 +319,9 @@ impl MysqlEngine {
     }
 
     /// Every base table of the database, as specs.
-    pub async fn generate(&self) -> Result<Vec<(String, MysqlTableSchema)>, MysqlError> {
-        let tables = self.introspect(None).await?;
+    /// `only`: just these tables; `None`: all.
+    pub async fn generate(&self, only: Option<&[String]>) -> Result<Vec<(String, MysqlTableSchema)>, MysqlError> {
+        let tables = self.introspect(only).await?;
         Ok(tables
             .into_iter()
             .filter(|(name, _)| name != LEDGER_TABLE)

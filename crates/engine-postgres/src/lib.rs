@@ -461,11 +461,16 @@ impl PostgresEngine {
     }
 
     /// Every table of the given schemas (all user schemas when empty), as specs.
-    pub async fn generate(&self, schemas: &[String]) -> Result<Vec<(String, String, PostgresTableSchema)>, PostgresError> {
+    /// `only`: just these tables (by name, in every schema read); `None`: all.
+    pub async fn generate(
+        &self,
+        schemas: &[String],
+        only: Option<&[String]>,
+    ) -> Result<Vec<(String, String, PostgresTableSchema)>, PostgresError> {
         let schemas = if schemas.is_empty() { introspect::user_schemas(&self.pool).await? } else { schemas.to_vec() };
         let mut out = Vec::new();
         for schema in schemas {
-            let tables = introspect::introspect_schema(&self.pool, &schema, None)
+            let tables = introspect::introspect_schema(&self.pool, &schema, only)
                 .await
                 .map_err(|source| PostgresError::Introspect { schema: schema.clone(), source })?;
             for (name, def) in tables {

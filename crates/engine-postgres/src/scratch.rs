@@ -86,11 +86,12 @@ impl PostgresEngine {
             }
         }
         // Sequences of their own (not a serial's or identity's, which their column makes), for
-        // defaults that call nextval().
+        // defaults that call nextval(). Each `pg_depend` lookup names its catalog, so that it
+        // uses the index: a database of thousands of serial columns has as many sequences.
         let sequences: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind = 'S' AND {SYSTEM_SCHEMAS} \
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i', 'e')) ORDER BY 1, 2"
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e')) ORDER BY 1, 2"
         )))
         .fetch_all(live.pool())
         .await?;
@@ -104,7 +105,7 @@ impl PostgresEngine {
         let enums: Vec<(String, String, Vec<String>)> = sqlx::query_as(
             "SELECT n.nspname::text, t.typname::text, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) \
              FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace \
-             WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') \
+             WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
              GROUP BY 1, 2 ORDER BY 1, 2",
         )
         .fetch_all(live.pool())
@@ -121,7 +122,7 @@ impl PostgresEngine {
         let functions: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT p.proname::text, pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
              WHERE {SYSTEM_SCHEMAS} AND p.prokind IN ('f', 'p') \
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') ORDER BY p.oid"
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') ORDER BY p.oid"
         )))
         .fetch_all(live.pool())
         .await?;

@@ -210,8 +210,9 @@ impl SqliteEngine {
         result
     }
 
-    pub async fn generate(&self) -> Result<Vec<(String, SqliteTableSchema)>, SqliteError> {
-        let live = self.introspect(None).await?;
+    /// `only`: just these tables; `None`: all.
+    pub async fn generate(&self, only: Option<&[String]>) -> Result<Vec<(String, SqliteTableSchema)>, SqliteError> {
+        let live = self.introspect(only).await?;
         Ok(live.into_values().map(|t| (t.name.clone(), spec_from_live(&t))).collect())
     }
 

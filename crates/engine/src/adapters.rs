@@ -167,11 +167,15 @@ impl SchemaEngine for Postgres {
     }
 
     async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
+        self.generate_only(database, schemas, None).await
+    }
+
+    async fn generate_only(&self, database: &str, schemas: &[String], only: Option<&[String]>) -> Result<Vec<GeneratedFile>, EngineError> {
         let default_schema = self.engine.default_schema().to_string();
         let cockroach = self.driver == Driver::CockroachDb;
         let tables = self
             .engine
-            .generate(schemas)
+            .generate(schemas, only)
             .await?
             .into_iter()
             .map(|(schema, name, spec)| {
@@ -253,8 +257,13 @@ impl SchemaEngine for Sqlite {
         Ok(ledger::contains(self.engine.pool(), migration_id).await.map_err(SqliteError::from)?)
     }
 
-    async fn generate(&self, database: &str, _schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
-        let tables = self.engine.generate().await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Sqlite(spec))).collect();
+    async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
+        self.generate_only(database, schemas, None).await
+    }
+
+    async fn generate_only(&self, database: &str, _schemas: &[String], only: Option<&[String]>) -> Result<Vec<GeneratedFile>, EngineError> {
+        let tables =
+            self.engine.generate(only).await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Sqlite(spec))).collect();
         generated_files(database, tables).map_err(EngineError::Split)
     }
 
@@ -370,8 +379,12 @@ impl SchemaEngine for Mysql {
         Ok(self.engine.apply_recorded(statements, migration_id, fencing_token, executor).await?)
     }
 
-    async fn generate(&self, database: &str, _schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
-        let tables = self.engine.generate().await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Mysql(spec))).collect();
+    async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError> {
+        self.generate_only(database, schemas, None).await
+    }
+
+    async fn generate_only(&self, database: &str, _schemas: &[String], only: Option<&[String]>) -> Result<Vec<GeneratedFile>, EngineError> {
+        let tables = self.engine.generate(only).await?.into_iter().map(|(name, spec)| (None, name, GeneratedSchema::Mysql(spec))).collect();
         generated_files(database, tables).map_err(EngineError::Split)
     }
 

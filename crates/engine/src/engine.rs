@@ -131,6 +131,12 @@ pub trait SchemaEngine: Send + Sync {
         Ok(Vec::new())
     }
 
+    /// As `generate`, for just the tables `only` names (`None`: all); engines that cannot
+    /// filter generate all.
+    async fn generate_only(&self, database: &str, schemas: &[String], _only: Option<&[String]>) -> Result<Vec<GeneratedFile>, EngineError> {
+        self.generate(database, schemas).await
+    }
+
     /// One Table manifest per live table (plus a kustomization.yaml).
     async fn generate(&self, database: &str, schemas: &[String]) -> Result<Vec<GeneratedFile>, EngineError>;
 

@@ -28,9 +28,6 @@ pub enum Validation {
     Unavailable(String),
 }
 
-/// How deep to follow foreign keys from the planned tables when choosing what to copy.
-const REFERENCE_DEPTH: usize = 4;
-
 impl Engine {
     /// Validates `plans` (one per entry of `tables`; `None`: nothing to validate) on a scratch
     /// copy. One result per entry (`Converged` for `None`). `context` holds the database's other
@@ -97,31 +94,21 @@ async fn copy_tables(
     if !schemas.is_empty() && !schemas.iter().any(|s| s == "public") {
         schemas.push("public".into());
     }
-    let mut live_specs = Vec::new();
-    for file in live.generate("", &schemas).await? {
-        if !file.file_name.ends_with(".yaml") || file.file_name == "kustomization.yaml" {
-            continue;
-        }
-        let parsed = parse_documents(&file.file_name, &file.contents).map_err(|e| EngineError::Split(e.to_string()))?;
-        live_specs.extend(parsed.documents.into_iter().filter_map(|d| match d {
-            Document::Table(t) => Some(t),
-            _ => None,
-        }));
-    }
-    // The planned tables, then what they (as wanted or as live) reference, a few levels deep.
-    // A table being renamed is live under its old name.
-    let mut wanted: BTreeSet<String> =
+    // Only the tables concerned are read off the live database (the planned ones, then what
+    // they reference), never all of them: a database of thousands of tables costs no more.
+    let own: BTreeSet<String> =
         tables.iter().flat_map(|t| std::iter::once(t.spec.name.clone()).chain(t.spec.renamed_from.clone())).collect();
-    for _ in 0..REFERENCE_DEPTH {
-        let mut more = wanted.clone();
-        let specs = tables.iter().chain(context).chain(&live_specs).map(|t| &t.spec);
-        for spec in specs.filter(|s| wanted.contains(&s.name)) {
-            more.extend(references(spec));
-        }
-        if more == wanted {
-            break;
-        }
-        wanted = more;
+    let mut live_specs = generated(live, &schemas, &own).await?;
+    // What the planned tables, as wanted or as live, reference: a foreign key needs its
+    // target. The targets' own foreign keys need not hold there, so those pointing outside the
+    // copy are left out of it (a long chain of references copies one link, not the chain).
+    let mut wanted = own.clone();
+    for spec in tables.iter().chain(context).chain(&live_specs).map(|t| &t.spec).filter(|s| own.contains(&s.name)) {
+        wanted.extend(references(spec));
+    }
+    let referenced: BTreeSet<String> = wanted.difference(&own).cloned().collect();
+    if !referenced.is_empty() {
+        live_specs.extend(generated(live, &schemas, &referenced).await?);
     }
     let live_names: BTreeSet<String> = live_specs.iter().map(|t| t.spec.name.clone()).collect();
     let planned: BTreeSet<&str> = tables.iter().map(|t| t.spec.name.as_str()).collect();
@@ -137,6 +124,10 @@ async fn copy_tables(
     if copy.is_empty() {
         return Ok(());
     }
+    let copied: BTreeSet<String> = copy.iter().map(|t| t.spec.name.clone()).collect();
+    for t in copy.iter_mut().filter(|t| !own.contains(&t.spec.name)) {
+        keep_foreign_keys_to(&mut t.spec, &copied);
+    }
     let plan = scratch.plan(&copy, false, &mut Vec::new()).await?;
     scratch.apply(&plan.statements).await?;
     let names: Vec<String> = copy.iter().map(|t| t.spec.name.clone()).collect();
@@ -148,6 +139,23 @@ async fn copy_tables(
         }
     }
     Ok(())
+}
+
+/// The specs `generate` writes for the live tables named `names`.
+async fn generated(live: &Engine, schemas: &[String], names: &BTreeSet<String>) -> Result<Vec<TableManifest>, EngineError> {
+    let names: Vec<String> = names.iter().cloned().collect();
+    let mut out = Vec::new();
+    for file in live.inner.generate_only("", schemas, Some(&names)).await? {
+        if !file.file_name.ends_with(".yaml") || file.file_name == "kustomization.yaml" {
+            continue;
+        }
+        let parsed = parse_documents(&file.file_name, &file.contents).map_err(|e| EngineError::Split(e.to_string()))?;
+        out.extend(parsed.documents.into_iter().filter_map(|d| match d {
+            Document::Table(t) => Some(t),
+            _ => None,
+        }));
+    }
+    Ok(out.into_iter().filter(|t| names.contains(&t.spec.name)).collect())
 }
 
 /// Applies each plan on the scratch copy (a plan after those of the tables it references, as
@@ -202,6 +210,20 @@ fn application_order(tables: &[TableManifest], plans: &[Option<&Plan>]) -> Vec<u
         order.push(next);
     }
     order
+}
+
+/// Leaves out of a Table the foreign keys whose target is not in `present`.
+fn keep_foreign_keys_to(spec: &mut TableSpec, present: &BTreeSet<String>) {
+    let Some(schema) = spec.schema.as_mut() else { return };
+    for pg in [&mut schema.postgres, &mut schema.cockroachdb].into_iter().flatten() {
+        pg.foreign_keys.retain(|fk| present.contains(&fk.references.table));
+    }
+    for lite in [&mut schema.sqlite, &mut schema.rqlite].into_iter().flatten() {
+        lite.foreign_keys.retain(|fk| present.contains(&fk.references.table));
+    }
+    if let Some(my) = schema.mysql.as_mut() {
+        my.foreign_keys.retain(|fk| present.contains(&fk.references.table));
+    }
 }
 
 /// The Postgres schema a Table names (none: the default).
