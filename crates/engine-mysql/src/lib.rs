@@ -22,7 +22,7 @@ pub use apply::{CREATE_LEDGER, LEDGER_TABLE};
 use model::{Charsets, TableDef};
 use schemahero_plan::seed::{SeedTarget, plan_seed};
 use schemahero_plan::{Plan, PlannedStatement};
-use schemahero_schema::renames::{rename_columns, table_source};
+use schemahero_schema::renames::{live_after_renames, table_source};
 use schemahero_schema::spec::MysqlTableSchema;
 use schemahero_schema::sql_safety::Dialect;
 use sqlx::MySqlPool;
@@ -251,14 +251,7 @@ impl MysqlEngine {
                 (true, None) => return Err(MysqlError::SeedTableMissing { table: table.name.clone() }),
             };
             // The live table as the renames leave it, under its new name.
-            let renamed = match live_table {
-                Some(l) if !skip_renames => {
-                    let (mut after, columns) = rename_columns(&desired, l).map_err(rename_error)?;
-                    after.name = table.name.clone();
-                    Some((after, columns))
-                }
-                _ => None,
-            };
+            let renamed = live_after_renames(&table.name, &desired, live_table, skip_renames).map_err(rename_error)?;
             let (live_table, rename_columns) = match &renamed {
                 Some((after, columns)) => (Some(after), columns.clone()),
                 None => (live_table, Vec::new()),

@@ -21,7 +21,7 @@ use render::{TableRef, TableWork, quote_ident};
 use schemahero_plan::seed::{SeedTarget, plan_seed};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::postgres::TableDef;
-use schemahero_schema::renames::{rename_columns, table_source};
+use schemahero_schema::renames::{live_after_renames, table_source};
 use schemahero_schema::spec::PostgresTableSchema;
 use schemahero_schema::sql_safety::Dialect;
 use sqlx::PgPool;
@@ -307,14 +307,8 @@ impl PostgresEngine {
             };
             // The live table as the renames leave it, under its new name: the rest of the diff
             // compares with that.
-            let renamed = match live_table {
-                Some(l) if !table.seed_only && !table.schema.is_deleted => {
-                    let (mut after, columns) = rename_columns(&desired, l).map_err(rename_error)?;
-                    after.name = table.name.clone();
-                    Some((after, columns))
-                }
-                _ => None,
-            };
+            let renamed =
+                live_after_renames(&table.name, &desired, live_table, table.seed_only || table.schema.is_deleted).map_err(rename_error)?;
             let (live_table, rename_columns) = match &renamed {
                 Some((after, columns)) => (Some(after), columns.clone()),
                 None => (live_table, Vec::new()),

@@ -15,7 +15,7 @@ use render::TableWork;
 use schemahero_plan::seed::{SeedTarget, plan_seed};
 use schemahero_plan::{Plan, PlannedStatement};
 use schemahero_schema::model::sqlite::TableDef;
-use schemahero_schema::renames::{rename_columns, table_source};
+use schemahero_schema::renames::{live_after_renames, table_source};
 use schemahero_schema::seed::quote_ident;
 use schemahero_schema::spec::{Column, SqliteTableSchema};
 use schemahero_schema::sql_safety::Dialect;
@@ -140,14 +140,7 @@ impl SqliteEngine {
                 (true, None) => return Err(SqliteError::SeedTableMissing { table: table.name.clone() }),
             };
             // The live table as the renames leave it, under its new name.
-            let renamed = match live_table {
-                Some(l) if !skip_renames => {
-                    let (mut after, columns) = rename_columns(&desired, l).map_err(rename_error)?;
-                    after.name = table.name.clone();
-                    Some((after, columns))
-                }
-                _ => None,
-            };
+            let renamed = live_after_renames(&table.name, &desired, live_table, skip_renames).map_err(rename_error)?;
             let (live_table, rename_columns) = match &renamed {
                 Some((after, columns)) => (Some(after), columns.clone()),
                 None => (live_table, Vec::new()),

@@ -12,7 +12,7 @@ mod uri;
 mod views;
 
 pub use engine::{Engine, SchemaEngine, UNCHECKED_FINGERPRINT, object_removal};
-pub use scratch::Validation;
+pub use scratch::{Validation, references};
 
 pub use generate::{GeneratedFile, generated_files};
 pub use ledger::{LEDGER_TABLE, LedgerEntry};

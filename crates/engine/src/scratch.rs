@@ -232,8 +232,8 @@ fn postgres_schema(spec: &TableSpec) -> Option<String> {
     schema.postgres.as_ref().or(schema.cockroachdb.as_ref()).and_then(|p| p.schema.clone())
 }
 
-/// The tables a Table's foreign keys reference, whatever its engine.
-fn references(spec: &TableSpec) -> Vec<String> {
+/// The tables a Table's foreign keys reference, whatever its engine (and its `requires`).
+pub fn references(spec: &TableSpec) -> Vec<String> {
     let Some(schema) = &spec.schema else { return Vec::new() };
     let mut out = Vec::new();
     for pg in [&schema.postgres, &schema.cockroachdb].into_iter().flatten() {

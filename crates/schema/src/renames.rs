@@ -60,6 +60,25 @@ pub fn table_source<'a, L>(
 /// The live table after the column renames, and the renames as (old, new) pairs.
 pub type Renamed<T, C> = (TableDef<T, C>, Vec<(String, String)>);
 
+/// `live` as the column renames leave it, renamed `name` (the Table's, when the table itself is
+/// renamed too), and the renames; `None` without a live table or when renames do not apply
+/// (`skip`: a dropped table, or one whose rows only are planned).
+pub fn live_after_renames<T: Clone, C: Clone>(
+    name: &str,
+    desired: &TableDef<T, C>,
+    live: Option<&TableDef<T, C>>,
+    skip: bool,
+) -> Result<Option<Renamed<T, C>>, String> {
+    match live {
+        Some(l) if !skip => {
+            let (mut after, columns) = rename_columns(desired, l)?;
+            after.name = name.to_string();
+            Ok(Some((after, columns)))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The column renames `desired` asks of `live` as (old, new) pairs, and `live` as it will be
 /// once they are done (column names replaced in its columns, keys and indexes, so that these
 /// compare with the desired ones by name). `live` keeps its name.

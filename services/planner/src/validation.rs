@@ -6,9 +6,10 @@
 use crate::core::PlannerCore;
 use crate::model::{Key, MigrationCondition, MigrationRecord, VALIDATED};
 use crate::store::{Filter, MigrationStore};
-use schemahero_engine::{Engine, EngineError, Validation};
+use schemahero_engine::{Engine, EngineError, Validation, references};
 use schemahero_plan::Plan;
 use schemahero_schema::TableManifest;
+use std::collections::HashSet;
 
 /// How much of a non-converging plan's remaining statements a condition quotes.
 const QUOTED_STATEMENTS: usize = 3;
@@ -88,15 +89,18 @@ impl<S: MigrationStore> PlannerCore<S> {
         if wanted.iter().all(Option::is_none) {
             return wanted.iter().map(|_| None).collect();
         }
-        // The database's other Tables: one a plan references may not exist yet (its own
-        // migration runs first).
+        // The database's other Tables the batch references: one may not exist yet (its own
+        // migration runs first). Only those are cloned, not the whole database's.
+        let referenced: HashSet<String> = manifests.iter().flat_map(|m| references(&m.spec)).collect();
         let context: Vec<TableManifest> = {
             let r = self.resources();
             let database = manifests.first().map(|m| m.spec.database.clone()).unwrap_or_default();
             let namespace = keys.first().map(|k| k.namespace.clone()).unwrap_or_default();
             r.tables
                 .iter()
-                .filter(|(k, t)| k.namespace == namespace && t.spec.database == database && !keys.contains(k))
+                .filter(|(k, t)| {
+                    k.namespace == namespace && t.spec.database == database && referenced.contains(&t.spec.name) && !keys.contains(k)
+                })
                 .map(|(k, t)| TableManifest {
                     source: t.source.clone(),
                     metadata_name: Some(k.name.clone()),
