@@ -123,14 +123,6 @@ impl HazardPolicy {
         self.default == Decision::Allow && self.kinds.values().all(|d| *d == Decision::Allow)
     }
 
-    /// As a Database writes it: `default` first, then each kind named (for the wire and for
-    /// messages).
-    pub fn entries(&self) -> Vec<(String, String)> {
-        let mut out = vec![("default".to_string(), self.default.to_string())];
-        out.extend(self.kinds.iter().map(|(k, d)| (k.to_string(), d.to_string())));
-        out
-    }
-
     /// What the policy says of a plan: the strictest decision any of its hazards gets, and every
     /// hazard that got it (so a condition can name them).
     pub fn judge(&self, statements: &[PlannedStatement]) -> Verdict {
@@ -242,14 +234,5 @@ mod tests {
         let e = HazardPolicy::from_flags(&["MAY_FAIL".into()], &["mayFail".into()]).unwrap_err();
         assert_eq!(e.to_string(), "--deny-hazard: hazard kind MAY_FAIL is both allowed and denied");
         assert!(HazardPolicy::from_flags(&[], &["NOPE".into()]).is_err());
-    }
-
-    #[test]
-    fn entries_round_trip() {
-        let policy = HazardPolicy::from_entries("p", [("default", "review"), ("TABLE_REWRITE", "deny"), ("MAY_FAIL", "allow")]).unwrap();
-        let entries = policy.entries();
-        let again = HazardPolicy::from_entries("p", entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
-        assert_eq!(again, policy);
-        assert!(!again.is_default());
     }
 }
